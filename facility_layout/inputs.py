@@ -1,0 +1,345 @@
+"""Read and check a region's input files: boundary, roads, rasters, facilities, settlements.
+
+Every file is read here and nowhere else, its problems reported against the scenario key that named it
+(missing, unreadable, no CRS, not overlapping the boundary, no township centre). Vector layers come out
+in the region's metric CRS; rasters stay on their native grid (with their own CRS and transform) so
+that no resampling happens before the stage that needs it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import rasterio
+from pyproj import CRS
+from rasterio.errors import RasterioIOError
+from rasterio.warp import transform_bounds
+from shapely.geometry import box
+
+from facility_layout.errors import InputError
+from facility_layout.scenario import Scenario
+
+log = logging.getLogger(__name__)
+
+VILLAGE_CLINIC = "village_clinic"
+TOWNSHIP_CENTRE = "township_centre"
+
+
+@dataclass(frozen=True)
+class Raster:
+    """A single-band raster on its native grid.
+
+    Attributes
+    ----------
+    values : numpy.ma.MaskedArray
+        Band 1, nodata masked.
+    transform : affine.Affine
+        Pixel → CRS coordinates (of pixel corners).
+    crs : pyproj.CRS
+        The raster's own CRS.
+    path : Path
+        Where it was read from.
+    """
+
+    values: np.ma.MaskedArray
+    transform: object
+    crs: CRS
+    path: Path
+
+    def pixel_centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """x and y of every pixel centre, in the raster CRS, shaped like ``values``."""
+        rows, cols = np.indices(self.values.shape)
+        a, b, c, d, e, f = self.transform[:6]
+        x = c + (cols + 0.5) * a + (rows + 0.5) * b
+        y = f + (cols + 0.5) * d + (rows + 0.5) * e
+        return x, y
+
+    def sample(self, x: np.ndarray, y: np.ndarray, crs: CRS) -> np.ndarray:
+        """Values at points given in ``crs`` (nearest pixel); NaN outside the grid or on nodata."""
+        from pyproj import Transformer
+
+        to_raster = Transformer.from_crs(crs, self.crs, always_xy=True)
+        rx, ry = to_raster.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        inverse = ~self.transform
+        col, row = inverse * (rx, ry)
+        col, row = np.floor(col).astype(np.int64), np.floor(row).astype(np.int64)
+        n_rows, n_cols = self.values.shape
+        inside = (row >= 0) & (row < n_rows) & (col >= 0) & (col < n_cols)
+        out = np.full(len(rx), np.nan)
+        filled = self.values.filled(np.nan).astype(float)
+        out[inside] = filled[row[inside], col[inside]]
+        return out
+
+
+@dataclass(frozen=True)
+class RegionInputs:
+    """Everything read for one region, vector layers in the metric CRS ``crs``."""
+
+    name: str
+    crs: CRS
+    boundary: gpd.GeoDataFrame
+    roads: nx.MultiDiGraph
+    population: Raster
+    elevation: Raster
+    facilities: gpd.GeoDataFrame
+    settlements: gpd.GeoDataFrame
+    synthetic: bool
+    attribution: list[str]
+
+
+def read_region(scenario: Scenario) -> RegionInputs:
+    """Read every input of ``scenario`` and check that they fit together.
+
+    Raises
+    ------
+    InputError
+        Naming the scenario key, the file, the problem and the fix.
+    """
+    check_files_exist(scenario)
+    boundary = read_boundary(scenario.region.boundary)
+    crs = choose_metric_crs(boundary, scenario.region.crs)
+    population = read_raster(scenario.inputs.population, "inputs.population")
+    elevation = read_raster(scenario.inputs.elevation, "inputs.elevation")
+    for raster, key in ((population, "inputs.population"), (elevation, "inputs.elevation")):
+        check_raster_overlaps(raster, boundary, key)
+    roads = read_roads(scenario.inputs.roads)
+    check_roads_overlap(roads, boundary, scenario.inputs.roads)
+    boundary_m = boundary.to_crs(crs)
+    facilities = read_facilities(scenario, boundary_m)
+    settlements = read_settlements(scenario, boundary_m)
+    return RegionInputs(
+        name=scenario.region.name,
+        crs=crs,
+        boundary=boundary_m,
+        roads=roads,
+        population=population,
+        elevation=elevation,
+        facilities=facilities,
+        settlements=settlements,
+        synthetic=is_synthetic(scenario),
+        attribution=scenario.region.attribution or _metadata(scenario).get("attribution_list", []),
+    )
+
+
+def check_files_exist(scenario: Scenario) -> None:
+    """Every input file exists (a synthetic region is generated before this check)."""
+    for key, path in scenario.input_files().items():
+        if not path.is_file():
+            raise InputError(
+                key,
+                path,
+                "file does not exist",
+                f"check the path in {scenario.source or 'the scenario'} and the data root "
+                f"({scenario.data_root}; set it with --data-root or the FACILITY_LAYOUT_DATA variable)",
+            )
+
+
+def is_synthetic(scenario: Scenario) -> bool:
+    """True for a generated region: the scenario says so, or the region's ``region.json`` does."""
+    return scenario.region.synthetic is not None or bool(_metadata(scenario).get("synthetic"))
+
+
+def _metadata(scenario: Scenario) -> dict:
+    meta = scenario.region.boundary.parent / "region.json"
+    try:
+        return json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def choose_metric_crs(boundary: gpd.GeoDataFrame, requested: str | None) -> CRS:
+    """The region's metric CRS: ``requested`` if given (must be projected), else the UTM zone of the data."""
+    if requested is not None:
+        try:
+            crs = CRS.from_user_input(requested)
+        except Exception as exc:
+            raise InputError("region.crs", requested, f"not a known CRS ({exc})", "give e.g. 'EPSG:32738'") from None
+        if not crs.is_projected:
+            raise InputError(
+                "region.crs",
+                requested,
+                "is geographic (degrees), but distances need metres",
+                "give a projected CRS such as the data's UTM zone, or omit region.crs to pick it automatically",
+            )
+        return crs
+    utm = boundary.estimate_utm_crs()
+    if utm is None:
+        raise InputError("region.boundary", "", "could not pick a UTM zone for the boundary", "set region.crs")
+    return CRS.from_user_input(utm)
+
+
+def read_boundary(path: Path) -> gpd.GeoDataFrame:
+    """The region's polygon(s), dissolved into one feature, in the file's CRS."""
+    frame = _read_vector(path, "region.boundary")
+    polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if polygons.empty:
+        kinds = sorted(set(frame.geometry.geom_type.dropna()))
+        raise InputError("region.boundary", path, f"has no polygon (geometry types: {kinds})", "give a polygon file")
+    dissolved = polygons[["geometry"]].dissolve()
+    dissolved["geometry"] = dissolved.geometry.make_valid()
+    return dissolved.reset_index(drop=True)
+
+
+def _read_vector(path: Path, key: str) -> gpd.GeoDataFrame:
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        raise InputError(key, path, f"is not a readable vector file ({exc})", "give a GeoJSON or GeoPackage file") from None
+    if frame.crs is None:
+        raise InputError(key, path, "has no coordinate reference system", "save it with a CRS (e.g. EPSG:4326)")
+    if frame.empty:
+        raise InputError(key, path, "has no features", "give a file with features")
+    return frame
+
+
+def read_raster(path: Path, key: str) -> Raster:
+    """Band 1 of a raster, nodata masked, on its native grid."""
+    try:
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                raise InputError(key, path, "has no coordinate reference system", "save the raster with a CRS")
+            values = src.read(1, masked=True)
+            return Raster(values=values, transform=src.transform, crs=CRS.from_user_input(src.crs), path=path)
+    except RasterioIOError as exc:
+        raise InputError(key, path, f"is not a readable raster ({exc})", "give a GeoTIFF") from None
+
+
+def check_raster_overlaps(raster: Raster, boundary: gpd.GeoDataFrame, key: str) -> None:
+    """The raster covers at least part of the boundary (after putting both in the raster's CRS)."""
+    n_rows, n_cols = raster.values.shape
+    left, top = raster.transform * (0, 0)
+    right, bottom = raster.transform * (n_cols, n_rows)
+    raster_box = box(min(left, right), min(top, bottom), max(left, right), max(top, bottom))
+    region = boundary.to_crs(raster.crs).union_all()
+    if not raster_box.intersects(region):
+        rb = transform_bounds(raster.crs, "EPSG:4326", *raster_box.bounds)
+        bb = boundary.to_crs("EPSG:4326").total_bounds
+        raise InputError(
+            key,
+            raster.path,
+            f"does not overlap the region boundary (raster lon/lat bounds {np.round(rb, 4).tolist()}, "
+            f"boundary {np.round(bb, 4).tolist()})",
+            "give the raster of this region, or check that its CRS is declared correctly",
+        )
+
+
+def read_roads(path: Path) -> nx.MultiDiGraph:
+    """The OSM XML road file as an unsimplified osmnx graph (every highway type, EPSG:4326)."""
+    import osmnx as ox
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            graph = ox.graph_from_xml(path, simplify=False, retain_all=True)
+    except Exception as exc:  # osmnx raises ValueError, ParseError, … for bad XML
+        raise InputError("inputs.roads", path, f"is not a readable OSM XML file ({exc})", "give an .osm file") from None
+    if graph.number_of_edges() == 0:
+        raise InputError("inputs.roads", path, "has no highway ways", "give an OSM extract with highway=* ways")
+    return graph
+
+
+def check_roads_overlap(graph: nx.MultiDiGraph, boundary: gpd.GeoDataFrame, path: Path) -> None:
+    """At least some road nodes lie in the region."""
+    xy = np.array([(d["x"], d["y"]) for _, d in graph.nodes(data=True)])
+    nodes = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=graph.graph.get("crs", "EPSG:4326"))
+    region = boundary.to_crs(nodes.crs).union_all()
+    if not nodes.intersects(region).any():
+        raise InputError(
+            "inputs.roads",
+            path,
+            f"no road lies inside the region boundary (roads lon/lat bounds {np.round(nodes.total_bounds, 4).tolist()})",
+            "give the road extract of this region",
+        )
+
+
+def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Existing village clinics and township centres inside the region (metric CRS).
+
+    Returns columns ``facility_id``, ``name``, ``tier`` (``village_clinic`` | ``township_centre``),
+    ``geometry``. Facilities of other tiers (hospitals) are left out; so are those outside the region.
+    """
+    spec = scenario.inputs.facilities
+    frame = _read_vector(spec.file, "inputs.facilities.file")
+    for field_key, field in (("tier_field", spec.tier_field), ("name_field", spec.name_field), ("id_field", spec.id_field)):
+        if field is not None and field not in frame.columns:
+            raise InputError(
+                f"inputs.facilities.{field_key}",
+                spec.file,
+                f"has no attribute {field!r} (attributes: {', '.join(map(str, frame.columns.drop('geometry')))})",
+                f"set inputs.facilities.{field_key} to one of those",
+            )
+    tier_values = frame[spec.tier_field].map(_normalise)
+    tier = pd.Series(pd.NA, index=frame.index, dtype="object")
+    tier[tier_values.isin([_normalise(v) for v in spec.tiers.village_clinic])] = VILLAGE_CLINIC
+    tier[tier_values.isin([_normalise(v) for v in spec.tiers.township_centre])] = TOWNSHIP_CENTRE
+    found = sorted(set(tier_values.dropna()))
+    out = gpd.GeoDataFrame(
+        {
+            "facility_id": (
+                frame[spec.id_field].astype(str)
+                if spec.id_field
+                else pd.Series([f"fac-{i + 1:03d}" for i in range(len(frame))], index=frame.index)
+            ),
+            "name": frame[spec.name_field].fillna("").astype(str),
+            "tier": tier,
+        },
+        geometry=frame.geometry,
+        crs=frame.crs,
+    )
+    out = out[out["tier"].notna() & out.geometry.notna() & (out.geometry.geom_type == "Point")].to_crs(boundary_m.crs)
+    if not (out["tier"] == TOWNSHIP_CENTRE).any():
+        raise InputError(
+            "inputs.facilities.tiers.township_centre",
+            spec.file,
+            f"no facility has {spec.tier_field} in {spec.tiers.township_centre} (values found: {found})",
+            "list the value(s) that mark township health centres",
+        )
+    region = boundary_m.union_all().buffer(1_000)  # facilities geocoded on the shore still count
+    inside = out.within(region)
+    if not inside.all():
+        log.warning("%d facilities lie outside the region and are ignored", int((~inside).sum()))
+    out = out[inside].reset_index(drop=True)
+    if out.empty or not (out["tier"] == TOWNSHIP_CENTRE).any():
+        raise InputError(
+            "inputs.facilities.file", spec.file, "no township centre lies inside the region boundary",
+            "give the facility list of this region",
+        )
+    return out
+
+
+def read_settlements(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Settlement points inside the region: ``name``, ``place``, ``geometry`` (metric CRS)."""
+    spec = scenario.inputs.settlements
+    frame = _read_vector(spec.file, "inputs.settlements.file")
+    for field_key, field in (("name_field", spec.name_field), ("place_field", spec.place_field)):
+        if field not in frame.columns:
+            raise InputError(
+                f"inputs.settlements.{field_key}",
+                spec.file,
+                f"has no attribute {field!r} (attributes: {', '.join(map(str, frame.columns.drop('geometry')))})",
+                f"set inputs.settlements.{field_key} to one of those",
+            )
+    out = gpd.GeoDataFrame(
+        {"name": frame[spec.name_field].fillna("").astype(str), "place": frame[spec.place_field].astype(str)},
+        geometry=frame.geometry,
+        crs=frame.crs,
+    )
+    out = out[out.geometry.notna() & (out.geometry.geom_type == "Point")].to_crs(boundary_m.crs)
+    return out[out.within(boundary_m.union_all())].reset_index(drop=True)
+
+
+def _normalise(value: object) -> str | None:
+    """Compare tier values as text, so YAML ``1`` matches a GeoJSON 1, 1.0 or "1"."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()

@@ -1,0 +1,313 @@
+"""Scenario YAML: the planner's interface, validated up front.
+
+This is the only module that knows the YAML keys. Every later stage receives a validated, frozen
+:class:`Scenario` whose input paths are already resolved against the data root.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from facility_layout.errors import ScenarioError
+
+REPO_DATA_ROOT = Path(__file__).resolve().parents[1] / "data"
+DATA_ROOT_ENV = "FACILITY_LAYOUT_DATA"
+
+# km/h for motor traffic on each OSM highway class; classes not listed are walked (footway, path, steps…).
+DEFAULT_MOTOR_SPEEDS_KMH: dict[str, float] = {
+    "motorway": 80,
+    "motorway_link": 50,
+    "trunk": 60,
+    "trunk_link": 40,
+    "primary": 50,
+    "primary_link": 35,
+    "secondary": 40,
+    "secondary_link": 30,
+    "tertiary": 30,
+    "tertiary_link": 25,
+    "unclassified": 25,
+    "residential": 20,
+    "living_street": 10,
+    "service": 15,
+    "road": 20,
+    "track": 12,
+}
+
+
+class _Settings(BaseModel):
+    """Strict base: unknown keys are errors, values are immutable once validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SyntheticRegionSettings(_Settings):
+    """Parameters of a generated region; its files are written where ``inputs`` expect them."""
+
+    seed: int = 7
+    width_km: float = Field(30.0, gt=0, le=400)
+    height_km: float = Field(24.0, gt=0, le=400)
+    population_total: float = Field(120_000, gt=0)
+
+
+class RegionSettings(_Settings):
+    name: str = Field(min_length=1)
+    boundary: Path
+    crs: str | None = Field(
+        None, description="Projected metric CRS, e.g. 'EPSG:32738'. Omitted: the UTM zone of the data."
+    )
+    attribution: list[str] = Field(default_factory=list)
+    synthetic: SyntheticRegionSettings | None = None
+
+
+class FacilityTierValues(_Settings):
+    village_clinic: list[int | str] = Field(min_length=1)
+    township_centre: list[int | str] = Field(min_length=1)
+
+
+class FacilitiesInput(_Settings):
+    file: Path
+    tier_field: str = "tier"
+    tiers: FacilityTierValues
+    name_field: str = "name"
+    id_field: str | None = None
+
+
+class SettlementsInput(_Settings):
+    file: Path
+    name_field: str = "name"
+    place_field: str = "place"
+
+
+class InputsSettings(_Settings):
+    roads: Path
+    population: Path
+    elevation: Path
+    facilities: FacilitiesInput
+    settlements: SettlementsInput
+
+
+class PopulationSettings(_Settings):
+    scale_to_total: float | None = Field(None, gt=0)
+    cell_size_m: float = Field(500.0, gt=0, le=10_000)
+
+
+class TravelSettings(_Settings):
+    motor_speeds_kmh: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_MOTOR_SPEEDS_KMH))
+    walking_speed_kmh: float = Field(4.5, gt=0, le=15)
+    max_offroad_m: float = Field(2_000.0, ge=0)
+    offroad_detour_factor: float = Field(1.3, ge=1, le=5)
+
+    @model_validator(mode="after")
+    def _positive_speeds(self) -> TravelSettings:
+        for highway, kmh in self.motor_speeds_kmh.items():
+            if not kmh > 0:
+                raise ValueError(f"motor_speeds_kmh.{highway} must be > 0 km/h, got {kmh}")
+        return self
+
+
+class CandidateSettings(_Settings):
+    settlements: bool = True
+    settlement_places: list[str] = Field(
+        default_factory=lambda: ["city", "town", "village", "hamlet", "isolated_dwelling"]
+    )
+    min_distance_to_existing_m: float = Field(500.0, ge=0)
+
+
+class VillageClinicTier(_Settings):
+    max_travel_minutes: float = Field(30.0, gt=0)
+    keep_cost: float = Field(1.0, ge=0)
+    build_cost: float = Field(3.0, ge=0)
+    candidates: CandidateSettings = Field(default_factory=CandidateSettings)
+    remote_keep_minutes: float | None = Field(45.0, gt=0)
+
+
+class TownshipCentreTier(_Settings):
+    max_travel_minutes: float = Field(60.0, gt=0)
+    referral_max_minutes: float = Field(60.0, gt=0)
+    central_count: int = Field(1, ge=0)
+
+
+class TiersSettings(_Settings):
+    village_clinic: VillageClinicTier = Field(default_factory=VillageClinicTier)
+    township_centre: TownshipCentreTier = Field(default_factory=TownshipCentreTier)
+
+
+class ObjectiveSettings(_Settings):
+    type: Literal["min_cost", "max_coverage"] = "min_cost"
+    budget: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _budget_for_coverage(self) -> ObjectiveSettings:
+        if self.type == "max_coverage" and self.budget is None:
+            raise ValueError("objective max_coverage needs a budget: add `budget: <cost units>`")
+        return self
+
+
+class SolverSettings(_Settings):
+    name: Literal["cbc", "highs"] = "cbc"
+    time_limit_s: float = Field(300.0, gt=0)
+    mip_gap: float = Field(0.0, ge=0, lt=1)
+
+
+class OutputSettings(_Settings):
+    dir: Path | None = None
+
+
+class Scenario(_Settings):
+    """A validated scenario. Paths in ``region`` and ``inputs`` are absolute after :func:`load_scenario`."""
+
+    region: RegionSettings
+    inputs: InputsSettings
+    population: PopulationSettings = Field(default_factory=PopulationSettings)
+    travel: TravelSettings = Field(default_factory=TravelSettings)
+    tiers: TiersSettings = Field(default_factory=TiersSettings)
+    objective: ObjectiveSettings = Field(default_factory=ObjectiveSettings)
+    solver: SolverSettings = Field(default_factory=SolverSettings)
+    outputs: OutputSettings = Field(default_factory=OutputSettings)
+
+    # Set by load_scenario, not by the YAML.
+    source: Path | None = Field(None, exclude=True)
+    data_root: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _synthetic_layout(self) -> Scenario:
+        if self.region.synthetic is None:
+            return self
+        folder = self.region.boundary.parent
+        expected = {
+            "region.boundary": (self.region.boundary, "boundary.geojson"),
+            "inputs.roads": (self.inputs.roads, "roads.osm"),
+            "inputs.population": (self.inputs.population, "population.tif"),
+            "inputs.elevation": (self.inputs.elevation, "dem.tif"),
+            "inputs.facilities.file": (self.inputs.facilities.file, "facilities.geojson"),
+            "inputs.settlements.file": (self.inputs.settlements.file, "settlements.geojson"),
+        }
+        for key, (path, name) in expected.items():
+            if path != folder / name:
+                raise ValueError(
+                    f"with region.synthetic the generated files live together: {key} must be "
+                    f"{folder / name}, got {path}"
+                )
+        return self
+
+    @property
+    def output_dir(self) -> Path:
+        """Where outputs go: ``outputs.dir``, else ``out/<scenario file name>``."""
+        if self.outputs.dir is not None:
+            return self.outputs.dir
+        stem = self.source.stem if self.source else self.region.name
+        return Path("out") / stem
+
+    def input_files(self) -> dict[str, Path]:
+        """Every input file by its scenario key, for checks and error messages."""
+        return {
+            "region.boundary": self.region.boundary,
+            "inputs.roads": self.inputs.roads,
+            "inputs.population": self.inputs.population,
+            "inputs.elevation": self.inputs.elevation,
+            "inputs.facilities.file": self.inputs.facilities.file,
+            "inputs.settlements.file": self.inputs.settlements.file,
+        }
+
+
+def resolve_data_root(data_root: str | Path | None = None) -> Path:
+    """The folder relative input paths resolve against: argument, else $FACILITY_LAYOUT_DATA, else data/."""
+    if data_root is None:
+        data_root = os.environ.get(DATA_ROOT_ENV) or REPO_DATA_ROOT
+    return Path(data_root).expanduser().resolve()
+
+
+def load_scenario(path: str | Path, data_root: str | Path | None = None) -> Scenario:
+    """Read, validate and resolve a scenario YAML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario file.
+    data_root : str or Path, optional
+        Folder that relative input paths resolve against; see :func:`resolve_data_root`.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the key, the value and the fix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: scenario file not found. Fix: check the path (cwd is {Path.cwd()}).")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML ({exc}). Fix: correct the YAML syntax.") from exc
+    if not isinstance(raw, dict):
+        kind = type(raw).__name__
+        raise ScenarioError(f"{path}: expected a mapping of settings at the top level, got {kind}.")
+    root = resolve_data_root(data_root)
+    try:
+        scenario = Scenario.model_validate(_resolve_paths(raw, root))
+    except ValidationError as exc:
+        raise ScenarioError(_explain(path, exc)) from None
+    return scenario.model_copy(update={"source": path.resolve(), "data_root": root})
+
+
+_PATH_KEYS = (
+    ("region", "boundary"),
+    ("inputs", "roads"),
+    ("inputs", "population"),
+    ("inputs", "elevation"),
+    ("inputs", "facilities", "file"),
+    ("inputs", "settlements", "file"),
+)
+
+
+def _resolve_paths(raw: dict[str, Any], root: Path) -> dict[str, Any]:
+    """Copy of ``raw`` with input paths made absolute against the data root."""
+    raw = copy.deepcopy(raw)
+    for keys in _PATH_KEYS:
+        node: Any = raw
+        for key in keys[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get(keys[-1]), str):
+            node[keys[-1]] = str(root / Path(node[keys[-1]]).expanduser())
+    return raw
+
+
+def _explain(path: Path, exc: ValidationError) -> str:
+    """One paragraph per problem: file, key, value, and the fix ('did you mean …' for typos)."""
+    lines = [f"{path}: the scenario has {exc.error_count()} problem(s):"]
+    for error in exc.errors():
+        loc = [str(p) for p in error["loc"]]
+        key = ".".join(loc) or "(top level)"
+        if error["type"] == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1])
+            hint = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6)
+            fix = f"did you mean `{hint[0]}`?" if hint else f"allowed keys here: {', '.join(allowed)}."
+            lines.append(f"  - `{key}`: unknown key. Fix: {fix}")
+        elif error["type"] == "missing":
+            lines.append(f"  - `{key}`: required but missing. Fix: add it.")
+        else:
+            value = error.get("input")
+            shown = repr(value) if not isinstance(value, dict) else "{…}"
+            lines.append(f"  - `{key}` = {shown}: {error['msg']}. Fix: correct this value.")
+    return "\n".join(lines)
+
+
+def _allowed_keys(loc: list[str]) -> list[str]:
+    """Field names of the settings model at a location such as ['tiers', 'village_clinic']."""
+    model: type[BaseModel] = Scenario
+    for part in loc:
+        field = model.model_fields.get(part)
+        annotation = getattr(field, "annotation", None)
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not nested:
+            return []
+        model = nested[0]
+    return [name for name, f in model.model_fields.items() if not f.exclude]

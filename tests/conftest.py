@@ -1,0 +1,29 @@
+"""Shared fixtures. Real inputs are read from the shared data root, never copied into the repo."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("FACILITY_LAYOUT_SHARED_DATA", REPO.parent / "shared" / "data")).resolve()
+
+
+def shared_region(slug: str) -> Path:
+    """Folder of a real region under the shared data root; skips the test when it is absent."""
+    folder = SHARED_DATA / slug
+    if not folder.is_dir():
+        pytest.skip(
+            f"real input data not found at {folder}: set FACILITY_LAYOUT_SHARED_DATA to the folder that holds "
+            f"{slug}/ (it lives in ../shared/data beside the repo)"
+        )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared data root (holding mwali_comoros/, ngazidja_comoros/, …), or skip."""
+    shared_region("mwali_comoros")
+    return SHARED_DATA

@@ -1,0 +1,111 @@
+"""Scenario schema: valid files load with resolved paths; every mistake names the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from facility_layout.errors import ScenarioError
+from facility_layout.scenario import DATA_ROOT_ENV, REPO_DATA_ROOT, load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "scenarios" / "demo.yaml"
+
+
+def write(tmp_path: Path, edit) -> Path:
+    """The demo scenario with ``edit(dict)`` applied, written to a temporary file."""
+    raw = yaml.safe_load(DEMO.read_text())
+    edit(raw)
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+@pytest.mark.parametrize("name", ["demo.yaml", "mwali.yaml", "ngazidja.yaml"])
+def test_bundled_scenarios_are_valid(name: str, tmp_path: Path) -> None:
+    scenario = load_scenario(REPO / "scenarios" / name, tmp_path)
+    assert scenario.data_root == tmp_path.resolve()
+    assert scenario.inputs.roads.is_absolute()
+    assert scenario.inputs.roads.is_relative_to(tmp_path.resolve())
+
+
+def test_data_root_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(DATA_ROOT_ENV, raising=False)
+    assert load_scenario(DEMO).data_root == REPO_DATA_ROOT
+    monkeypatch.setenv(DATA_ROOT_ENV, str(tmp_path / "env"))
+    assert load_scenario(DEMO).data_root == (tmp_path / "env").resolve()
+    assert load_scenario(DEMO, tmp_path / "flag").data_root == (tmp_path / "flag").resolve()
+
+
+def test_absolute_input_paths_are_kept(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere" / "roads.osm"
+
+    def edit(raw: dict) -> None:
+        raw["region"].pop("synthetic")
+        raw["inputs"]["roads"] = str(target)
+
+    assert load_scenario(write(tmp_path, edit), tmp_path / "root").inputs.roads == target
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
+    def edit(raw: dict) -> None:
+        clinic = raw["tiers"]["village_clinic"]
+        clinic["max_travel_minute"] = clinic.pop("max_travel_minutes")
+
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(write(tmp_path, edit))
+    message = str(err.value)
+    assert "tiers.village_clinic.max_travel_minute" in message
+    assert "did you mean `max_travel_minutes`" in message
+    assert str(tmp_path / "scenario.yaml") in message
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="did you mean `tiers`"):
+        load_scenario(write(tmp_path, lambda raw: raw.__setitem__("tier", {})))
+
+
+def test_unknown_key_without_close_match_lists_allowed(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="allowed keys here: .*max_travel_minutes"):
+        load_scenario(write(tmp_path, lambda raw: raw["tiers"]["village_clinic"].__setitem__("zzz", 1)))
+
+
+def test_negative_minutes_name_key_and_value(tmp_path: Path) -> None:
+    def edit(raw: dict) -> None:
+        raw["tiers"]["township_centre"]["referral_max_minutes"] = -5
+
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(write(tmp_path, edit))
+    assert "tiers.township_centre.referral_max_minutes" in str(err.value)
+    assert "-5" in str(err.value)
+
+
+def test_max_coverage_needs_budget(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="budget"):
+        load_scenario(write(tmp_path, lambda raw: raw.__setitem__("objective", {"type": "max_coverage"})))
+
+
+def test_unknown_solver(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"solver\.name.*'gurobi'"):
+        load_scenario(write(tmp_path, lambda raw: raw["solver"].__setitem__("name", "gurobi")))
+
+
+def test_missing_section(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="`inputs`: required but missing"):
+        load_scenario(write(tmp_path, lambda raw: raw.pop("inputs")))
+
+
+def test_synthetic_files_must_sit_together(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="inputs.roads must be"):
+        load_scenario(write(tmp_path, lambda raw: raw["inputs"].__setitem__("roads", "other/roads.osm")))
+
+
+def test_not_yaml_and_not_found(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("region: [unclosed\n")
+    with pytest.raises(ScenarioError, match="not valid YAML"):
+        load_scenario(bad)
+    with pytest.raises(ScenarioError, match="scenario file not found"):
+        load_scenario(tmp_path / "nope.yaml")
