@@ -14,11 +14,10 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
+from facility_layout.models.two_tier import CANDIDATE as NEW_SITE
+from facility_layout.models.two_tier import EXISTING_CLINIC
+from facility_layout.models.two_tier import TOWNSHIP_CENTRE as CENTRE_SITE
 from facility_layout.scenario import VillageClinicTier
-
-EXISTING_CLINIC = "existing_clinic"
-NEW_SITE = "candidate"
-CENTRE_SITE = "township_centre"
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import rasterio
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from rasterio.errors import RasterioIOError
+from rasterio.transform import array_bounds, rowcol
 from rasterio.warp import transform_bounds
 from shapely.geometry import box
 
@@ -64,18 +65,14 @@ class Raster:
 
     def sample(self, x: np.ndarray, y: np.ndarray, crs: CRS) -> np.ndarray:
         """Values at points given in ``crs`` (nearest pixel); NaN outside the grid or on nodata."""
-        from pyproj import Transformer
-
         to_raster = Transformer.from_crs(crs, self.crs, always_xy=True)
         rx, ry = to_raster.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-        inverse = ~self.transform
-        col, row = inverse * (rx, ry)
-        col, row = np.floor(col).astype(np.int64), np.floor(row).astype(np.int64)
+        row, col = (np.asarray(v, dtype=np.int64) for v in rowcol(self.transform, rx, ry, op=np.floor))
         n_rows, n_cols = self.values.shape
         inside = (row >= 0) & (row < n_rows) & (col >= 0) & (col < n_cols)
         out = np.full(len(rx), np.nan)
-        filled = self.values.filled(np.nan).astype(float)
-        out[inside] = filled[row[inside], col[inside]]
+        picked = self.values[row[inside], col[inside]]
+        out[inside] = np.ma.filled(picked.astype(float), np.nan)
         return out
 
 
@@ -214,10 +211,7 @@ def read_raster(path: Path, key: str) -> Raster:
 
 def check_raster_overlaps(raster: Raster, boundary: gpd.GeoDataFrame, key: str) -> None:
     """The raster covers at least part of the boundary (after putting both in the raster's CRS)."""
-    n_rows, n_cols = raster.values.shape
-    left, top = raster.transform * (0, 0)
-    right, bottom = raster.transform * (n_cols, n_rows)
-    raster_box = box(min(left, right), min(top, bottom), max(left, right), max(top, bottom))
+    raster_box = box(*array_bounds(*raster.values.shape, raster.transform))
     region = boundary.to_crs(raster.crs).union_all()
     if not raster_box.intersects(region):
         rb = transform_bounds(raster.crs, "EPSG:4326", *raster_box.bounds)
@@ -328,12 +322,24 @@ def read_settlements(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Ge
                 f"set inputs.settlements.{field_key} to one of those",
             )
     out = gpd.GeoDataFrame(
-        {"name": frame[spec.name_field].fillna("").astype(str), "place": frame[spec.place_field].astype(str)},
+        {"name": _names(frame, spec.name_field, spec.place_field), "place": frame[spec.place_field].astype(str)},
         geometry=frame.geometry,
         crs=frame.crs,
     )
     out = out[out.geometry.notna() & (out.geometry.geom_type == "Point")].to_crs(boundary_m.crs)
     return out[out.within(boundary_m.union_all())].reset_index(drop=True)
+
+
+def _names(frame: gpd.GeoDataFrame, field: str, place_field: str) -> pd.Series:
+    """Names from ``field``; where it is empty, OSM's plain ``name``, else the place type and row number.
+
+    A settlement without a name in the chosen language is still a place a planner must be able to find.
+    """
+    names = frame[field].fillna("").astype(str).str.strip()
+    if "name" in frame.columns and field != "name":
+        names = names.where(names != "", frame["name"].fillna("").astype(str).str.strip())
+    unnamed = [f"unnamed {place} #{i + 1}" for i, place in enumerate(frame[place_field].astype(str))]
+    return names.where(names != "", pd.Series(unnamed, index=frame.index))
 
 
 def _normalise(value: object) -> str | None:

@@ -1,0 +1,494 @@
+"""The two-tier policy model: village clinics referred to township health centres.
+
+Decisions
+    keep or close each existing village clinic, build a new clinic at candidate sites, and upgrade
+    ``central_count`` existing township centres to central township centres. Township centres are
+    always kept and also serve the people around them as their village clinic.
+
+Rules (hard)
+    * Clinic standard: every demand point that some eligible site reaches within
+      ``max_travel_minutes`` is served by an open clinic (or centre) within it. Points no eligible site
+      reaches are *uncoverable*: reported, and left out of the rule instead of making it infeasible.
+    * Referral: a new clinic may be built only where a township centre is within
+      ``referral_max_minutes``. An existing clinic beyond that limit may still be kept (closing it would
+      not bring its people any closer to a centre); it is then listed in ``referral_violations``.
+    * Remote keep: an existing clinic may close only if every person who today has it as the nearest
+      facility, within ``remote_keep_minutes``, keeps another open clinic within ``remote_keep_minutes``.
+      Closing a clinic never pushes someone who has care nearby today beyond that limit — the policy
+      "keep and strengthen clinics in remote and mountainous areas".
+
+Objectives
+    ``min_cost``: least keep + build cost under the rules. ``max_coverage``: fewest people left beyond the
+    clinic standard for a ``budget`` (then, among those layouts, the cheapest).
+
+Central township centres are chosen by a second, separate model (they do not interact with clinic
+costs): most people within the township standard of a central centre, then fewest person-minutes.
+
+Every model is a minimisation solved exactly by :func:`facility_layout.solve.solve_problem`, which
+reports whether optimality was proven.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+import scipy.sparse as sp
+
+from facility_layout.models.base import InfeasibleLayoutError, merge_rows, weighted_mode
+from facility_layout.odmatrix import ODMatrix
+from facility_layout.solve import SolveReport, solve_problem
+
+TOWNSHIP_CENTRE = "township_centre"
+EXISTING_CLINIC = "existing_clinic"
+CANDIDATE = "candidate"
+SITE_KINDS = (TOWNSHIP_CENTRE, EXISTING_CLINIC, CANDIDATE)
+OBJECTIVES = ("min_cost", "max_coverage")
+
+
+@dataclass(frozen=True)
+class TwoTierResult:
+    """A solved two-tier layout; arrays are per demand point, per site or per township centre.
+
+    Attributes
+    ----------
+    open_sites : bool, per site
+        Open in the layout (township centres always are).
+    assignment : int, per demand point
+        Site of the nearest open clinic within the standard, -1 if none.
+    assignment_minutes : float, per demand point
+        Minutes to it, ``inf`` if none.
+    uncoverable : bool, per demand point
+        No eligible site reaches the point within the standard, whatever the layout.
+    centre_assignment : int, per demand point
+        Index (among centres) of the nearest township centre within the township standard, -1 if none.
+    centre_minutes : float, per demand point
+        Minutes to it, ``inf`` if none.
+    referral : int, per site
+        Township centre (index among centres) each open site refers to, -1 if closed or none in reach.
+    referral_minutes : float, per site
+        Minutes to it, ``nan`` if none.
+    referral_violations : int array
+        Open sites with no township centre within the referral limit.
+    central : bool, per township centre
+        Upgraded to central township centre.
+    forced_open : bool, per site
+        Kept because the remote-keep rule forbids closing it in this layout.
+    catchment : int, per demand point
+        Today's nearest existing facility (centre or clinic), -1 if none in reach.
+    catchment_minutes : float, per demand point
+        Minutes to it, ``inf`` if none.
+    merged_into : int, per site
+        For a closed clinic, the open site that now serves most of its people; else -1.
+    cost : float
+        Keep + build cost of the layout.
+    report, central_report : SolveReport
+        What the solver proved for the clinic layout and for the choice of central centres.
+    """
+
+    open_sites: np.ndarray
+    assignment: np.ndarray
+    assignment_minutes: np.ndarray
+    uncoverable: np.ndarray
+    centre_assignment: np.ndarray
+    centre_minutes: np.ndarray
+    referral: np.ndarray
+    referral_minutes: np.ndarray
+    referral_violations: np.ndarray
+    central: np.ndarray
+    forced_open: np.ndarray
+    catchment: np.ndarray
+    catchment_minutes: np.ndarray
+    merged_into: np.ndarray
+    cost: float
+    report: SolveReport
+    central_report: SolveReport
+
+
+@dataclass
+class TwoTier:
+    """The two-tier location model over travel-minute matrices (see the module docstring).
+
+    Build it with :meth:`from_cost_matrix`, then call :meth:`solve`.
+    """
+
+    demand_to_site: ODMatrix
+    site_to_centre: ODMatrix
+    population: np.ndarray
+    site_kind: np.ndarray
+    site_cost: np.ndarray
+    max_travel_minutes: float
+    referral_max_minutes: float
+    remote_keep_minutes: float | None
+    centre_max_travel_minutes: float
+    central_count: int
+    objective: str = "min_cost"
+    budget: float | None = None
+    centres: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n_demand, n_sites = self.demand_to_site.shape
+        self.population = np.asarray(self.population, dtype=float)
+        self.site_kind = np.asarray(self.site_kind, dtype=object)
+        self.site_cost = np.asarray(self.site_cost, dtype=float)
+        if len(self.population) != n_demand or np.any(self.population < 0):
+            raise ValueError(
+                "population needs one non-negative value per demand point (row of demand_to_site)"
+            )
+        if len(self.site_kind) != n_sites or len(self.site_cost) != n_sites:
+            raise ValueError("site_kind and site_cost need one value per site (column of demand_to_site)")
+        if not set(self.site_kind) <= set(SITE_KINDS):
+            raise ValueError(f"site_kind values must be among {SITE_KINDS}")
+        if np.any(self.site_cost < 0):
+            raise ValueError("site_cost must be >= 0")
+        self.centres = np.flatnonzero(self.site_kind == TOWNSHIP_CENTRE)
+        if self.site_to_centre.shape != (n_sites, len(self.centres)):
+            raise ValueError("site_to_centre must be sites × township centres (in site order)")
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {OBJECTIVES}")
+        if self.objective == "max_coverage" and self.budget is None:
+            raise ValueError("max_coverage needs a budget")
+        if not 0 <= self.central_count <= len(self.centres):
+            raise ValueError(f"central_count must be between 0 and the {len(self.centres)} township centres")
+
+    @classmethod
+    def from_cost_matrix(
+        cls,
+        demand_to_site: ODMatrix | np.ndarray,
+        site_to_centre: ODMatrix | np.ndarray,
+        population: np.ndarray,
+        site_kind: np.ndarray,
+        site_cost: np.ndarray,
+        *,
+        max_travel_minutes: float,
+        referral_max_minutes: float,
+        remote_keep_minutes: float | None,
+        centre_max_travel_minutes: float,
+        central_count: int = 0,
+        objective: str = "min_cost",
+        budget: float | None = None,
+    ) -> TwoTier:
+        """Build the model from travel minutes.
+
+        Parameters
+        ----------
+        demand_to_site : ODMatrix or numpy.ndarray
+            Minutes from each demand point to each site; a dense array uses ``inf`` for "out of reach".
+        site_to_centre : ODMatrix or numpy.ndarray
+            Minutes from each site to each township centre (centres in site order).
+        population : numpy.ndarray
+            People (or visits) per demand point.
+        site_kind : numpy.ndarray of str
+            ``township_centre`` | ``existing_clinic`` | ``candidate`` per site.
+        site_cost : numpy.ndarray
+            Cost of the site if open: keep cost for existing clinics, build cost for candidates
+            (ignored for centres, which stay open).
+        max_travel_minutes, referral_max_minutes, remote_keep_minutes, centre_max_travel_minutes : float
+            The standards; ``remote_keep_minutes=None`` turns the remote-keep rule off.
+        central_count : int
+            Township centres to upgrade to central township centres.
+        objective : {"min_cost", "max_coverage"}
+            What to optimise; ``max_coverage`` needs ``budget``.
+        """
+        return cls(
+            demand_to_site=_as_od(demand_to_site),
+            site_to_centre=_as_od(site_to_centre),
+            population=population,
+            site_kind=site_kind,
+            site_cost=site_cost,
+            max_travel_minutes=max_travel_minutes,
+            referral_max_minutes=referral_max_minutes,
+            remote_keep_minutes=remote_keep_minutes,
+            centre_max_travel_minutes=centre_max_travel_minutes,
+            central_count=central_count,
+            objective=objective,
+            budget=budget,
+        )
+
+    # --- the rules, as sets of sites -------------------------------------------------------------------
+
+    def eligible_sites(self) -> np.ndarray:
+        """Sites that may be open: centres, existing clinics, candidates with a centre within referral reach."""
+        referable = np.zeros(len(self.site_kind), dtype=bool)
+        within = self.site_to_centre.within(self.referral_max_minutes)
+        referable[within.origin] = True
+        return (self.site_kind != CANDIDATE) | referable
+
+    def existing_catchment(self) -> tuple[np.ndarray, np.ndarray]:
+        """Today's nearest existing facility of each demand point and its minutes."""
+        return self.demand_to_site.nearest(allowed=self.site_kind != CANDIDATE)
+
+    def _reach(self, limit: float, allowed: np.ndarray) -> sp.csr_matrix:
+        """Boolean demand × site matrix of allowed sites within ``limit`` minutes."""
+        within = self.demand_to_site.within(limit)
+        keep = allowed[within.destination]
+        return sp.csr_matrix(
+            (np.ones(int(keep.sum()), dtype=bool), (within.origin[keep], within.destination[keep])),
+            shape=self.demand_to_site.shape,
+        )
+
+    def _rows(self) -> tuple[np.ndarray, dict[tuple[int, ...], float], dict[tuple[int, ...], float]]:
+        """Uncoverable points, coverage rows (sites → people) and remote-keep rows (sites → people).
+
+        A row lists the closable sites of which at least one must be open; rows already met by a
+        township centre are dropped, and identical rows merged.
+        """
+        eligible = self.eligible_sites()
+        is_centre = self.site_kind == TOWNSHIP_CENTRE
+        within_standard = self._reach(self.max_travel_minutes, eligible)
+        uncoverable = np.diff(within_standard.indptr) == 0
+        by_centre = np.asarray(within_standard[:, is_centre].sum(axis=1)).ravel() > 0
+        closable = eligible & ~is_centre
+
+        def closable_sites(reach: sp.csr_matrix, i: int) -> np.ndarray:
+            sites = reach.indices[reach.indptr[i] : reach.indptr[i + 1]]
+            return np.sort(sites[closable[sites]])
+
+        coverage = merge_rows(
+            (tuple(closable_sites(within_standard, i).tolist()), float(self.population[i]))
+            for i in np.flatnonzero(~uncoverable & ~by_centre)
+        )
+        remote: dict[tuple[int, ...], float] = {}
+        if self.remote_keep_minutes is not None:
+            near = self._reach(self.remote_keep_minutes, eligible)
+            near_centre = np.asarray(near[:, is_centre].sum(axis=1)).ravel() > 0
+            catchment, minutes = self.existing_catchment()
+            protected = (catchment >= 0) & (minutes <= self.remote_keep_minutes) & ~near_centre
+            protected &= np.isin(catchment, np.flatnonzero(self.site_kind == EXISTING_CLINIC))
+            remote = merge_rows(
+                (
+                    tuple(sorted({int(catchment[i]), *closable_sites(near, i).tolist()})),
+                    float(self.population[i]),
+                )
+                for i in np.flatnonzero(protected)
+            )
+        return uncoverable, coverage, remote
+
+    # --- solving ---------------------------------------------------------------------------------------
+
+    def solve(self, solver: str = "cbc", time_limit_s: float = 300.0, mip_gap: float = 0.0) -> TwoTierResult:
+        """Choose the layout and the central centres; see :class:`TwoTierResult`.
+
+        Raises
+        ------
+        InfeasibleLayoutError
+            ``max_coverage`` with a budget below what the remote-keep rule alone costs.
+        """
+        uncoverable, coverage, remote = self._rows()
+        open_sites, report = self._solve_clinics(coverage, remote, solver, time_limit_s, mip_gap)
+        central, central_report = self._solve_central(solver, time_limit_s, mip_gap)
+        return self._result(open_sites, uncoverable, central, report, central_report)
+
+    def _solve_clinics(
+        self,
+        coverage: dict[tuple[int, ...], float],
+        remote: dict[tuple[int, ...], float],
+        solver: str,
+        time_limit_s: float,
+        mip_gap: float,
+    ) -> tuple[np.ndarray, SolveReport]:
+        open_sites = self.site_kind == TOWNSHIP_CENTRE
+        # A clinic that costs nothing to keep is kept: closing it saves nothing and loses care.
+        open_sites = open_sites | ((self.site_kind == EXISTING_CLINIC) & (self.site_cost == 0))
+        coverage = {row: w for row, w in coverage.items() if not open_sites[list(row)].any()}
+        remote = {row: w for row, w in remote.items() if not open_sites[list(row)].any()}
+        used = sorted({j for row in (*coverage, *remote) for j in row})
+        if not used:
+            return open_sites, SolveReport.not_needed(solver)
+
+        problem = pulp.LpProblem("village_clinics", pulp.LpMinimize)
+        is_open = {j: pulp.LpVariable(f"open_{j}", cat=pulp.LpBinary) for j in used}
+        cost = pulp.lpSum(float(self.site_cost[j]) * is_open[j] for j in used)
+        for k, row in enumerate(remote):
+            problem += pulp.lpSum(is_open[j] for j in row) >= 1, f"remote_keep_{k}"
+
+        if self.objective == "min_cost":
+            problem += cost
+            for k, row in enumerate(coverage):
+                problem += pulp.lpSum(is_open[j] for j in row) >= 1, f"clinic_standard_{k}"
+            report = solve_problem(problem, solver, time_limit_s, mip_gap)
+        else:
+            report = self._max_coverage(
+                problem, is_open, cost, coverage, remote, solver, time_limit_s, mip_gap
+            )
+        if report.status in {"optimal", "within_gap", "feasible"}:
+            for j in used:
+                open_sites[j] = (is_open[j].value() or 0.0) > 0.5
+        return open_sites, report
+
+    def _max_coverage(
+        self,
+        problem: pulp.LpProblem,
+        is_open: dict[int, pulp.LpVariable],
+        cost: pulp.LpAffineExpression,
+        coverage: dict[tuple[int, ...], float],
+        remote: dict[tuple[int, ...], float],
+        solver: str,
+        time_limit_s: float,
+        mip_gap: float,
+    ) -> SolveReport:
+        """Fewest people beyond the standard within the budget; then the cheapest such layout."""
+        assert self.budget is not None
+        covered = {row: pulp.LpVariable(f"covered_{k}", 0, 1) for k, row in enumerate(coverage)}
+        for k, row in enumerate(coverage):
+            problem += covered[row] <= pulp.lpSum(is_open[j] for j in row), f"covered_if_open_{k}"
+        problem += cost <= self.budget, "budget"
+        uncovered = pulp.lpSum(w * (1 - covered[row]) for row, w in coverage.items())
+        problem += uncovered
+        first = solve_problem(problem, solver, time_limit_s, mip_gap)
+        if first.status == "infeasible":
+            raise self._budget_too_small(remote, solver, time_limit_s)
+        if first.status not in {"optimal", "within_gap", "feasible"} or first.objective is None:
+            return first
+        # Second stage: the same coverage (up to round-off), least cost.
+        slack = 1e-7 * max(1.0, float(sum(coverage.values())))
+        problem += uncovered <= first.objective + slack, "coverage_of_first_stage"
+        problem.setObjective(cost)
+        second = solve_problem(problem, solver, time_limit_s, mip_gap)
+        if second.status not in {"optimal", "within_gap", "feasible"}:
+            return first
+        proven = first.proven_optimal and second.proven_optimal
+        # The headline objective is the people left beyond the standard; the cost stage only breaks ties.
+        return SolveReport(
+            name=solver,
+            status="optimal"
+            if proven
+            else next(s for s in ("feasible", "within_gap") if s in {first.status, second.status}),
+            proven_optimal=proven,
+            objective=first.objective,
+            bound=first.bound,
+            gap=first.gap,
+            seconds=round(first.seconds + second.seconds, 3),
+            variables=second.variables,
+            constraints=second.constraints,
+        )
+
+    def _budget_too_small(
+        self, remote: dict[tuple[int, ...], float], solver: str, time_limit_s: float
+    ) -> InfeasibleLayoutError:
+        """Explain an infeasible budget: what keeping the protected remote clinics costs at least."""
+        sites = sorted({j for row in remote for j in row})
+        problem = pulp.LpProblem("remote_keep_cost", pulp.LpMinimize)
+        is_open = {j: pulp.LpVariable(f"open_{j}", cat=pulp.LpBinary) for j in sites}
+        problem += pulp.lpSum(float(self.site_cost[j]) * is_open[j] for j in sites)
+        for row in remote:
+            problem += pulp.lpSum(is_open[j] for j in row) >= 1
+        report = solve_problem(problem, solver, time_limit_s, 0.0)
+        needed = report.objective if report.objective is not None else float("nan")
+        assert self.budget is not None
+        return InfeasibleLayoutError(
+            f"the budget {self.budget:g} is below the {needed:g} that the remote-keep rule alone needs "
+            f"({needed - self.budget:g} short)",
+            needed_budget=needed,
+        )
+
+    def _solve_central(
+        self, solver: str, time_limit_s: float, mip_gap: float
+    ) -> tuple[np.ndarray, SolveReport]:
+        """Pick ``central_count`` centres: most people within the township standard, then fewest person-minutes."""
+        n_centres = len(self.centres)
+        if self.central_count in (0, n_centres):
+            return np.full(n_centres, self.central_count == n_centres), SolveReport.not_needed(solver)
+        pairs = self.demand_to_site.select_destinations(self.centres).within(self.centre_max_travel_minutes)
+        problem = pulp.LpProblem("central_township_centres", pulp.LpMinimize)
+        central = [pulp.LpVariable(f"central_{k}", cat=pulp.LpBinary) for k in range(n_centres)]
+        problem += pulp.lpSum(central) == self.central_count, "central_count"
+        served = [pulp.LpVariable(f"served_{p}", 0, 1) for p in range(pairs.n_pairs)]
+        reached = np.unique(pairs.origin)
+        beyond = {int(i): pulp.LpVariable(f"beyond_{i}", 0, 1) for i in reached}
+        by_origin: dict[int, list[int]] = {}
+        for p, (i, k) in enumerate(zip(pairs.origin.tolist(), pairs.destination.tolist(), strict=True)):
+            problem += served[p] <= central[k]
+            by_origin.setdefault(i, []).append(p)
+        for i, ps in by_origin.items():
+            problem += pulp.lpSum(served[p] for p in ps) + beyond[i] == 1
+        left_out = pulp.lpSum(float(self.population[i]) * v for i, v in beyond.items())
+        problem += left_out
+        first = solve_problem(problem, solver, time_limit_s, mip_gap)
+        if first.objective is None:
+            return np.zeros(n_centres, dtype=bool), first
+        problem += (
+            left_out <= first.objective + 1e-7 * max(1.0, float(self.population.sum())),
+            "coverage_first",
+        )
+        problem.setObjective(
+            pulp.lpSum(
+                float(self.population[i] * m) * served[p]
+                for p, (i, m) in enumerate(zip(pairs.origin.tolist(), pairs.minutes.tolist(), strict=True))
+            )
+        )
+        second = solve_problem(problem, solver, time_limit_s, mip_gap)
+        final = second if second.objective is not None else first
+        chosen = np.array([(v.value() or 0.0) > 0.5 for v in central])
+        return chosen, final
+
+    # --- reading the layout back -----------------------------------------------------------------------
+
+    def _result(
+        self,
+        open_sites: np.ndarray,
+        uncoverable: np.ndarray,
+        central: np.ndarray,
+        report: SolveReport,
+        central_report: SolveReport,
+    ) -> TwoTierResult:
+        assignment, assignment_minutes = self.demand_to_site.within(self.max_travel_minutes).nearest(
+            open_sites
+        )
+        centre_assignment, centre_minutes = (
+            self.demand_to_site.select_destinations(self.centres)
+            .within(self.centre_max_travel_minutes)
+            .nearest()
+        )
+        referral, referral_minutes = self.site_to_centre.within(self.referral_max_minutes).nearest()
+        referral = np.where(open_sites, referral, -1)
+        referral_minutes = np.where(referral >= 0, referral_minutes, np.nan)
+        catchment, catchment_minutes = self.existing_catchment()
+        return TwoTierResult(
+            open_sites=open_sites,
+            assignment=assignment,
+            assignment_minutes=assignment_minutes,
+            uncoverable=uncoverable,
+            centre_assignment=centre_assignment,
+            centre_minutes=centre_minutes,
+            referral=referral,
+            referral_minutes=referral_minutes,
+            referral_violations=np.flatnonzero(open_sites & (referral < 0)),
+            central=central,
+            forced_open=self._forced_open(open_sites, catchment, catchment_minutes),
+            catchment=catchment,
+            catchment_minutes=catchment_minutes,
+            merged_into=self._merged_into(open_sites, assignment, catchment),
+            cost=float(self.site_cost[open_sites & (self.site_kind != TOWNSHIP_CENTRE)].sum()),
+            report=report,
+            central_report=central_report,
+        )
+
+    def _forced_open(self, open_sites: np.ndarray, catchment: np.ndarray, minutes: np.ndarray) -> np.ndarray:
+        """Open clinics the remote-keep rule forbids closing, given the rest of the layout."""
+        forced = np.zeros(len(open_sites), dtype=bool)
+        if self.remote_keep_minutes is None:
+            return forced
+        near = self.demand_to_site.within(self.remote_keep_minutes)
+        for e in np.flatnonzero(open_sites & (self.site_kind == EXISTING_CLINIC)):
+            people = np.flatnonzero((catchment == e) & (minutes <= self.remote_keep_minutes))
+            others = open_sites.copy()
+            others[e] = False
+            reached = np.isin(people, near.origin[others[near.destination]])
+            forced[e] = bool(len(people)) and not reached.all()
+        return forced
+
+    def _merged_into(
+        self, open_sites: np.ndarray, assignment: np.ndarray, catchment: np.ndarray
+    ) -> np.ndarray:
+        """For each closed existing clinic, the open site serving most of its former people."""
+        merged = np.full(len(open_sites), -1, dtype=np.int64)
+        for e in np.flatnonzero(~open_sites & (self.site_kind == EXISTING_CLINIC)):
+            mine = catchment == e
+            merged[e] = weighted_mode(assignment[mine], self.population[mine])
+        return merged
+
+
+def _as_od(minutes: ODMatrix | np.ndarray) -> ODMatrix:
+    return minutes if isinstance(minutes, ODMatrix) else ODMatrix.from_dense(np.asarray(minutes, dtype=float))

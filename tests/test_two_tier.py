@@ -1,0 +1,296 @@
+"""The two-tier model against brute force on small random instances, and each rule binding on a crafted case.
+
+The brute force below re-states the rules from their definitions (docs/model.md) and enumerates every
+layout; it shares no code with the model's constraint building.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from facility_layout.models.base import InfeasibleLayoutError
+from facility_layout.models.two_tier import CANDIDATE, EXISTING_CLINIC, TOWNSHIP_CENTRE, TwoTier
+
+INF = np.inf
+
+
+@dataclass
+class Instance:
+    to_site: np.ndarray  # demand × site minutes, inf = out of reach
+    to_centre: np.ndarray  # site × centre minutes
+    population: np.ndarray
+    kind: np.ndarray
+    cost: np.ndarray
+    standard: float = 30.0
+    referral: float = 40.0
+    remote_keep: float | None = 20.0
+    centre_standard: float = 45.0
+    central_count: int = 1
+
+    def model(self, **changes: object) -> TwoTier:
+        settings_ = {
+            "max_travel_minutes": self.standard,
+            "referral_max_minutes": self.referral,
+            "remote_keep_minutes": self.remote_keep,
+            "centre_max_travel_minutes": self.centre_standard,
+            "central_count": self.central_count,
+            **changes,
+        }
+        return TwoTier.from_cost_matrix(
+            self.to_site, self.to_centre, self.population, self.kind, self.cost, **settings_
+        )
+
+
+# --- the rules, stated directly ------------------------------------------------------------------------
+
+
+def layout_allowed(inst: Instance, is_open: np.ndarray) -> bool:
+    """Centres open; new clinics only with a centre in referral reach; remote clinics kept where required."""
+    centre = inst.kind == TOWNSHIP_CENTRE
+    if not is_open[centre].all():
+        return False
+    referable = (inst.to_centre <= inst.referral).any(axis=1)
+    if (is_open & (inst.kind == CANDIDATE) & ~referable).any():
+        return False
+    if inst.remote_keep is None:
+        return True
+    existing = inst.kind != CANDIDATE
+    for i in range(len(inst.population)):
+        minutes = np.where(existing, inst.to_site[i], INF)
+        if not np.isfinite(minutes.min()):
+            continue
+        e = int(np.argmin(minutes))  # lowest index on ties
+        if inst.kind[e] != EXISTING_CLINIC or minutes[e] > inst.remote_keep or is_open[e]:
+            continue
+        others = is_open.copy()
+        others[e] = False
+        if not (others & (inst.to_site[i] <= inst.remote_keep)).any():
+            return False
+    return True
+
+
+def eligible(inst: Instance) -> np.ndarray:
+    return (inst.kind != CANDIDATE) | (inst.to_centre <= inst.referral).any(axis=1)
+
+
+def uncovered_people(inst: Instance, is_open: np.ndarray) -> float:
+    coverable = ((inst.to_site <= inst.standard) & eligible(inst)).any(axis=1)
+    covered = ((inst.to_site <= inst.standard) & is_open).any(axis=1)
+    return float(inst.population[coverable & ~covered].sum())
+
+
+def layout_cost(inst: Instance, is_open: np.ndarray) -> float:
+    return float(inst.cost[is_open & (inst.kind != TOWNSHIP_CENTRE)].sum())
+
+
+def all_layouts(inst: Instance):
+    closable = np.flatnonzero(inst.kind != TOWNSHIP_CENTRE)
+    for bits in itertools.product([False, True], repeat=len(closable)):
+        is_open = inst.kind == TOWNSHIP_CENTRE
+        is_open[closable[list(bits)]] = True
+        if layout_allowed(inst, is_open):
+            yield is_open
+
+
+def brute_min_cost(inst: Instance) -> float:
+    return min(layout_cost(inst, o) for o in all_layouts(inst) if uncovered_people(inst, o) == 0)
+
+
+def brute_max_coverage(inst: Instance, budget: float) -> tuple[float, float] | None:
+    options = [(uncovered_people(inst, o), layout_cost(inst, o)) for o in all_layouts(inst)]
+    options = [o for o in options if o[1] <= budget + 1e-9]
+    return min(options) if options else None
+
+
+def brute_central(inst: Instance) -> tuple[float, float]:
+    """(people beyond the township standard of any central centre, person-minutes of the others)."""
+    centres = np.flatnonzero(inst.kind == TOWNSHIP_CENTRE)
+    best = None
+    for chosen in itertools.combinations(centres, inst.central_count):
+        minutes = inst.to_site[:, list(chosen)].min(axis=1)
+        within = minutes <= inst.centre_standard
+        value = (
+            float(inst.population[~within].sum()),
+            float((inst.population[within] * minutes[within]).sum()),
+        )
+        best = value if best is None or value < best else best
+    assert best is not None
+    return best
+
+
+# --- random instances ----------------------------------------------------------------------------------
+
+
+@st.composite
+def instances(draw) -> Instance:
+    n_centres = draw(st.integers(1, 3))
+    n_existing = draw(st.integers(0, 4))
+    n_new = draw(st.integers(0, 3))
+    n_demand = draw(st.integers(1, 8))
+    kind = np.array(
+        [TOWNSHIP_CENTRE] * n_centres + [EXISTING_CLINIC] * n_existing + [CANDIDATE] * n_new, dtype=object
+    )
+    n_sites = len(kind)
+    minutes = st.one_of(st.integers(0, 60).map(float), st.just(INF))
+    to_site = np.array(draw(st.lists(minutes, min_size=n_demand * n_sites, max_size=n_demand * n_sites)))
+    to_centre = np.array(draw(st.lists(minutes, min_size=n_sites * n_centres, max_size=n_sites * n_centres)))
+    to_centre = to_centre.reshape(n_sites, n_centres)
+    to_centre[np.arange(n_centres), np.arange(n_centres)] = 0.0  # a centre refers to itself
+    population = np.array(
+        draw(st.lists(st.integers(1, 500), min_size=n_demand, max_size=n_demand)), dtype=float
+    )
+    keep_cost = draw(st.sampled_from([0.5, 1.0, 2.0]))
+    build_cost = draw(st.sampled_from([1.0, 1.5, 3.0]))
+    cost = np.where(kind == CANDIDATE, build_cost, np.where(kind == EXISTING_CLINIC, keep_cost, 0.0))
+    return Instance(
+        to_site=to_site.reshape(n_demand, n_sites),
+        to_centre=to_centre,
+        population=population,
+        kind=kind,
+        cost=cost,
+        remote_keep=draw(st.sampled_from([None, 10.0, 20.0, 45.0])),
+        central_count=draw(st.integers(0, n_centres)),
+    )
+
+
+fast = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@fast
+@given(inst=instances(), solver=st.sampled_from(["cbc", "highs"]))
+def test_min_cost_matches_brute_force(inst: Instance, solver: str) -> None:
+    result = inst.model().solve(solver=solver)
+    assert result.report.proven_optimal and result.report.status in {"optimal", "not_needed"}
+    assert layout_allowed(inst, result.open_sites)
+    assert uncovered_people(inst, result.open_sites) == 0
+    assert result.cost == pytest.approx(brute_min_cost(inst))
+    # Nobody is assigned beyond the standard or to a closed site, and the uncoverable are exactly those
+    # no eligible site reaches.
+    served = result.assignment >= 0
+    assert (result.assignment_minutes[served] <= inst.standard).all()
+    assert result.open_sites[result.assignment[served]].all()
+    coverable = ((inst.to_site <= inst.standard) & eligible(inst)).any(axis=1)
+    np.testing.assert_array_equal(result.uncoverable, ~coverable)
+    np.testing.assert_array_equal(served, coverable)
+
+
+@fast
+@given(inst=instances(), budget_share=st.floats(0.0, 1.0), solver=st.sampled_from(["cbc", "highs"]))
+def test_max_coverage_matches_brute_force(inst: Instance, budget_share: float, solver: str) -> None:
+    budget = round(budget_share * float(inst.cost.sum()), 2)
+    truth = brute_max_coverage(inst, budget)
+    model = inst.model(objective="max_coverage", budget=budget)
+    if truth is None:
+        with pytest.raises(InfeasibleLayoutError) as err:
+            model.solve(solver=solver)
+        assert err.value.needed_budget is not None and err.value.needed_budget > budget
+        return
+    result = model.solve(solver=solver)
+    assert layout_allowed(inst, result.open_sites)
+    assert result.cost <= budget + 1e-9
+    uncovered = uncovered_people(inst, result.open_sites)
+    assert (uncovered, result.cost) == pytest.approx(truth)
+
+
+@fast
+@given(inst=instances())
+def test_central_centres_match_brute_force(inst: Instance) -> None:
+    result = inst.model().solve()
+    assert result.central.sum() == inst.central_count
+    if inst.central_count == 0:
+        return
+    chosen = np.flatnonzero(inst.kind == TOWNSHIP_CENTRE)[result.central]
+    minutes = inst.to_site[:, chosen].min(axis=1)
+    within = minutes <= inst.centre_standard
+    found = (float(inst.population[~within].sum()), float((inst.population[within] * minutes[within]).sum()))
+    assert found == pytest.approx(brute_central(inst))
+
+
+# --- each rule binds on a crafted case -----------------------------------------------------------------
+
+
+def one_valley(remote_keep: float | None) -> Instance:
+    """A village 5 min from its clinic and 25 min from the township centre (standard 30)."""
+    return Instance(
+        to_site=np.array([[25.0, 5.0]]),
+        to_centre=np.array([[0.0], [30.0]]),
+        population=np.array([800.0]),
+        kind=np.array([TOWNSHIP_CENTRE, EXISTING_CLINIC], dtype=object),
+        cost=np.array([0.0, 1.0]),
+        remote_keep=remote_keep,
+    )
+
+
+def test_remote_keep_rule_binds() -> None:
+    without = one_valley(None).model().solve()
+    assert not without.open_sites[1] and without.cost == 0  # the centre is within the standard: merge
+    assert without.merged_into[1] == 0
+    kept = one_valley(20.0).model().solve()
+    assert kept.open_sites[1] and kept.forced_open[1] and kept.cost == 1
+    relaxed = one_valley(30.0).model().solve()  # the centre is within 30 min: closing is allowed
+    assert not relaxed.open_sites[1]
+
+
+def two_villages(referral: float) -> Instance:
+    """Two villages with their own clinics; a new site between them could serve both more cheaply,
+    but it lies 50 min from the only township centre."""
+    return Instance(
+        to_site=np.array([[INF, 10.0, INF, 20.0], [INF, INF, 10.0, 20.0]]),
+        to_centre=np.array([[0.0], [40.0], [40.0], [50.0]]),
+        population=np.array([300.0, 400.0]),
+        kind=np.array([TOWNSHIP_CENTRE, EXISTING_CLINIC, EXISTING_CLINIC, CANDIDATE], dtype=object),
+        cost=np.array([0.0, 1.0, 1.0, 1.5]),
+        referral=referral,
+        remote_keep=None,
+    )
+
+
+def test_referral_rule_binds() -> None:
+    loose = two_villages(referral=60).model().solve()
+    assert loose.open_sites.tolist() == [True, False, False, True] and loose.cost == 1.5
+    assert loose.referral[3] == 0 and loose.referral_minutes[3] == 50
+    tight = two_villages(referral=45).model().solve()
+    assert tight.open_sites.tolist() == [True, True, True, False] and tight.cost == 2
+    assert (tight.referral_minutes[1:3] <= 45).all() and len(tight.referral_violations) == 0
+
+
+def test_unreachable_village_is_reported_not_fatal() -> None:
+    inst = one_valley(None)
+    inst.to_site = np.array([[25.0, 5.0], [INF, 70.0]])
+    inst.population = np.array([800.0, 120.0])
+    result = inst.model().solve()
+    assert result.uncoverable.tolist() == [False, True]
+    assert result.assignment[1] == -1 and not np.isfinite(result.assignment_minutes[1])
+
+
+def test_budget_too_small_says_by_how_much() -> None:
+    inst = one_valley(20.0)  # the remote rule forces the clinic (cost 1) open
+    with pytest.raises(InfeasibleLayoutError, match="short") as err:
+        inst.model(objective="max_coverage", budget=0.5).solve()
+    assert err.value.needed_budget == pytest.approx(1.0)
+
+
+def test_same_inputs_same_layout() -> None:
+    rng = np.random.default_rng(4)
+    n_demand, kinds = 40, [TOWNSHIP_CENTRE] * 2 + [EXISTING_CLINIC] * 8 + [CANDIDATE] * 6
+    to_site = np.where(
+        rng.random((n_demand, len(kinds))) < 0.4, rng.integers(0, 40, (n_demand, len(kinds))), INF
+    )
+    inst = Instance(
+        to_site=to_site.astype(float),
+        to_centre=rng.integers(0, 50, (len(kinds), 2)).astype(float),
+        population=rng.integers(10, 300, n_demand).astype(float),
+        kind=np.array(kinds, dtype=object),
+        cost=np.array([0.0 if k == TOWNSHIP_CENTRE else 1.0 if k == EXISTING_CLINIC else 2.0 for k in kinds]),
+    )
+    first = inst.model().solve()
+    again = inst.model().solve()
+    np.testing.assert_array_equal(first.open_sites, again.open_sites)
+    np.testing.assert_array_equal(first.assignment, again.assignment)
+    assert first.cost == pytest.approx(brute_min_cost(inst))
