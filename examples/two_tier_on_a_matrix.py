@@ -49,9 +49,7 @@ for remote_keep in (None, 20.0):
         if layout.open_sites[j]:
             decision = "built" if kind[j] == CANDIDATE else "kept"
         else:
-            decision = (
-                "not built" if kind[j] == CANDIDATE else f"closed, merged into {sites[layout.merged_into[j]]}"
-            )
+            decision = "not built" if kind[j] == CANDIDATE else f"closed, merged into {sites[layout.merged_into[j]]}"
         remote = " by the remote-keep rule" if layout.forced_open[j] else ""
         late = " (no centre within the referral limit)" if j in layout.referral_violations else ""
         print(f"  {name:<24} {decision}{remote}{late}")
@@ -59,7 +57,4 @@ for remote_keep in (None, 20.0):
         if layout.assignment[i] >= 0:
             print(f"  {village:<10} → {sites[layout.assignment[i]]} in {layout.assignment_minutes[i]:g} min")
         else:
-            print(
-                f"  {village:<10} → no clinic within 30 min"
-                + (" (uncoverable)" if layout.uncoverable[i] else "")
-            )
+            print(f"  {village:<10} → no clinic within 30 min" + (" (uncoverable)" if layout.uncoverable[i] else ""))

@@ -54,9 +54,7 @@ class Sites:
         return np.flatnonzero(self.kind == CENTRE_SITE)
 
 
-def candidate_sites(
-    facilities: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, clinic: VillageClinicTier
-) -> Sites:
+def candidate_sites(facilities: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, clinic: VillageClinicTier) -> Sites:
     """Assemble the sites from the existing facilities and the settlements.
 
     Parameters
@@ -72,7 +70,11 @@ def candidate_sites(
     centres = facilities[facilities["tier"] == TOWNSHIP_CENTRE]
     clinics = facilities[facilities["tier"] == VILLAGE_CLINIC]
     new = _new_sites(facilities, settlements, clinic)
-    frames = [(centres, CENTRE_SITE, 0.0), (clinics, EXISTING_CLINIC, clinic.keep_cost), (new, NEW_SITE, clinic.build_cost)]
+    frames = [
+        (centres, CENTRE_SITE, 0.0),
+        (clinics, EXISTING_CLINIC, clinic.keep_cost),
+        (new, NEW_SITE, clinic.build_cost),
+    ]
     kind = np.concatenate([np.full(len(f), k, dtype=object) for f, k, _ in frames])
     return Sites(
         site_id=np.concatenate([f["site_id"].to_numpy(dtype=object) for f, _, _ in frames]),

@@ -189,7 +189,9 @@ def _read_vector(path: Path, key: str) -> gpd.GeoDataFrame:
     try:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types for unreadable files
-        raise InputError(key, path, f"is not a readable vector file ({exc})", "give a GeoJSON or GeoPackage file") from None
+        raise InputError(
+            key, path, f"is not a readable vector file ({exc})", "give a GeoJSON or GeoPackage file"
+        ) from None
     if frame.crs is None:
         raise InputError(key, path, "has no coordinate reference system", "save it with a CRS (e.g. EPSG:4326)")
     if frame.empty:
@@ -249,7 +251,8 @@ def check_roads_overlap(graph: nx.MultiDiGraph, boundary: gpd.GeoDataFrame, path
         raise InputError(
             "inputs.roads",
             path,
-            f"no road lies inside the region boundary (roads lon/lat bounds {np.round(nodes.total_bounds, 4).tolist()})",
+            "no road lies inside the region boundary "
+            f"(roads lon/lat bounds {np.round(nodes.total_bounds, 4).tolist()})",
             "give the road extract of this region",
         )
 
@@ -262,7 +265,11 @@ def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Geo
     """
     spec = scenario.inputs.facilities
     frame = _read_vector(spec.file, "inputs.facilities.file")
-    for field_key, field in (("tier_field", spec.tier_field), ("name_field", spec.name_field), ("id_field", spec.id_field)):
+    for field_key, field in (
+        ("tier_field", spec.tier_field),
+        ("name_field", spec.name_field),
+        ("id_field", spec.id_field),
+    ):
         if field is not None and field not in frame.columns:
             raise InputError(
                 f"inputs.facilities.{field_key}",
@@ -303,7 +310,9 @@ def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Geo
     out = out[inside].reset_index(drop=True)
     if out.empty or not (out["tier"] == TOWNSHIP_CENTRE).any():
         raise InputError(
-            "inputs.facilities.file", spec.file, "no township centre lies inside the region boundary",
+            "inputs.facilities.file",
+            spec.file,
+            "no township centre lies inside the region boundary",
             "give the facility list of this region",
         )
     return out

@@ -66,9 +66,7 @@ def edge_speed_kmh(highway: str | list[str], travel: TravelSettings) -> float | 
     never flattered by a merge.
     """
     classes = [highway] if isinstance(highway, str) else list(highway)
-    speeds = [
-        travel.motor_speeds_kmh.get(h, travel.walking_speed_kmh) for h in classes if h not in UNUSABLE_HIGHWAYS
-    ]
+    speeds = [travel.motor_speeds_kmh.get(h, travel.walking_speed_kmh) for h in classes if h not in UNUSABLE_HIGHWAYS]
     return min(speeds) if speeds else None
 
 

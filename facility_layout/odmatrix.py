@@ -89,15 +89,11 @@ class ODMatrix:
         new_index[columns] = np.arange(len(columns))
         mapped = new_index[self.destination]
         keep = mapped >= 0
-        return ODMatrix.from_pairs(
-            self.origin[keep], mapped[keep], self.minutes[keep], (self.shape[0], len(columns))
-        )
+        return ODMatrix.from_pairs(self.origin[keep], mapped[keep], self.minutes[keep], (self.shape[0], len(columns)))
 
     def reachable(self) -> sp.csr_matrix:
         """Boolean CSR matrix: True where the pair is inside the cutoff (zero minutes included)."""
-        return sp.csr_matrix(
-            (np.ones(self.n_pairs, dtype=bool), (self.origin, self.destination)), shape=self.shape
-        )
+        return sp.csr_matrix((np.ones(self.n_pairs, dtype=bool), (self.origin, self.destination)), shape=self.shape)
 
     def nearest(self, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """For each origin, the nearest destination (optionally only among ``allowed`` ones).

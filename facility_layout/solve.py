@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 import re
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -138,7 +142,8 @@ def solve_problem(problem: pulp.LpProblem, solver: str, time_limit_s: float, mip
         else:
             command = pulp.HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=1, random_seed=0)
             try:
-                problem.solve(command)
+                with _silenced_stdout():
+                    problem.solve(command)
             except pulp.PulpSolverError as exc:
                 return _failed(solver, start, problem, exc)
             bound = _highs_bound(problem)
@@ -164,6 +169,21 @@ def solve_problem(problem: pulp.LpProblem, solver: str, time_limit_s: float, mip
         variables=problem.numVariables(),
         constraints=problem.numConstraints(),
     )
+
+
+@contextmanager
+def _silenced_stdout() -> Iterator[None]:
+    """HiGHS prints its banner from C to standard output even with output off; the CLI's stdout is a
+    contract other tools read, so the solve runs with file descriptor 1 pointed at /dev/null."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _failed(solver: str, start: float, problem: pulp.LpProblem, exc: Exception) -> SolveReport:

@@ -63,9 +63,7 @@ def snap_points(graph: RoadGraph, x: np.ndarray, y: np.ndarray, travel: TravelSe
     y = np.asarray(y, dtype=float)
     distance, node = cKDTree(np.column_stack([graph.x, graph.y])).query(np.column_stack([x, y]))
     node = np.where(distance <= travel.max_offroad_m, node, -1).astype(np.int64)
-    minutes = np.where(
-        node >= 0, distance * travel.offroad_detour_factor / walking_metres_per_minute(travel), np.inf
-    )
+    minutes = np.where(node >= 0, distance * travel.offroad_detour_factor / walking_metres_per_minute(travel), np.inf)
     return SnappedPoints(x=x, y=y, node=node, offroad_m=distance, offroad_minutes=minutes)
 
 

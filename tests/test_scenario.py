@@ -68,7 +68,7 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
 
 
 def test_unknown_key_without_close_match_lists_allowed(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="allowed keys here: .*max_travel_minutes"):
+    with pytest.raises(ScenarioError, match=r"allowed keys here: .*max_travel_minutes"):
         load_scenario(write(tmp_path, lambda raw: raw["tiers"]["village_clinic"].__setitem__("zzz", 1)))
 
 
@@ -98,7 +98,7 @@ def test_missing_section(tmp_path: Path) -> None:
 
 
 def test_synthetic_files_must_sit_together(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="inputs.roads must be"):
+    with pytest.raises(ScenarioError, match=r"inputs\.roads must be"):
         load_scenario(write(tmp_path, lambda raw: raw["inputs"].__setitem__("roads", "other/roads.osm")))
 
 

@@ -10,9 +10,7 @@ from facility_layout.errors import SolveError
 from facility_layout.solve import ensure_solver_available, solve_problem
 
 
-def hard_set_cover(
-    seed: int = 0, n_sites: int = 300, n_points: int = 900, density: float = 0.03
-) -> pulp.LpProblem:
+def hard_set_cover(seed: int = 0, n_sites: int = 300, n_points: int = 900, density: float = 0.03) -> pulp.LpProblem:
     """A random weighted set cover that neither solver closes in a second on this machine."""
     rng = np.random.default_rng(seed)
     covers = rng.random((n_points, n_sites)) < density

@@ -98,7 +98,7 @@ def test_random_network_matches_networkx(seed: int) -> None:
     """Every pair inside the cutoff, and only those, with networkx's minutes."""
     rng = np.random.default_rng(seed)
     n = 80
-    pts = rng.uniform(0, 6000, size=(n, 2)) + (X0, Y0)
+    pts = rng.uniform(0, 6000, size=(n, 2)) + np.array([X0, Y0])
     xy = {i + 10: (float(x), float(y)) for i, (x, y) in enumerate(pts)}
     classes = ["primary", "tertiary", "residential", "track", "footway", "path", "steps", "construction"]
     ways = []
@@ -107,8 +107,8 @@ def test_random_network_matches_networkx(seed: int) -> None:
         for j in np.argsort(dist)[1:4]:
             ways.append((i + 10, int(j) + 10, str(rng.choice(classes)), bool(rng.random() < 0.15)))
     osm = osm_graph(xy, ways)
-    origins = rng.uniform(0, 6000, size=(40, 2)) + (X0, Y0)
-    destinations = rng.uniform(0, 6000, size=(15, 2)) + (X0, Y0)
+    origins = rng.uniform(0, 6000, size=(40, 2)) + np.array([X0, Y0])
+    destinations = rng.uniform(0, 6000, size=(15, 2)) + np.array([X0, Y0])
     cutoff = 45.0
     graph, ours = minutes_between(osm, origins, destinations, cutoff=cutoff)
 

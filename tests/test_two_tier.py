@@ -133,18 +133,14 @@ def instances(draw) -> Instance:
     n_existing = draw(st.integers(0, 4))
     n_new = draw(st.integers(0, 3))
     n_demand = draw(st.integers(1, 8))
-    kind = np.array(
-        [TOWNSHIP_CENTRE] * n_centres + [EXISTING_CLINIC] * n_existing + [CANDIDATE] * n_new, dtype=object
-    )
+    kind = np.array([TOWNSHIP_CENTRE] * n_centres + [EXISTING_CLINIC] * n_existing + [CANDIDATE] * n_new, dtype=object)
     n_sites = len(kind)
     minutes = st.one_of(st.integers(0, 60).map(float), st.just(INF))
     to_site = np.array(draw(st.lists(minutes, min_size=n_demand * n_sites, max_size=n_demand * n_sites)))
     to_centre = np.array(draw(st.lists(minutes, min_size=n_sites * n_centres, max_size=n_sites * n_centres)))
     to_centre = to_centre.reshape(n_sites, n_centres)
     to_centre[np.arange(n_centres), np.arange(n_centres)] = 0.0  # a centre refers to itself
-    population = np.array(
-        draw(st.lists(st.integers(1, 500), min_size=n_demand, max_size=n_demand)), dtype=float
-    )
+    population = np.array(draw(st.lists(st.integers(1, 500), min_size=n_demand, max_size=n_demand)), dtype=float)
     keep_cost = draw(st.sampled_from([0.5, 1.0, 2.0]))
     build_cost = draw(st.sampled_from([1.0, 1.5, 3.0]))
     cost = np.where(kind == CANDIDATE, build_cost, np.where(kind == EXISTING_CLINIC, keep_cost, 0.0))
@@ -279,9 +275,7 @@ def test_budget_too_small_says_by_how_much() -> None:
 def test_same_inputs_same_layout() -> None:
     rng = np.random.default_rng(4)
     n_demand, kinds = 40, [TOWNSHIP_CENTRE] * 2 + [EXISTING_CLINIC] * 8 + [CANDIDATE] * 6
-    to_site = np.where(
-        rng.random((n_demand, len(kinds))) < 0.4, rng.integers(0, 40, (n_demand, len(kinds))), INF
-    )
+    to_site = np.where(rng.random((n_demand, len(kinds))) < 0.4, rng.integers(0, 40, (n_demand, len(kinds))), INF)
     inst = Instance(
         to_site=to_site.astype(float),
         to_centre=rng.integers(0, 50, (len(kinds), 2)).astype(float),

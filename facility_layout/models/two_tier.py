@@ -133,9 +133,7 @@ class TwoTier:
         self.site_kind = np.asarray(self.site_kind, dtype=object)
         self.site_cost = np.asarray(self.site_cost, dtype=float)
         if len(self.population) != n_demand or np.any(self.population < 0):
-            raise ValueError(
-                "population needs one non-negative value per demand point (row of demand_to_site)"
-            )
+            raise ValueError("population needs one non-negative value per demand point (row of demand_to_site)")
         if len(self.site_kind) != n_sites or len(self.site_cost) != n_sites:
             raise ValueError("site_kind and site_cost need one value per site (column of demand_to_site)")
         if not set(self.site_kind) <= set(SITE_KINDS):
@@ -309,9 +307,7 @@ class TwoTier:
                 problem += pulp.lpSum(is_open[j] for j in row) >= 1, f"clinic_standard_{k}"
             report = solve_problem(problem, solver, time_limit_s, mip_gap)
         else:
-            report = self._max_coverage(
-                problem, is_open, cost, coverage, remote, solver, time_limit_s, mip_gap
-            )
+            report = self._max_coverage(problem, is_open, cost, coverage, remote, solver, time_limit_s, mip_gap)
         if report.status in {"optimal", "within_gap", "feasible"}:
             for j in used:
                 open_sites[j] = (is_open[j].value() or 0.0) > 0.5
@@ -383,9 +379,7 @@ class TwoTier:
             needed_budget=needed,
         )
 
-    def _solve_central(
-        self, solver: str, time_limit_s: float, mip_gap: float
-    ) -> tuple[np.ndarray, SolveReport]:
+    def _solve_central(self, solver: str, time_limit_s: float, mip_gap: float) -> tuple[np.ndarray, SolveReport]:
         """Pick ``central_count`` centres: most people within the township standard, then fewest person-minutes."""
         n_centres = len(self.centres)
         if self.central_count in (0, n_centres):
@@ -433,13 +427,9 @@ class TwoTier:
         report: SolveReport,
         central_report: SolveReport,
     ) -> TwoTierResult:
-        assignment, assignment_minutes = self.demand_to_site.within(self.max_travel_minutes).nearest(
-            open_sites
-        )
+        assignment, assignment_minutes = self.demand_to_site.within(self.max_travel_minutes).nearest(open_sites)
         centre_assignment, centre_minutes = (
-            self.demand_to_site.select_destinations(self.centres)
-            .within(self.centre_max_travel_minutes)
-            .nearest()
+            self.demand_to_site.select_destinations(self.centres).within(self.centre_max_travel_minutes).nearest()
         )
         referral, referral_minutes = self.site_to_centre.within(self.referral_max_minutes).nearest()
         referral = np.where(open_sites, referral, -1)
@@ -479,9 +469,7 @@ class TwoTier:
             forced[e] = bool(len(people)) and not reached.all()
         return forced
 
-    def _merged_into(
-        self, open_sites: np.ndarray, assignment: np.ndarray, catchment: np.ndarray
-    ) -> np.ndarray:
+    def _merged_into(self, open_sites: np.ndarray, assignment: np.ndarray, catchment: np.ndarray) -> np.ndarray:
         """For each closed existing clinic, the open site serving most of its former people."""
         merged = np.full(len(open_sites), -1, dtype=np.int64)
         for e in np.flatnonzero(~open_sites & (self.site_kind == EXISTING_CLINIC)):
