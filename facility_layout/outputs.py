@@ -1,0 +1,92 @@
+"""Write a run's outputs all at once: into a temporary folder, moved into place only when complete.
+
+A failed run therefore never leaves a half-written output folder, and a previous complete output
+stays untouched until the new one is ready.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from facility_layout.evaluate import LayoutTables
+from facility_layout.scenario import Scenario
+
+GPKG_LAYERS = ("demand", "facilities", "assignments", "referrals", "boundary")
+
+
+def write_outputs(
+    out_dir: Path,
+    tables: LayoutTables,
+    summary: dict[str, Any],
+    scenario: Scenario,
+    draw_map: Callable[[Path], Path],
+    seconds: dict[str, float],
+) -> Path:
+    """Write layout.gpkg, CSVs, summary.json, the resolved scenario and map.html into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        Final folder; replaced as a whole if it exists.
+    tables : LayoutTables
+        The layout.
+    summary : dict
+        Figures for summary.json.
+    scenario : Scenario
+        Copied, resolved (absolute input paths, data root), as ``scenario.resolved.yaml``.
+    draw_map : callable
+        Writes the map to the path it is given.
+    seconds : dict
+        Seconds of the stages so far; this stage's own seconds and the total are added to summary.json.
+    """
+    start = time.perf_counter()
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
+    try:
+        gpkg = staging / "layout.gpkg"
+        for layer in GPKG_LAYERS:
+            frame = getattr(tables, layer)
+            frame.to_file(gpkg, layer=layer, driver="GPKG")
+        tables.demand.drop(columns="geometry").assign(x=tables.demand.geometry.x, y=tables.demand.geometry.y).to_csv(
+            staging / "demand.csv", index=False
+        )
+        tables.facilities.drop(columns="geometry").assign(
+            x=tables.facilities.geometry.x, y=tables.facilities.geometry.y
+        ).to_csv(staging / "facilities.csv", index=False)
+        resolved = scenario.model_dump(mode="json")
+        resolved["data_root"] = str(scenario.data_root)
+        (staging / "scenario.resolved.yaml").write_text(
+            yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), "utf-8"
+        )
+        draw_map(staging / "map.html")
+        # summary.json goes last so that its seconds include writing everything else.
+        stage_seconds = {**seconds, "outputs": time.perf_counter() - start}
+        stage_seconds["total"] = sum(stage_seconds.values())
+        summary["seconds"] = {k: round(v, 3) for k, v in stage_seconds.items()}
+        (staging / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        _replace(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _replace(staging: Path, out_dir: Path) -> None:
+    """Swap the finished folder into place; the old one is removed only after the swap."""
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        out_dir.rename(old)
+        staging.rename(out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(out_dir)

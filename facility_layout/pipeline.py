@@ -1,0 +1,219 @@
+"""Chain the stages: scenario → inputs → road graph → demand → sites → travel times → model → outputs.
+
+Each stage is a plain function of its own module; this module only calls them in order, times them
+and reports progress. Nothing here reaches back into an earlier stage's files.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facility_layout import maps, synthetic
+from facility_layout.candidates import candidate_sites
+from facility_layout.demand import demand_points
+from facility_layout.errors import InputError, SolveError
+from facility_layout.evaluate import layout_tables, summary
+from facility_layout.inputs import RegionInputs, read_region
+from facility_layout.models.base import InfeasibleLayoutError
+from facility_layout.models.two_tier import TwoTier
+from facility_layout.network import build_road_graph
+from facility_layout.outputs import write_outputs
+from facility_layout.scenario import Scenario
+from facility_layout.traveltime import snap_points, travel_minutes
+
+# Called as progress(stage, seconds): seconds is None when the stage starts.
+Progress = Callable[[str, float | None], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    out_dir: Path
+    summary: dict[str, Any]
+
+
+class _Stages:
+    """Times each stage and tells the progress callback when it starts and ends."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress or (lambda stage, seconds: None)
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        self.progress(name, None)
+        start = time.perf_counter()
+        yield
+        self.seconds[name] = time.perf_counter() - start
+        self.progress(name, self.seconds[name])
+
+
+def ensure_synthetic_inputs(scenario: Scenario) -> bool:
+    """Generate a synthetic region's files where the scenario expects them, if any is missing.
+
+    Returns True if it generated them.
+    """
+    settings = scenario.region.synthetic
+    if settings is None or all(p.is_file() for p in scenario.input_files().values()):
+        return False
+    folder = scenario.region.boundary.parent
+    try:
+        synthetic.generate_region(folder, **settings.model_dump())
+    except ValueError as exc:
+        raise InputError(
+            "region.synthetic", scenario.source or folder, str(exc), "change the region.synthetic settings"
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            "region.synthetic",
+            folder,
+            f"could not write the generated region ({exc.strerror})",
+            "point the data root (--data-root or FACILITY_LAYOUT_DATA) to a writable folder",
+        ) from None
+    return True
+
+
+def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | None = None) -> RunResult:
+    """Run a scenario end to end and write its outputs.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        As returned by :func:`facility_layout.scenario.load_scenario`.
+    out_dir : Path, optional
+        Overrides ``outputs.dir``.
+    progress : callable, optional
+        ``progress(stage, seconds)``, called at the start (seconds None) and end of each stage.
+
+    Raises
+    ------
+    FacilityLayoutError
+        Bad input (:class:`InputError`) or no layout (:class:`SolveError`); nothing is written then.
+    """
+    stage = _Stages(progress)
+    out_dir = Path(out_dir) if out_dir is not None else scenario.output_dir
+    clinic = scenario.tiers.village_clinic
+    centre = scenario.tiers.township_centre
+
+    if scenario.region.synthetic is not None:
+        with stage("generate region"):
+            ensure_synthetic_inputs(scenario)
+    with stage("inputs"):
+        region: RegionInputs = read_region(scenario)
+    with stage("road graph"):
+        graph = build_road_graph(region.roads, region.crs, scenario.travel)
+    with stage("demand"):
+        demand = demand_points(
+            region.population,
+            region.boundary,
+            region.crs,
+            scenario.population.cell_size_m,
+            scenario.population.scale_to_total,
+        )
+    with stage("sites"):
+        sites = candidate_sites(region.facilities, region.settlements, clinic)
+        _check_central_count(scenario, len(sites.centres))
+    with stage("travel times"):
+        on_demand = snap_points(graph, demand.x, demand.y, scenario.travel)
+        on_sites = snap_points(graph, sites.x, sites.y, scenario.travel)
+        cutoff = max(clinic.max_travel_minutes, clinic.remote_keep_minutes or 0.0, centre.max_travel_minutes)
+        demand_to_site = travel_minutes(graph, on_demand, on_sites, scenario.travel, cutoff)
+        centres = sites.centres
+        on_centres = snap_points(graph, sites.x[centres], sites.y[centres], scenario.travel)
+        site_to_centre = travel_minutes(graph, on_sites, on_centres, scenario.travel, centre.referral_max_minutes)
+    with stage("model"):
+        model = TwoTier.from_cost_matrix(
+            demand_to_site,
+            site_to_centre,
+            demand.population,
+            sites.kind,
+            sites.cost,
+            max_travel_minutes=clinic.max_travel_minutes,
+            referral_max_minutes=centre.referral_max_minutes,
+            remote_keep_minutes=clinic.remote_keep_minutes,
+            centre_max_travel_minutes=centre.max_travel_minutes,
+            central_count=centre.central_count,
+            objective=scenario.objective.type,
+            budget=scenario.objective.budget,
+        )
+        try:
+            result = model.solve(
+                solver=scenario.solver.name,
+                time_limit_s=scenario.solver.time_limit_s,
+                mip_gap=scenario.solver.mip_gap,
+            )
+        except InfeasibleLayoutError as exc:
+            fix = (
+                f"raise objective.budget to at least {exc.needed_budget:g}, or relax "
+                "tiers.village_clinic.remote_keep_minutes"
+                if exc.needed_budget is not None
+                else "relax the tiers' limits"
+            )
+            raise SolveError(
+                f"objective.budget = {scenario.objective.budget} ({scenario.source}): no layout meets the "
+                f"scenario: {exc}. Fix: {fix}."
+            ) from None
+        _check_solution(scenario, result.report.status)
+    with stage("evaluate"):
+        tables = layout_tables(
+            scenario,
+            demand,
+            sites,
+            result,
+            region.boundary,
+            graph.roads,
+            off_network=on_demand.off_network & ~np.isin(np.arange(len(demand)), demand_to_site.origin),
+            demand_elevation_m=region.elevation.sample(demand.x, demand.y, region.crs),
+            site_elevation_m=region.elevation.sample(sites.x, sites.y, region.crs),
+        )
+        figures = summary(
+            scenario,
+            tables,
+            result,
+            stage.seconds,
+            extra={
+                "synthetic": region.synthetic,
+                "crs": region.crs.to_string(),
+                "road_graph": {"nodes": graph.n_nodes, "dropped_nodes": graph.dropped_nodes},
+                "travel_pairs": {"demand_to_site": demand_to_site.n_pairs, "site_to_centre": site_to_centre.n_pairs},
+            },
+        )
+
+    def draw(path: Path) -> Path:
+        title = f"{scenario.region.name}: proposed health facility layout"
+        return maps.render_map(
+            tables, path, title=title, summary=figures, attributions=region.attribution, synthetic=region.synthetic
+        )
+
+    with stage("outputs"):
+        written = write_outputs(out_dir, tables, figures, scenario, draw, stage.seconds)
+    return RunResult(out_dir=written, summary=figures)
+
+
+def _check_central_count(scenario: Scenario, n_centres: int) -> None:
+    wanted = scenario.tiers.township_centre.central_count
+    if wanted > n_centres:
+        raise InputError(
+            "tiers.township_centre.central_count",
+            scenario.source or "",
+            f"asks to upgrade {wanted} township centres, but the region has {n_centres}",
+            f"set it to at most {n_centres}",
+        )
+
+
+def _check_solution(scenario: Scenario, status: str) -> None:
+    if status == "no_solution":
+        raise SolveError(
+            f"solver.time_limit_s ({scenario.source}): the solver found no feasible layout within "
+            f"{scenario.solver.time_limit_s:g} s. Fix: raise solver.time_limit_s, or try solver.name: highs."
+        )
+    if status in {"infeasible", "unbounded", "error"}:
+        raise SolveError(
+            f"The solver reported '{status}' for {scenario.source}. Fix: check the tiers' limits and the budget."
+        )
