@@ -152,6 +152,9 @@ def solve_problem(problem: pulp.LpProblem, solver: str, time_limit_s: float, mip
     has_solution = status in {"optimal", "feasible"}
     objective = pulp.value(problem.objective) if has_solution else None
     objective = float(objective) if objective is not None else (0.0 if has_solution else None)
+    if bound is not None:
+        # Solvers see the objective without its constant term; PuLP adds it back to the objective value.
+        bound += float(problem.objective.constant)
     if status == "optimal" and bound is None:
         bound = objective
     gap = _relative_gap(objective, bound)

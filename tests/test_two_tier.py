@@ -155,7 +155,9 @@ def instances(draw) -> Instance:
     )
 
 
-fast = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Examples per test come from the hypothesis profile (tests/conftest.py): 60 by default,
+# HYPOTHESIS_PROFILE=thorough for 1,000.
+fast = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @fast
@@ -288,3 +290,21 @@ def test_same_inputs_same_layout() -> None:
     np.testing.assert_array_equal(first.open_sites, again.open_sites)
     np.testing.assert_array_equal(first.assignment, again.assignment)
     assert first.cost == pytest.approx(brute_min_cost(inst))
+
+
+def test_cost_stage_of_max_coverage_finds_the_cheapest_layout() -> None:
+    """Found by hypothesis: with continuous coverage variables, CBC's preprocessing called a layout of
+    cost 1.5 optimal where 1.0 covers the same people."""
+    inst = Instance(
+        to_site=np.array([[INF, INF, 0.0, INF], [INF, 0.0, INF, 0.0]]),
+        to_centre=np.array([[0.0], [INF], [INF], [0.0]]),
+        population=np.array([1.0, 1.0]),
+        kind=np.array([TOWNSHIP_CENTRE, EXISTING_CLINIC, EXISTING_CLINIC, CANDIDATE], dtype=object),
+        cost=np.array([0.0, 0.5, 0.5, 1.0]),
+        remote_keep=None,
+        central_count=0,
+    )
+    for solver in ("cbc", "highs"):
+        result = inst.model(objective="max_coverage", budget=4.5).solve(solver=solver)
+        assert uncovered_people(inst, result.open_sites) == 0
+        assert result.cost == pytest.approx(1.0) == pytest.approx(brute_max_coverage(inst, 4.5)[1])

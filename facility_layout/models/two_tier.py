@@ -326,7 +326,9 @@ class TwoTier:
     ) -> SolveReport:
         """Fewest people beyond the standard within the budget; then the cheapest such layout."""
         assert self.budget is not None
-        covered = {row: pulp.LpVariable(f"covered_{k}", 0, 1) for k, row in enumerate(coverage)}
+        # Binary, not continuous in [0, 1]: with continuous ones CBC's preprocessing returned a worse layout
+        # as "optimal" in the cost stage (a 3-variable case in tests/test_two_tier.py).
+        covered = {row: pulp.LpVariable(f"covered_{k}", cat=pulp.LpBinary) for k, row in enumerate(coverage)}
         for k, row in enumerate(coverage):
             problem += covered[row] <= pulp.lpSum(is_open[j] for j in row), f"covered_if_open_{k}"
         problem += cost <= self.budget, "budget"
@@ -390,7 +392,7 @@ class TwoTier:
         problem += pulp.lpSum(central) == self.central_count, "central_count"
         served = [pulp.LpVariable(f"served_{p}", 0, 1) for p in range(pairs.n_pairs)]
         reached = np.unique(pairs.origin)
-        beyond = {int(i): pulp.LpVariable(f"beyond_{i}", 0, 1) for i in reached}
+        beyond = {int(i): pulp.LpVariable(f"beyond_{i}", cat=pulp.LpBinary) for i in reached}
         by_origin: dict[int, list[int]] = {}
         for p, (i, k) in enumerate(zip(pairs.origin.tolist(), pairs.destination.tolist(), strict=True)):
             problem += served[p] <= central[k]
