@@ -190,6 +190,7 @@ def test_max_coverage_matches_brute_force(inst: Instance, budget_share: float, s
         assert err.value.needed_budget is not None and err.value.needed_budget > budget
         return
     result = model.solve(solver=solver)
+    assert result.report.proven_optimal and result.report.gap == pytest.approx(0, abs=1e-6)
     assert layout_allowed(inst, result.open_sites)
     assert result.cost <= budget + 1e-9
     uncovered = uncovered_people(inst, result.open_sites)
