@@ -129,7 +129,12 @@ def generate(
     except ValueError as exc:
         console.print(f"[bold red]error:[/bold red] {exc}")
         raise typer.Exit(code=2) from None
-    out.print(f"generated {region.directory}")
+    out.print(
+        f"generated {region.directory}: a synthetic county of {region.county_km2:,.0f} km², "
+        f"{region.population_total:,.0f} people, {region.towns} towns, {region.villages} villages, "
+        f"{region.hamlets} hamlets, {region.township_centres} township centres, {region.village_clinics} "
+        f"village clinics, {region.road_nodes:,} road nodes"
+    )
 
 
 def _print_summary(summary: dict, out_dir: Path) -> None:

@@ -211,7 +211,8 @@ def _check_solution(scenario: Scenario, status: str) -> None:
     if status == "no_solution":
         raise SolveError(
             f"solver.time_limit_s ({scenario.source}): the solver found no feasible layout within "
-            f"{scenario.solver.time_limit_s:g} s. Fix: raise solver.time_limit_s, or try solver.name: highs."
+            f"{scenario.solver.time_limit_s:g} s. Fix: raise solver.time_limit_s, or try solver.name: "
+            f"{'cbc' if scenario.solver.name == 'highs' else 'highs'}."
         )
     if status in {"infeasible", "unbounded", "error"}:
         raise SolveError(

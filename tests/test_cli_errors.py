@@ -126,6 +126,22 @@ def test_solver_not_installed(tmp_path: Path, region: Path) -> None:
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo-size county: large enough that no solver finds a layout in a millisecond (the 10×8 km
+    region's model is solved by CBC's presolve alone)."""
+    folder = tmp_path_factory.mktemp("data") / "county"
+    generate_region(folder, seed=7, width_km=30, height_km=24, population_total=120_000)
+    return folder
+
+
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_time_limit_without_a_layout(tmp_path: Path, county: Path, solver: str) -> None:
+    """A millisecond is too short for either solver to find any layout: exit 3, nothing written."""
+    path = scenario(tmp_path, county, lambda raw: raw["solver"].update(name=solver, time_limit_s=0.001))
+    fails(tmp_path, path, "solver.time_limit_s", "no feasible layout within 0.001 s", "Fix:", code=3)
+
+
 def test_output_folder_is_untouched_by_a_failed_run(tmp_path: Path, region: Path) -> None:
     good = scenario(tmp_path, region)
     assert runner.invoke(app, ["run", str(good)]).exit_code == 0

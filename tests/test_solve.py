@@ -49,3 +49,9 @@ def test_small_problem_is_proven_optimal(solver: str) -> None:
 def test_unknown_solver_names_the_key() -> None:
     with pytest.raises(SolveError, match=r"solver.name = 'gurobi'.*Fix: use one of cbc, highs"):
         ensure_solver_available("gurobi")
+
+
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_time_limit_before_any_solution(solver: str) -> None:
+    report = solve_problem(hard_set_cover(), solver, time_limit_s=0.001, mip_gap=0.0)
+    assert report.status == "no_solution" and not report.proven_optimal and report.objective is None
