@@ -225,8 +225,8 @@ def _reason(scenario: Scenario, demand: DemandPoints, sites: Sites, result: TwoT
         )
         if result.forced_open[j]:
             return (
-                f"kept: remote — some of its {_people(pop[catchment].sum())} people would be more than "
-                f"{clinic.remote_keep_minutes:g} min from any other clinic{no_referral}"
+                f"kept: remote — {_people(pop[result.remote_sole_clinic == j].sum())} people have no other clinic "
+                f"within {clinic.remote_keep_minutes:g} min; nearest clinic for {people} people{no_referral}"
             )
         return f"kept: nearest clinic for {people} people{no_referral}"
     if not catchment.any():
@@ -239,7 +239,16 @@ def _reason(scenario: Scenario, demand: DemandPoints, sites: Sites, result: TwoT
     reached = np.isfinite(after)
     added = np.average(after[reached] - before[reached], weights=w[reached]) if reached.any() else float("nan")
     mean_after = np.average(after[reached], weights=w[reached]) if reached.any() else float("nan")
-    return f"closed: its {_people(w.sum())} people reach {where} in {mean_after:.0f} min on average (+{added:.0f} min)"
+    if not reached.any():
+        return f"closed: its {_people(w.sum())} people have no open clinic within the standard"
+    return f"closed: its {_people(w.sum())} people reach {where} in {mean_after:.0f} min on average ({_change(added)})"
+
+
+def _change(minutes: float) -> str:
+    """A change of travel minutes in words: '+6 min', '2 min less', 'no change'."""
+    if round(minutes) > 0:
+        return f"+{minutes:.0f} min"
+    return f"{-minutes:.0f} min less" if round(minutes) < 0 else "no change"
 
 
 def summary(

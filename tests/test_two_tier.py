@@ -176,6 +176,11 @@ def test_min_cost_matches_brute_force(inst: Instance, solver: str) -> None:
     coverable = ((inst.to_site <= inst.standard) & eligible(inst)).any(axis=1)
     np.testing.assert_array_equal(result.uncoverable, ~coverable)
     np.testing.assert_array_equal(served, coverable)
+    # A clinic is reported as kept by the remote-keep rule exactly when closing it alone breaks that rule.
+    for e in np.flatnonzero(result.open_sites & (inst.kind == EXISTING_CLINIC)):
+        without = result.open_sites.copy()
+        without[e] = False
+        assert result.forced_open[e] == (not layout_allowed(inst, without))
 
 
 @fast
@@ -198,9 +203,10 @@ def test_max_coverage_matches_brute_force(inst: Instance, budget_share: float, s
 
 
 @fast
-@given(inst=instances())
-def test_central_centres_match_brute_force(inst: Instance) -> None:
-    result = inst.model().solve()
+@given(inst=instances(), solver=st.sampled_from(["cbc", "highs"]))
+def test_central_centres_match_brute_force(inst: Instance, solver: str) -> None:
+    result = inst.model().solve(solver=solver)
+    assert result.central_report.proven_optimal
     assert result.central.sum() == inst.central_count
     if inst.central_count == 0:
         return
@@ -232,6 +238,7 @@ def test_remote_keep_rule_binds() -> None:
     assert without.merged_into[1] == 0
     kept = one_valley(20.0).model().solve()
     assert kept.open_sites[1] and kept.forced_open[1] and kept.cost == 1
+    assert kept.remote_sole_clinic.tolist() == [1]  # the village's only clinic within 20 min
     relaxed = one_valley(30.0).model().solve()  # the centre is within 30 min: closing is allowed
     assert not relaxed.open_sites[1]
 

@@ -75,6 +75,9 @@ class TwoTierResult:
         Upgraded to central township centre.
     forced_open : bool, per site
         Kept because the remote-keep rule forbids closing it in this layout.
+    remote_sole_clinic : int, per demand point
+        For a person the remote-keep rule protects, the one open clinic within ``remote_keep_minutes``
+        when there is exactly one (closing it would break the rule); else -1.
     catchment : int, per demand point
         Today's nearest existing facility (centre or clinic), -1 if none in reach.
     catchment_minutes : float, per demand point
@@ -98,6 +101,7 @@ class TwoTierResult:
     referral_violations: np.ndarray
     central: np.ndarray
     forced_open: np.ndarray
+    remote_sole_clinic: np.ndarray
     catchment: np.ndarray
     catchment_minutes: np.ndarray
     merged_into: np.ndarray
@@ -382,38 +386,43 @@ class TwoTier:
         )
 
     def _solve_central(self, solver: str, time_limit_s: float, mip_gap: float) -> tuple[np.ndarray, SolveReport]:
-        """Pick ``central_count`` centres: most people within the township standard, then fewest person-minutes."""
+        """Pick ``central_count`` centres: most people within the township standard, then fewest person-minutes.
+
+        Points reached by the same set of centres share one binary ``reached`` variable (few, as with the
+        clinic rows); the assignment to the nearest central centre is continuous and comes out integral
+        once the centres are chosen.
+        """
         n_centres = len(self.centres)
         if self.central_count in (0, n_centres):
             return np.full(n_centres, self.central_count == n_centres), SolveReport.not_needed(solver)
         pairs = self.demand_to_site.select_destinations(self.centres).within(self.centre_max_travel_minutes)
+        by_origin: dict[int, list[int]] = {}
+        for p, i in enumerate(pairs.origin.tolist()):
+            by_origin.setdefault(i, []).append(p)
+        row_of = {i: tuple(sorted(pairs.destination[ps].tolist())) for i, ps in by_origin.items()}
+        rows = merge_rows((row_of[i], float(self.population[i])) for i in by_origin)
+
         problem = pulp.LpProblem("central_township_centres", pulp.LpMinimize)
         central = [pulp.LpVariable(f"central_{k}", cat=pulp.LpBinary) for k in range(n_centres)]
         problem += pulp.lpSum(central) == self.central_count, "central_count"
-        served = [pulp.LpVariable(f"served_{p}", 0, 1) for p in range(pairs.n_pairs)]
-        reached = np.unique(pairs.origin)
-        beyond = {int(i): pulp.LpVariable(f"beyond_{i}", cat=pulp.LpBinary) for i in reached}
-        by_origin: dict[int, list[int]] = {}
-        for p, (i, k) in enumerate(zip(pairs.origin.tolist(), pairs.destination.tolist(), strict=True)):
-            problem += served[p] <= central[k]
-            by_origin.setdefault(i, []).append(p)
-        for i, ps in by_origin.items():
-            problem += pulp.lpSum(served[p] for p in ps) + beyond[i] == 1
-        left_out = pulp.lpSum(float(self.population[i]) * v for i, v in beyond.items())
+        reached = {row: pulp.LpVariable(f"reached_{r}", cat=pulp.LpBinary) for r, row in enumerate(rows)}
+        for r, row in enumerate(rows):
+            problem += reached[row] <= pulp.lpSum(central[k] for k in row), f"reached_if_central_{r}"
+        left_out = pulp.lpSum(w * (1 - reached[row]) for row, w in rows.items())
         problem += left_out
         first = solve_problem(problem, solver, time_limit_s, mip_gap)
         if first.objective is None:
             return np.zeros(n_centres, dtype=bool), first
-        problem += (
-            left_out <= first.objective + 1e-7 * max(1.0, float(self.population.sum())),
-            "coverage_first",
-        )
-        problem.setObjective(
-            pulp.lpSum(
-                float(self.population[i] * m) * served[p]
-                for p, (i, m) in enumerate(zip(pairs.origin.tolist(), pairs.minutes.tolist(), strict=True))
-            )
-        )
+
+        # Second stage: the same people reached, then the fewest person-minutes to the nearest central centre.
+        problem += left_out <= first.objective + 1e-7 * max(1.0, float(self.population.sum())), "coverage_first"
+        served = [pulp.LpVariable(f"served_{p}", 0, 1) for p in range(pairs.n_pairs)]
+        for p, k in enumerate(pairs.destination.tolist()):
+            problem += served[p] <= central[k], f"served_by_central_{p}"
+        for i, ps in by_origin.items():
+            problem += pulp.lpSum(served[p] for p in ps) == reached[row_of[i]], f"served_once_{i}"
+        weights = self.population[pairs.origin] * pairs.minutes
+        problem.setObjective(pulp.lpSum(float(w) * v for w, v in zip(weights.tolist(), served, strict=True)))
         second = solve_problem(problem, solver, time_limit_s, mip_gap)
         final = second if second.objective is not None else first
         chosen = np.array([(v.value() or 0.0) > 0.5 for v in central])
@@ -437,6 +446,7 @@ class TwoTier:
         referral = np.where(open_sites, referral, -1)
         referral_minutes = np.where(referral >= 0, referral_minutes, np.nan)
         catchment, catchment_minutes = self.existing_catchment()
+        sole = self._remote_sole_clinic(open_sites, catchment, catchment_minutes)
         return TwoTierResult(
             open_sites=open_sites,
             assignment=assignment,
@@ -448,7 +458,8 @@ class TwoTier:
             referral_minutes=referral_minutes,
             referral_violations=np.flatnonzero(open_sites & (referral < 0)),
             central=central,
-            forced_open=self._forced_open(open_sites, catchment, catchment_minutes),
+            forced_open=np.isin(np.arange(len(open_sites)), sole[sole >= 0]),
+            remote_sole_clinic=sole,
             catchment=catchment,
             catchment_minutes=catchment_minutes,
             merged_into=self._merged_into(open_sites, assignment, catchment),
@@ -457,19 +468,22 @@ class TwoTier:
             central_report=central_report,
         )
 
-    def _forced_open(self, open_sites: np.ndarray, catchment: np.ndarray, minutes: np.ndarray) -> np.ndarray:
-        """Open clinics the remote-keep rule forbids closing, given the rest of the layout."""
-        forced = np.zeros(len(open_sites), dtype=bool)
+    def _remote_sole_clinic(self, open_sites: np.ndarray, catchment: np.ndarray, minutes: np.ndarray) -> np.ndarray:
+        """For each person the remote-keep rule protects (today's nearest facility is an existing clinic
+        within the limit), the only open site within the limit if there is exactly one closable one."""
+        sole = np.full(len(catchment), -1, dtype=np.int64)
         if self.remote_keep_minutes is None:
-            return forced
+            return sole
+        protected = (catchment >= 0) & (minutes <= self.remote_keep_minutes)
+        protected &= np.isin(catchment, np.flatnonzero(self.site_kind == EXISTING_CLINIC))
         near = self.demand_to_site.within(self.remote_keep_minutes)
-        for e in np.flatnonzero(open_sites & (self.site_kind == EXISTING_CLINIC)):
-            people = np.flatnonzero((catchment == e) & (minutes <= self.remote_keep_minutes))
-            others = open_sites.copy()
-            others[e] = False
-            reached = np.isin(people, near.origin[others[near.destination]])
-            forced[e] = bool(len(people)) and not reached.all()
-        return forced
+        keep = open_sites[near.destination] & protected[near.origin]
+        origin, site = near.origin[keep], near.destination[keep]
+        count = np.bincount(origin, minlength=len(catchment))
+        alone = count[origin] == 1
+        sole[origin[alone]] = site[alone]
+        sole[sole >= 0] = np.where(self.site_kind[sole[sole >= 0]] == TOWNSHIP_CENTRE, -1, sole[sole >= 0])
+        return sole
 
     def _merged_into(self, open_sites: np.ndarray, assignment: np.ndarray, catchment: np.ndarray) -> np.ndarray:
         """For each closed existing clinic, the open site serving most of its former people."""
