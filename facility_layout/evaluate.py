@@ -23,16 +23,19 @@ class LayoutTables:
     Attributes
     ----------
     demand : geopandas.GeoDataFrame
-        One Point per demand cell (cell centre): ``cell_id``, ``population``, ``clinic_minutes``
-        (minutes to the assigned village clinic, NaN if none within the standard), ``clinic_name``,
-        ``centre_minutes`` (to the nearest township centre, NaN if beyond the standard), ``centre_name``,
-        ``uncoverable`` (bool: no candidate site can reach it within the standard).
+        One Point per demand cell (its population-weighted centre): ``cell_id``, ``population``,
+        ``clinic_minutes`` (minutes to the assigned village clinic, NaN if none within the standard),
+        ``clinic_site_id``, ``clinic_name``, ``centre_minutes`` (to the nearest township centre, NaN if
+        beyond the standard), ``centre_name``, ``uncoverable`` (bool: no eligible site can reach it within
+        the standard), ``off_network`` (bool: farther than ``max_offroad_m`` from any road and no site
+        within walking reach), ``elevation_m``.
     facilities : geopandas.GeoDataFrame
         One Point per existing facility and per built new site: ``site_id``, ``name``, ``tier``
         (``village_clinic`` | ``township_centre``), ``origin`` (``existing`` | ``new``), ``decision``
         (``keep`` | ``close`` | ``build`` | ``upgrade``), ``merged_into`` (name, '' if none),
         ``reason`` (one sentence a planner can read), ``population_served``, ``mean_minutes``,
-        ``p95_minutes``, ``max_minutes``, ``referral_centre`` (name, '' if none), ``referral_minutes``.
+        ``p95_minutes``, ``max_minutes``, ``referral_centre`` (name, '' if none), ``referral_minutes``,
+        ``cost`` (if open), ``elevation_m``.
     assignments : geopandas.GeoDataFrame
         LineString from each served demand cell to its clinic: ``cell_id``, ``site_id``, ``population``,
         ``minutes``.
@@ -119,14 +122,14 @@ def layout_tables(
         crs=crs,
     )
 
-    # Catchment of each existing facility under today's layout, to explain closures.
+    # Every existing facility (kept, closed or upgraded) and every built site, with its decision explained.
     records = []
     shown = (sites.kind != NEW_SITE) | result.open_sites
     for j in np.flatnonzero(shown):
         served = assigned == j
         minutes = result.assignment_minutes[served]
         figures = minutes_figures(minutes, pop[served])
-        referral = int(result.referral[j]) if result.open_sites[j] else -1
+        referral = int(result.referral[j])  # -1 for a closed site
         records.append(
             {
                 "site_id": sites.site_id[j],
@@ -157,17 +160,7 @@ def layout_tables(
             "population": np.round(pop[i], 2),
             "minutes": np.round(result.assignment_minutes[i], 2),
         },
-        geometry=linestrings(
-            np.stack(
-                [
-                    np.column_stack([demand.x[i], demand.y[i]]),
-                    np.column_stack([sites.x[assigned[i]], sites.y[assigned[i]]]),
-                ],
-                axis=1,
-            )
-        )
-        if len(i)
-        else [],
+        geometry=_lines(demand.x[i], demand.y[i], sites.x[assigned[i]], sites.y[assigned[i]]),
         crs=crs,
     )
     j = np.flatnonzero(result.open_sites & (result.referral >= 0) & (sites.kind != CENTRE_SITE))
@@ -178,14 +171,17 @@ def layout_tables(
             "centre_id": sites.site_id[k],
             "minutes": np.round(result.referral_minutes[j], 2),
         },
-        geometry=linestrings(
-            np.stack([np.column_stack([sites.x[j], sites.y[j]]), np.column_stack([sites.x[k], sites.y[k]])], axis=1)
-        )
-        if len(j)
-        else [],
+        geometry=_lines(sites.x[j], sites.y[j], sites.x[k], sites.y[k]),
         crs=crs,
     )
     return LayoutTables(demand_table, facilities, assignments, referrals, boundary, roads)
+
+
+def _lines(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray | list:
+    """Straight lines from (x0, y0) to (x1, y1), one per element."""
+    if len(x0) == 0:
+        return []
+    return linestrings(np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1))
 
 
 def _decision(sites: Sites, result: TwoTierResult, j: int) -> str:

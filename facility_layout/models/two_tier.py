@@ -221,6 +221,15 @@ class TwoTier:
         """Today's nearest existing facility of each demand point and its minutes."""
         return self.demand_to_site.nearest(allowed=self.site_kind != CANDIDATE)
 
+    def remote_protected(self) -> np.ndarray:
+        """People the remote-keep rule protects: today's nearest facility is an existing clinic within
+        ``remote_keep_minutes`` (none when the rule is off)."""
+        if self.remote_keep_minutes is None:
+            return np.zeros(self.demand_to_site.shape[0], dtype=bool)
+        catchment, minutes = self.existing_catchment()
+        protected = (catchment >= 0) & (minutes <= self.remote_keep_minutes)
+        return protected & np.isin(catchment, np.flatnonzero(self.site_kind == EXISTING_CLINIC))
+
     def _reach(self, limit: float, allowed: np.ndarray) -> sp.csr_matrix:
         """Boolean demand × site matrix of allowed sites within ``limit`` minutes."""
         within = self.demand_to_site.within(limit)
@@ -255,9 +264,8 @@ class TwoTier:
         if self.remote_keep_minutes is not None:
             near = self._reach(self.remote_keep_minutes, eligible)
             near_centre = np.asarray(near[:, is_centre].sum(axis=1)).ravel() > 0
-            catchment, minutes = self.existing_catchment()
-            protected = (catchment >= 0) & (minutes <= self.remote_keep_minutes) & ~near_centre
-            protected &= np.isin(catchment, np.flatnonzero(self.site_kind == EXISTING_CLINIC))
+            catchment, _ = self.existing_catchment()
+            protected = self.remote_protected() & ~near_centre
             remote = merge_rows(
                 (
                     tuple(sorted({int(catchment[i]), *closable_sites(near, i).tolist()})),
@@ -446,7 +454,7 @@ class TwoTier:
         referral = np.where(open_sites, referral, -1)
         referral_minutes = np.where(referral >= 0, referral_minutes, np.nan)
         catchment, catchment_minutes = self.existing_catchment()
-        sole = self._remote_sole_clinic(open_sites, catchment, catchment_minutes)
+        sole = self._remote_sole_clinic(open_sites)
         return TwoTierResult(
             open_sites=open_sites,
             assignment=assignment,
@@ -468,18 +476,18 @@ class TwoTier:
             central_report=central_report,
         )
 
-    def _remote_sole_clinic(self, open_sites: np.ndarray, catchment: np.ndarray, minutes: np.ndarray) -> np.ndarray:
-        """For each person the remote-keep rule protects (today's nearest facility is an existing clinic
-        within the limit), the only open site within the limit if there is exactly one closable one."""
-        sole = np.full(len(catchment), -1, dtype=np.int64)
+    def _remote_sole_clinic(self, open_sites: np.ndarray) -> np.ndarray:
+        """For each person the remote-keep rule protects, the only open site within the limit if there is
+        exactly one and it is a clinic (closing it would break the rule); else -1."""
+        n_demand = self.demand_to_site.shape[0]
+        sole = np.full(n_demand, -1, dtype=np.int64)
         if self.remote_keep_minutes is None:
             return sole
-        protected = (catchment >= 0) & (minutes <= self.remote_keep_minutes)
-        protected &= np.isin(catchment, np.flatnonzero(self.site_kind == EXISTING_CLINIC))
+        protected = self.remote_protected()
         near = self.demand_to_site.within(self.remote_keep_minutes)
         keep = open_sites[near.destination] & protected[near.origin]
         origin, site = near.origin[keep], near.destination[keep]
-        count = np.bincount(origin, minlength=len(catchment))
+        count = np.bincount(origin, minlength=n_demand)
         alone = count[origin] == 1
         sole[origin[alone]] = site[alone]
         sole[sole >= 0] = np.where(self.site_kind[sole[sole >= 0]] == TOWNSHIP_CENTRE, -1, sole[sole >= 0])
