@@ -47,12 +47,17 @@ class _Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# A generated county smaller than this cannot hold a township seat with villages around it.
+MIN_SYNTHETIC_SIDE_KM = 4.0
+MAX_SYNTHETIC_SIDE_KM = 400.0
+
+
 class SyntheticRegionSettings(_Settings):
     """Parameters of a generated region; its files are written where ``inputs`` expect them."""
 
-    seed: int = 7
-    width_km: float = Field(30.0, gt=0, le=400)
-    height_km: float = Field(24.0, gt=0, le=400)
+    seed: int = Field(7, ge=0)
+    width_km: float = Field(30.0, ge=MIN_SYNTHETIC_SIDE_KM, le=MAX_SYNTHETIC_SIDE_KM)
+    height_km: float = Field(24.0, ge=MIN_SYNTHETIC_SIDE_KM, le=MAX_SYNTHETIC_SIDE_KM)
     population_total: float = Field(120_000, gt=0)
 
 

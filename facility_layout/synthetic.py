@@ -36,11 +36,11 @@ from scipy import ndimage
 from scipy.sparse.csgraph import breadth_first_order, dijkstra, minimum_spanning_tree
 from scipy.spatial import cKDTree
 
+from facility_layout.scenario import MAX_SYNTHETIC_SIDE_KM, MIN_SYNTHETIC_SIDE_KM
+
 # Where the county lies: the karst mountains of western Guizhou, well inside UTM zone 48N (102–108°E).
 CENTRE_LON, CENTRE_LAT = 104.0, 26.0
 
-MIN_SIDE_KM = 4.0  # smaller than this, the county cannot hold a township seat with villages around it
-MAX_SIDE_KM = 400.0  # the scenario schema's limit
 
 DEM_NODATA = -32768  # SRTM's void value
 POPULATION_NODATA = -99999.0  # WorldPop's no-data value
@@ -268,14 +268,14 @@ def _check_parameters(seed: object, width_km: object, height_km: object, populat
         number = _as_number(name, value)
         if not number > 0:
             raise ValueError(f"{name} must be a positive number of kilometres, got {value!r}. Fix: give e.g. 30.")
-        if number < MIN_SIDE_KM:
+        if number < MIN_SYNTHETIC_SIDE_KM:
             raise ValueError(
                 f"{name}={value!r} km is too small to hold a township with villages around it. "
-                f"Fix: give at least {MIN_SIDE_KM:g} km."
+                f"Fix: give at least {MIN_SYNTHETIC_SIDE_KM:g} km."
             )
-        if number > MAX_SIDE_KM:
+        if number > MAX_SYNTHETIC_SIDE_KM:
             raise ValueError(
-                f"{name}={value!r} km is larger than a region can be. Fix: give at most {MAX_SIDE_KM:g} km."
+                f"{name}={value!r} km is larger than a region can be. Fix: give at most {MAX_SYNTHETIC_SIDE_KM:g} km."
             )
     if not _as_number("population_total", population_total) > 0:
         raise ValueError(

@@ -109,3 +109,9 @@ def test_not_yaml_and_not_found(tmp_path: Path) -> None:
         load_scenario(bad)
     with pytest.raises(ScenarioError, match="scenario file not found"):
         load_scenario(tmp_path / "nope.yaml")
+
+
+def test_synthetic_county_too_small_is_caught_before_generating(tmp_path: Path) -> None:
+    path = write(tmp_path, lambda raw: raw["region"]["synthetic"].update(width_km=2))
+    with pytest.raises(ScenarioError, match=r"`region\.synthetic\.width_km` = 2: .*greater than or equal to 4"):
+        load_scenario(path, tmp_path)
