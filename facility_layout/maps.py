@@ -32,13 +32,15 @@ from scipy.spatial import cKDTree
 from shapely.geometry import mapping
 
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
+from facility_layout.scenario import VillageClinicTier
 
 if TYPE_CHECKING:
     from facility_layout.evaluate import LayoutTables
 
 WGS84 = "EPSG:4326"
 COORDINATE_DECIMALS = 5  # about 1 m on the ground
-DEFAULT_CLINIC_STANDARD_MINUTES = 30.0  # the scenario's default, used if the summary lacks the standard
+# The scenario's default, used if the summary lacks the standard.
+DEFAULT_CLINIC_STANDARD_MINUTES = VillageClinicTier.model_fields["max_travel_minutes"].default
 MISSING = "–"
 
 
@@ -243,7 +245,7 @@ def render_map(
     attributions: list[str],
     synthetic: bool,
 ) -> Path:
-    """Write the layout as a self-contained Leaflet HTML map.
+    """Write the layout as a Leaflet HTML map (Leaflet and its plugins load from their CDNs).
 
     Parameters
     ----------

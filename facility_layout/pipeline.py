@@ -124,8 +124,7 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
         on_sites = snap_points(graph, sites.x, sites.y, scenario.travel)
         cutoff = max(clinic.max_travel_minutes, clinic.remote_keep_minutes or 0.0, centre.max_travel_minutes)
         demand_to_site = travel_minutes(graph, on_demand, on_sites, scenario.travel, cutoff)
-        centres = sites.centres
-        on_centres = snap_points(graph, sites.x[centres], sites.y[centres], scenario.travel)
+        on_centres = on_sites.take(sites.centres)
         site_to_centre = travel_minutes(graph, on_sites, on_centres, scenario.travel, centre.referral_max_minutes)
     with stage("model"):
         model = TwoTier.from_cost_matrix(
@@ -159,7 +158,9 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
                 f"objective.budget = {scenario.objective.budget} ({scenario.source}): no layout meets the "
                 f"scenario: {exc}. Fix: {fix}."
             ) from None
-        _check_solution(scenario, result.report.status)
+        # Both the clinic layout and the choice of central centres must have a solution.
+        for report in (result.report, result.central_report):
+            _check_solution(scenario, report.status)
     with stage("evaluate"):
         tables = layout_tables(
             scenario,

@@ -136,16 +136,16 @@ def solve_problem(problem: pulp.LpProblem, solver: str, time_limit_s: float, mip
             )
             try:
                 problem.solve(command)
-            except pulp.PulpSolverError as exc:
-                return _failed(solver, start, problem, exc)
+            except pulp.PulpSolverError:
+                return _failed(solver, start, problem)
             bound = _cbc_bound(log.read_text(errors="replace") if log.is_file() else "")
         else:
             command = pulp.HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=1, random_seed=0)
             try:
                 with _silenced_stdout():
                     problem.solve(command)
-            except pulp.PulpSolverError as exc:
-                return _failed(solver, start, problem, exc)
+            except pulp.PulpSolverError:
+                return _failed(solver, start, problem)
             bound = _highs_bound(problem)
     seconds = time.perf_counter() - start
     status = _SOLUTION_STATUS.get(problem.sol_status, "error")
@@ -189,8 +189,8 @@ def _silenced_stdout() -> Iterator[None]:
         os.close(saved)
 
 
-def _failed(solver: str, start: float, problem: pulp.LpProblem, exc: Exception) -> SolveReport:
-    del exc  # the solver's own message is rarely useful to a planner; the status says what matters
+def _failed(solver: str, start: float, problem: pulp.LpProblem) -> SolveReport:
+    """The solver process failed: status ``error`` (the pipeline turns it into a message for the planner)."""
     return SolveReport(
         solver,
         "error",

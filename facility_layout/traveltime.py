@@ -52,6 +52,12 @@ class SnappedPoints:
     def off_network(self) -> np.ndarray:
         return self.node < 0
 
+    def take(self, index: np.ndarray) -> SnappedPoints:
+        """The points at ``index``, snapped as they already are."""
+        return SnappedPoints(
+            self.x[index], self.y[index], self.node[index], self.offroad_m[index], self.offroad_minutes[index]
+        )
+
 
 def walking_metres_per_minute(travel: TravelSettings) -> float:
     return travel.walking_speed_kmh * 1000 / 60
