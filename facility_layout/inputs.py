@@ -24,6 +24,7 @@ from rasterio.errors import RasterioIOError
 from rasterio.transform import array_bounds, rowcol
 from rasterio.warp import transform_bounds
 from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
 
 from facility_layout.errors import InputError
 from facility_layout.scenario import Scenario
@@ -90,6 +91,7 @@ class RegionInputs:
     settlements: gpd.GeoDataFrame
     synthetic: bool
     attribution: list[str]
+    closed_areas: list[BaseGeometry | None]
 
 
 def read_region(scenario: Scenario) -> RegionInputs:
@@ -123,6 +125,7 @@ def read_region(scenario: Scenario) -> RegionInputs:
         settlements=settlements,
         synthetic=is_synthetic(scenario),
         attribution=scenario.region.attribution or _metadata(scenario).get("attribution_list", []),
+        closed_areas=read_closed_areas(scenario, crs),
     )
 
 
@@ -227,16 +230,28 @@ def check_raster_overlaps(raster: Raster, boundary: gpd.GeoDataFrame, key: str) 
         )
 
 
+# Way tags the travel model reads, on top of the ones osmnx keeps by default (it drops `surface`).
+ROAD_TAGS = ("highway", "oneway", "maxspeed", "surface", "tracktype", "name", "ref")
+
+
 def read_roads(path: Path) -> nx.MultiDiGraph:
-    """The OSM XML road file as an unsimplified osmnx graph (every highway type, EPSG:4326)."""
+    """The OSM XML road file as an unsimplified osmnx graph (every highway type, EPSG:4326).
+
+    Edges carry ``osmid`` (the way id), ``length`` (m) and the tags in :data:`ROAD_TAGS` where tagged.
+    """
     import osmnx as ox
 
+    tags = sorted(set(ox.settings.useful_tags_way) | set(ROAD_TAGS))
+    saved = ox.settings.useful_tags_way
     try:
+        ox.settings.useful_tags_way = tags
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             graph = ox.graph_from_xml(path, simplify=False, retain_all=True)
     except Exception as exc:  # osmnx raises ValueError, ParseError, … for bad XML
         raise InputError("inputs.roads", path, f"is not a readable OSM XML file ({exc})", "give an .osm file") from None
+    finally:
+        ox.settings.useful_tags_way = saved
     if graph.number_of_edges() == 0:
         raise InputError("inputs.roads", path, "has no highway ways", "give an OSM extract with highway=* ways")
     return graph
@@ -255,6 +270,25 @@ def check_roads_overlap(graph: nx.MultiDiGraph, boundary: gpd.GeoDataFrame, path
             f"(roads lon/lat bounds {np.round(nodes.total_bounds, 4).tolist()})",
             "give the road extract of this region",
         )
+
+
+def read_closed_areas(scenario: Scenario, crs: CRS) -> list[BaseGeometry | None]:
+    """Each travel condition's closed area as one (multi)polygon in ``crs``; None where it has none."""
+    areas: list[BaseGeometry | None] = []
+    for i, condition in enumerate(scenario.travel.resolved_conditions()):
+        if condition.closed_area is None:
+            areas.append(None)
+            continue
+        key = f"travel.conditions[{i}].closed_area"
+        frame = _read_vector(condition.closed_area, key)
+        polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+        if polygons.empty:
+            kinds = sorted(set(frame.geometry.geom_type.dropna()))
+            raise InputError(
+                key, condition.closed_area, f"has no polygon (geometry types: {kinds})", "give a polygon file"
+            )
+        areas.append(polygons.to_crs(crs).geometry.make_valid().union_all())
+    return areas
 
 
 def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -1,9 +1,17 @@
-"""Road graph: OSM ways → a directed graph of travel minutes in the region's metric CRS.
+"""Road network: OSM ways → per-mode directed graphs of travel minutes in the region's metric CRS.
 
-Each OSM segment is kept unsimplified, so every piece of road carries its own highway class and
-length. Roads that carry motor traffic are travelled at the scenario's km/h for their class;
-every other class (footway, path, steps, …) is walked. A one-way street is still walkable against
-its direction, at walking speed.
+:func:`build_road_network` keeps every OSM segment unsimplified (each piece of road has its own class,
+surface and length) and knows nothing of speeds. :func:`travel_graph` turns it into the graph one mode
+travels on:
+
+- ``walk``: every usable way in both directions (walkers ignore one-way), except motorways; minutes by
+  Tobler's hiking function over the DEM, so the graph is directed (uphill ≠ downhill).
+- ``motor``: the classes in ``travel.motor_speeds_kmh``, in their allowed direction. Speed is the class
+  speed, capped by a tagged ``maxspeed``, times the surface factor of a tagged unpaved surface, times the
+  slope penalty along the segment. Footways, paths and steps carry walkers only.
+
+Conditions (a rainy season, closures) only slow or remove edges; they never add or speed one up.
+Nodes stay, so a village cut off by a closure is still on its piece of road and shows as unreachable.
 """
 
 from __future__ import annotations
@@ -14,42 +22,65 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+import shapely
 from pyproj import CRS, Transformer
 from scipy.sparse.csgraph import connected_components
 from shapely import LineString, MultiLineString, line_merge
+from shapely.geometry.base import BaseGeometry
 
-from facility_layout.scenario import TravelSettings
+from facility_layout.scenario import UNPAVED_SURFACES, TravelCondition, TravelSettings
+from facility_layout.terrain import Elevation, LineProfiles
 
 # Ways that are not (yet, or any more) usable by anyone.
 UNUSABLE_HIGHWAYS = frozenset(
     {"construction", "proposed", "abandoned", "disused", "razed", "platform", "raceway", "bus_stop", "elevator"}
 )
+# Pedestrians are not allowed on these.
+NO_WALKING_HIGHWAYS = frozenset({"motorway", "motorway_link"})
+# Classes taken as unpaved where neither `surface` nor `tracktype` says otherwise.
+UNPAVED_BY_DEFAULT = frozenset({"track", "path", "bridleway"})
+
+WALK = "walk"
+MOTOR = "motor"
 
 
 @dataclass(frozen=True)
-class RoadGraph:
-    """The usable road network: its largest strongly connected part.
+class RoadNetwork:
+    """The usable road network (its largest connected part), one row per directed OSM edge.
 
     Attributes
     ----------
-    osm_id : numpy.ndarray
-        OSM node id of each graph node.
-    x, y : numpy.ndarray
-        Node coordinates in ``crs`` (metres).
-    minutes : scipy.sparse.csr_matrix
-        ``minutes[u, v]``: minutes to travel the fastest edge from node u to node v.
+    osm_id, x, y : numpy.ndarray
+        Per node: OSM id and coordinates in ``crs`` (metres).
+    edge_u, edge_v : numpy.ndarray of int64
+        Per edge: node indices, in the direction vehicles may use it (osmnx adds the reverse edge of a
+        two-way road as its own row).
+    length_m : numpy.ndarray
+    highway, surface : numpy.ndarray of str
+        OSM class and surface (``""`` where untagged).
+    unpaved : numpy.ndarray of bool
+        Tagged unpaved, or untagged track/path/bridleway.
+    maxspeed_kmh : numpy.ndarray
+        Tagged speed limit, NaN where untagged or not a number.
+    way_id : numpy.ndarray of int64
     crs : pyproj.CRS
-        The metric CRS.
     roads : geopandas.GeoDataFrame
-        Merged road lines per highway class (for maps).
+        Merged lines per highway class (for maps).
     dropped_nodes : int
-        Nodes left out because they sit on pieces not connected to the main network.
+        Nodes on pieces not connected to the main network.
     """
 
     osm_id: np.ndarray
     x: np.ndarray
     y: np.ndarray
-    minutes: sp.csr_matrix
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    length_m: np.ndarray
+    highway: np.ndarray
+    surface: np.ndarray
+    unpaved: np.ndarray
+    maxspeed_kmh: np.ndarray
+    way_id: np.ndarray
     crs: CRS
     roads: gpd.GeoDataFrame
     dropped_nodes: int
@@ -59,76 +90,233 @@ class RoadGraph:
         return len(self.osm_id)
 
 
-def edge_speed_kmh(highway: str | list[str], travel: TravelSettings) -> float | None:
-    """km/h on a way of this highway class; None if nobody can use it.
+@dataclass(frozen=True)
+class TravelGraph:
+    """What one mode travels on.
 
-    A list (a segment merged from several ways) travels at its slowest usable class, so a travel time is
-    never flattered by a merge.
-    """
-    classes = [highway] if isinstance(highway, str) else list(highway)
-    speeds = [travel.motor_speeds_kmh.get(h, travel.walking_speed_kmh) for h in classes if h not in UNUSABLE_HIGHWAYS]
-    return min(speeds) if speeds else None
-
-
-def build_road_graph(osm_graph: nx.MultiDiGraph, crs: CRS, travel: TravelSettings) -> RoadGraph:
-    """Turn the OSM graph (EPSG:4326, edge ``length`` in metres) into a :class:`RoadGraph`.
-
-    Parameters
+    Attributes
     ----------
-    osm_graph : networkx.MultiDiGraph
-        As read by :func:`facility_layout.inputs.read_roads`.
-    crs : pyproj.CRS
-        The region's metric CRS.
-    travel : TravelSettings
-        Speeds per highway class and walking speed.
+    mode : str
+        ``walk`` or ``motor``.
+    minutes : scipy.sparse.csr_matrix
+        ``minutes[u, v]``: fastest edge from node u to node v, all nodes of the network.
+    usable : numpy.ndarray of bool
+        Nodes a point may be tied to: the mode's largest strongly connected part, before conditions.
+    cut_off : numpy.ndarray of bool
+        Usable nodes that the conditions (closures) cut off from the largest part.
+    closed_segments : int
+        Road segments (between two OSM nodes, either direction) this mode may not use under the conditions.
     """
+
+    mode: str
+    minutes: sp.csr_matrix
+    usable: np.ndarray
+    cut_off: np.ndarray
+    closed_segments: int
+
+
+def build_road_network(osm_graph: nx.MultiDiGraph, crs: CRS) -> RoadNetwork:
+    """Turn the OSM graph (EPSG:4326, edge ``length`` in metres) into a :class:`RoadNetwork`."""
     osm_ids = np.fromiter(osm_graph.nodes, dtype=np.int64, count=osm_graph.number_of_nodes())
     index = {node: i for i, node in enumerate(osm_ids.tolist())}
     lon = np.array([osm_graph.nodes[n]["x"] for n in osm_ids.tolist()])
     lat = np.array([osm_graph.nodes[n]["y"] for n in osm_ids.tolist()])
     source_crs = CRS.from_user_input(osm_graph.graph.get("crs", "EPSG:4326"))
-    x, y = Transformer.from_crs(source_crs, crs, always_xy=True).transform(lon, lat)
+    x, y = (np.asarray(a) for a in Transformer.from_crs(source_crs, crs, always_xy=True).transform(lon, lat))
 
-    walk_m_per_min = travel.walking_speed_kmh * 1000 / 60
-    rows, cols, minutes, classes = [], [], [], []
+    rows = []
     for u, v, data in osm_graph.edges(data=True):
-        kmh = edge_speed_kmh(data.get("highway", "road"), travel)
-        if kmh is None:
+        highway = _first(data.get("highway", "road"))
+        if highway in UNUSABLE_HIGHWAYS:
             continue
-        length = float(data.get("length", 0.0))
-        i, j = index[u], index[v]
-        rows.append(i)
-        cols.append(j)
-        minutes.append(length / (kmh * 1000 / 60))
-        classes.append(_first(data.get("highway", "road")))
-        if data.get("oneway") is True and not data.get("reversed", False):
-            rows.append(j)  # walkers may go against a one-way street
-            cols.append(i)
-            minutes.append(length / walk_m_per_min)
-            classes.append(None)
+        surface = _first(data.get("surface", "")).strip().lower()
+        tracktype = _first(data.get("tracktype", "")).strip().lower()
+        if surface:
+            unpaved = surface in UNPAVED_SURFACES
+        elif tracktype:
+            unpaved = tracktype != "grade1"
+        else:
+            unpaved = highway in UNPAVED_BY_DEFAULT
+        rows.append(
+            (
+                index[u],
+                index[v],
+                float(data.get("length", 0.0)),
+                highway,
+                surface,
+                unpaved,
+                parse_maxspeed_kmh(data.get("maxspeed")),
+                int(_first(data.get("osmid", -1))),
+            )
+        )
+    u, v, length, highway, surface, unpaved, maxspeed, way = (np.array(c) for c in zip(*rows, strict=True))
     n = len(osm_ids)
-    matrix = _min_csr(np.array(rows), np.array(cols), np.array(minutes), n)
 
-    # Keep the largest strongly connected part: a point snapped to an islet of road could reach nothing.
-    _, label = connected_components(matrix, directed=True, connection="strong")
+    # Keep the largest connected part: a point tied to an islet of road could reach nothing.
+    links = sp.csr_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
+    _, label = connected_components(links, directed=False)
     main = label == np.bincount(label).argmax()
-    keep = np.flatnonzero(main)
-    matrix = matrix[keep][:, keep].tocsr()
-
-    roads = _road_lines(x, y, np.array(rows), np.array(cols), classes, main, crs)
-    return RoadGraph(
-        osm_id=osm_ids[keep],
-        x=np.asarray(x)[keep],
-        y=np.asarray(y)[keep],
-        minutes=matrix,
+    new_index = np.cumsum(main) - 1
+    keep_edge = main[u] & main[v]
+    u, v = new_index[u[keep_edge]], new_index[v[keep_edge]]
+    x, y = x[main], y[main]
+    highway = highway[keep_edge].astype(str)
+    return RoadNetwork(
+        osm_id=osm_ids[main],
+        x=x,
+        y=y,
+        edge_u=u.astype(np.int64),
+        edge_v=v.astype(np.int64),
+        length_m=length[keep_edge].astype(float),
+        highway=highway,
+        surface=surface[keep_edge].astype(str),
+        unpaved=unpaved[keep_edge].astype(bool),
+        maxspeed_kmh=maxspeed[keep_edge].astype(float),
+        way_id=way[keep_edge].astype(np.int64),
         crs=crs,
-        roads=roads,
-        dropped_nodes=int(n - len(keep)),
+        roads=_road_lines(x, y, u, v, highway, crs),
+        dropped_nodes=int(n - main.sum()),
     )
 
 
-def _first(highway: str | list[str]) -> str:
-    return highway if isinstance(highway, str) else str(highway[0])
+def parse_maxspeed_kmh(value: object) -> float:
+    """km/h of an OSM ``maxspeed`` ("50", "30 mph", "50;60" → the lowest); NaN if not a number ("CN:rural")."""
+    speeds = []
+    for part in value if isinstance(value, list) else str(value or "").split(";"):
+        text = str(part).strip().lower()
+        factor = 1.609344 if text.endswith("mph") else 1.0
+        number = text.removesuffix("mph").removesuffix("km/h").strip()
+        try:
+            kmh = float(number) * factor
+        except ValueError:
+            continue
+        if kmh > 0:
+            speeds.append(kmh)
+    return min(speeds) if speeds else float("nan")
+
+
+def travel_graph(
+    network: RoadNetwork,
+    mode: str,
+    travel: TravelSettings,
+    elevation: Elevation | None,
+    closed_areas: list[BaseGeometry | None] | None = None,
+) -> TravelGraph:
+    """The directed graph of travel minutes for ``mode`` (``walk`` or ``motor``) under the scenario's conditions.
+
+    Parameters
+    ----------
+    network : RoadNetwork
+    mode : str
+        ``walk`` or ``motor``.
+    travel : TravelSettings
+        Speeds, walking model, slope penalty and the conditions in force.
+    elevation : Elevation, optional
+        The DEM; without it every road is flat.
+    closed_areas : list, optional
+        Polygon of each condition in ``travel.resolved_conditions()`` (None where it has none), in the
+        network's CRS.
+    """
+    conditions = travel.resolved_conditions()
+    closed_areas = closed_areas if closed_areas is not None else [None] * len(conditions)
+    if len(closed_areas) != len(conditions):
+        raise ValueError("closed_areas needs one entry per condition")
+    profiles = LineProfiles.along(
+        network.x[network.edge_u],
+        network.y[network.edge_u],
+        network.x[network.edge_v],
+        network.y[network.edge_v],
+        elevation,
+        travel.elevation_sample_m,
+    )
+    # A profile's run follows the straight line; stretch it to the OSM length (which is the same here,
+    # the graph being unsimplified, up to rounding).
+    straight = np.bincount(profiles.line, profiles.run_m, minlength=profiles.n_lines)
+    stretch = np.divide(network.length_m, straight, out=np.ones_like(straight), where=straight > 0)
+
+    if mode == WALK:
+        usable = ~np.isin(network.highway, list(NO_WALKING_HIGHWAYS))
+        tobler = travel.walking_slope == "tobler"
+        forward = profiles.walking_minutes(travel.walking_speed_kmh, tobler) * stretch
+        backward = profiles.walking_minutes(travel.walking_speed_kmh, tobler, reverse=True) * stretch
+        rows = np.concatenate([network.edge_u, network.edge_v])
+        cols = np.concatenate([network.edge_v, network.edge_u])
+        minutes = np.concatenate([forward, backward])
+        slow = np.prod([c.unpaved_walking_factor for c in conditions]) if conditions else 1.0
+        minutes = np.where(np.tile(network.unpaved, 2), minutes / slow, minutes)
+        closed = np.tile(_closed_to_everyone(network, conditions, closed_areas), 2)
+        usable = np.tile(usable, 2)
+    elif mode == MOTOR:
+        class_kmh = np.array([travel.motor_speeds_kmh.get(h, np.nan) for h in network.highway.tolist()])
+        usable = np.isfinite(class_kmh)
+        kmh = np.fmin(class_kmh, network.maxspeed_kmh)  # fmin: an untagged (NaN) limit leaves the class speed
+        surface = np.array([travel.surface_speed_factors.get(s, 1.0) for s in network.surface.tolist()])
+        kmh = kmh * surface
+        for condition in conditions:
+            kmh = np.where(network.unpaved, kmh * condition.unpaved_motor_factor, kmh)
+        length = profiles.motor_length_m(travel.motor_slope_penalty) * stretch
+        rows, cols = network.edge_u, network.edge_v
+        minutes = np.where(usable, length / (np.where(usable, kmh, 1.0) * 1000 / 60), np.inf)
+        closed = _closed_to_everyone(network, conditions, closed_areas) | np.isin(
+            network.highway, [h for c in conditions for h in c.closed_to_vehicles]
+        )
+    else:
+        raise ValueError(f"unknown mode {mode!r}: use 'walk' or 'motor'")
+
+    n = network.n_nodes
+    normal = _min_csr(rows[usable], cols[usable], minutes[usable], n)
+    touched = np.zeros(n, dtype=bool)
+    touched[rows[usable]] = touched[cols[usable]] = True
+    usable_nodes = _largest_strong_part(normal, touched)
+    open_ = usable & ~closed
+    graph = _min_csr(rows[open_], cols[open_], minutes[open_], n)
+    still_main = _largest_strong_part(graph, touched=usable_nodes) if closed.any() else usable_nodes
+    return TravelGraph(
+        mode=mode,
+        minutes=graph,
+        usable=usable_nodes,
+        cut_off=usable_nodes & ~still_main,
+        closed_segments=_segments(rows[usable & closed], cols[usable & closed]),
+    )
+
+
+def _segments(rows: np.ndarray, cols: np.ndarray) -> int:
+    """Distinct undirected node pairs among these edges."""
+    return len({(min(a, b), max(a, b)) for a, b in zip(rows.tolist(), cols.tolist(), strict=True)})
+
+
+def _closed_to_everyone(
+    network: RoadNetwork, conditions: list[TravelCondition], closed_areas: list[BaseGeometry | None]
+) -> np.ndarray:
+    closed = np.isin(network.way_id, [w for c in conditions for w in c.closed_way_ids])
+    areas = [a for a in closed_areas if a is not None and not a.is_empty]
+    if areas:
+        segments = shapely.linestrings(
+            np.stack(
+                [
+                    np.column_stack([network.x[network.edge_u], network.y[network.edge_u]]),
+                    np.column_stack([network.x[network.edge_v], network.y[network.edge_v]]),
+                ],
+                axis=1,
+            )
+        )
+        for area in areas:
+            shapely.prepare(area)
+            closed |= shapely.intersects(area, segments)
+    return closed
+
+
+def _largest_strong_part(graph: sp.csr_matrix, touched: np.ndarray) -> np.ndarray:
+    """Nodes of the largest strongly connected part among ``touched`` nodes (others never count)."""
+    _, label = connected_components(graph, directed=True, connection="strong")
+    counts = np.bincount(label[touched], minlength=label.max() + 1) if touched.any() else np.zeros(1)
+    return touched & (label == int(np.argmax(counts)))
+
+
+def _first(value: object) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value)
 
 
 def _min_csr(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int) -> sp.csr_matrix:
@@ -143,22 +331,14 @@ def _min_csr(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int) -> 
 
 
 def _road_lines(
-    x: np.ndarray,
-    y: np.ndarray,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    classes: list[str | None],
-    main: np.ndarray,
-    crs: CRS,
+    x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, highway: np.ndarray, crs: CRS
 ) -> gpd.GeoDataFrame:
     """One merged line geometry per highway class, each undirected segment once (for the map)."""
     segments: dict[str, set[tuple[int, int]]] = {}
-    for u, v, highway in zip(rows.tolist(), cols.tolist(), classes, strict=True):
-        if highway is None or not (main[u] and main[v]):
-            continue
-        segments.setdefault(highway, set()).add((min(u, v), max(u, v)))
+    for a, b, h in zip(u.tolist(), v.tolist(), highway.tolist(), strict=True):
+        segments.setdefault(h, set()).add((min(a, b), max(a, b)))
     records = []
-    for highway in sorted(segments):
-        lines = [LineString([(x[u], y[u]), (x[v], y[v])]) for u, v in sorted(segments[highway])]
-        records.append({"highway": highway, "geometry": line_merge(MultiLineString(lines))})
+    for h in sorted(segments):
+        lines = [LineString([(x[a], y[a]), (x[b], y[b])]) for a, b in sorted(segments[h])]
+        records.append({"highway": h, "geometry": line_merge(MultiLineString(lines))})
     return gpd.GeoDataFrame(records, geometry="geometry", crs=crs)

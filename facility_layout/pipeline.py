@@ -14,19 +14,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from facility_layout import maps, synthetic
-from facility_layout.candidates import candidate_sites
-from facility_layout.demand import demand_points
+from facility_layout.cache import load_travel, save_travel, travel_key
+from facility_layout.candidates import Sites, candidate_sites
+from facility_layout.demand import DemandPoints, demand_points
 from facility_layout.errors import InputError, SolveError
 from facility_layout.evaluate import layout_tables, summary
 from facility_layout.inputs import RegionInputs, read_region
 from facility_layout.models.base import InfeasibleLayoutError
 from facility_layout.models.two_tier import TwoTier
-from facility_layout.network import build_road_graph
+from facility_layout.network import RoadNetwork, build_road_network, travel_graph
 from facility_layout.outputs import write_outputs
 from facility_layout.scenario import Scenario
-from facility_layout.traveltime import snap_points, travel_minutes
+from facility_layout.terrain import Elevation
+from facility_layout.traveltime import RegionTravel, graphs_for, region_travel
 
 # Called as progress(stage, seconds): seconds is None when the stage starts.
 Progress = Callable[[str, float | None], None]
@@ -60,7 +63,8 @@ def ensure_synthetic_inputs(scenario: Scenario) -> bool:
     Returns True if it generated them.
     """
     settings = scenario.region.synthetic
-    if settings is None or all(p.is_file() for p in scenario.input_files().values()):
+    generated = [path for key, path in scenario.input_files().items() if not key.startswith("travel.")]
+    if settings is None or all(p.is_file() for p in generated):
         return False
     folder = scenario.region.boundary.parent
     try:
@@ -107,7 +111,7 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
     with stage("inputs"):
         region: RegionInputs = read_region(scenario)
     with stage("road graph"):
-        graph = build_road_graph(region.roads, region.crs, scenario.travel)
+        network = build_road_network(region.roads, region.crs)
     with stage("demand"):
         demand = demand_points(
             region.population,
@@ -120,16 +124,11 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
         sites = candidate_sites(region.facilities, region.settlements, clinic)
         _check_central_count(scenario, len(sites.centres))
     with stage("travel times"):
-        on_demand = snap_points(graph, demand.x, demand.y, scenario.travel)
-        on_sites = snap_points(graph, sites.x, sites.y, scenario.travel)
-        cutoff = max(clinic.max_travel_minutes, clinic.remote_keep_minutes or 0.0, centre.max_travel_minutes)
-        demand_to_site = travel_minutes(graph, on_demand, on_sites, scenario.travel, cutoff)
-        on_centres = on_sites.take(sites.centres)
-        site_to_centre = travel_minutes(graph, on_sites, on_centres, scenario.travel, centre.referral_max_minutes)
+        travel, cache_status = travel_times(scenario, region, network, demand, sites)
     with stage("model"):
         model = TwoTier.from_cost_matrix(
-            demand_to_site,
-            site_to_centre,
+            travel.demand_to_site,
+            travel.site_to_centre,
             demand.population,
             sites.kind,
             sites.cost,
@@ -140,6 +139,7 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             central_count=centre.central_count,
             objective=scenario.objective.type,
             budget=scenario.objective.budget,
+            demand_to_centre=travel.demand_to_centre,
         )
         try:
             result = model.solve(
@@ -168,8 +168,8 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             sites,
             result,
             region.boundary,
-            graph.roads,
-            off_network=on_demand.off_network & ~np.isin(np.arange(len(demand)), demand_to_site.origin),
+            network.roads,
+            off_network=travel.demand_off_network & ~np.isin(np.arange(len(demand)), travel.demand_to_site.origin),
             demand_elevation_m=region.elevation.sample(demand.x, demand.y, region.crs),
             site_elevation_m=region.elevation.sample(sites.x, sites.y, region.crs),
         )
@@ -181,8 +181,13 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             extra={
                 "synthetic": region.synthetic,
                 "crs": region.crs.to_string(),
-                "road_graph": {"nodes": graph.n_nodes, "dropped_nodes": graph.dropped_nodes},
-                "travel_pairs": {"demand_to_site": demand_to_site.n_pairs, "site_to_centre": site_to_centre.n_pairs},
+                "road_graph": {"nodes": network.n_nodes, "dropped_nodes": network.dropped_nodes},
+                "travel_pairs": {
+                    "demand_to_site": travel.demand_to_site.n_pairs,
+                    "demand_to_centre": travel.demand_to_centre.n_pairs,
+                    "site_to_centre": travel.site_to_centre.n_pairs,
+                },
+                "travel": travel_report(scenario, travel, demand, region, cache_status),
             },
         )
 
@@ -195,6 +200,68 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
     with stage("outputs"):
         written = write_outputs(out_dir, tables, figures, scenario, draw, stage.seconds)
     return RunResult(out_dir=written, summary=figures)
+
+
+def travel_times(
+    scenario: Scenario, region: RegionInputs, network: RoadNetwork, demand: DemandPoints, sites: Sites
+) -> tuple[RegionTravel, str]:
+    """The travel-time stage, read from the cache when the same inputs and settings produced it before.
+
+    Returns the matrices and the cache status: ``hit``, ``miss`` (computed and stored) or ``off``.
+    """
+    clinic = scenario.tiers.village_clinic
+    centre = scenario.tiers.township_centre
+    cutoffs = (
+        max(clinic.max_travel_minutes, clinic.remote_keep_minutes or 0.0),
+        centre.max_travel_minutes,
+        centre.referral_max_minutes,
+    )
+    key = None
+    if scenario.cache.enabled:
+        files = [scenario.inputs.roads, scenario.inputs.elevation]
+        files += [c.closed_area for c in scenario.travel.resolved_conditions() if c.closed_area is not None]
+        settings = {"travel": scenario.travel.model_dump(mode="json"), "crs": region.crs.to_wkt(), "cutoffs": cutoffs}
+        key = travel_key(files, settings, [demand.x, demand.y, sites.x, sites.y, sites.centres])
+        cached = load_travel(scenario.cache.folder(), key)
+        if cached is not None:
+            return cached, "hit"
+    elevation = Elevation.from_raster(region.elevation, region.crs)
+    modes = scenario.travel.modes
+    graphs = {
+        kind: travel_graph(network, kind, scenario.travel, elevation, region.closed_areas)
+        for kind in sorted(graphs_for([modes.village_clinic, modes.township_centre, modes.referral]))
+    }
+    travel = region_travel(
+        network, graphs, (demand.x, demand.y), (sites.x, sites.y), sites.centres, scenario.travel, elevation, cutoffs
+    )
+    if key is None:
+        return travel, "off"
+    save_travel(scenario.cache.folder(), key, travel)
+    return travel, "miss"
+
+
+def travel_report(
+    scenario: Scenario, travel: RegionTravel, demand: DemandPoints, region: RegionInputs, cache_status: str
+) -> dict[str, Any]:
+    """How people travel in this run, and who the conditions cut off (named by their nearest settlement)."""
+    cut = travel.demand_cut_off
+    places: list[str] = []
+    if cut.any() and len(region.settlements):
+        xy = np.column_stack([region.settlements.geometry.x, region.settlements.geometry.y])
+        _, nearest = cKDTree(xy).query(np.column_stack([demand.x[cut], demand.y[cut]]))
+        places = sorted({str(n) for n in region.settlements["name"].to_numpy()[nearest] if str(n)})
+    return {
+        "modes": scenario.travel.modes.model_dump(),
+        "walking": scenario.travel.walking_slope,
+        "conditions": [c.name for c in scenario.travel.resolved_conditions()],
+        "closed_road_segments": travel.closed_segments,
+        "cut_off": {
+            "population": round(float(demand.population[cut].sum()), 2),
+            "cells": int(cut.sum()),
+            "places": places,
+        },
+        "cache": cache_status,
+    }
 
 
 def _check_central_count(scenario: Scenario, n_centres: int) -> None:

@@ -103,18 +103,117 @@ class PopulationSettings(_Settings):
     cell_size_m: float = Field(500.0, gt=0, le=10_000)
 
 
+# Surfaces that count as unpaved (OSM `surface=*`): slower for vehicles, and what a rainy season hits.
+UNPAVED_SURFACES = frozenset(
+    {
+        "unpaved",
+        "compacted",
+        "fine_gravel",
+        "gravel",
+        "pebblestone",
+        "rock",
+        "dirt",
+        "earth",
+        "ground",
+        "grass",
+        "mud",
+        "sand",
+        "soil",
+        "woodchips",
+        "clay",
+    }
+)
+
+# Vehicle speed × factor on a tagged unpaved surface (the class speed is for the usual surface of the class).
+DEFAULT_SURFACE_SPEED_FACTORS: dict[str, float] = {
+    "compacted": 0.8,
+    "fine_gravel": 0.75,
+    "gravel": 0.7,
+    "unpaved": 0.6,
+    "pebblestone": 0.6,
+    "rock": 0.5,
+    "dirt": 0.5,
+    "earth": 0.5,
+    "ground": 0.5,
+    "soil": 0.5,
+    "clay": 0.5,
+    "grass": 0.4,
+    "sand": 0.4,
+    "woodchips": 0.4,
+    "mud": 0.3,
+}
+
+TravelMode = Literal["walk", "motor", "walk_then_motor"]
+
+
+class TravelModes(_Settings):
+    """How people reach each tier: ``walk``; ``motor`` (ride from the motor road nearest to the door);
+    ``walk_then_motor`` (walk along paths to a road that carries motor traffic, then ride; the road that
+    makes the trip fastest, usually the nearest; or walk all the way where that is faster)."""
+
+    village_clinic: TravelMode = "walk"
+    township_centre: TravelMode = "walk_then_motor"
+    referral: TravelMode = "motor"
+
+
+class MotorSlopePenalty(_Settings):
+    """Vehicles slow down on steep grades, uphill and downhill alike."""
+
+    free_grade_percent: float = Field(6.0, ge=0, le=100)
+    loss_per_grade_percent: float = Field(0.04, ge=0, le=1)
+    min_factor: float = Field(0.3, gt=0, le=1)
+
+
+class TravelCondition(_Settings):
+    """A named condition that can only slow or cut roads (a season, a flood, a landslide)."""
+
+    name: str = Field(min_length=1)
+    unpaved_motor_factor: float = Field(1.0, gt=0, le=1, description="vehicle speed × this on unpaved roads")
+    unpaved_walking_factor: float = Field(1.0, gt=0, le=1, description="walking speed × this on unpaved ways")
+    closed_to_vehicles: list[str] = Field(default_factory=list, description="highway classes closed to vehicles")
+    closed_way_ids: list[int] = Field(default_factory=list, description="OSM way ids closed to everyone")
+    closed_area: Path | None = Field(None, description="polygon file; every road segment crossing it is cut")
+
+
+BUILTIN_CONDITIONS: dict[str, TravelCondition] = {
+    "rainy_season": TravelCondition(
+        name="rainy_season", unpaved_motor_factor=0.5, unpaved_walking_factor=0.8, closed_to_vehicles=["track"]
+    ),
+}
+
+
 class TravelSettings(_Settings):
     motor_speeds_kmh: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_MOTOR_SPEEDS_KMH))
-    walking_speed_kmh: float = Field(4.5, gt=0, le=15)
+    surface_speed_factors: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SURFACE_SPEED_FACTORS))
+    motor_slope_penalty: MotorSlopePenalty | None = Field(default_factory=MotorSlopePenalty)
+    walking_speed_kmh: float = Field(4.5, gt=0, le=15, description="on flat ground")
+    walking_slope: Literal["tobler", "flat"] = "tobler"
     max_offroad_m: float = Field(2_000.0, ge=0)
     offroad_detour_factor: float = Field(1.3, ge=1, le=5)
+    elevation_sample_m: float = Field(30.0, gt=0, le=1_000)
+    modes: TravelModes = Field(default_factory=TravelModes)
+    conditions: list[str | TravelCondition] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _positive_speeds(self) -> TravelSettings:
+    def _check(self) -> TravelSettings:
         for highway, kmh in self.motor_speeds_kmh.items():
             if not kmh > 0:
                 raise ValueError(f"motor_speeds_kmh.{highway} must be > 0 km/h, got {kmh}")
+        for surface, factor in self.surface_speed_factors.items():
+            if not 0 < factor <= 1:
+                raise ValueError(f"surface_speed_factors.{surface} must be in (0, 1], got {factor}")
+        for condition in self.conditions:
+            if isinstance(condition, str) and condition not in BUILTIN_CONDITIONS:
+                known = ", ".join(sorted(BUILTIN_CONDITIONS))
+                raise ValueError(
+                    f"unknown condition {condition!r}: use a built-in one ({known}) or define it inline "
+                    "with `name:` and its factors/closures"
+                )
         return self
+
+    def resolved_conditions(self) -> list[TravelCondition]:
+        """The conditions in force, built-in names replaced by their definitions."""
+        return [BUILTIN_CONDITIONS[c] if isinstance(c, str) else c for c in self.conditions]
 
 
 class CandidateSettings(_Settings):
@@ -165,6 +264,25 @@ class OutputSettings(_Settings):
     dir: Path | None = None
 
 
+CACHE_DIR_ENV = "FACILITY_LAYOUT_CACHE"
+
+
+class CacheSettings(_Settings):
+    """On-disk cache of travel-time matrices, keyed by everything that produced them."""
+
+    enabled: bool = True
+    dir: Path | None = Field(None, description="default: $FACILITY_LAYOUT_CACHE, else ~/.cache/facility_layout")
+
+    def folder(self) -> Path:
+        if self.dir is not None:
+            return self.dir
+        env = os.environ.get(CACHE_DIR_ENV)
+        if env:
+            return Path(env).expanduser()
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(base) / "facility_layout"
+
+
 class Scenario(_Settings):
     """A validated scenario. Paths in ``region`` and ``inputs`` are absolute after :func:`load_scenario`."""
 
@@ -176,6 +294,7 @@ class Scenario(_Settings):
     objective: ObjectiveSettings = Field(default_factory=ObjectiveSettings)
     solver: SolverSettings = Field(default_factory=SolverSettings)
     outputs: OutputSettings = Field(default_factory=OutputSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
 
     # Set by load_scenario, not by the YAML.
     source: Path | None = Field(None, exclude=True)
@@ -219,6 +338,11 @@ class Scenario(_Settings):
             "inputs.elevation": self.inputs.elevation,
             "inputs.facilities.file": self.inputs.facilities.file,
             "inputs.settlements.file": self.inputs.settlements.file,
+            **{
+                f"travel.conditions[{i}].closed_area": c.closed_area
+                for i, c in enumerate(self.travel.conditions)
+                if isinstance(c, TravelCondition) and c.closed_area is not None
+            },
         }
 
 
@@ -281,6 +405,10 @@ def _resolve_paths(raw: dict[str, Any], root: Path) -> dict[str, Any]:
             node = node.get(key) if isinstance(node, dict) else None
         if isinstance(node, dict) and isinstance(node.get(keys[-1]), str):
             node[keys[-1]] = str(root / Path(node[keys[-1]]).expanduser())
+    conditions = raw.get("travel", {}).get("conditions") if isinstance(raw.get("travel"), dict) else None
+    for condition in conditions if isinstance(conditions, list) else []:
+        if isinstance(condition, dict) and isinstance(condition.get("closed_area"), str):
+            condition["closed_area"] = str(root / Path(condition["closed_area"]).expanduser())
     return raw
 
 

@@ -1,13 +1,22 @@
-"""Travel minutes between points over the road graph, with the walk to and from the road.
+"""Travel minutes between points, by mode, over the travel graphs and the terrain.
 
-A trip from a village (or population cell) to a site is: walk straight to the nearest road node
-(distance × detour factor at walking speed, at most ``max_offroad_m``), the fastest route over the
-road graph, and the walk from the road to the site. Points closer to each other than
-``max_offroad_m`` may also simply walk across. Only pairs within a cutoff are kept (an
-:class:`~facility_layout.odmatrix.ODMatrix`).
+A trip from a village (or population cell) to a site is: a walk straight to a node of the mode's graph
+(over the DEM by Tobler's function, times a detour factor, at most ``max_offroad_m``), the fastest route
+over that graph, and the walk from its last node to the site. Points closer than ``max_offroad_m`` may also
+walk straight across. The modes:
 
-Shortest paths use ``scipy.sparse.csgraph.dijkstra`` with ``limit``: compiled, multi-source, and it
-stops expanding at the cutoff, so the work grows with the pairs inside it.
+- ``walk``: over the walking graph.
+- ``motor``: ride from the motor road nearest to the origin to the one nearest to the destination.
+- ``walk_then_motor``: walk (over the walking graph) to a road carrying motor traffic, then ride; the
+  road chosen is the one that makes the trip fastest (for most people the nearest), or people walk all the
+  way where that is faster.
+
+Only pairs within a cutoff are kept (an :class:`~facility_layout.odmatrix.ODMatrix`).
+
+Shortest paths use ``scipy.sparse.csgraph.dijkstra`` with ``limit``: compiled, many sources per call, and
+it stops expanding at the cutoff, so the work grows with the pairs inside it. Searches start from whichever
+side has fewer distinct road nodes (backwards over the reversed graph when that is the destinations), in
+blocks of :data:`CHUNK` sources, so memory stays at ``CHUNK × nodes`` whatever the number of points.
 """
 
 from __future__ import annotations
@@ -15,140 +24,338 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from facility_layout.network import RoadGraph
+from facility_layout.network import MOTOR, WALK, RoadNetwork, TravelGraph
 from facility_layout.odmatrix import ODMatrix
 from facility_layout.scenario import TravelSettings
+from facility_layout.terrain import Elevation, LineProfiles
 
-# Destinations per dijkstra call: bounds memory at CHUNK × n_nodes float64 (64 × 100k nodes ≈ 51 MB).
+# Sources per dijkstra call: bounds memory at CHUNK × n_nodes float64 (64 × 100k nodes ≈ 51 MB).
 CHUNK = 64
+
+MODE_WORDS = {"walk": "on foot", "motor": "by road", "walk_then_motor": "walking, then by road"}
 
 
 @dataclass(frozen=True)
 class SnappedPoints:
-    """Points tied to their nearest road node.
+    """Points tied to a node of one travel graph.
 
     Attributes
     ----------
     x, y : numpy.ndarray
         The points, metric CRS.
     node : numpy.ndarray of int64
-        Nearest road node, -1 where it is farther than ``max_offroad_m`` (off the network).
-    offroad_m : numpy.ndarray
-        Straight-line distance to that node.
-    offroad_minutes : numpy.ndarray
-        Minutes to walk it (detour factor applied), ``inf`` off the network.
+        Their node, -1 where none is within reach (off the network).
+    access_minutes : numpy.ndarray
+        Minutes from the point to its node (``inf`` off the network).
+    egress_minutes : numpy.ndarray
+        Minutes from the node to the point (differs from access on a slope).
     """
 
     x: np.ndarray
     y: np.ndarray
     node: np.ndarray
-    offroad_m: np.ndarray
-    offroad_minutes: np.ndarray
+    access_minutes: np.ndarray
+    egress_minutes: np.ndarray
 
     @property
     def off_network(self) -> np.ndarray:
         return self.node < 0
 
     def take(self, index: np.ndarray) -> SnappedPoints:
-        """The points at ``index``, snapped as they already are."""
+        """The points at ``index``, tied as they already are."""
         return SnappedPoints(
-            self.x[index], self.y[index], self.node[index], self.offroad_m[index], self.offroad_minutes[index]
+            self.x[index], self.y[index], self.node[index], self.access_minutes[index], self.egress_minutes[index]
         )
 
 
-def walking_metres_per_minute(travel: TravelSettings) -> float:
-    return travel.walking_speed_kmh * 1000 / 60
+def offroad_minutes(
+    x0: np.ndarray,
+    y0: np.ndarray,
+    x1: np.ndarray,
+    y1: np.ndarray,
+    travel: TravelSettings,
+    elevation: Elevation | None,
+) -> np.ndarray:
+    """Minutes to walk straight from (x0, y0) to (x1, y1) over the DEM, detour factor applied."""
+    if len(np.atleast_1d(x0)) == 0:
+        return np.empty(0)
+    profiles = LineProfiles.along(x0, y0, x1, y1, elevation, travel.elevation_sample_m)
+    minutes = profiles.walking_minutes(travel.walking_speed_kmh, tobler=travel.walking_slope == "tobler")
+    return minutes * travel.offroad_detour_factor
 
 
-def snap_points(graph: RoadGraph, x: np.ndarray, y: np.ndarray, travel: TravelSettings) -> SnappedPoints:
-    """Tie each point to its nearest road node within ``travel.max_offroad_m``."""
+def snap_points(
+    network: RoadNetwork,
+    graph: TravelGraph,
+    x: np.ndarray,
+    y: np.ndarray,
+    travel: TravelSettings,
+    elevation: Elevation | None,
+) -> SnappedPoints:
+    """Tie each point to the nearest usable node of ``graph`` within ``travel.max_offroad_m``."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    distance, node = cKDTree(np.column_stack([graph.x, graph.y])).query(np.column_stack([x, y]))
-    node = np.where(distance <= travel.max_offroad_m, node, -1).astype(np.int64)
-    minutes = np.where(node >= 0, distance * travel.offroad_detour_factor / walking_metres_per_minute(travel), np.inf)
-    return SnappedPoints(x=x, y=y, node=node, offroad_m=distance, offroad_minutes=minutes)
+    usable = np.flatnonzero(graph.usable)
+    if len(usable) == 0 or len(x) == 0:
+        none = np.full(len(x), np.inf)
+        return SnappedPoints(x, y, np.full(len(x), -1, dtype=np.int64), none, none.copy())
+    distance, k = cKDTree(np.column_stack([network.x[usable], network.y[usable]])).query(np.column_stack([x, y]))
+    near = distance <= travel.max_offroad_m
+    node = np.where(near, usable[np.minimum(k, len(usable) - 1)], -1).astype(np.int64)
+    access = np.full(len(x), np.inf)
+    egress = np.full(len(x), np.inf)
+    nx_, ny_ = network.x[node[near]], network.y[node[near]]
+    access[near] = offroad_minutes(x[near], y[near], nx_, ny_, travel, elevation)
+    egress[near] = offroad_minutes(nx_, ny_, x[near], y[near], travel, elevation)
+    return SnappedPoints(x, y, node, access, egress)
 
 
-def travel_minutes(
-    graph: RoadGraph,
-    origins: SnappedPoints,
-    destinations: SnappedPoints,
-    travel: TravelSettings,
-    cutoff_minutes: float,
-) -> ODMatrix:
-    """Minutes from every origin to every destination reachable within ``cutoff_minutes``.
+def walk_then_ride(walk: TravelGraph, motor: TravelGraph) -> TravelGraph:
+    """One graph for walking to a road that carries motor traffic, then riding.
+
+    Nodes ``0..n-1`` are walked, ``n..2n-1`` ridden; every node on both graphs has a one-way transfer
+    from foot to vehicle. A search over it picks the road that makes the whole trip fastest (for most
+    people the nearest one), and since conditions only slow or remove edges, a condition can never make
+    such a trip shorter (a fixed "nearest road" rule could: closing a slow track sends people to a faster road).
+    """
+    n = walk.minutes.shape[0]
+    stops = np.flatnonzero(walk.usable & motor.usable)
+    transfer = sp.csr_matrix((np.full(len(stops), 1e-9), (stops, stops)), shape=(n, n))
+    minutes = sp.bmat([[walk.minutes, transfer], [None, motor.minutes]], format="csr")
+    return TravelGraph(
+        mode="walk_then_motor",
+        minutes=minutes,
+        usable=np.concatenate([walk.usable, motor.usable]),
+        cut_off=np.concatenate([walk.cut_off, motor.cut_off]),
+        closed_segments=walk.closed_segments + motor.closed_segments,
+    )
+
+
+def _riding(points: SnappedPoints, n_nodes: int) -> SnappedPoints:
+    """Points tied to the motor graph, renumbered onto the ridden half of :func:`walk_then_ride`'s graph."""
+    return SnappedPoints(
+        points.x, points.y, np.where(points.node >= 0, points.node + n_nodes, -1), points.access_minutes,
+        points.egress_minutes,
+    )  # fmt: skip
+
+
+def road_minutes(graph: TravelGraph, origins: SnappedPoints, destinations: SnappedPoints, cutoff: float) -> ODMatrix:
+    """Minutes over ``graph`` (with the legs to and from it) for every pair within ``cutoff``.
 
     Parameters
     ----------
-    graph : RoadGraph
-        The road network.
+    graph : TravelGraph
+        The mode's graph.
     origins, destinations : SnappedPoints
-        Points snapped with :func:`snap_points`.
-    travel : TravelSettings
-        Walking speed, detour factor and off-road limit for the walking legs.
-    cutoff_minutes : float
+        Tied to ``graph``'s nodes; destinations need their ``egress_minutes``.
+    cutoff : float
         Pairs slower than this are left out.
-
-    Returns
-    -------
-    ODMatrix
-        ``n_origins × n_destinations``; a pair is the fastest of the road route and a direct walk.
     """
-    if cutoff_minutes < 0:
-        raise ValueError("cutoff_minutes must be >= 0")
+    if cutoff < 0:
+        raise ValueError("cutoff must be >= 0")
     shape = (len(origins.x), len(destinations.x))
-    parts = [_road_pairs(graph, origins, destinations, cutoff_minutes), _walk_pairs(origins, destinations, travel)]
-    o = np.concatenate([p[0] for p in parts])
-    d = np.concatenate([p[1] for p in parts])
-    m = np.concatenate([p[2] for p in parts])
-    keep = m <= cutoff_minutes
-    return ODMatrix.from_pairs(o[keep], d[keep], m[keep], shape)
-
-
-def _road_pairs(
-    graph: RoadGraph, origins: SnappedPoints, destinations: SnappedPoints, cutoff: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs via the road graph: searches run backwards from the destinations' nodes."""
     on_o = np.flatnonzero(~origins.off_network)
     on_d = np.flatnonzero(~destinations.off_network)
     if len(on_o) == 0 or len(on_d) == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, np.empty(0)
-    # Searching the reversed graph from each destination node gives node → destination minutes.
-    reverse = graph.minutes.T.tocsr()
-    dest_nodes, dest_of_node = np.unique(destinations.node[on_d], return_inverse=True)
-    origin_nodes = origins.node[on_o]
-    budget = cutoff - origins.offroad_minutes[on_o].min()
-    out_o, out_d, out_m = [], [], []
-    for start in range(0, len(dest_nodes), CHUNK):
-        block = dest_nodes[start : start + CHUNK]
-        to_dest = dijkstra(reverse, directed=True, indices=block, limit=budget)[:, origin_nodes]
-        # Every destination sitting on a node of this block gets that node's row.
-        for k in np.flatnonzero((dest_of_node >= start) & (dest_of_node < start + len(block))):
-            j = on_d[k]
-            total = to_dest[dest_of_node[k] - start] + origins.offroad_minutes[on_o] + destinations.offroad_minutes[j]
-            hit = np.flatnonzero(total <= cutoff)
-            out_o.append(on_o[hit])
-            out_d.append(np.full(len(hit), j, dtype=np.int64))
-            out_m.append(total[hit])
-    if not out_o:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, np.empty(0)
-    return np.concatenate(out_o), np.concatenate(out_d), np.concatenate(out_m)
+        return ODMatrix.from_pairs([], [], [], shape)
+    origin_nodes, origin_at = np.unique(origins.node[on_o], return_inverse=True)
+    dest_nodes, dest_at = np.unique(destinations.node[on_d], return_inverse=True)
+    access = origins.access_minutes[on_o]
+    egress = destinations.egress_minutes[on_d]
+    # Search from the side with fewer distinct nodes; backwards (reversed graph) from destinations.
+    forward = len(origin_nodes) <= len(dest_nodes)
+    if forward:
+        matrix, sources, targets = graph.minutes, origin_nodes, dest_nodes
+        source_at, target_at, source_leg, target_leg = origin_at, dest_at, access, egress
+    else:
+        matrix, sources, targets = graph.minutes.T.tocsr(), dest_nodes, origin_nodes
+        source_at, target_at, source_leg, target_leg = dest_at, origin_at, egress, access
+    order = np.argsort(source_at, kind="stable")
+    bounds = np.searchsorted(source_at[order], np.arange(len(sources) + 1))
+    budget = cutoff - target_leg.min()
+    out_s, out_t, out_m = [], [], []
+    for start in range(0, len(sources), CHUNK):
+        stop = min(start + CHUNK, len(sources))
+        points = order[bounds[start] : bounds[stop]]  # source-side points whose node is in this block
+        leg = source_leg[points]
+        dist = dijkstra(matrix, directed=True, indices=sources[start:stop], limit=budget - leg.min())
+        total = dist[source_at[points] - start][:, targets[target_at]] + leg[:, None] + target_leg[None, :]
+        hit_s, hit_t = np.nonzero(total <= cutoff)
+        out_s.append(points[hit_s])
+        out_t.append(hit_t)
+        out_m.append(total[hit_s, hit_t])
+    s, t, m = np.concatenate(out_s), np.concatenate(out_t), np.concatenate(out_m)
+    o, d = (on_o[s], on_d[t]) if forward else (on_o[t], on_d[s])
+    return ODMatrix.from_pairs(o, d, m, shape)
 
 
-def _walk_pairs(
-    origins: SnappedPoints, destinations: SnappedPoints, travel: TravelSettings
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs close enough to walk straight across (within ``max_offroad_m``)."""
-    origin_tree = cKDTree(np.column_stack([origins.x, origins.y]))
-    dest_tree = cKDTree(np.column_stack([destinations.x, destinations.y]))
+def direct_walk_minutes(
+    ox: np.ndarray,
+    oy: np.ndarray,
+    dx: np.ndarray,
+    dy: np.ndarray,
+    travel: TravelSettings,
+    elevation: Elevation | None,
+    cutoff: float,
+) -> ODMatrix:
+    """Pairs close enough (within ``max_offroad_m``) to walk straight across, over the DEM."""
+    ox, oy, dx, dy = (np.asarray(a, dtype=float) for a in (ox, oy, dx, dy))
+    if len(ox) == 0 or len(dx) == 0:
+        return ODMatrix.from_pairs([], [], [], (len(ox), len(dx)))
+    origin_tree = cKDTree(np.column_stack([ox, oy]))
+    dest_tree = cKDTree(np.column_stack([dx, dy]))
     pairs = origin_tree.sparse_distance_matrix(dest_tree, travel.max_offroad_m, output_type="ndarray")
     o = pairs["i"].astype(np.int64)
     d = pairs["j"].astype(np.int64)
-    minutes = pairs["v"] * travel.offroad_detour_factor / walking_metres_per_minute(travel)
-    return o, d, minutes
+    minutes = offroad_minutes(ox[o], oy[o], dx[d], dy[d], travel, elevation)
+    keep = minutes <= cutoff
+    return ODMatrix.from_pairs(o[keep], d[keep], minutes[keep], (len(ox), len(dx)))
+
+
+@dataclass(frozen=True)
+class Places:
+    """Points tied to each travel graph in use (``None`` for a graph no mode needs)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    on_walk: SnappedPoints | None
+    on_motor: SnappedPoints | None
+
+    def take(self, index: np.ndarray) -> Places:
+        return Places(
+            self.x[index],
+            self.y[index],
+            self.on_walk.take(index) if self.on_walk else None,
+            self.on_motor.take(index) if self.on_motor else None,
+        )
+
+
+def graphs_for(modes: list[str]) -> set[str]:
+    """The travel graphs (``walk``, ``motor``) these modes need."""
+    needed = set()
+    for mode in modes:
+        needed |= {WALK, MOTOR} if mode == "walk_then_motor" else {mode}
+    return needed
+
+
+def place(
+    network: RoadNetwork,
+    graphs: dict[str, TravelGraph],
+    x: np.ndarray,
+    y: np.ndarray,
+    travel: TravelSettings,
+    elevation: Elevation | None,
+) -> Places:
+    """Tie points to every graph in ``graphs``."""
+    tied = {kind: snap_points(network, graph, x, y, travel, elevation) for kind, graph in graphs.items()}
+    return Places(np.asarray(x, dtype=float), np.asarray(y, dtype=float), tied.get(WALK), tied.get(MOTOR))
+
+
+def mode_minutes(
+    mode: str,
+    graphs: dict[str, TravelGraph],
+    origins: Places,
+    destinations: Places,
+    travel: TravelSettings,
+    elevation: Elevation | None,
+    cutoff: float,
+) -> ODMatrix:
+    """Minutes by ``mode`` (``walk``, ``motor``, ``walk_then_motor``) for every pair within ``cutoff``.
+
+    Every mode may also walk straight across when the points are within ``max_offroad_m``.
+    """
+    parts = [direct_walk_minutes(origins.x, origins.y, destinations.x, destinations.y, travel, elevation, cutoff)]
+    if mode in (WALK, "walk_then_motor"):
+        parts.append(road_minutes(graphs[WALK], origins.on_walk, destinations.on_walk, cutoff))
+    if mode == MOTOR:
+        parts.append(road_minutes(graphs[MOTOR], origins.on_motor, destinations.on_motor, cutoff))
+    if mode == "walk_then_motor":
+        layered = walk_then_ride(graphs[WALK], graphs[MOTOR])
+        riding = _riding(destinations.on_motor, graphs[WALK].minutes.shape[0])
+        parts.append(road_minutes(layered, origins.on_walk, riding, cutoff))
+    if mode not in MODE_WORDS:
+        raise ValueError(f"unknown travel mode {mode!r}: use one of {', '.join(MODE_WORDS)}")
+    return ODMatrix.from_pairs(
+        np.concatenate([p.origin for p in parts]),
+        np.concatenate([p.destination for p in parts]),
+        np.concatenate([p.minutes for p in parts]),
+        parts[0].shape,
+    )
+
+
+@dataclass(frozen=True)
+class RegionTravel:
+    """The travel-time stage's result: the matrices the model reads, and what the conditions cut off.
+
+    Attributes
+    ----------
+    demand_to_site : ODMatrix
+        Demand points × sites, by the village-clinic mode (a township centre also serves as a clinic).
+    demand_to_centre : ODMatrix
+        Demand points × township centres, by the township-centre mode.
+    site_to_centre : ODMatrix
+        Sites × township centres, by the referral mode.
+    demand_off_network : numpy.ndarray of bool
+        Demand points with no road of their clinic mode within ``max_offroad_m``.
+    demand_cut_off : numpy.ndarray of bool
+        Demand points tied to a road that the conditions cut off from the main network.
+    closed_segments : dict
+        Road segments closed by the conditions, per graph (walk, motor).
+    """
+
+    demand_to_site: ODMatrix
+    demand_to_centre: ODMatrix
+    site_to_centre: ODMatrix
+    demand_off_network: np.ndarray
+    demand_cut_off: np.ndarray
+    closed_segments: dict[str, int]
+
+
+def region_travel(
+    network: RoadNetwork,
+    graphs: dict[str, TravelGraph],
+    demand_xy: tuple[np.ndarray, np.ndarray],
+    site_xy: tuple[np.ndarray, np.ndarray],
+    centres: np.ndarray,
+    travel: TravelSettings,
+    elevation: Elevation | None,
+    cutoffs: tuple[float, float, float],
+) -> RegionTravel:
+    """Build the three matrices of a region.
+
+    Parameters
+    ----------
+    network, graphs : RoadNetwork, dict
+        The network and the travel graphs of the modes in ``travel.modes`` (see :func:`graphs_for`).
+    demand_xy, site_xy : tuple of numpy.ndarray
+        Coordinates of demand points and sites, metric CRS.
+    centres : numpy.ndarray of int64
+        Which sites are township centres.
+    travel : TravelSettings
+    elevation : Elevation, optional
+    cutoffs : tuple of float
+        Minutes kept for (demand → site, demand → centre, site → centre).
+    """
+    modes = travel.modes
+    demand = place(network, graphs, *demand_xy, travel, elevation)
+    sites = place(network, graphs, *site_xy, travel, elevation)
+    centre_places = sites.take(np.asarray(centres, dtype=np.int64))
+    clinic_tie = demand.on_motor if modes.village_clinic == MOTOR else demand.on_walk
+    cut_off = np.zeros(len(demand.x), dtype=bool)
+    for tied, kind in ((demand.on_walk, WALK), (demand.on_motor, MOTOR)):
+        if tied is not None:
+            cut_off |= ~tied.off_network & graphs[kind].cut_off[np.maximum(tied.node, 0)]
+    return RegionTravel(
+        demand_to_site=mode_minutes(modes.village_clinic, graphs, demand, sites, travel, elevation, cutoffs[0]),
+        demand_to_centre=mode_minutes(
+            modes.township_centre, graphs, demand, centre_places, travel, elevation, cutoffs[1]
+        ),
+        site_to_centre=mode_minutes(modes.referral, graphs, sites, centre_places, travel, elevation, cutoffs[2]),
+        demand_off_network=clinic_tie.off_network.copy(),
+        demand_cut_off=cut_off,
+        closed_segments={kind: graph.closed_segments for kind, graph in graphs.items()},
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,18 @@ def shared_data() -> Path:
     """The shared data root (holding mwali_comoros/, ngazidja_comoros/, …), or skip."""
     shared_region("mwali_comoros")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True, scope="session")
+def travel_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Runs cache travel times in a folder of this test session, never in the user's ~/.cache."""
+    from facility_layout.scenario import CACHE_DIR_ENV
+
+    folder = tmp_path_factory.mktemp("travel_cache")
+    saved = os.environ.get(CACHE_DIR_ENV)
+    os.environ[CACHE_DIR_ENV] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop(CACHE_DIR_ENV, None)
+    else:
+        os.environ[CACHE_DIR_ENV] = saved

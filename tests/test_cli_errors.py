@@ -138,7 +138,15 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
 def test_time_limit_without_a_layout(tmp_path: Path, county: Path, solver: str) -> None:
     """A millisecond is too short for either solver to find any layout: exit 3, nothing written."""
-    path = scenario(tmp_path, county, lambda raw: raw["solver"].update(name=solver, time_limit_s=0.001))
+
+    def edit(raw: dict) -> None:
+        raw["solver"].update(name=solver, time_limit_s=0.001)
+        # A harder model than the default: clinics reached by road, most people reached for a tight budget.
+        raw["travel"]["modes"] = {"village_clinic": "motor"}
+        raw["tiers"]["village_clinic"]["max_travel_minutes"] = 60
+        raw["objective"] = {"type": "max_coverage", "budget": 60}
+
+    path = scenario(tmp_path, county, edit)
     fails(tmp_path, path, "solver.time_limit_s", "no feasible layout within 0.001 s", "Fix:", code=3)
 
 

@@ -18,7 +18,7 @@ from scipy.spatial import cKDTree
 from facility_layout import synthetic
 from facility_layout.demand import demand_points
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC, RegionInputs, read_region
-from facility_layout.network import build_road_graph
+from facility_layout.network import build_road_network
 from facility_layout.scenario import Scenario, load_scenario
 from facility_layout.synthetic import FILE_NAMES, generate_region
 
@@ -106,8 +106,8 @@ def test_the_real_loaders_read_it(region: RegionInputs) -> None:
     assert len(boundary.exterior.coords) > 100  # an irregular outline, not a rectangle
 
 
-def test_nearly_all_roads_form_one_network(region: RegionInputs, scenario: Scenario) -> None:
-    graph = build_road_graph(region.roads, region.crs, scenario.travel)
+def test_nearly_all_roads_form_one_network(region: RegionInputs) -> None:
+    graph = build_road_network(region.roads, region.crs)
     assert graph.n_nodes >= 0.95 * region.roads.number_of_nodes()
     # Every settlement lies on (or right next to) the network.
     settlements = np.column_stack([region.settlements.geometry.x, region.settlements.geometry.y])

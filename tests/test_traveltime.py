@@ -1,4 +1,4 @@
-"""Road graph and travel minutes, checked against networkx on crafted and random graphs."""
+"""Road network and travel minutes by mode, checked against networkx on crafted and random graphs (flat ground)."""
 
 from __future__ import annotations
 
@@ -7,70 +7,114 @@ import numpy as np
 import pytest
 from pyproj import CRS, Transformer
 
-from facility_layout.network import build_road_graph, edge_speed_kmh
+from facility_layout.network import build_road_network, parse_maxspeed_kmh, travel_graph
 from facility_layout.scenario import TravelSettings
-from facility_layout.traveltime import snap_points, travel_minutes
+from facility_layout.traveltime import graphs_for, mode_minutes, place
 
 UTM = CRS.from_epsg(32631)
 TO_LONLAT = Transformer.from_crs(UTM, "EPSG:4326", always_xy=True)
-TRAVEL = TravelSettings(walking_speed_kmh=4.5, max_offroad_m=400, offroad_detour_factor=1.25)
+TRAVEL = TravelSettings(walking_speed_kmh=4.5, max_offroad_m=400, offroad_detour_factor=1.25, motor_slope_penalty=None)
 WALK_M_PER_MIN = 4.5 * 1000 / 60
 
 
-def osm_graph(xy: dict[int, tuple[float, float]], ways: list[tuple[int, int, str, bool]]) -> nx.MultiDiGraph:
+def osm_graph(xy: dict[int, tuple[float, float]], ways: list[tuple]) -> nx.MultiDiGraph:
     """An osmnx-style graph (EPSG:4326 nodes, metre ``length``) from metric coordinates and ways.
 
-    Each way (u, v, highway, oneway) becomes u→v, plus v→u unless one-way, as osmnx builds it.
+    Each way (u, v, highway, oneway[, tags]) becomes u→v, plus v→u unless one-way, as osmnx builds it.
     """
     graph = nx.MultiDiGraph(crs="EPSG:4326")
     for node, (x, y) in xy.items():
         lon, lat = TO_LONLAT.transform(x, y)
         graph.add_node(node, x=lon, y=lat)
-    for u, v, highway, oneway in ways:
+    for k, (u, v, highway, oneway, *tags) in enumerate(ways):
         length = float(np.hypot(xy[u][0] - xy[v][0], xy[u][1] - xy[v][1]))
-        graph.add_edge(u, v, highway=highway, length=length, oneway=oneway, reversed=False)
+        extra = {"osmid": 1000 + k, **(tags[0] if tags else {})}
+        graph.add_edge(u, v, highway=highway, length=length, oneway=oneway, reversed=False, **extra)
         if not oneway:
-            graph.add_edge(v, u, highway=highway, length=length, oneway=oneway, reversed=True)
+            graph.add_edge(v, u, highway=highway, length=length, oneway=oneway, reversed=True, **extra)
     return graph
 
 
-def minutes_between(graph_osm, origins, destinations, travel=TRAVEL, cutoff=1e9):
-    graph = build_road_graph(graph_osm, UTM, travel)
-    o = snap_points(graph, *np.array(origins, dtype=float).T, travel)
-    d = snap_points(graph, *np.array(destinations, dtype=float).T, travel)
-    return graph, travel_minutes(graph, o, d, travel, cutoff).to_dense()
+def minutes_between(osm, origins, destinations, mode="walk", travel=TRAVEL, cutoff=1e9):
+    network = build_road_network(osm, UTM)
+    graphs = {kind: travel_graph(network, kind, travel, None) for kind in graphs_for([mode])}
+    o = place(network, graphs, *np.array(origins, dtype=float).T, travel, None)
+    d = place(network, graphs, *np.array(destinations, dtype=float).T, travel, None)
+    return network, mode_minutes(mode, graphs, o, d, travel, None, cutoff).to_dense()
 
 
 X0, Y0 = 500_000.0, 100_000.0
 
 
-def test_footway_is_walked_and_primary_driven() -> None:
+def test_a_footway_is_walked_but_unusable_by_car() -> None:
     xy = {1: (X0, Y0), 2: (X0 + 1000, Y0), 3: (X0 + 2000, Y0)}
     osm = osm_graph(xy, [(1, 2, "primary", False), (2, 3, "footway", False)])
-    _, m = minutes_between(osm, [xy[1]], [xy[2], xy[3]])
-    assert m[0, 0] == pytest.approx(1000 / (50 * 1000 / 60))
-    assert m[0, 1] == pytest.approx(1000 / (50 * 1000 / 60) + 1000 / WALK_M_PER_MIN)
+    _, walk = minutes_between(osm, [xy[1]], [xy[2], xy[3]], mode="walk")
+    assert walk[0, 0] == pytest.approx(1000 / WALK_M_PER_MIN)
+    assert walk[0, 1] == pytest.approx(2000 / WALK_M_PER_MIN)
+    _, motor = minutes_between(osm, [xy[1]], [xy[2], xy[3]], mode="motor")
+    assert motor[0, 0] == pytest.approx(1000 / (50 * 1000 / 60))
+    assert np.isinf(motor[0, 1])  # the footway's end is no motor road, and 1 km is beyond the off-road walk
+    _, mixed = minutes_between(osm, [xy[3]], [xy[1]], mode="walk_then_motor")
+    assert mixed[0, 0] == pytest.approx(1000 / WALK_M_PER_MIN + 1000 / (50 * 1000 / 60))  # walk, then ride
 
 
-def test_one_way_street_is_walked_against_its_direction() -> None:
-    xy = {1: (X0, Y0), 2: (X0 + 1000, Y0)}
-    _, m = minutes_between(osm_graph(xy, [(1, 2, "primary", True)]), [xy[1], xy[2]], [xy[2], xy[1]])
-    assert m[0, 0] == pytest.approx(1.2)  # with the traffic, 50 km/h
-    assert m[1, 1] == pytest.approx(1000 / WALK_M_PER_MIN)  # against it, on foot
+def test_walk_then_motor_walks_all_the_way_when_that_is_faster() -> None:
+    # A 600 m footpath straight to the centre, while the motor road is 1 km back the other way.
+    xy = {1: (X0, Y0), 2: (X0 + 600, Y0), 3: (X0 - 1000, Y0), 4: (X0 + 10_000, Y0)}
+    osm = osm_graph(
+        xy, [(1, 2, "path", False), (1, 3, "path", False), (3, 4, "primary", False), (4, 2, "primary", False)]
+    )
+    _, mixed = minutes_between(osm, [xy[1]], [xy[2]], mode="walk_then_motor")
+    assert mixed[0, 0] == pytest.approx(600 / WALK_M_PER_MIN)
 
 
-def test_slowest_class_of_a_merged_segment_counts() -> None:
-    assert edge_speed_kmh(["primary", "track"], TRAVEL) == TRAVEL.motor_speeds_kmh["track"]
-    assert edge_speed_kmh("footway", TRAVEL) == TRAVEL.walking_speed_kmh
-    assert edge_speed_kmh("construction", TRAVEL) is None
+def test_one_way_street_is_walked_both_ways_and_driven_one_way() -> None:
+    xy = {1: (X0, Y0), 2: (X0 + 1000, Y0), 3: (X0 + 500, Y0 + 3000)}
+    ways = [(1, 2, "primary", True), (2, 3, "primary", False), (3, 1, "primary", False)]
+    _, walk = minutes_between(osm_graph(xy, ways), [xy[1], xy[2]], [xy[2], xy[1]], mode="walk")
+    assert walk[0, 0] == pytest.approx(1000 / WALK_M_PER_MIN) == walk[1, 1]
+    _, motor = minutes_between(osm_graph(xy, ways), [xy[1], xy[2]], [xy[2], xy[1]], mode="motor")
+    assert motor[0, 0] == pytest.approx(1.2)  # with the traffic, 50 km/h
+    around = 2 * float(np.hypot(500, 3000))
+    assert motor[1, 1] == pytest.approx(around / (50 * 1000 / 60))  # against it: the long way round
+
+
+def test_surface_and_maxspeed_set_the_vehicle_speed() -> None:
+    xy = {1: (X0, Y0), 2: (X0 + 1000, Y0), 3: (X0 + 2000, Y0), 4: (X0 + 3000, Y0)}
+    ways = [
+        (1, 2, "tertiary", False, {"surface": "gravel"}),  # 30 km/h × 0.7
+        (2, 3, "primary", False, {"maxspeed": "20"}),  # the limit caps 50 km/h
+        (3, 4, "tertiary", False, {"maxspeed": "100"}),  # a limit never raises the class speed
+    ]
+    _, m = minutes_between(osm_graph(xy, ways), [xy[1]], [xy[2], xy[3], xy[4]], mode="motor")
+    leg = [1000 / (30 * 0.7 * 1000 / 60), 1000 / (20 * 1000 / 60), 1000 / (30 * 1000 / 60)]
+    np.testing.assert_allclose(m[0], np.cumsum(leg))
+
+
+def test_maxspeed_parsing() -> None:
+    assert parse_maxspeed_kmh("50") == 50
+    assert parse_maxspeed_kmh("30 mph") == pytest.approx(48.28, abs=0.01)
+    assert parse_maxspeed_kmh("60;40") == 40
+    assert np.isnan(parse_maxspeed_kmh("CN:rural")) and np.isnan(parse_maxspeed_kmh(None))
 
 
 def test_unusable_ways_and_road_islands_are_left_out() -> None:
-    xy = {1: (X0, Y0), 2: (X0 + 1000, Y0), 3: (X0 + 5000, Y0), 4: (X0 + 5100, Y0)}
-    osm = osm_graph(xy, [(1, 2, "construction", False), (2, 3, "primary", False), (3, 4, "residential", False)])
-    graph = build_road_graph(osm, UTM, TRAVEL)
-    assert graph.n_nodes == 3 and graph.dropped_nodes == 1
-    assert 1 not in graph.osm_id.tolist()
+    xy = {
+        1: (X0, Y0),
+        2: (X0 + 1000, Y0),
+        3: (X0 + 5000, Y0),
+        4: (X0 + 5100, Y0),
+        5: (X0 + 9000, Y0),
+        6: (X0 + 9100, Y0),
+    }
+    osm = osm_graph(
+        xy,
+        [(1, 2, "construction", False), (2, 3, "primary", False), (3, 4, "residential", False), (5, 6, "track", False)],
+    )
+    network = build_road_network(osm, UTM)
+    assert network.n_nodes == 3 and network.dropped_nodes == 3
+    assert not {1, 5, 6} & set(network.osm_id.tolist())
 
 
 def test_offroad_walk_and_off_network_points() -> None:
@@ -78,23 +122,23 @@ def test_offroad_walk_and_off_network_points() -> None:
     osm = osm_graph(xy, [(1, 2, "secondary", False)])
     near = (X0 + 3000, Y0 + 300)  # 300 m off the road end: walked with the detour factor
     far = (X0 + 1500, Y0 + 1000)  # 1 km from any node: off the network
-    graph, m = minutes_between(osm, [xy[1], far], [near])
+    _, m = minutes_between(osm, [xy[1], far], [near], mode="motor")
     assert m[0, 0] == pytest.approx(3000 / (40 * 1000 / 60) + 300 * 1.25 / WALK_M_PER_MIN)
     assert np.isinf(m[1, 0])
-    snapped = snap_points(graph, np.array([far[0]]), np.array([far[1]]), TRAVEL)
-    assert snapped.off_network.all()
 
 
 def test_close_points_may_walk_straight_across() -> None:
     # Two villages 300 m apart across a ravine; the road between them is a 6 km detour of track.
     xy = {1: (X0, Y0), 2: (X0, Y0 + 3000), 3: (X0 + 300, Y0 + 3000), 4: (X0 + 300, Y0)}
     osm = osm_graph(xy, [(1, 2, "track", False), (2, 3, "track", False), (3, 4, "track", False)])
-    _, m = minutes_between(osm, [xy[1]], [xy[4]])
-    assert m[0, 0] == pytest.approx(300 * 1.25 / WALK_M_PER_MIN)
+    for mode in ("walk", "motor", "walk_then_motor"):
+        _, m = minutes_between(osm, [xy[1]], [xy[4]], mode=mode)
+        assert m[0, 0] == pytest.approx(300 * 1.25 / WALK_M_PER_MIN)
 
 
+@pytest.mark.parametrize("mode", ["walk", "motor"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_network_matches_networkx(seed: int) -> None:
+def test_random_network_matches_networkx(seed: int, mode: str) -> None:
     """Every pair inside the cutoff, and only those, with networkx's minutes."""
     rng = np.random.default_rng(seed)
     n = 80
@@ -107,23 +151,33 @@ def test_random_network_matches_networkx(seed: int) -> None:
         for j in np.argsort(dist)[1:4]:
             ways.append((i + 10, int(j) + 10, str(rng.choice(classes)), bool(rng.random() < 0.15)))
     osm = osm_graph(xy, ways)
-    origins = rng.uniform(0, 6000, size=(40, 2)) + np.array([X0, Y0])
-    destinations = rng.uniform(0, 6000, size=(15, 2)) + np.array([X0, Y0])
-    cutoff = 45.0
-    graph, ours = minutes_between(osm, origins, destinations, cutoff=cutoff)
+    origins = rng.uniform(0, 6000, size=(150, 2)) + np.array([X0, Y0])
+    destinations = rng.uniform(0, 6000, size=(30, 2)) + np.array([X0, Y0])
+    cutoff = 60.0 if mode == "walk" else 15.0
+    _, ours = minutes_between(osm, origins, destinations, mode=mode, cutoff=cutoff)
 
-    # Independent truth: networkx over the same OSM edges with speeds from the settings.
+    # Independent truth: networkx over the same OSM edges. Walkers use every usable way both ways at
+    # walking speed; vehicles the classes with a speed, in their direction.
     speeds = TRAVEL.motor_speeds_kmh
+    everyone = nx.Graph()
     g = nx.DiGraph()
     for u, v, data in osm.edges(data=True):
         if data["highway"] == "construction":
             continue
-        kmh = speeds.get(data["highway"], TRAVEL.walking_speed_kmh)
-        for a, b, minutes in [(u, v, data["length"] / (kmh * 1000 / 60))] + (
-            [(v, u, data["length"] / WALK_M_PER_MIN)] if data["oneway"] else []
-        ):
+        everyone.add_edge(u, v)
+        if mode == "walk":
+            pairs = [(u, v), (v, u)]
+            minutes = data["length"] / WALK_M_PER_MIN
+        elif data["highway"] in speeds:
+            pairs = [(u, v)]
+            minutes = data["length"] / (speeds[data["highway"]] * 1000 / 60)
+        else:
+            continue
+        for a, b in pairs:
             if not g.has_edge(a, b) or g[a][b]["minutes"] > minutes:
                 g.add_edge(a, b, minutes=minutes)
+    network_nodes = max(nx.connected_components(everyone), key=len)
+    g = g.subgraph(network_nodes)
     main = max(nx.strongly_connected_components(g), key=len)
     g = g.subgraph(main)
     node_ids = np.array(sorted(main))
@@ -146,7 +200,6 @@ def test_random_network_matches_networkx(seed: int) -> None:
             if straight <= TRAVEL.max_offroad_m:
                 truth[i, j] = min(truth[i, j], straight * 1.25 / WALK_M_PER_MIN)
     truth[truth > cutoff] = np.inf
-    assert graph.n_nodes == len(main)
     np.testing.assert_array_equal(np.isfinite(ours), np.isfinite(truth))
     finite = np.isfinite(truth)
     assert finite.sum() > 50  # the comparison is not vacuous

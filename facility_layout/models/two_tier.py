@@ -129,6 +129,7 @@ class TwoTier:
     central_count: int
     objective: str = "min_cost"
     budget: float | None = None
+    demand_to_centre: ODMatrix | None = None
     centres: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -147,6 +148,10 @@ class TwoTier:
         self.centres = np.flatnonzero(self.site_kind == TOWNSHIP_CENTRE)
         if self.site_to_centre.shape != (n_sites, len(self.centres)):
             raise ValueError("site_to_centre must be sites × township centres (in site order)")
+        if self.demand_to_centre is None:
+            self.demand_to_centre = self.demand_to_site.select_destinations(self.centres)
+        if self.demand_to_centre.shape != (n_demand, len(self.centres)):
+            raise ValueError("demand_to_centre must be demand points × township centres (in site order)")
         if self.objective not in OBJECTIVES:
             raise ValueError(f"objective must be one of {OBJECTIVES}")
         if self.objective == "max_coverage" and self.budget is None:
@@ -170,6 +175,7 @@ class TwoTier:
         central_count: int = 0,
         objective: str = "min_cost",
         budget: float | None = None,
+        demand_to_centre: ODMatrix | np.ndarray | None = None,
     ) -> TwoTier:
         """Build the model from travel minutes.
 
@@ -192,6 +198,9 @@ class TwoTier:
             Township centres to upgrade to central township centres.
         objective : {"min_cost", "max_coverage"}
             What to optimise; ``max_coverage`` needs ``budget``.
+        demand_to_centre : ODMatrix or numpy.ndarray, optional
+            Minutes from each demand point to each township centre when people reach centres another way
+            (e.g. walking then riding) than clinics; by default the centres' columns of ``demand_to_site``.
         """
         return cls(
             demand_to_site=_as_od(demand_to_site),
@@ -206,6 +215,7 @@ class TwoTier:
             central_count=central_count,
             objective=objective,
             budget=budget,
+            demand_to_centre=None if demand_to_centre is None else _as_od(demand_to_centre),
         )
 
     # --- the rules, as sets of sites -------------------------------------------------------------------
@@ -403,7 +413,7 @@ class TwoTier:
         n_centres = len(self.centres)
         if self.central_count in (0, n_centres):
             return np.full(n_centres, self.central_count == n_centres), SolveReport.not_needed(solver)
-        pairs = self.demand_to_site.select_destinations(self.centres).within(self.centre_max_travel_minutes)
+        pairs = self.demand_to_centre.within(self.centre_max_travel_minutes)
         by_origin: dict[int, list[int]] = {}
         for p, i in enumerate(pairs.origin.tolist()):
             by_origin.setdefault(i, []).append(p)
@@ -447,9 +457,7 @@ class TwoTier:
         central_report: SolveReport,
     ) -> TwoTierResult:
         assignment, assignment_minutes = self.demand_to_site.within(self.max_travel_minutes).nearest(open_sites)
-        centre_assignment, centre_minutes = (
-            self.demand_to_site.select_destinations(self.centres).within(self.centre_max_travel_minutes).nearest()
-        )
+        centre_assignment, centre_minutes = self.demand_to_centre.within(self.centre_max_travel_minutes).nearest()
         referral, referral_minutes = self.site_to_centre.within(self.referral_max_minutes).nearest()
         referral = np.where(open_sites, referral, -1)
         referral_minutes = np.where(referral >= 0, referral_minutes, np.nan)
