@@ -92,12 +92,16 @@ def save_travel(folder: Path, key: str, travel: RegionTravel) -> Path | None:
     arrays["demand_cut_off"] = travel.demand_cut_off
     arrays["closed_segments"] = np.array(json.dumps(travel.closed_segments))
     path = folder / f"travel-{key}.npz"
+    partial: Path | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".travel-", suffix=".npz", delete=False) as handle:
+            partial = Path(handle.name)
             np.savez(handle, **arrays)
-        os.replace(handle.name, path)
+        os.replace(partial, path)
     except OSError as exc:
         log.warning("could not write the travel cache in %s (%s); continuing without it", folder, exc)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         return None
     return path

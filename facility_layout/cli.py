@@ -150,6 +150,11 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
             f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
         )
     table.add_row("cannot be covered", f"{summary['population_uncoverable']:,.0f} people")
+    table.add_row("travel", _travel_line(summary["travel"]))
+    cut = summary["travel"]["cut_off"]
+    if cut["cells"]:
+        places = ", ".join(cut["places"][:8]) + (" …" if len(cut["places"]) > 8 else "")
+        table.add_row("cut off by closures", f"{cut['population']:,.0f} people, near {places or 'no named place'}")
     clinics = summary["facilities"]["village_clinic"]
     centres = summary["facilities"]["township_centre"]
     table.add_row(
@@ -162,6 +167,21 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
     table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
     out.print(table)
     out.print(f"outputs: {out_dir}  (open {out_dir / 'map.html'})")
+
+
+def _travel_line(travel: dict) -> str:
+    from facility_layout.traveltime import MODE_WORDS
+
+    modes = travel["modes"]
+    words = {k: MODE_WORDS[v] for k, v in modes.items()}
+    line = (
+        f"to clinics {words['village_clinic']}, to township centres {words['township_centre']}, "
+        f"referrals {words['referral']}"
+    )
+    if travel["conditions"]:
+        closed = sum(travel["closed_road_segments"].values())
+        line += f"; conditions: {', '.join(travel['conditions'])} ({closed:,} road segments closed)"
+    return line + f"; travel-time cache: {travel['cache']}"
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m facility_layout.cli`

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from facility_layout.errors import ScenarioError
 
@@ -202,14 +202,19 @@ class TravelSettings(_Settings):
         for surface, factor in self.surface_speed_factors.items():
             if not 0 < factor <= 1:
                 raise ValueError(f"surface_speed_factors.{surface} must be in (0, 1], got {factor}")
-        for condition in self.conditions:
+        return self
+
+    @field_validator("conditions")
+    @classmethod
+    def _known_conditions(cls, conditions: list[str | TravelCondition]) -> list[str | TravelCondition]:
+        for condition in conditions:
             if isinstance(condition, str) and condition not in BUILTIN_CONDITIONS:
                 known = ", ".join(sorted(BUILTIN_CONDITIONS))
                 raise ValueError(
                     f"unknown condition {condition!r}: use a built-in one ({known}) or define it inline "
                     "with `name:` and its factors/closures"
                 )
-        return self
+        return conditions
 
     def resolved_conditions(self) -> list[TravelCondition]:
         """The conditions in force, built-in names replaced by their definitions."""
