@@ -170,7 +170,7 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
 
 
 def _travel_line(travel: dict) -> str:
-    from facility_layout.traveltime import MODE_WORDS
+    from facility_layout.scenario import MODE_WORDS
 
     modes = travel["modes"]
     words = {k: MODE_WORDS[v] for k, v in modes.items()}

@@ -28,7 +28,8 @@ class LayoutTables:
         ``clinic_site_id``, ``clinic_name``, ``centre_minutes`` (to the nearest township centre, NaN if
         beyond the standard), ``centre_name``, ``uncoverable`` (bool: no eligible site can reach it within
         the standard), ``off_network`` (bool: farther than ``max_offroad_m`` from any road and no site
-        within walking reach), ``elevation_m``.
+        within walking reach), ``cut_off`` (bool: on roads the scenario's closures cut from the network),
+        ``elevation_m``.
     facilities : geopandas.GeoDataFrame
         One Point per existing facility and per built new site: ``site_id``, ``name``, ``tier``
         (``village_clinic`` | ``township_centre``), ``origin`` (``existing`` | ``new``), ``decision``
@@ -94,6 +95,7 @@ def layout_tables(
     boundary: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
     off_network: np.ndarray,
+    cut_off: np.ndarray,
     demand_elevation_m: np.ndarray,
     site_elevation_m: np.ndarray,
 ) -> LayoutTables:
@@ -116,6 +118,7 @@ def layout_tables(
             "centre_name": np.where(has_centre, sites.name[centre_sites[result.centre_assignment]], ""),
             "uncoverable": result.uncoverable,
             "off_network": off_network,
+            "cut_off": cut_off,
             "elevation_m": np.round(demand_elevation_m, 0),
         },
         geometry=points(demand.x, demand.y),

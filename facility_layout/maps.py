@@ -32,7 +32,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import mapping
 
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
-from facility_layout.scenario import VillageClinicTier
+from facility_layout.scenario import MODE_WORDS, VillageClinicTier
 
 if TYPE_CHECKING:
     from facility_layout.evaluate import LayoutTables
@@ -285,12 +285,15 @@ def render_map(
     root.header.add_child(Element(CSS))
 
     _add_boundary(fmap, tables.boundary, synthetic)
-    _add_demand(fmap, tables.demand, cell_class, classes, full_circle_people, standards)
+    modes = {
+        tier: MODE_WORDS.get(mode, "") for tier, mode in ((summary.get("travel") or {}).get("modes") or {}).items()
+    }
+    _add_demand(fmap, tables.demand, cell_class, classes, full_circle_people, standards, modes)
     _add_roads(fmap, tables.roads)
     names = dict(zip(tables.facilities["site_id"], tables.facilities["name"], strict=True))
     _add_assignments(fmap, tables.assignments, names)
     _add_referrals(fmap, tables.referrals, names)
-    counts = _add_facilities(fmap, tables.facilities)
+    counts = _add_facilities(fmap, tables.facilities, modes)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
 
     class_people = [float(people[cell_class == k].sum()) for k in range(len(classes))]
@@ -351,6 +354,7 @@ def _add_demand(
     classes: tuple[MinutesClass, ...],
     full_circle_people: float,
     standards: Mapping[str, Any],
+    modes: Mapping[str, str],
 ) -> None:
     clinic_standard = _minutes_text(standards.get("village_clinic_max_minutes"))
     centre_standard = _minutes_text(standards.get("township_centre_max_minutes"))
@@ -365,19 +369,20 @@ def _add_demand(
         "centre_minutes",
         "centre_name",
         "off_network",
+        "cut_off",
         "elevation_m",
     )
     cells = zip(*(demand[c].to_numpy() for c in columns), people, radius, cell_class, strict=True)
-    for cell, clinic_min, clinic, centre_min, centre, off_network, elevation, n, r, k in cells:
+    for cell, clinic_min, clinic, centre_min, centre, off_network, cut_off, elevation, n, r, k in cells:
         if _finite(clinic_min) is not None:
-            clinic_text = f"{_text(clinic)} · {_minutes_text(clinic_min)}"
+            clinic_text = f"{_text(clinic)} · {_minutes_text(clinic_min)} {_mode(modes, VILLAGE_CLINIC)}".rstrip()
             tooltip = f"{_people(n)} people · {_minutes_text(clinic_min)} to {_text(clinic)}"
         else:
             reach = "no possible site" if classes[k].key == "uncoverable" else "no village clinic"
             clinic_text = f"none: {reach} within {clinic_standard}"
             tooltip = f"{_people(n)} people · {reach} within {clinic_standard}"
         if _finite(centre_min) is not None:
-            centre_text = f"{_text(centre)} · {_minutes_text(centre_min)}"
+            centre_text = f"{_text(centre)} · {_minutes_text(centre_min)} {_mode(modes, TOWNSHIP_CENTRE)}".rstrip()
         else:
             centre_text = f"none within {centre_standard}"
         rows = [
@@ -387,6 +392,8 @@ def _add_demand(
             ("Elevation", _metres(elevation)),
         ]
         note = "Off the road network: too far to walk to any road." if off_network else ""
+        if cut_off:
+            note = "Cut off: the closures in this scenario cut its roads from the rest of the network."
         properties.append(
             {
                 "style": {"fillColor": classes[k].colour},
@@ -449,7 +456,9 @@ def _add_referrals(fmap: folium.Map, referrals: gpd.GeoDataFrame, names: Mapping
     ).add_to(fmap)
 
 
-def _add_facilities(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> dict[tuple[str, str], int]:
+def _add_facilities(
+    fmap: folium.Map, facilities: gpd.GeoDataFrame, modes: Mapping[str, str]
+) -> dict[tuple[str, str], int]:
     """One layer per tier and decision; returns how many facilities each holds."""
     known = {(s.tier, s.decision) for s in FACILITY_SYMBOLS}
     pairs = set(zip(facilities["tier"], facilities["decision"], strict=True))
@@ -460,7 +469,7 @@ def _add_facilities(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> dict[tupl
         chosen = facilities[(facilities["tier"] == symbol.tier) & (facilities["decision"] == symbol.decision)]
         counts[symbol.tier, symbol.decision] = len(chosen)
         properties = [
-            {"tooltip": f"{_text(f['name'])} — {symbol.label.lower()}", "popup": _facility_popup(f, symbol)}
+            {"tooltip": f"{_text(f['name'])} — {symbol.label.lower()}", "popup": _facility_popup(f, symbol, modes)}
             for f in chosen.drop(columns="geometry").to_dict("records")
         ]
         icon = folium.DivIcon(
@@ -478,15 +487,21 @@ def _add_facilities(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> dict[tupl
     return counts
 
 
-def _facility_popup(facility: Mapping[str, Any], symbol: FacilitySymbol) -> dict[str, Any]:
+def _facility_popup(facility: Mapping[str, Any], symbol: FacilitySymbol, modes: Mapping[str, str]) -> dict[str, Any]:
     columns = {"mean": "mean_minutes", "p95": "p95_minutes", "max": "max_minutes"}
     if any(_finite(facility[column]) is not None for column in columns.values()):
         figures = " · ".join(f"{label} {_minutes_text(facility[c])}" for label, c in columns.items())
     else:
         figures = MISSING
-    rows = [("People served", _people(facility["population_served"])), ("Minutes for them", figures)]
+    rows = [
+        ("People served", _people(facility["population_served"])),
+        (f"Minutes for them {_mode(modes, VILLAGE_CLINIC)}".strip(), figures),
+    ]
     if _text(facility["referral_centre"]):
-        referral = f"{_text(facility['referral_centre'])} · {_minutes_text(facility['referral_minutes'])}"
+        referral = (
+            f"{_text(facility['referral_centre'])} · {_minutes_text(facility['referral_minutes'])} "
+            f"{_mode(modes, 'referral')}"
+        ).strip()
         rows.append(("Refers to", referral))
     if _text(facility["merged_into"]):
         rows.append(("Merged into", _text(facility["merged_into"])))
@@ -497,6 +512,11 @@ def _facility_popup(facility: Mapping[str, Any], symbol: FacilitySymbol) -> dict
         ("Site", f"{_text(facility['site_id'])} ({origin})"),
     ]
     return _popup(_text(facility["name"]), rows, status=symbol.label, reason=_text(facility["reason"]))
+
+
+def _mode(modes: Mapping[str, str], tier: str) -> str:
+    """How people travel to ``tier`` ("on foot", …), from the run's travel settings; '' if unknown."""
+    return html.escape(modes.get(tier, ""))
 
 
 def _popup(title: str, rows: list[tuple[str, str]], *, status: str = "", reason: str = "") -> dict[str, Any]:
@@ -583,6 +603,27 @@ def _headline_panel(title: str, summary: Mapping[str, Any]) -> str:
         ),
         ("Cost", _number(summary.get("cost"))),
     ]
+    travel = summary.get("travel") or {}
+    if travel.get("modes"):
+        words = {tier: MODE_WORDS.get(mode, mode) for tier, mode in travel["modes"].items()}
+        rows.append(
+            (
+                "Travel",
+                html.escape(
+                    f"to clinics {words.get(VILLAGE_CLINIC)} · to centres {words.get(TOWNSHIP_CENTRE)} · "
+                    f"referrals {words.get('referral')}"
+                ),
+            )
+        )
+    if travel.get("conditions"):
+        closed = sum((travel.get("closed_road_segments") or {}).values())
+        cut = (travel.get("cut_off") or {}).get("population")
+        rows.append(
+            (
+                f'Conditions<span class="fl-note">{html.escape(", ".join(travel["conditions"]))}</span>',
+                f"{_count(closed)} road segments closed · {_people(cut)} people cut off",
+            )
+        )
     return (
         f'<div id="fl-headline" class="fl-panel"><h1>{html.escape(title)}</h1>{_table(rows)}'
         f"{_solver_line(summary.get('solver') or {})}</div>"

@@ -170,6 +170,7 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             region.boundary,
             network.roads,
             off_network=travel.demand_off_network & ~np.isin(np.arange(len(demand)), travel.demand_to_site.origin),
+            cut_off=travel.demand_cut_off,
             demand_elevation_m=region.elevation.sample(demand.x, demand.y, region.crs),
             site_elevation_m=region.elevation.sample(sites.x, sites.y, region.crs),
         )

@@ -144,6 +144,8 @@ DEFAULT_SURFACE_SPEED_FACTORS: dict[str, float] = {
 }
 
 TravelMode = Literal["walk", "motor", "walk_then_motor"]
+# How each mode reads in maps and messages.
+MODE_WORDS: dict[str, str] = {"walk": "on foot", "motor": "by road", "walk_then_motor": "walking, then by road"}
 
 
 class TravelModes(_Settings):

@@ -30,13 +30,11 @@ from scipy.spatial import cKDTree
 
 from facility_layout.network import MOTOR, WALK, RoadNetwork, TravelGraph
 from facility_layout.odmatrix import ODMatrix
-from facility_layout.scenario import TravelSettings
+from facility_layout.scenario import MODE_WORDS, TravelSettings
 from facility_layout.terrain import Elevation, LineProfiles
 
 # Sources per dijkstra call: bounds memory at CHUNK × n_nodes float64 (64 × 100k nodes ≈ 51 MB).
 CHUNK = 64
-
-MODE_WORDS = {"walk": "on foot", "motor": "by road", "walk_then_motor": "walking, then by road"}
 
 
 @dataclass(frozen=True)

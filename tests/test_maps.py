@@ -138,6 +138,7 @@ def make_tables() -> LayoutTables:
             "centre_name": ["Moroni", "Moroni", "Foumbouni", "", ""],
             "uncoverable": [c[2] for c in cells],
             "off_network": [False, False, False, False, True],
+            "cut_off": [False, False, False, True, False],
             "elevation_m": [100.0, 300.0, 650.0, 900.0, np.nan],
         },
         geometry=[Point(x, y) for x, y in xy],
@@ -191,6 +192,13 @@ def make_summary(proven: bool = True) -> dict:
             "township_centre_max_minutes": 60,
             "referral_max_minutes": 60,
             "remote_keep_minutes": 45,
+        },
+        "travel": {
+            "modes": {"village_clinic": "walk", "township_centre": "walk_then_motor", "referral": "motor"},
+            "conditions": ["rainy_season"],
+            "closed_road_segments": {"walk": 0, "motor": 12},
+            "cut_off": {"population": 60.0, "cells": 1, "places": ["Hahaya"]},
+            "cache": "miss",
         },
         "solver": {
             "name": "cbc",
@@ -279,6 +287,17 @@ def test_headline_figures(tmp_path: Path) -> None:
     assert "1,250 (94.0%)" in page  # within the clinic standard
     assert "20 (1.5%)" in page  # cannot be covered
     assert "1 kept · 1 closed · 1 built" in page and "1 kept · 1 upgraded to central" in page
+
+
+def test_minutes_are_given_by_mode_and_conditions_are_shown(tmp_path: Path) -> None:
+    page = render(tmp_path)
+    assert "Mitsamiouli · 4 min on foot" in page  # a cell's clinic, walked
+    assert "Moroni · 30 min walking, then by road" in page  # its township centre
+    assert "Minutes for them on foot" in page  # a clinic's catchment
+    assert "22 min by road" in page  # a referral
+    assert "to clinics on foot · to centres walking, then by road · referrals by road" in page
+    assert "rainy_season" in page and "12 road segments closed · 60 people cut off" in page
+    assert "Cut off: the closures in this scenario cut its roads" in page
 
 
 def test_missing_figures_and_empty_layers_do_not_break_the_map(tmp_path: Path) -> None:
