@@ -23,6 +23,8 @@ Objectives
 
 Central township centres are chosen by a second, separate model (they do not interact with clinic
 costs): most people within the township standard of a central centre, then fewest person-minutes.
+People may reach township centres another way than clinics (e.g. walking, then riding): the township
+standard reads ``demand_to_centre``, which defaults to the centres' columns of ``demand_to_site``.
 
 Every model is a minimisation solved exactly by :func:`facility_layout.solve.solve_problem`, which
 reports whether optimality was proven.
