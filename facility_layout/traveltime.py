@@ -180,12 +180,16 @@ def road_minutes(graph: TravelGraph, origins: SnappedPoints, destinations: Snapp
         stop = min(start + CHUNK, len(sources))
         points = order[bounds[start] : bounds[stop]]  # source-side points whose node is in this block
         leg = source_leg[points]
+        if budget - leg.min() < 0:  # the walks to and from the roads alone exceed the cutoff
+            continue
         dist = dijkstra(matrix, directed=True, indices=sources[start:stop], limit=budget - leg.min())
         total = dist[source_at[points] - start][:, targets[target_at]] + leg[:, None] + target_leg[None, :]
         hit_s, hit_t = np.nonzero(total <= cutoff)
         out_s.append(points[hit_s])
         out_t.append(hit_t)
         out_m.append(total[hit_s, hit_t])
+    if not out_s:
+        return ODMatrix.from_pairs([], [], [], shape)
     s, t, m = np.concatenate(out_s), np.concatenate(out_t), np.concatenate(out_m)
     o, d = (on_o[s], on_d[t]) if forward else (on_o[t], on_d[s])
     return ODMatrix.from_pairs(o, d, m, shape)

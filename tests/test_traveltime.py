@@ -127,6 +127,17 @@ def test_offroad_walk_and_off_network_points() -> None:
     assert np.isinf(m[1, 0])
 
 
+def test_a_cutoff_shorter_than_the_walks_to_the_road_keeps_no_pair() -> None:
+    xy = {1: (X0, Y0), 2: (X0 + 3000, Y0)}
+    osm = osm_graph(xy, [(1, 2, "secondary", False)])
+    off_road = [(X0, Y0 + 350), (X0 + 3000, Y0 - 350)]  # 350 m × 1.25 on foot: 5.8 min each way
+    for mode in ("walk", "motor", "walk_then_motor"):
+        _, m = minutes_between(osm, off_road[:1], off_road[1:], mode=mode, cutoff=5.0)
+        assert np.isinf(m).all()
+        _, m = minutes_between(osm, off_road[:1], off_road[1:], mode=mode, cutoff=60.0)
+        assert np.isfinite(m).all()
+
+
 def test_close_points_may_walk_straight_across() -> None:
     # Two villages 300 m apart across a ravine; the road between them is a 6 km detour of track.
     xy = {1: (X0, Y0), 2: (X0, Y0 + 3000), 3: (X0 + 300, Y0 + 3000), 4: (X0 + 300, Y0)}
