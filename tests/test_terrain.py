@@ -11,6 +11,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pytest
 import rasterio
+from affine import Affine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyproj import CRS, Transformer
@@ -268,7 +269,8 @@ def test_the_rainy_season_makes_some_trips_longer(hilly_network) -> None:
 
 
 def test_profiles_follow_the_line_direction() -> None:
-    elevation = Elevation(values=np.tile(np.arange(100.0), (100, 1)) * 3, x0=0, y0=99 * 30, cell_m=30)
+    # A metric grid of 30 m pixels rising 3 m per pixel to the east (slope 0.1).
+    elevation = Elevation(values=np.tile(np.arange(100.0), (100, 1)) * 3, transform=Affine(30, 0, 0, 0, -30, 3000))
     forward = LineProfiles.along([100.0], [1500.0], [1300.0], [1500.0], elevation, 30)
     backward = LineProfiles.along([1300.0], [1500.0], [100.0], [1500.0], elevation, 30)
     assert np.allclose(forward.slope, 0.1) and np.allclose(backward.slope, -0.1)
