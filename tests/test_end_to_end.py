@@ -69,6 +69,11 @@ def check_outputs(out: Path) -> dict:
     assert len(upgraded) == scenario["tiers"]["township_centre"]["central_count"]
     assert summary["solver"]["proven_optimal"] is True and summary["solver"]["status"] == "optimal"
     assert set(summary["seconds"]) >= {"inputs", "road graph", "travel times", "model", "outputs", "total"}
+    # The run says how people travelled, and the township standard was measured in that mode.
+    assert summary["travel"]["modes"] == scenario["travel"]["modes"]
+    assert summary["travel"]["cache"] in {"hit", "miss"}
+    centre_standard = scenario["tiers"]["township_centre"]["max_travel_minutes"]
+    assert (demand["centre_minutes"].dropna() <= centre_standard + 1e-9).all()
     html = (out / "map.html").read_text()
     assert "leaflet" in html.lower() and len(html) > 10_000
     assert Path(scenario["inputs"]["roads"]).is_absolute() and scenario["data_root"]
