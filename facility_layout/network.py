@@ -106,6 +106,13 @@ class TravelGraph:
         Usable nodes that the conditions (closures) cut off from the largest part.
     closed_segments : int
         Road segments (between two OSM nodes, either direction) this mode may not use under the conditions.
+    x, y : numpy.ndarray
+        Node coordinates (metric CRS).
+    max_metres_per_minute : float
+        The most straight-line metres any edge covers per minute: no route of t minutes ends farther than
+        t × this from its start, which lets searches skip the rest of the graph.
+    by_x : numpy.ndarray of int64
+        Node indices sorted by x, to find the nodes in a box quickly.
     """
 
     mode: str
@@ -113,6 +120,10 @@ class TravelGraph:
     usable: np.ndarray
     cut_off: np.ndarray
     closed_segments: int
+    x: np.ndarray
+    y: np.ndarray
+    max_metres_per_minute: float
+    by_x: np.ndarray
 
 
 def build_road_network(osm_graph: nx.MultiDiGraph, crs: CRS) -> RoadNetwork:
@@ -277,7 +288,20 @@ def travel_graph(
         usable=usable_nodes,
         cut_off=usable_nodes & ~still_main,
         closed_segments=_segments(rows[usable & closed], cols[usable & closed]),
+        x=network.x,
+        y=network.y,
+        max_metres_per_minute=max_metres_per_minute(graph, network.x, network.y),
+        by_x=np.argsort(network.x, kind="stable"),
     )
+
+
+def max_metres_per_minute(minutes: sp.csr_matrix, x: np.ndarray, y: np.ndarray) -> float:
+    """Largest straight-line distance per minute over the edges of ``minutes`` (0 without edges)."""
+    edges = minutes.tocoo()
+    if edges.nnz == 0:
+        return 0.0
+    straight = np.hypot(x[edges.row] - x[edges.col], y[edges.row] - y[edges.col])
+    return float(np.max(straight / edges.data))
 
 
 def _segments(rows: np.ndarray, cols: np.ndarray) -> int:

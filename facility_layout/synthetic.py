@@ -63,6 +63,9 @@ RELIEF_M = 750.0  # typical height of the ridges above their valley floors
 
 # Roads are routed on a square lattice; every lattice step becomes an OSM node.
 ROAD_STEP_M = 90.0
+# … and each step is written with nodes this far apart, as OSM maps mountain roads (median segment between
+# two OSM nodes: 18 m on Ngazidja, 22 m on Mwali).
+OSM_NODE_SPACING_M = 22.0
 MAX_LATTICE_NODES = 1_200_000  # beyond this the step grows, so a prefecture-size region fits in memory
 BRIDGE_MIN_KM2 = 3.0  # streams from this size need a bridge (or a ford) to cross
 BRIDGE_COST_M = 150.0  # extra metres-equivalent to enter the stream band: roads keep to one bank
@@ -898,7 +901,7 @@ class _Way:
 
 @dataclass(frozen=True)
 class _RoadNetwork:
-    node_ids: np.ndarray  # OSM ids, sorted
+    node_ids: np.ndarray  # OSM ids: lattice nodes (sorted), then the nodes added between them
     x: np.ndarray  # metric, smoothed
     y: np.ndarray
     ways: list[_Way]
@@ -1214,18 +1217,38 @@ def _road_ways(lattice: _Lattice, builder: _RoadBuilder, anchors: np.ndarray) ->
         x = np.where(fixed, x, 0.5 * x + 0.25 * (x[left] + x[right]))
         y = np.where(fixed, y, 0.5 * y + 0.25 * (y[left] + y[right]))
 
+    # OSM digitises roads with a node every ~20 m, not every lattice step: add the nodes in between.
+    extra_x: list[float] = []
+    extra_y: list[float] = []
+    next_id = int(node_ids.max()) + 2  # OSM ids are lattice ids + 1
     ways = []
     for nodes, k in chains:
+        refs = [nodes[0] + 1]
+        for a, b in itertools.pairwise(nodes):
+            pa, pb = position[a], position[b]
+            pieces = max(1, round(float(np.hypot(x[pb] - x[pa], y[pb] - y[pa])) / OSM_NODE_SPACING_M))
+            for j in range(1, pieces):
+                extra_x.append(float(x[pa] + (x[pb] - x[pa]) * j / pieces))
+                extra_y.append(float(y[pa] + (y[pb] - y[pa]) * j / pieces))
+                refs.append(next_id)
+                next_id += 1
+            refs.append(b + 1)
         highway, surface, name = tags[k].tolist()
         ways.append(
             _Way(
-                nodes=[n + 1 for n in nodes],  # OSM ids start at 1
+                nodes=refs,
                 highway=HIGHWAYS[highway - 1],
                 surface=SURFACES[surface],
                 name=builder.names[name] if name >= 0 else None,
             )
         )
-    return _RoadNetwork(node_ids=node_ids + 1, x=x, y=y, ways=ways)
+    first_extra = int(node_ids.max()) + 2
+    return _RoadNetwork(
+        node_ids=np.concatenate([node_ids + 1, np.arange(first_extra, next_id, dtype=np.int64)]),
+        x=np.concatenate([x, extra_x]),
+        y=np.concatenate([y, extra_y]),
+        ways=ways,
+    )
 
 
 # --- population ----------------------------------------------------------------------------------------

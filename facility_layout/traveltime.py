@@ -35,6 +35,11 @@ from facility_layout.terrain import Elevation, LineProfiles
 
 # Sources per dijkstra call: bounds memory at CHUNK × n_nodes float64 (64 × 100k nodes ≈ 51 MB).
 CHUNK = 64
+# Sources per call when searching the whole graph: smaller blocks keep the dense distance rows in cache.
+WHOLE_GRAPH_CHUNK = 8
+# Nodes a block's search box aims to hold: small enough that initialising them is cheap, large enough
+# that blocks (dijkstra calls) stay few.
+AREA_NODES = 20_000
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,10 @@ def walk_then_ride(walk: TravelGraph, motor: TravelGraph) -> TravelGraph:
         usable=np.concatenate([walk.usable, motor.usable]),
         cut_off=np.concatenate([walk.cut_off, motor.cut_off]),
         closed_segments=walk.closed_segments + motor.closed_segments,
+        x=np.concatenate([walk.x, motor.x]),
+        y=np.concatenate([walk.y, motor.y]),
+        max_metres_per_minute=max(walk.max_metres_per_minute, motor.max_metres_per_minute),
+        by_x=np.argsort(np.concatenate([walk.x, motor.x]), kind="stable"),
     )
 
 
@@ -172,27 +181,140 @@ def road_minutes(graph: TravelGraph, origins: SnappedPoints, destinations: Snapp
     else:
         matrix, sources, targets = graph.minutes.T.tocsr(), dest_nodes, origin_nodes
         source_at, target_at, source_leg, target_leg = dest_at, origin_at, egress, access
+    # Blocks of sources that lie close together, so each block's search area is small.
+    spatial = _spatial_order(graph.x[sources], graph.y[sources])
+    rank = np.empty_like(spatial)
+    rank[spatial] = np.arange(len(spatial))
+    sources, source_at = sources[spatial], rank[source_at]
     order = np.argsort(source_at, kind="stable")
     bounds = np.searchsorted(source_at[order], np.arange(len(sources) + 1))
     budget = cutoff - target_leg.min()
+    reach = max(budget - source_leg.min(), 0.0) * graph.max_metres_per_minute
+    areas = _SearchAreas(graph, matrix)
     out_s, out_t, out_m = [], [], []
-    for start in range(0, len(sources), CHUNK):
-        stop = min(start + CHUNK, len(sources))
-        points = order[bounds[start] : bounds[stop]]  # source-side points whose node is in this block
+    extent = areas.block_extent(reach)
+    chunk = CHUNK if areas.cutting else WHOLE_GRAPH_CHUNK
+    for start, stop in _blocks(graph.x[sources], graph.y[sources], extent, chunk):
+        block = sources[start:stop]
+        points = order[bounds[start] : bounds[stop]]  # source-side points on this block's nodes
         leg = source_leg[points]
-        if budget - leg.min() < 0:  # the walks to and from the roads alone exceed the cutoff
+        limit = budget - leg.min()
+        if limit < 0:  # the walks to and from the roads alone exceed the cutoff
             continue
-        dist = dijkstra(matrix, directed=True, indices=sources[start:stop], limit=budget - leg.min())
-        total = dist[source_at[points] - start][:, targets[target_at]] + leg[:, None] + target_leg[None, :]
+        local, sub = areas.around(block, limit)
+        dist = dijkstra(sub, directed=True, indices=local[block], limit=limit)
+        # Columns of the target nodes this block reaches (first: rows of whole-graph width would cost
+        # points × nodes), then one row per source-side point and one column per target-side point.
+        column = local[targets]
+        reached = np.zeros(len(targets), dtype=bool)
+        reached[column >= 0] = np.isfinite(dist[:, column[column >= 0]]).any(axis=0)
+        hit_points = np.flatnonzero(reached[target_at])
+        if len(hit_points) == 0:
+            continue
+        to_target = dist[:, column[target_at[hit_points]]]
+        total = to_target[source_at[points] - start] + leg[:, None] + target_leg[hit_points][None, :]
         hit_s, hit_t = np.nonzero(total <= cutoff)
         out_s.append(points[hit_s])
-        out_t.append(hit_t)
+        out_t.append(hit_points[hit_t])
         out_m.append(total[hit_s, hit_t])
     if not out_s:
         return ODMatrix.from_pairs([], [], [], shape)
     s, t, m = np.concatenate(out_s), np.concatenate(out_t), np.concatenate(out_m)
     o, d = (on_o[s], on_d[t]) if forward else (on_o[t], on_d[s])
     return ODMatrix.from_pairs(o, d, m, shape)
+
+
+class _SearchAreas:
+    """Cuts a graph down to what a search can touch (see :meth:`around`), without O(nodes) work per block."""
+
+    def __init__(self, graph: TravelGraph, matrix: sp.csr_matrix) -> None:
+        self.graph = graph
+        self.matrix = matrix
+        self.sorted_x = graph.x[graph.by_x]
+        self.local = np.full(matrix.shape[0], -1, dtype=np.int64)  # node → its index in the current area
+        self.kept = np.empty(0, dtype=np.int64)
+        self.whole = np.arange(matrix.shape[0])
+        self.cutting = True
+
+    def block_extent(self, reach: float) -> float:
+        """How wide a block of sources may be, in metres (``inf``: blocks by count only, no cutting).
+
+        A block's search box should hold about :data:`AREA_NODES` nodes: at least ``reach`` wide, wider
+        where the graph is sparse so that few blocks (few dijkstra calls) do. Where one source's box alone
+        would hold an eighth of the graph, cutting costs more than it saves: blocks then search the whole
+        graph, :data:`CHUNK` sources at a time.
+        """
+        x, y = self.graph.x, self.graph.y
+        density = max(len(x), 1) / max(float(np.ptp(x)) * float(np.ptp(y)), 1.0) if len(x) else 0.0
+        if (2 * reach) ** 2 * density > len(x) / 8:
+            self.cutting = False
+            return np.inf
+        return max(reach, np.sqrt(AREA_NODES / density) - 2 * reach)
+
+    def around(self, block: np.ndarray, limit: float) -> tuple[np.ndarray, sp.csr_matrix]:
+        """The sub-graph a search of ``limit`` minutes from ``block`` can touch, and node → its index there.
+
+        No route of ``limit`` minutes leaves a disc of ``limit × max_metres_per_minute`` around its start
+        (no edge covers more straight-line metres per minute), so cutting the graph to the box around those
+        discs changes no travel time. It spares scipy's per-search cost of initialising every node of a
+        large graph. The returned index is valid until the next call.
+        """
+        graph, n = self.graph, self.matrix.shape[0]
+        if not self.cutting:
+            return self.whole, self.matrix
+        self.local[self.kept] = -1
+        reach = limit * graph.max_metres_per_minute * (1 + 1e-9) + 1e-6
+        bx, by = graph.x[block], graph.y[block]
+        lo = np.searchsorted(self.sorted_x, bx.min() - reach, side="left")
+        hi = np.searchsorted(self.sorted_x, bx.max() + reach, side="right")
+        strip = graph.by_x[lo:hi]
+        kept = strip[(graph.y[strip] >= by.min() - reach) & (graph.y[strip] <= by.max() + reach)]
+        if len(kept) > n // 2:  # cutting would save little
+            self.kept = np.empty(0, dtype=np.int64)
+            return self.whole, self.matrix
+        self.kept = kept
+        self.local[kept] = np.arange(len(kept))
+        # The kept rows' entries, by hand: scipy's fancy indexing costs more than a small search.
+        indptr, indices, data = self.matrix.indptr, self.matrix.indices, self.matrix.data
+        starts, counts = indptr[kept], indptr[kept + 1] - indptr[kept]
+        offsets = np.cumsum(counts) - counts
+        entry = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
+        column = self.local[indices[entry]]
+        keep = column >= 0
+        row_of = np.repeat(np.arange(len(kept)), counts)[keep]
+        sub_indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=len(kept)))])
+        sub = sp.csr_matrix((data[entry[keep]], column[keep], sub_indptr), shape=(len(kept), len(kept)))
+        return self.local, sub
+
+
+def _blocks(x: np.ndarray, y: np.ndarray, extent: float, chunk: int) -> list[tuple[int, int]]:
+    """Consecutive runs of at most ``chunk`` points (in spatial order) spanning at most ``extent`` metres."""
+    blocks, start = [], 0
+    x0 = x1 = y0 = y1 = 0.0
+    for i, (xi, yi) in enumerate(zip(x.tolist(), y.tolist(), strict=True)):
+        if i > start:
+            x0, x1, y0, y1 = min(x0, xi), max(x1, xi), min(y0, yi), max(y1, yi)
+        if i == start or i - start >= chunk or max(x1 - x0, y1 - y0) > extent:
+            if i > start:
+                blocks.append((start, i))
+            start, x0, x1, y0, y1 = i, xi, xi, yi, yi
+    if len(x):
+        blocks.append((start, len(x)))
+    return blocks
+
+
+def _spatial_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Indices ordering points along a Z-order (Morton) curve: consecutive points lie close together."""
+    if len(x) == 0:
+        return np.empty(0, dtype=np.int64)
+    span = max(float(np.ptp(x)), float(np.ptp(y)), 1e-9)
+    code = np.zeros(len(x), dtype=np.uint64)
+    for shift, values in ((0, x), (1, y)):
+        v = ((values - values.min()) / span * 65535).astype(np.uint64)
+        for step, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
+            v = (v | (v << np.uint64(step))) & np.uint64(mask)
+        code |= v << np.uint64(shift)
+    return np.argsort(code, kind="stable")
 
 
 def direct_walk_minutes(

@@ -215,3 +215,70 @@ def test_random_network_matches_networkx(seed: int, mode: str) -> None:
     finite = np.isfinite(truth)
     assert finite.sum() > 50  # the comparison is not vacuous
     np.testing.assert_allclose(ours[finite], truth[finite], rtol=1e-9)
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+def test_searches_cut_to_their_reach_give_exact_minutes(backwards: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When each block of searches runs on a cut-out area of the graph, minutes stay exact."""
+    import scipy.sparse as sp
+
+    from facility_layout import traveltime
+
+    # Small search boxes (about 300 nodes), so this 4,900-node graph is cut into many areas.
+    monkeypatch.setattr(traveltime, "AREA_NODES", 300)
+
+    from facility_layout.network import TravelGraph, max_metres_per_minute
+    from facility_layout.traveltime import SnappedPoints, _SearchAreas, road_minutes
+
+    rng = np.random.default_rng(5)
+    side = 70  # 4,900 nodes, 100 m apart
+    x, y = (np.indices((side, side)).reshape(2, -1) * 100.0).astype(float)
+    node = np.arange(side * side).reshape(side, side)
+    u = np.concatenate([node[:, :-1].ravel(), node[:-1, :].ravel()])
+    v = np.concatenate([node[:, 1:].ravel(), node[1:, :].ravel()])
+    u, v = np.concatenate([u, v]), np.concatenate([v, u])
+    # 100 m at a random 70–80 m/min, each direction its own: straight runs come close to the reach bound.
+    minutes = 100 / rng.uniform(70, 80, size=len(u))
+    matrix = sp.csr_matrix((minutes, (u, v)), shape=(side * side, side * side))
+    graph = TravelGraph(
+        mode="walk",
+        minutes=matrix,
+        usable=np.ones(side * side, dtype=bool),
+        cut_off=np.zeros(side * side, dtype=bool),
+        closed_segments=0,
+        x=x,
+        y=y,
+        max_metres_per_minute=max_metres_per_minute(matrix, x, y),
+        by_x=np.argsort(x, kind="stable"),
+    )
+
+    def points(count: int) -> SnappedPoints:
+        at = rng.choice(side * side, size=count, replace=False)
+        legs = rng.uniform(0, 1.5, size=count)
+        return SnappedPoints(x[at], y[at], at.astype(np.int64), legs, legs[::-1].copy())
+
+    many, few = points(900), points(120)
+    origins, destinations = (few, many) if backwards else (many, few)
+    cutoff = 10.0
+    areas = _SearchAreas(graph, matrix)
+    assert np.isfinite(areas.block_extent(cutoff * graph.max_metres_per_minute))  # the cut-out path is taken
+    calls = []
+    monkeypatch.setattr(
+        _SearchAreas, "around", lambda self, *a, _f=_SearchAreas.around: calls.append(_f(self, *a)) or calls[-1]
+    )
+    ours = road_minutes(graph, origins, destinations, cutoff).to_dense()
+    sizes = [sub.shape[0] for _, sub in calls]
+    assert len(sizes) > 5 and max(sizes) < graph.minutes.shape[0] / 2  # many blocks, each on a small area
+
+    g = nx.DiGraph()
+    g.add_weighted_edges_from(zip(u.tolist(), v.tolist(), minutes.tolist(), strict=True))
+    truth = np.full(ours.shape, np.inf)
+    for i, start in enumerate(origins.node.tolist()):
+        reach = nx.single_source_dijkstra_path_length(g, start, cutoff=cutoff - origins.access_minutes[i])
+        for j, end in enumerate(destinations.node.tolist()):
+            if end in reach:
+                truth[i, j] = origins.access_minutes[i] + reach[end] + destinations.egress_minutes[j]
+    truth[truth > cutoff] = np.inf
+    assert np.isfinite(truth).sum() > 300
+    np.testing.assert_array_equal(np.isfinite(ours), np.isfinite(truth))
+    np.testing.assert_allclose(ours[np.isfinite(ours)], truth[np.isfinite(truth)], rtol=1e-12)
