@@ -14,9 +14,10 @@ walk straight across. The modes:
 Only pairs within a cutoff are kept (an :class:`~facility_layout.odmatrix.ODMatrix`).
 
 Shortest paths use ``scipy.sparse.csgraph.dijkstra`` with ``limit``: compiled, many sources per call, and
-it stops expanding at the cutoff, so the work grows with the pairs inside it. Searches start from whichever
-side has fewer distinct road nodes (backwards over the reversed graph when that is the destinations), in
-blocks of :data:`CHUNK` sources, so memory stays at ``CHUNK × nodes`` whatever the number of points.
+it stops expanding at the cutoff. Searches start from whichever side has fewer distinct road nodes
+(backwards over the reversed graph when that is the destinations), in blocks of nearby sources, each on
+the part of the graph it can reach within the cutoff (an exact bound), so the work follows the searches,
+not the size of the graph.
 """
 
 from __future__ import annotations
