@@ -1,10 +1,11 @@
 """On-disk cache of the travel-time stage, keyed by everything that produced its matrices.
 
 The key hashes the contents of the files the stage reads (roads, elevation, closure polygons), the travel
-settings, the metric CRS, the exact coordinates of demand points and sites, the cutoffs and
-:data:`CACHE_VERSION`. Change any of them and the key changes; change only costs, budgets or the solver
-and the stage is read back instead of recomputed. A cache file that cannot be read is ignored (and
-recomputed), never trusted; files are written atomically so a stopped run leaves no half file.
+settings, the metric CRS, the exact coordinates of demand points and sites, the cutoffs, and the source
+code of the modules that compute travel times (so an upgraded engine never reads an old result). Change
+any of them and the key changes; change only costs, budgets or the solver and the stage is read back
+instead of recomputed. A cache file that cannot be read is ignored (and recomputed), never trusted; files
+are written atomically so a stopped run leaves no half file.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from facility_layout.traveltime import RegionTravel
 
 log = logging.getLogger(__name__)
 
-# Bump when the travel-time computation changes what it returns for the same inputs.
-CACHE_VERSION = 1
+# The modules whose code decides the matrices: any change to them changes the key.
+TRAVEL_MODULES = ("inputs", "network", "terrain", "traveltime", "odmatrix", "cache")
 
 _MATRICES = ("demand_to_site", "demand_to_centre", "site_to_centre")
 
@@ -40,7 +41,10 @@ def file_digest(path: Path) -> str:
 
 def travel_key(files: list[Path], settings: dict, arrays: list[np.ndarray]) -> str:
     """The cache key of a travel-time stage: file contents, settings (JSON-able) and arrays."""
-    digest = hashlib.sha256(f"facility_layout travel v{CACHE_VERSION}".encode())
+    digest = hashlib.sha256(b"facility_layout travel")
+    package = Path(__file__).parent
+    for module in TRAVEL_MODULES:
+        digest.update(file_digest(package / f"{module}.py").encode())
     for path in files:
         digest.update(file_digest(path).encode())
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
