@@ -48,3 +48,31 @@ def travel_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop(CACHE_DIR_ENV, None)
     else:
         os.environ[CACHE_DIR_ENV] = saved
+
+
+def scenario_on_region(region: Path, path: Path, out_dir: Path, edit=lambda raw: None) -> Path:
+    """Write the demo scenario pointed at the generated ``region`` folder (absolute paths, no synthetic
+    block), outputs in ``out_dir``, changed by ``edit(raw)``, to ``path``."""
+    import yaml
+
+    raw = yaml.safe_load((REPO / "scenarios" / "demo.yaml").read_text())
+    raw["region"].pop("synthetic")
+    raw["region"]["boundary"] = str(region / "boundary.geojson")
+    for key, name in (("roads", "roads.osm"), ("population", "population.tif"), ("elevation", "dem.tif")):
+        raw["inputs"][key] = str(region / name)
+    raw["inputs"]["facilities"]["file"] = str(region / "facilities.geojson")
+    raw["inputs"]["settlements"]["file"] = str(region / "settlements.geojson")
+    raw["outputs"]["dir"] = str(out_dir)
+    edit(raw)
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small generated county (10 × 8 km) that scenario tests start from; tests must not change its files."""
+    from facility_layout.synthetic import generate_region
+
+    folder = tmp_path_factory.mktemp("data") / "county"
+    generate_region(folder, seed=5, width_km=10, height_km=8, population_total=10_000)
+    return folder

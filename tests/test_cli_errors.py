@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import rasterio
-import yaml
+from conftest import scenario_on_region
 from typer.testing import CliRunner
 
 from facility_layout.cli import app
@@ -19,28 +19,15 @@ REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def region(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small generated region the bad scenarios start from."""
-    folder = tmp_path_factory.mktemp("data") / "county"
-    generate_region(folder, seed=5, width_km=10, height_km=8, population_total=10_000)
-    return folder
+@pytest.fixture
+def region(small_county: Path) -> Path:
+    """The small generated county the bad scenarios start from."""
+    return small_county
 
 
 def scenario(tmp_path: Path, region: Path, edit=lambda raw: None) -> Path:
-    """The demo scenario pointed at ``region`` (absolute paths, no synthetic block), with ``edit``."""
-    raw = yaml.safe_load((REPO / "scenarios" / "demo.yaml").read_text())
-    raw["region"].pop("synthetic")
-    raw["region"]["boundary"] = str(region / "boundary.geojson")
-    for key, name in (("roads", "roads.osm"), ("population", "population.tif"), ("elevation", "dem.tif")):
-        raw["inputs"][key] = str(region / name)
-    raw["inputs"]["facilities"]["file"] = str(region / "facilities.geojson")
-    raw["inputs"]["settlements"]["file"] = str(region / "settlements.geojson")
-    raw["outputs"]["dir"] = str(tmp_path / "out" / "run")
-    edit(raw)
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    return path
+    """The demo scenario pointed at ``region``, with ``edit``."""
+    return scenario_on_region(region, tmp_path / "bad.yaml", tmp_path / "out" / "run", edit)
 
 
 def fails(tmp_path: Path, path: Path, *expected: str, code: int = 2) -> str:

@@ -9,40 +9,30 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
-import yaml
+from conftest import scenario_on_region
 from typer.testing import CliRunner
 
 from facility_layout.cli import app
 from facility_layout.pipeline import run
 from facility_layout.scenario import load_scenario
-from facility_layout.synthetic import generate_region
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("data") / "county"
-    generate_region(folder, seed=5, width_km=10, height_km=8, population_total=10_000)
-    return folder
+@pytest.fixture
+def county(small_county: Path) -> Path:
+    return small_county
 
 
 def write_scenario(folder: Path, county: Path, edit=lambda raw: None, name: str = "run.yaml") -> Path:
     """The demo scenario on ``county``, outputs and cache inside ``folder``."""
-    raw = yaml.safe_load((REPO / "scenarios" / "demo.yaml").read_text())
-    raw["region"].pop("synthetic")
-    raw["region"]["boundary"] = str(county / "boundary.geojson")
-    for key, file in (("roads", "roads.osm"), ("population", "population.tif"), ("elevation", "dem.tif")):
-        raw["inputs"][key] = str(county / file)
-    raw["inputs"]["facilities"]["file"] = str(county / "facilities.geojson")
-    raw["inputs"]["settlements"]["file"] = str(county / "settlements.geojson")
-    raw["outputs"]["dir"] = str(folder / "out")
-    raw["cache"] = {"dir": str(folder / "cache")}
-    edit(raw)
-    path = folder / name
-    path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    return path
+
+    def with_cache(raw: dict) -> None:
+        raw["cache"] = {"dir": str(folder / "cache")}
+        edit(raw)
+
+    return scenario_on_region(county, folder / name, folder / "out", with_cache)
 
 
 def run_summary(path: Path) -> dict:
