@@ -145,10 +145,8 @@ def walk_then_ride(walk: TravelGraph, motor: TravelGraph) -> TravelGraph:
 
 def _riding(points: SnappedPoints, n_nodes: int) -> SnappedPoints:
     """Points tied to the motor graph, renumbered onto the ridden half of :func:`walk_then_ride`'s graph."""
-    return SnappedPoints(
-        points.x, points.y, np.where(points.node >= 0, points.node + n_nodes, -1), points.access_minutes,
-        points.egress_minutes,
-    )  # fmt: skip
+    node = np.where(points.node >= 0, points.node + n_nodes, -1)
+    return SnappedPoints(points.x, points.y, node, points.access_minutes, points.egress_minutes)
 
 
 def road_minutes(graph: TravelGraph, origins: SnappedPoints, destinations: SnappedPoints, cutoff: float) -> ODMatrix:
@@ -243,11 +241,11 @@ class _SearchAreas:
         A block's search box should hold about :data:`AREA_NODES` nodes: at least ``reach`` wide, wider
         where the graph is sparse so that few blocks (few dijkstra calls) do. Where one source's box alone
         would hold an eighth of the graph, cutting costs more than it saves: blocks then search the whole
-        graph, :data:`CHUNK` sources at a time.
+        graph, :data:`WHOLE_GRAPH_CHUNK` sources at a time (this call turns :attr:`cutting` off).
         """
         x, y = self.graph.x, self.graph.y
-        density = max(len(x), 1) / max(float(np.ptp(x)) * float(np.ptp(y)), 1.0) if len(x) else 0.0
-        if (2 * reach) ** 2 * density > len(x) / 8:
+        density = len(x) / max(float(np.ptp(x)) * float(np.ptp(y)), 1.0) if len(x) else 0.0
+        if density == 0 or (2 * reach) ** 2 * density > len(x) / 8:
             self.cutting = False
             return np.inf
         return max(reach, np.sqrt(AREA_NODES / density) - 2 * reach)

@@ -118,8 +118,8 @@ def test_uphill_is_slower_than_downhill_on_a_two_node_road(tmp_path: Path) -> No
     assert up == pytest.approx(expected_up, rel=0.01)
     assert down == pytest.approx(expected_down, rel=0.01)
     # Flat walking (the old model) would make both equal.
-    flat = minutes(network, elevation, FLAT_WALK.model_copy(update={"walking_slope": "flat"}), "walk",
-                   [nodes[1], nodes[2]], [nodes[2], nodes[1]])  # fmt: skip
+    flat_walk = FLAT_WALK.model_copy(update={"walking_slope": "flat"})
+    flat = minutes(network, elevation, flat_walk, "walk", [nodes[1], nodes[2]], [nodes[2], nodes[1]])
     # OSM lengths are geodesic: 1 km of UTM grid is 999.6 m on the ground at the central meridian.
     assert flat[0, 0] == pytest.approx(flat[1, 1]) == pytest.approx(network.length_m[0] / (5.0 * 1000 / 60))
 
@@ -160,8 +160,8 @@ def test_steep_road_slows_vehicles_both_ways(tmp_path: Path) -> None:
     factor = 1 - 0.04 * (12 - 6)
     assert m[0, 0] == pytest.approx(1000 / (30 * factor * 1000 / 60), rel=0.01)
     assert m[1, 1] == pytest.approx(m[0, 0], rel=0.01)
-    plain = minutes(network, elevation, travel.model_copy(update={"motor_slope_penalty": None}), "motor",
-                    [nodes[1]], [nodes[2]])  # fmt: skip
+    no_penalty = travel.model_copy(update={"motor_slope_penalty": None})
+    plain = minutes(network, elevation, no_penalty, "motor", [nodes[1]], [nodes[2]])
     assert plain[0, 0] == pytest.approx(network.length_m[0] / (30 * 1000 / 60))
 
 
