@@ -83,13 +83,15 @@ def offroad_minutes(
     y1: np.ndarray,
     travel: TravelSettings,
     elevation: Elevation | None,
-) -> np.ndarray:
-    """Minutes to walk straight from (x0, y0) to (x1, y1) over the DEM, detour factor applied."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes to walk straight from (x0, y0) to (x1, y1) and back, over the DEM, detour factor applied."""
     if len(np.atleast_1d(x0)) == 0:
-        return np.empty(0)
+        return np.empty(0), np.empty(0)
     profiles = LineProfiles.along(x0, y0, x1, y1, elevation, travel.elevation_sample_m)
-    minutes = profiles.walking_minutes(travel.walking_speed_kmh, tobler=travel.walking_slope == "tobler")
-    return minutes * travel.offroad_detour_factor
+    tobler = travel.walking_slope == "tobler"
+    there = profiles.walking_minutes(travel.walking_speed_kmh, tobler)
+    back = profiles.walking_minutes(travel.walking_speed_kmh, tobler, reverse=True)
+    return there * travel.offroad_detour_factor, back * travel.offroad_detour_factor
 
 
 def snap_points(
@@ -113,8 +115,7 @@ def snap_points(
     access = np.full(len(x), np.inf)
     egress = np.full(len(x), np.inf)
     nx_, ny_ = network.x[node[near]], network.y[node[near]]
-    access[near] = offroad_minutes(x[near], y[near], nx_, ny_, travel, elevation)
-    egress[near] = offroad_minutes(nx_, ny_, x[near], y[near], travel, elevation)
+    access[near], egress[near] = offroad_minutes(x[near], y[near], nx_, ny_, travel, elevation)
     return SnappedPoints(x, y, node, access, egress)
 
 
@@ -334,7 +335,7 @@ def direct_walk_minutes(
     pairs = origin_tree.sparse_distance_matrix(dest_tree, travel.max_offroad_m, output_type="ndarray")
     o = pairs["i"].astype(np.int64)
     d = pairs["j"].astype(np.int64)
-    minutes = offroad_minutes(ox[o], oy[o], dx[d], dy[d], travel, elevation)
+    minutes, _ = offroad_minutes(ox[o], oy[o], dx[d], dy[d], travel, elevation)
     keep = minutes <= cutoff
     return ODMatrix.from_pairs(o[keep], d[keep], minutes[keep], (len(ox), len(dx)))
 
