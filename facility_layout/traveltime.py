@@ -190,11 +190,9 @@ def road_minutes(graph: TravelGraph, origins: SnappedPoints, destinations: Snapp
     bounds = np.searchsorted(source_at[order], np.arange(len(sources) + 1))
     budget = cutoff - target_leg.min()
     reach = max(budget - source_leg.min(), 0.0) * graph.max_metres_per_minute
-    areas = _SearchAreas(graph, matrix)
+    areas = _SearchAreas(graph, matrix, reach)
     out_s, out_t, out_m = [], [], []
-    extent = areas.block_extent(reach)
-    chunk = CHUNK if areas.cutting else WHOLE_GRAPH_CHUNK
-    for start, stop in _blocks(graph.x[sources], graph.y[sources], extent, chunk):
+    for start, stop in _blocks(graph.x[sources], graph.y[sources], areas.block_extent, areas.chunk):
         block = sources[start:stop]
         points = order[bounds[start] : bounds[stop]]  # source-side points on this block's nodes
         leg = source_leg[points]
@@ -227,29 +225,26 @@ def road_minutes(graph: TravelGraph, origins: SnappedPoints, destinations: Snapp
 class _SearchAreas:
     """Cuts a graph down to what a search can touch (see :meth:`around`), without O(nodes) work per block."""
 
-    def __init__(self, graph: TravelGraph, matrix: sp.csr_matrix) -> None:
+    def __init__(self, graph: TravelGraph, matrix: sp.csr_matrix, reach: float) -> None:
+        """``reach``: the farthest (straight-line metres) any search of this call can go.
+
+        Decides how blocks are formed. A block's search box should hold about :data:`AREA_NODES` nodes:
+        ``block_extent`` is at least ``reach``, wider where the graph is sparse so that few blocks (few
+        dijkstra calls) do, with :data:`CHUNK` sources at most. Where one source's box alone would hold an
+        eighth of the graph, cutting costs more than it saves: ``cutting`` is off and blocks search the
+        whole graph, :data:`WHOLE_GRAPH_CHUNK` sources at a time.
+        """
         self.graph = graph
         self.matrix = matrix
         self.sorted_x = graph.x[graph.by_x]
         self.local = np.full(matrix.shape[0], -1, dtype=np.int64)  # node → its index in the current area
         self.kept = np.empty(0, dtype=np.int64)
         self.whole = np.arange(matrix.shape[0])
-        self.cutting = True
-
-    def block_extent(self, reach: float) -> float:
-        """How wide a block of sources may be, in metres (``inf``: blocks by count only, no cutting).
-
-        A block's search box should hold about :data:`AREA_NODES` nodes: at least ``reach`` wide, wider
-        where the graph is sparse so that few blocks (few dijkstra calls) do. Where one source's box alone
-        would hold an eighth of the graph, cutting costs more than it saves: blocks then search the whole
-        graph, :data:`WHOLE_GRAPH_CHUNK` sources at a time (this call turns :attr:`cutting` off).
-        """
-        x, y = self.graph.x, self.graph.y
+        x, y = graph.x, graph.y
         density = len(x) / max(float(np.ptp(x)) * float(np.ptp(y)), 1.0) if len(x) else 0.0
-        if density == 0 or (2 * reach) ** 2 * density > len(x) / 8:
-            self.cutting = False
-            return np.inf
-        return max(reach, np.sqrt(AREA_NODES / density) - 2 * reach)
+        self.cutting = density > 0 and (2 * reach) ** 2 * density <= len(x) / 8
+        self.block_extent = max(reach, np.sqrt(AREA_NODES / density) - 2 * reach) if self.cutting else np.inf
+        self.chunk = CHUNK if self.cutting else WHOLE_GRAPH_CHUNK
 
     def around(self, block: np.ndarray, limit: float) -> tuple[np.ndarray, sp.csr_matrix]:
         """The sub-graph a search of ``limit`` minutes from ``block`` can touch, and node → its index there.

@@ -260,8 +260,8 @@ def test_searches_cut_to_their_reach_give_exact_minutes(backwards: bool, monkeyp
     many, few = points(900), points(120)
     origins, destinations = (few, many) if backwards else (many, few)
     cutoff = 10.0
-    areas = _SearchAreas(graph, matrix)
-    assert np.isfinite(areas.block_extent(cutoff * graph.max_metres_per_minute))  # the cut-out path is taken
+    areas = _SearchAreas(graph, matrix, cutoff * graph.max_metres_per_minute)
+    assert areas.cutting and np.isfinite(areas.block_extent)  # the cut-out path is taken
     sizes: list[int] = []
     around = _SearchAreas.around
 
