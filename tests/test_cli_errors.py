@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 import rasterio
-from conftest import scenario_on_region
 from typer.testing import CliRunner
 
 from facility_layout.cli import app
 from facility_layout.synthetic import generate_region
+
+from conftest import scenario_on_region
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()

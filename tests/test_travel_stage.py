@@ -9,12 +9,13 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
-from conftest import scenario_on_region
 from typer.testing import CliRunner
 
 from facility_layout.cli import app
 from facility_layout.pipeline import run
 from facility_layout.scenario import load_scenario
+
+from conftest import scenario_on_region
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()

@@ -1,0 +1,75 @@
+"""PMedian against brute force, with required and forbidden sites, on both solvers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from facility_layout.models.base import InfeasibleLayoutError
+from facility_layout.models.median import PMedian
+
+from bruteforce import INF, cost_instances, layouts, nearest_cost
+
+
+def best_total(cost, weights, p, required=(), forbidden=()):
+    best = INF
+    for mask in layouts(cost.shape[1], p, required, forbidden):
+        near = nearest_cost(cost, mask)
+        served = weights > 0
+        if np.isfinite(near[served]).all():
+            best = min(best, float(weights[served] @ near[served]))
+    return best
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+@given(instance=cost_instances(), data=st.data())
+def test_p_median_equals_brute_force(solver, instance, data):
+    cost, weights = instance
+    m = cost.shape[1]
+    forbidden = data.draw(st.lists(st.integers(0, m - 1), max_size=min(2, m - 1), unique=True))
+    required = [j for j in data.draw(st.lists(st.integers(0, m - 1), max_size=2, unique=True)) if j not in forbidden]
+    p = data.draw(st.integers(max(1, len(required)), m - len(forbidden)))
+    truth = best_total(cost, weights, p, required, forbidden)
+    model = PMedian.from_cost_matrix(cost, p, weights=weights, required=required, forbidden=forbidden)
+    if not np.isfinite(truth):
+        with pytest.raises(InfeasibleLayoutError):
+            model.solve(solver=solver)
+        return
+    result = model.solve(solver=solver)
+    assert result.proven_optimal and result.status == "optimal"
+    assert result.objective == pytest.approx(truth, abs=1e-6)
+    assert result.bound == pytest.approx(truth, abs=1e-6)
+    assert result.open_sites.sum() == p
+    assert result.open_sites[required].all() and not result.open_sites[forbidden].any()
+    # Everyone is assigned to the nearest open site.
+    near = nearest_cost(cost, result.open_sites)
+    served = weights > 0
+    assert np.array_equal(result.assignment_cost[served], near[served])
+
+
+def test_p_outside_required_and_allowed_sites_is_refused():
+    cost = np.ones((2, 4))
+    with pytest.raises(ValueError, match="at least the 2 required"):
+        PMedian.from_cost_matrix(cost, 1, required=[0, 1])
+    with pytest.raises(ValueError, match="at most the 2 sites"):
+        PMedian.from_cost_matrix(cost, 3, forbidden=[0, 3])
+    with pytest.raises(ValueError, match="both required and forbidden"):
+        PMedian.from_cost_matrix(cost, 2, required=[1], forbidden=[1])
+
+
+def test_unreachable_point_is_named():
+    cost = np.array([[1.0, INF], [INF, INF], [2.0, 3.0]])
+    with pytest.raises(InfeasibleLayoutError, match=r"1 demand point \(rows 1\)") as err:
+        PMedian.from_cost_matrix(cost, 1).solve()
+    assert err.value.points.tolist() == [1]
+
+
+def test_same_inputs_same_layout():
+    rng = np.random.default_rng(3)
+    cost = rng.integers(0, 4, size=(40, 12)).astype(float)  # many ties
+    first = PMedian.from_cost_matrix(cost, 3).solve()
+    for solver in ("highs", "cbc"):
+        again = PMedian.from_cost_matrix(cost, 3).solve(solver=solver)
+        assert again.objective == first.objective
