@@ -6,6 +6,7 @@ layout; it shares no code with the model's constraint building.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 
@@ -32,6 +33,12 @@ class Instance:
     remote_keep: float | None = 20.0
     centre_standard: float = 45.0
     central_count: int = 1
+    required: tuple[int, ...] = ()
+    forbidden: tuple[int, ...] = ()
+    close_cost: np.ndarray | None = None
+
+    def closing(self) -> np.ndarray:
+        return np.zeros(len(self.kind)) if self.close_cost is None else self.close_cost
 
     def model(self, **changes: object) -> TwoTier:
         settings_ = {
@@ -40,6 +47,9 @@ class Instance:
             "remote_keep_minutes": self.remote_keep,
             "centre_max_travel_minutes": self.centre_standard,
             "central_count": self.central_count,
+            "required": list(self.required),
+            "forbidden": list(self.forbidden),
+            "close_cost": self.close_cost,
             **changes,
         }
         return TwoTier.from_cost_matrix(
@@ -53,7 +63,7 @@ class Instance:
 def layout_allowed(inst: Instance, is_open: np.ndarray) -> bool:
     """Centres open; new clinics only with a centre in referral reach; remote clinics kept where required."""
     centre = inst.kind == TOWNSHIP_CENTRE
-    if not is_open[centre].all():
+    if not is_open[centre].all() or not is_open[list(inst.required)].all() or is_open[list(inst.forbidden)].any():
         return False
     referable = (inst.to_centre <= inst.referral).any(axis=1)
     if (is_open & (inst.kind == CANDIDATE) & ~referable).any():
@@ -76,7 +86,9 @@ def layout_allowed(inst: Instance, is_open: np.ndarray) -> bool:
 
 
 def eligible(inst: Instance) -> np.ndarray:
-    return (inst.kind != CANDIDATE) | (inst.to_centre <= inst.referral).any(axis=1)
+    allowed = np.ones(len(inst.kind), dtype=bool)
+    allowed[list(inst.forbidden)] = False
+    return ((inst.kind != CANDIDATE) | (inst.to_centre <= inst.referral).any(axis=1)) & allowed
 
 
 def uncovered_people(inst: Instance, is_open: np.ndarray) -> float:
@@ -86,7 +98,8 @@ def uncovered_people(inst: Instance, is_open: np.ndarray) -> float:
 
 
 def layout_cost(inst: Instance, is_open: np.ndarray) -> float:
-    return float(inst.cost[is_open & (inst.kind != TOWNSHIP_CENTRE)].sum())
+    closed = ~is_open & (inst.kind == EXISTING_CLINIC)
+    return float(inst.cost[is_open & (inst.kind != TOWNSHIP_CENTRE)].sum() + inst.closing()[closed].sum())
 
 
 def all_layouts(inst: Instance):
@@ -98,8 +111,9 @@ def all_layouts(inst: Instance):
             yield is_open
 
 
-def brute_min_cost(inst: Instance) -> float:
-    return min(layout_cost(inst, o) for o in all_layouts(inst) if uncovered_people(inst, o) == 0)
+def brute_min_cost(inst: Instance) -> float | None:
+    costs = [layout_cost(inst, o) for o in all_layouts(inst) if uncovered_people(inst, o) == 0]
+    return min(costs) if costs else None
 
 
 def brute_max_coverage(inst: Instance, budget: float) -> tuple[float, float] | None:
@@ -144,6 +158,10 @@ def instances(draw) -> Instance:
     keep_cost = draw(st.sampled_from([0.5, 1.0, 2.0]))
     build_cost = draw(st.sampled_from([1.0, 1.5, 3.0]))
     cost = np.where(kind == CANDIDATE, build_cost, np.where(kind == EXISTING_CLINIC, keep_cost, 0.0))
+    clinics = list(range(n_centres, n_sites))
+    fixed = draw(st.lists(st.sampled_from(clinics), max_size=2, unique=True)) if clinics else []
+    n_required = draw(st.integers(0, len(fixed)))
+    close_cost = draw(st.sampled_from([None, 0.5, 1.5]))
     return Instance(
         to_site=to_site.reshape(n_demand, n_sites),
         to_centre=to_centre,
@@ -152,6 +170,9 @@ def instances(draw) -> Instance:
         cost=cost,
         remote_keep=draw(st.sampled_from([None, 10.0, 20.0, 45.0])),
         central_count=draw(st.integers(0, n_centres)),
+        required=tuple(fixed[:n_required]),
+        forbidden=tuple(fixed[n_required:]),
+        close_cost=None if close_cost is None else np.where(kind == EXISTING_CLINIC, close_cost, 0.0),
     )
 
 
@@ -163,11 +184,20 @@ fast = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @fast
 @given(inst=instances(), solver=st.sampled_from(["cbc", "highs"]))
 def test_min_cost_matches_brute_force(inst: Instance, solver: str) -> None:
+    if not eligible(inst)[list(inst.required)].all():
+        with pytest.raises(ValueError, match="no township centre within the referral"):
+            inst.model()
+        return
+    truth = brute_min_cost(inst)
+    if truth is None:  # a forbidden clinic that the remote-keep rule protects
+        with pytest.raises(InfeasibleLayoutError, match="forbidden clinics"):
+            inst.model().solve(solver=solver)
+        return
     result = inst.model().solve(solver=solver)
     assert result.report.proven_optimal and result.report.status in {"optimal", "not_needed"}
     assert layout_allowed(inst, result.open_sites)
     assert uncovered_people(inst, result.open_sites) == 0
-    assert result.cost == pytest.approx(brute_min_cost(inst))
+    assert result.cost == pytest.approx(truth)
     # Nobody is assigned beyond the standard or to a closed site, and the uncoverable are exactly those
     # no eligible site reaches.
     served = result.assignment >= 0
@@ -177,18 +207,25 @@ def test_min_cost_matches_brute_force(inst: Instance, solver: str) -> None:
     np.testing.assert_array_equal(result.uncoverable, ~coverable)
     np.testing.assert_array_equal(served, coverable)
     # A clinic is reported as kept by the remote-keep rule exactly when closing it alone breaks that rule.
+    unrequired = dataclasses.replace(inst, required=())
     for e in np.flatnonzero(result.open_sites & (inst.kind == EXISTING_CLINIC)):
         without = result.open_sites.copy()
         without[e] = False
-        assert result.forced_open[e] == (not layout_allowed(inst, without))
+        assert result.forced_open[e] == (not layout_allowed(unrequired, without))
 
 
 @fast
 @given(inst=instances(), budget_share=st.floats(0.0, 1.0), solver=st.sampled_from(["cbc", "highs"]))
 def test_max_coverage_matches_brute_force(inst: Instance, budget_share: float, solver: str) -> None:
-    budget = round(budget_share * float(inst.cost.sum()), 2)
+    if not eligible(inst)[list(inst.required)].all():
+        return  # refused when the model is built; test_min_cost_matches_brute_force checks that
+    budget = round(budget_share * float(inst.cost.sum() + inst.closing().sum()), 2)
     truth = brute_max_coverage(inst, budget)
     model = inst.model(objective="max_coverage", budget=budget)
+    if truth is None and brute_min_cost(inst) is None and not any(True for _ in all_layouts(inst)):
+        with pytest.raises(InfeasibleLayoutError, match="forbidden clinics"):
+            model.solve(solver=solver)
+        return
     if truth is None:
         with pytest.raises(InfeasibleLayoutError) as err:
             model.solve(solver=solver)
@@ -205,6 +242,8 @@ def test_max_coverage_matches_brute_force(inst: Instance, budget_share: float, s
 @fast
 @given(inst=instances(), solver=st.sampled_from(["cbc", "highs"]))
 def test_central_centres_match_brute_force(inst: Instance, solver: str) -> None:
+    if not eligible(inst)[list(inst.required)].all() or brute_min_cost(inst) is None:
+        return  # refused, as test_min_cost_matches_brute_force checks
     result = inst.model().solve(solver=solver)
     assert result.central_report.proven_optimal
     assert result.central.sum() == inst.central_count

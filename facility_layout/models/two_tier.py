@@ -38,7 +38,7 @@ import numpy as np
 import pulp
 import scipy.sparse as sp
 
-from facility_layout.models.base import InfeasibleLayoutError, merge_rows, weighted_mode
+from facility_layout.models.base import InfeasibleLayoutError, SitesArg, as_od, merge_rows, site_mask, weighted_mode
 from facility_layout.odmatrix import ODMatrix
 from facility_layout.solve import SolveReport, solve_problem
 
@@ -132,6 +132,9 @@ class TwoTier:
     objective: str = "min_cost"
     budget: float | None = None
     demand_to_centre: ODMatrix | None = None
+    required: SitesArg = None
+    forbidden: SitesArg = None
+    close_cost: np.ndarray | None = None
     centres: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -148,6 +151,27 @@ class TwoTier:
         if np.any(self.site_cost < 0):
             raise ValueError("site_cost must be >= 0")
         self.centres = np.flatnonzero(self.site_kind == TOWNSHIP_CENTRE)
+        self.required = site_mask(self.required, n_sites, "required") | (self.site_kind == TOWNSHIP_CENTRE)
+        self.forbidden = site_mask(self.forbidden, n_sites, "forbidden")
+        if (self.forbidden & (self.site_kind == TOWNSHIP_CENTRE)).any():
+            raise ValueError("township centres are always kept; they cannot be forbidden")
+        if (self.required & self.forbidden).any():
+            raise ValueError(
+                f"sites {np.flatnonzero(self.required & self.forbidden).tolist()} are both required and forbidden"
+            )
+        self.close_cost = (
+            np.zeros(n_sites) if self.close_cost is None else np.asarray(self.close_cost, dtype=float).copy()
+        )
+        if self.close_cost.shape != (n_sites,) or np.any(self.close_cost < 0):
+            raise ValueError("close_cost needs one value >= 0 per site")
+        # Only existing clinics can be closed; a candidate that is not built costs nothing.
+        self.close_cost[self.site_kind != EXISTING_CLINIC] = 0.0
+        unreferable = np.flatnonzero(self.required & ~self.eligible_sites())
+        if len(unreferable):
+            raise ValueError(
+                f"required sites {unreferable.tolist()} are new sites with no township centre within the referral "
+                f"limit of {self.referral_max_minutes:g} min, so they may not be built"
+            )
         if self.site_to_centre.shape != (n_sites, len(self.centres)):
             raise ValueError("site_to_centre must be sites × township centres (in site order)")
         if self.demand_to_centre is None:
@@ -178,6 +202,9 @@ class TwoTier:
         objective: str = "min_cost",
         budget: float | None = None,
         demand_to_centre: ODMatrix | np.ndarray | None = None,
+        required: SitesArg = None,
+        forbidden: SitesArg = None,
+        close_cost: np.ndarray | None = None,
     ) -> TwoTier:
         """Build the model from travel minutes.
 
@@ -203,10 +230,16 @@ class TwoTier:
         demand_to_centre : ODMatrix or numpy.ndarray, optional
             Minutes from each demand point to each township centre when people reach centres another way
             (e.g. walking then riding) than clinics; by default the centres' columns of ``demand_to_site``.
+        required, forbidden : site indices or boolean mask, optional
+            Sites that must stay open / may not be open (an existing clinic forbidden is closed). Township
+            centres are always open.
+        close_cost : numpy.ndarray, optional
+            One-off cost of closing each existing clinic (0 by default); a clinic that costs no more to keep
+            than to close is kept.
         """
         return cls(
-            demand_to_site=_as_od(demand_to_site),
-            site_to_centre=_as_od(site_to_centre),
+            demand_to_site=as_od(demand_to_site),
+            site_to_centre=as_od(site_to_centre),
             population=population,
             site_kind=site_kind,
             site_cost=site_cost,
@@ -217,17 +250,21 @@ class TwoTier:
             central_count=central_count,
             objective=objective,
             budget=budget,
-            demand_to_centre=None if demand_to_centre is None else _as_od(demand_to_centre),
+            demand_to_centre=None if demand_to_centre is None else as_od(demand_to_centre),
+            required=required,
+            forbidden=forbidden,
+            close_cost=close_cost,
         )
 
     # --- the rules, as sets of sites -------------------------------------------------------------------
 
     def eligible_sites(self) -> np.ndarray:
-        """Sites that may be open: centres, existing clinics, candidates with a centre within referral reach."""
+        """Sites that may be open: centres, existing clinics, candidates with a centre within referral reach;
+        never a forbidden site."""
         referable = np.zeros(len(self.site_kind), dtype=bool)
         within = self.site_to_centre.within(self.referral_max_minutes)
         referable[within.origin] = True
-        return (self.site_kind != CANDIDATE) | referable
+        return ((self.site_kind != CANDIDATE) | referable) & ~self.forbidden
 
     def existing_catchment(self) -> tuple[np.ndarray, np.ndarray]:
         """Today's nearest existing facility of each demand point and its minutes."""
@@ -278,13 +315,23 @@ class TwoTier:
             near_centre = np.asarray(near[:, is_centre].sum(axis=1)).ravel() > 0
             catchment, _ = self.existing_catchment()
             protected = self.remote_protected() & ~near_centre
-            remote = merge_rows(
-                (
-                    tuple(sorted({int(catchment[i]), *closable_sites(near, i).tolist()})),
-                    float(self.population[i]),
+            # A forbidden clinic is not in its own row: its people then need another clinic within the limit.
+            rows = {
+                int(i): tuple(
+                    sorted(
+                        {*([int(catchment[i])] if eligible[catchment[i]] else []), *closable_sites(near, i).tolist()}
+                    )
                 )
                 for i in np.flatnonzero(protected)
-            )
+            }
+            remote = merge_rows((row, float(self.population[i])) for i, row in rows.items())
+            if () in remote:
+                stranded = np.array([i for i, row in rows.items() if not row])
+                raise InfeasibleLayoutError(
+                    f"forbidden clinics {sorted(set(catchment[stranded].tolist()))} are the only clinic within "
+                    f"{self.remote_keep_minutes:g} min for {self.population[stranded].sum():,.0f} people, so the "
+                    "remote-keep rule cannot let them close"
+                )
         return uncoverable, coverage, remote
 
     # --- solving ---------------------------------------------------------------------------------------
@@ -310,18 +357,22 @@ class TwoTier:
         time_limit_s: float,
         mip_gap: float,
     ) -> tuple[np.ndarray, SolveReport]:
-        open_sites = self.site_kind == TOWNSHIP_CENTRE
-        # A clinic that costs nothing to keep is kept: closing it saves nothing and loses care.
-        open_sites = open_sites | ((self.site_kind == EXISTING_CLINIC) & (self.site_cost == 0))
+        open_sites = self.fixed_open()
         coverage = {row: w for row, w in coverage.items() if not open_sites[list(row)].any()}
         remote = {row: w for row, w in remote.items() if not open_sites[list(row)].any()}
         used = sorted({j for row in (*coverage, *remote) for j in row})
         if not used:
+            if (
+                self.budget is not None
+                and self.objective == "max_coverage"
+                and self.layout_cost(open_sites) > self.budget
+            ):
+                raise self._budget_too_small({}, solver, time_limit_s)
             return open_sites, SolveReport.not_needed(solver)
 
         problem = pulp.LpProblem("village_clinics", pulp.LpMinimize)
         is_open = {j: pulp.LpVariable(f"open_{j}", cat=pulp.LpBinary) for j in used}
-        cost = pulp.lpSum(float(self.site_cost[j]) * is_open[j] for j in used)
+        cost = self._cost_expression(is_open, open_sites)
         for k, row in enumerate(remote):
             problem += pulp.lpSum(is_open[j] for j in row) >= 1, f"remote_keep_{k}"
 
@@ -336,6 +387,26 @@ class TwoTier:
             for j in used:
                 open_sites[j] = (is_open[j].value() or 0.0) > 0.5
         return open_sites, report
+
+    def fixed_open(self) -> np.ndarray:
+        """Sites open before any choice: township centres, required sites, and existing clinics that cost
+        no more to keep than to close (closing saves nothing and loses care), unless forbidden."""
+        cheap_to_keep = (self.site_kind == EXISTING_CLINIC) & (self.site_cost <= self.close_cost) & ~self.forbidden
+        return self.required | cheap_to_keep
+
+    def layout_cost(self, open_sites: np.ndarray) -> float:
+        """Keep and build cost of the open sites plus the close cost of the closed existing clinics."""
+        clinics = self.site_kind != TOWNSHIP_CENTRE
+        closed = ~open_sites & (self.site_kind == EXISTING_CLINIC)
+        return float(self.site_cost[open_sites & clinics].sum() + self.close_cost[closed].sum())
+
+    def _cost_expression(self, is_open: dict[int, pulp.LpVariable], fixed: np.ndarray) -> pulp.LpAffineExpression:
+        """:meth:`layout_cost` in the decision variables; sites without one are open if ``fixed``, else closed."""
+        decided = np.array(sorted(is_open), dtype=np.int64)
+        settled = np.ones(len(fixed), dtype=bool)
+        settled[decided] = False
+        constant = self.layout_cost(fixed & settled) - self.close_cost[decided].sum()
+        return pulp.lpSum(float(self.site_cost[j] - self.close_cost[j]) * is_open[j] for j in is_open) + constant
 
     def _max_coverage(
         self,
@@ -389,19 +460,24 @@ class TwoTier:
     def _budget_too_small(
         self, remote: dict[tuple[int, ...], float], solver: str, time_limit_s: float
     ) -> InfeasibleLayoutError:
-        """Explain an infeasible budget: what keeping the protected remote clinics costs at least."""
+        """Explain an infeasible budget: the least that the sites kept anyway (centres aside: required sites,
+        clinics cheaper to keep than to close), the close costs and the remote-keep rule cost together."""
+        fixed = self.fixed_open()
         sites = sorted({j for row in remote for j in row})
-        problem = pulp.LpProblem("remote_keep_cost", pulp.LpMinimize)
-        is_open = {j: pulp.LpVariable(f"open_{j}", cat=pulp.LpBinary) for j in sites}
-        problem += pulp.lpSum(float(self.site_cost[j]) * is_open[j] for j in sites)
-        for row in remote:
-            problem += pulp.lpSum(is_open[j] for j in row) >= 1
-        report = solve_problem(problem, solver, time_limit_s, 0.0)
-        needed = report.objective if report.objective is not None else float("nan")
+        if sites:
+            problem = pulp.LpProblem("least_cost_of_the_hard_rules", pulp.LpMinimize)
+            is_open = {j: pulp.LpVariable(f"open_{j}", cat=pulp.LpBinary) for j in sites}
+            problem += self._cost_expression(is_open, fixed)
+            for row in remote:
+                problem += pulp.lpSum(is_open[j] for j in row) >= 1
+            report = solve_problem(problem, solver, time_limit_s, 0.0)
+            needed = report.objective if report.objective is not None else float("nan")
+        else:
+            needed = self.layout_cost(fixed)
         assert self.budget is not None
         return InfeasibleLayoutError(
-            f"the budget {self.budget:g} is below the {needed:g} that the remote-keep rule alone needs "
-            f"({needed - self.budget:g} short)",
+            f"the budget {self.budget:g} is below the {needed:g} that the hard rules alone need (required sites, "
+            f"close costs, remote-keep rule) ({needed - self.budget:g} short)",
             needed_budget=needed,
         )
 
@@ -481,7 +557,7 @@ class TwoTier:
             catchment=catchment,
             catchment_minutes=catchment_minutes,
             merged_into=self._merged_into(open_sites, assignment, catchment),
-            cost=float(self.site_cost[open_sites & (self.site_kind != TOWNSHIP_CENTRE)].sum()),
+            cost=self.layout_cost(open_sites),
             report=report,
             central_report=central_report,
         )
@@ -510,7 +586,3 @@ class TwoTier:
             mine = catchment == e
             merged[e] = weighted_mode(assignment[mine], self.population[mine])
         return merged
-
-
-def _as_od(minutes: ODMatrix | np.ndarray) -> ODMatrix:
-    return minutes if isinstance(minutes, ODMatrix) else ODMatrix.from_dense(np.asarray(minutes, dtype=float))
