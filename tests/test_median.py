@@ -13,9 +13,11 @@ from facility_layout.models.median import PMedian
 from bruteforce import INF, cost_instances, layouts, nearest_cost
 
 
-def best_total(cost, weights, p, required=(), forbidden=()):
+def best_total(cost, weights, p, required=(), forbidden=(), keep_one_of=()):
     best = INF
     for mask in layouts(cost.shape[1], p, required, forbidden):
+        if not all(mask[list(group)].any() for group in keep_one_of):
+            continue
         near = nearest_cost(cost, mask)
         served = weights > 0
         if np.isfinite(near[served]).all():
@@ -31,8 +33,14 @@ def test_p_median_equals_brute_force(solver, instance, data):
     forbidden = data.draw(st.lists(st.integers(0, m - 1), max_size=min(2, m - 1), unique=True))
     required = [j for j in data.draw(st.lists(st.integers(0, m - 1), max_size=2, unique=True)) if j not in forbidden]
     p = data.draw(st.integers(max(1, len(required)), m - len(forbidden)))
-    truth = best_total(cost, weights, p, required, forbidden)
+    keep_one_of = data.draw(st.lists(st.lists(st.integers(0, m - 1), min_size=1, max_size=3, unique=True), max_size=2))
+    truth = best_total(cost, weights, p, required, forbidden, keep_one_of)
     model = PMedian.from_cost_matrix(cost, p, weights=weights, required=required, forbidden=forbidden)
+    model.keep_one_of = [np.array(group) for group in keep_one_of]
+    if any(set(group) <= set(forbidden) for group in keep_one_of):
+        with pytest.raises(InfeasibleLayoutError):
+            model.solve(solver=solver)
+        return
     if not np.isfinite(truth):
         with pytest.raises(InfeasibleLayoutError):
             model.solve(solver=solver)
@@ -43,6 +51,7 @@ def test_p_median_equals_brute_force(solver, instance, data):
     assert result.bound == pytest.approx(truth, abs=1e-6)
     assert result.open_sites.sum() == p
     assert result.open_sites[required].all() and not result.open_sites[forbidden].any()
+    assert all(result.open_sites[group].any() for group in keep_one_of)
     # Everyone is assigned to the nearest open site.
     near = nearest_cost(cost, result.open_sites)
     served = weights > 0
@@ -57,6 +66,15 @@ def test_p_outside_required_and_allowed_sites_is_refused():
         PMedian.from_cost_matrix(cost, 3, forbidden=[0, 3])
     with pytest.raises(ValueError, match="both required and forbidden"):
         PMedian.from_cost_matrix(cost, 2, required=[1], forbidden=[1])
+
+
+def test_keep_group_of_forbidden_sites_is_explained():
+    model = PMedian.from_cost_matrix(np.ones((2, 3)), 1, forbidden=[1, 2])
+    model.keep_one_of = [np.array([1, 2])]
+    with pytest.raises(
+        InfeasibleLayoutError, match=r"sites \[1, 2\] must keep one open, but all of them are forbidden"
+    ):
+        model.solve()
 
 
 def test_unreachable_point_is_named():

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from facility_layout.odmatrix import ODMatrix
-from facility_layout.solve import SolveReport
+from facility_layout.solve import MilpBuilder, SolveReport
 
 SitesArg = np.ndarray | Iterable[int] | None
 
@@ -103,6 +103,13 @@ class LocationModel:
         Demand per point (people, visits); 1 each by default.
     required, forbidden : site indices or boolean mask, optional
         Sites that must be open / may not be open.
+
+    Attributes
+    ----------
+    keep_one_of : list of numpy.ndarray
+        Groups of sites of which at least one must be open, on top of the model's own rules (empty by
+        default). The planning rules of the two-tier model — remote keep, the village merge rule — reach
+        every classic model this way; see :func:`facility_layout.models.objectives.solve_layout`.
     """
 
     def __init__(
@@ -125,6 +132,7 @@ class LocationModel:
         both = np.flatnonzero(self.required & self.forbidden)
         if len(both):
             raise ValueError(f"sites {both.tolist()} are both required and forbidden; a site can be only one")
+        self.keep_one_of: list[np.ndarray] = []
 
     @property
     def n_demand(self) -> int:
@@ -145,6 +153,31 @@ class LocationModel:
         reached = np.zeros(self.n_demand, dtype=bool)
         reached[reach.origin[self.allowed[reach.destination]]] = True
         return np.flatnonzero(~reached & (self.weights > 0))
+
+    def add_keep_rows(self, builder: MilpBuilder, site_column: np.ndarray) -> None:
+        """Add ``Σ y ≥ 1`` over each group of :attr:`keep_one_of` to ``builder``.
+
+        ``site_column`` maps each site to its ``y`` column (-1 for a site that is not a column). Groups met by a
+        required site are left out; forbidden sites drop out of their group.
+
+        Raises
+        ------
+        InfeasibleLayoutError
+            A group of forbidden sites only.
+        """
+        rows, cols = [], []
+        for group in self.keep_one_of:
+            group = np.asarray(group, dtype=np.int64)
+            if self.required[group].any():
+                continue
+            columns = site_column[group[~self.forbidden[group]]]
+            columns = columns[columns >= 0]
+            if not len(columns):
+                raise InfeasibleLayoutError(f"sites {group.tolist()} must keep one open, but all of them are forbidden")
+            rows.append(np.full(len(columns), len(rows)))
+            cols.append(columns)
+        if rows:
+            builder.add_rows(np.concatenate(rows), np.concatenate(cols), 1.0, 1.0, np.inf, len(rows))
 
     def nearest_open(self, open_sites: np.ndarray, limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
         """Each point's nearest open site within ``limit`` (lowest index on ties) and its cost."""

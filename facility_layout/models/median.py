@@ -120,6 +120,7 @@ class PMedian(LocationModel):
         # A required site is a y column fixed open.
         y = builder.add_columns(len(site_columns), 0.0, self.required[site_columns].astype(float), 1.0, integer=True)
         builder.add_rows(np.zeros(len(y), dtype=np.int64), y, 1.0, self.p, self.p, n_rows=1)
+        self.add_keep_rows(builder, column_of)
 
         # Each demand point's sites in reach, sorted by cost then site.
         pairs = self.cost
