@@ -28,6 +28,23 @@ def shared_region(slug: str) -> Path:
     return folder
 
 
+def shared_orlib() -> Path:
+    """The OR-Library p-median folder (pmed1.txt … pmed40.txt, pmedopt.txt) under the shared data root, or skip."""
+    folder = SHARED_DATA / "orlib"
+    if not (folder / "pmedopt.txt").is_file():
+        pytest.skip(
+            f"OR-Library p-median data not found at {folder}: set FACILITY_LAYOUT_SHARED_DATA to the folder that "
+            "holds orlib/pmed1.txt … pmed40.txt and orlib/pmedopt.txt (it lives in ../shared/data beside the repo)"
+        )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def orlib() -> Path:
+    """The OR-Library p-median folder under the shared data root, or skip."""
+    return shared_orlib()
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The shared data root (holding mwali_comoros/, ngazidja_comoros/, …), or skip."""
