@@ -350,7 +350,17 @@ def solve_milp(milp: Milp, solver: str, time_limit_s: float, mip_gap: float) -> 
     ensure_solver_available(solver)
     start = time.perf_counter()
     if milp.shape[1] == 0:
-        return np.zeros(0), _report(solver, "optimal", milp.constant, milp.constant, start, milp)
+        # No columns: the rows hold if 0 is within their bounds.
+        feasible = bool(np.all(milp.row_lower <= 0) and np.all(milp.row_upper >= 0))
+        status, value = ("optimal", float(milp.constant)) if feasible else ("infeasible", None)
+        return (np.zeros(0) if feasible else None), _report(solver, status, value, value, start, milp)
+    if milp.shape[0] == 0:
+        # No rows: each column sits at its cheaper bound (CBC does not read an MPS file without rows).
+        values = np.where(milp.cost >= 0, milp.col_lower, milp.col_upper)
+        if not np.isfinite(values).all():
+            return None, _report(solver, "unbounded", None, None, start, milp)
+        objective = float(milp.cost @ values + milp.constant) if len(values) else float(milp.constant)
+        return values, _report(solver, "optimal", objective, objective, start, milp)
     if solver == "highs":
         values, status, objective, bound = _highs_arrays(milp, time_limit_s, mip_gap)
     else:
@@ -500,7 +510,8 @@ def write_mps(milp: Milp, path: Path) -> None:
     kind = np.where(lo == hi, "E", np.where(np.isfinite(lo), "G", np.where(np.isfinite(hi), "L", "N")))
     rhs = np.where(np.isfinite(lo), lo, np.where(np.isfinite(hi), hi, 0.0))
     ranged = np.isfinite(lo) & np.isfinite(hi) & (lo != hi)
-    out = ["NAME          FACILITY_LAYOUT", "ROWS", " N  obj"]
+    # FREE: otherwise CBC guesses fixed columns from the first COLUMNS line and misreads e.g. "x0  r10".
+    out = ["NAME          FACILITY_LAYOUT FREE", "ROWS", " N  obj"]
     out += [f" {k}  r{i}" for i, k in enumerate(kind.tolist())]
     out.append("COLUMNS")
     matrix = milp.matrix
@@ -524,7 +535,7 @@ def write_mps(milp: Milp, path: Path) -> None:
     out.extend(f"    rhs  r{i}  {v!r}" for i, v in enumerate(rhs.tolist()) if v != 0)
     if ranged.any():
         out.append("RANGES")
-        out.extend(f"    rng  r{i}  {hi[i] - lo[i]!r}" for i in np.flatnonzero(ranged).tolist())
+        out.extend(f"    rng  r{i}  {float(hi[i] - lo[i])!r}" for i in np.flatnonzero(ranged).tolist())
     out.append("BOUNDS")
     for j, (low, up, integer) in enumerate(
         zip(milp.col_lower.tolist(), milp.col_upper.tolist(), milp.integer.tolist(), strict=True)
