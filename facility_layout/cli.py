@@ -150,6 +150,14 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
             f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
         )
     table.add_row("cannot be covered", f"{summary['population_uncoverable']:,.0f} people")
+    for future in summary["futures"]:
+        minutes = future["clinic_minutes"]
+        table.add_row(
+            f"future: {future['name']}",
+            f"{future['covered']:,.0f} of {future['population']:,.0f} within the clinic standard, "
+            f"{future['uncovered']:,.0f} beyond, {future['uncoverable']:,.0f} uncoverable; minutes mean "
+            f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
+        )
     table.add_row("travel", _travel_line(summary["travel"]))
     cut = summary["travel"]["cut_off"]
     if cut["cells"]:

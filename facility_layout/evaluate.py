@@ -11,7 +11,9 @@ from shapely import linestrings, points
 
 from facility_layout.candidates import CENTRE_SITE, NEW_SITE, Sites
 from facility_layout.demand import DemandPoints
+from facility_layout.figures import minutes_figures
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
+from facility_layout.models.merge_rule import VillageMerge
 from facility_layout.models.two_tier import TwoTierResult
 from facility_layout.scenario import Scenario
 
@@ -54,33 +56,6 @@ class LayoutTables:
     referrals: gpd.GeoDataFrame
     boundary: gpd.GeoDataFrame
     roads: gpd.GeoDataFrame
-
-
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """Population-weighted quantile (the value below which a share ``q`` of the people lie)."""
-    values = np.asarray(values, dtype=float)
-    weights = np.asarray(weights, dtype=float)
-    keep = np.isfinite(values) & (weights > 0)
-    if not keep.any():
-        return float("nan")
-    order = np.argsort(values[keep], kind="stable")
-    v, w = values[keep][order], weights[keep][order]
-    cumulative = np.cumsum(w) / w.sum()
-    return float(v[min(np.searchsorted(cumulative, q, side="left"), len(v) - 1)])
-
-
-def minutes_figures(minutes: np.ndarray, population: np.ndarray) -> dict[str, float | None]:
-    """Mean, 95th percentile and max minutes over the people who have a finite trip."""
-    minutes = np.asarray(minutes, dtype=float)
-    reached = np.isfinite(minutes) & (population > 0)
-    if not reached.any():
-        return {"mean": None, "p95": None, "max": None}
-    w = population[reached]
-    return {
-        "mean": round(float(np.average(minutes[reached], weights=w)), 2),
-        "p95": round(weighted_quantile(minutes[reached], w, 0.95), 2),
-        "max": round(float(minutes[reached].max()), 2),
-    }
 
 
 def _people(n: float) -> str:
@@ -228,6 +203,9 @@ def _reason(scenario: Scenario, demand: DemandPoints, sites: Sites, result: TwoT
                 f"within {clinic.remote_keep_minutes:g} min; nearest clinic for {people} people{no_referral}"
             )
         return f"kept: nearest clinic for {people} people{no_referral}"
+    merge = result.village_merge[j]
+    if merge >= 0 and result.merges[merge].into >= 0:
+        return f"closed: {_merge_words(result.merges[merge])}"
     if not catchment.any():
         return "closed: no one has it as nearest clinic"
     before = result.catchment_minutes[catchment]
@@ -241,6 +219,16 @@ def _reason(scenario: Scenario, demand: DemandPoints, sites: Sites, result: TwoT
     if not reached.any():
         return f"closed: its {_people(w.sum())} people have no open clinic within the standard"
     return f"closed: its {_people(w.sum())} people reach {where} in {mean_after:.0f} min on average ({_change(added)})"
+
+
+def _merge_words(merge: VillageMerge) -> str:
+    """'merged with <village>: its N people gain M min' (mean minutes, to the clinic the villages share)."""
+    added = merge.added_minutes
+    if not np.isfinite(added):  # its own clinics did not reach all of them; the shared one does
+        gain = "now all reach a clinic"
+    else:
+        gain = f"gain {added:.0f} min" if round(added) > 0 else "lose no time"
+    return f"merged with {merge.into_name}: its {_people(merge.people)} people {gain}"
 
 
 def _change(minutes: float) -> str:
@@ -287,6 +275,16 @@ def summary(
             TOWNSHIP_CENTRE: {k: int(counts.get((TOWNSHIP_CENTRE, k), 0)) for k in ("keep", "upgrade")},
         },
         "remote_kept": int(np.sum(result.forced_open)),
+        "village_merges": [
+            {
+                "village": m.village_name,
+                "into": m.into_name,
+                "people": round(m.people, 2),
+                "added_minutes": round(m.added_minutes, 2) if np.isfinite(m.added_minutes) else None,
+            }
+            for m in result.merges
+        ],
+        "futures": result.future_figures,
         "referral_violations": sorted(
             f.loc[
                 (f["tier"] == VILLAGE_CLINIC) & f["decision"].isin(["keep", "build"]) & (f["referral_centre"] == ""),

@@ -1,7 +1,8 @@
 """The two-tier model against brute force on small random instances, and each rule binding on a crafted case.
 
-The brute force below re-states the rules from their definitions (docs/model.md) and enumerates every
-layout; it shares no code with the model's constraint building.
+The brute force below re-states the rules from their definitions (docs/model.md; the village merge rule from
+the docstring of facility_layout/models/merge_rule.py) and enumerates every layout; it shares no code with the
+model's constraint building.
 """
 
 from __future__ import annotations
@@ -16,9 +17,37 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from facility_layout.models.base import InfeasibleLayoutError
-from facility_layout.models.two_tier import CANDIDATE, EXISTING_CLINIC, TOWNSHIP_CENTRE, TwoTier
+from facility_layout.models.merge_rule import VillageMergeRule
+from facility_layout.models.two_tier import CANDIDATE, EXISTING_CLINIC, TOWNSHIP_CENTRE, Future, TwoTier
 
 INF = np.inf
+
+
+@dataclass
+class Villages:
+    of_point: np.ndarray  # village per demand point, -1 for none
+    of_site: np.ndarray  # village per site, -1 for none
+    adjacent: list[tuple[int, int]]
+    max_added: float
+    count: int
+
+    def rule(self) -> VillageMergeRule:
+        return VillageMergeRule(
+            self.of_point,
+            self.of_site,
+            np.array(self.adjacent, dtype=np.int64).reshape(-1, 2),
+            self.max_added,
+            np.array([f"v{k}" for k in range(self.count)], dtype=object),
+        )
+
+
+@dataclass
+class Later:
+    """A future: other minutes and other people on the same points and sites."""
+
+    to_site: np.ndarray
+    population: np.ndarray
+    probability: float | None = None
 
 
 @dataclass
@@ -36,6 +65,9 @@ class Instance:
     required: tuple[int, ...] = ()
     forbidden: tuple[int, ...] = ()
     close_cost: np.ndarray | None = None
+    villages: Villages | None = None
+    futures: tuple[Later, ...] = ()
+    robust: str = "all"
 
     def closing(self) -> np.ndarray:
         return np.zeros(len(self.kind)) if self.close_cost is None else self.close_cost
@@ -50,6 +82,9 @@ class Instance:
             "required": list(self.required),
             "forbidden": list(self.forbidden),
             "close_cost": self.close_cost,
+            "merge_rule": None if self.villages is None else self.villages.rule(),
+            "futures": [Future(f"f{k}", f.to_site, f.population, f.probability) for k, f in enumerate(self.futures)],
+            "robust": self.robust,
             **changes,
         }
         return TwoTier.from_cost_matrix(
@@ -68,6 +103,8 @@ def layout_allowed(inst: Instance, is_open: np.ndarray) -> bool:
     referable = (inst.to_centre <= inst.referral).any(axis=1)
     if (is_open & (inst.kind == CANDIDATE) & ~referable).any():
         return False
+    if not merge_rule_holds(inst, is_open):
+        return False
     if inst.remote_keep is None:
         return True
     existing = inst.kind != CANDIDATE
@@ -85,6 +122,38 @@ def layout_allowed(inst: Instance, is_open: np.ndarray) -> bool:
     return True
 
 
+def merge_rule_holds(inst: Instance, is_open: np.ndarray) -> bool:
+    """Every village with people and an own site (forbidden or not) has an open site of its own, or an open
+    site of an adjacent village that reaches all its people and adds at most N mean minutes."""
+    v = inst.villages
+    if v is None:
+        return True
+    sites = (inst.kind != CANDIDATE) | (inst.to_centre <= inst.referral).any(axis=1)
+
+    def mean_minutes(points: np.ndarray, chosen: list[int]) -> float:
+        nearest = inst.to_site[np.ix_(points, chosen)].min(axis=1)
+        return float(np.average(nearest, weights=inst.population[points])) if np.isfinite(nearest).all() else INF
+
+    for village in range(v.count):
+        points = np.flatnonzero((v.of_point == village) & (inst.population > 0))
+        own = [j for j in range(len(sites)) if sites[j] and v.of_site[j] == village]
+        if not len(points) or not own:
+            continue
+        own_minutes = mean_minutes(points, own)
+        neighbours = {b for a, b in v.adjacent if a == village} | {a for a, b in v.adjacent if b == village}
+        shared = [
+            j
+            for j in range(len(sites))
+            if sites[j]
+            and v.of_site[j] in neighbours - {village}
+            and np.isfinite(mean_minutes(points, [j]))
+            and mean_minutes(points, [j]) - own_minutes <= v.max_added + 1e-9
+        ]
+        if not is_open[own + shared].any():
+            return False
+    return True
+
+
 def eligible(inst: Instance) -> np.ndarray:
     allowed = np.ones(len(inst.kind), dtype=bool)
     allowed[list(inst.forbidden)] = False
@@ -95,6 +164,25 @@ def uncovered_people(inst: Instance, is_open: np.ndarray) -> float:
     coverable = ((inst.to_site <= inst.standard) & eligible(inst)).any(axis=1)
     covered = ((inst.to_site <= inst.standard) & is_open).any(axis=1)
     return float(inst.population[coverable & ~covered].sum())
+
+
+def shortfalls(inst: Instance, is_open: np.ndarray) -> list[float]:
+    """People beyond the standard today and in each future (each future's own uncoverable points left out)."""
+    return [
+        uncovered_people(dataclasses.replace(inst, to_site=f.to_site, population=f.population), is_open)
+        for f in [Later(inst.to_site, inst.population), *inst.futures]
+    ]
+
+
+def shortfall(inst: Instance, is_open: np.ndarray) -> float:
+    """What max_coverage minimises: over the futures summed, the worst one, or the probability-weighted sum."""
+    people = shortfalls(inst, is_open)
+    if inst.robust == "worst":
+        return max(people)
+    if inst.robust == "expected":
+        chances = [f.probability for f in inst.futures]
+        return float(np.dot([1 - sum(chances), *chances], people))
+    return sum(people)
 
 
 def layout_cost(inst: Instance, is_open: np.ndarray) -> float:
@@ -112,12 +200,12 @@ def all_layouts(inst: Instance):
 
 
 def brute_min_cost(inst: Instance) -> float | None:
-    costs = [layout_cost(inst, o) for o in all_layouts(inst) if uncovered_people(inst, o) == 0]
+    costs = [layout_cost(inst, o) for o in all_layouts(inst) if not any(shortfalls(inst, o))]
     return min(costs) if costs else None
 
 
 def brute_max_coverage(inst: Instance, budget: float) -> tuple[float, float] | None:
-    options = [(uncovered_people(inst, o), layout_cost(inst, o)) for o in all_layouts(inst)]
+    options = [(shortfall(inst, o), layout_cost(inst, o)) for o in all_layouts(inst)]
     options = [o for o in options if o[1] <= budget + 1e-9]
     return min(options) if options else None
 
@@ -162,6 +250,7 @@ def instances(draw) -> Instance:
     fixed = draw(st.lists(st.sampled_from(clinics), max_size=2, unique=True)) if clinics else []
     n_required = draw(st.integers(0, len(fixed)))
     close_cost = draw(st.sampled_from([None, 0.5, 1.5]))
+    villages = draw(st.one_of(st.none(), village_rules(n_demand, n_sites)))
     return Instance(
         to_site=to_site.reshape(n_demand, n_sites),
         to_centre=to_centre,
@@ -173,7 +262,42 @@ def instances(draw) -> Instance:
         required=tuple(fixed[:n_required]),
         forbidden=tuple(fixed[n_required:]),
         close_cost=None if close_cost is None else np.where(kind == EXISTING_CLINIC, close_cost, 0.0),
+        villages=villages,
     )
+
+
+@st.composite
+def village_rules(draw, n_demand: int, n_sites: int) -> Villages:
+    count = draw(st.integers(1, 3))
+    village = st.integers(-1, count - 1)
+    pairs = [(a, b) for a in range(count) for b in range(a + 1, count)]
+    return Villages(
+        of_point=np.array(draw(st.lists(village, min_size=n_demand, max_size=n_demand))),
+        of_site=np.array(draw(st.lists(village, min_size=n_sites, max_size=n_sites))),
+        adjacent=draw(st.lists(st.sampled_from(pairs), unique=True)) if pairs else [],
+        max_added=draw(st.sampled_from([0.0, 5.0, 15.0, 40.0])),
+        count=count,
+    )
+
+
+@st.composite
+def with_futures(draw) -> Instance:
+    """An instance with one or two futures besides today (random minutes, people and probabilities)."""
+    inst = draw(instances())
+    n_demand, n_sites = inst.to_site.shape
+    minutes = st.one_of(st.integers(0, 60).map(float), st.just(INF))
+    futures = []
+    for _ in range(draw(st.integers(1, 2))):
+        to_site = np.array(draw(st.lists(minutes, min_size=n_demand * n_sites, max_size=n_demand * n_sites)))
+        people = draw(st.lists(st.integers(0, 500), min_size=n_demand, max_size=n_demand))
+        futures.append(
+            Later(
+                to_site.reshape(n_demand, n_sites),
+                np.array(people, dtype=float),
+                draw(st.sampled_from([0.1, 0.3, 0.45])),
+            )
+        )
+    return dataclasses.replace(inst, futures=tuple(futures), robust=draw(st.sampled_from(["all", "worst", "expected"])))
 
 
 # Examples per test come from the hypothesis profile (tests/conftest.py): 60 by default,
@@ -189,15 +313,17 @@ def test_min_cost_matches_brute_force(inst: Instance, solver: str) -> None:
             inst.model()
         return
     truth = brute_min_cost(inst)
-    if truth is None:  # a forbidden clinic that the remote-keep rule protects
-        with pytest.raises(InfeasibleLayoutError, match="forbidden clinics"):
+    if truth is None:  # a forbidden clinic that the remote-keep or the village merge rule protects
+        with pytest.raises(InfeasibleLayoutError, match="forbidden"):
             inst.model().solve(solver=solver)
         return
     result = inst.model().solve(solver=solver)
     assert result.report.proven_optimal and result.report.status in {"optimal", "not_needed"}
     assert layout_allowed(inst, result.open_sites)
-    assert uncovered_people(inst, result.open_sites) == 0
+    assert not any(shortfalls(inst, result.open_sites))
     assert result.cost == pytest.approx(truth)
+    if inst.villages is not None:  # every merge the result reports keeps within the allowance
+        assert all(m.added_minutes <= inst.villages.max_added + 1e-9 for m in result.merges)
     # Nobody is assigned beyond the standard or to a closed site, and the uncoverable are exactly those
     # no eligible site reaches.
     served = result.assignment >= 0
@@ -207,7 +333,7 @@ def test_min_cost_matches_brute_force(inst: Instance, solver: str) -> None:
     np.testing.assert_array_equal(result.uncoverable, ~coverable)
     np.testing.assert_array_equal(served, coverable)
     # A clinic is reported as kept by the remote-keep rule exactly when closing it alone breaks that rule.
-    unrequired = dataclasses.replace(inst, required=())
+    unrequired = dataclasses.replace(inst, required=(), villages=None)
     for e in np.flatnonzero(result.open_sites & (inst.kind == EXISTING_CLINIC)):
         without = result.open_sites.copy()
         without[e] = False
@@ -223,7 +349,7 @@ def test_max_coverage_matches_brute_force(inst: Instance, budget_share: float, s
     truth = brute_max_coverage(inst, budget)
     model = inst.model(objective="max_coverage", budget=budget)
     if truth is None and brute_min_cost(inst) is None and not any(True for _ in all_layouts(inst)):
-        with pytest.raises(InfeasibleLayoutError, match="forbidden clinics"):
+        with pytest.raises(InfeasibleLayoutError, match="forbidden"):
             model.solve(solver=solver)
         return
     if truth is None:
@@ -235,8 +361,48 @@ def test_max_coverage_matches_brute_force(inst: Instance, budget_share: float, s
     assert result.report.proven_optimal and result.report.gap == pytest.approx(0, abs=1e-6)
     assert layout_allowed(inst, result.open_sites)
     assert result.cost <= budget + 1e-9
-    uncovered = uncovered_people(inst, result.open_sites)
+    uncovered = shortfall(inst, result.open_sites)
     assert (uncovered, result.cost) == pytest.approx(truth)
+
+
+@fast
+@given(inst=with_futures(), solver=st.sampled_from(["cbc", "highs"]))
+def test_min_cost_with_futures_matches_brute_force(inst: Instance, solver: str) -> None:
+    if not eligible(inst)[list(inst.required)].all() or brute_min_cost(inst) is None:
+        return  # refused, as test_min_cost_matches_brute_force checks
+    result = inst.model().solve(solver=solver)
+    assert result.report.proven_optimal
+    assert layout_allowed(inst, result.open_sites) and not any(shortfalls(inst, result.open_sites))
+    assert result.cost == pytest.approx(brute_min_cost(inst))
+    # Adding futures never lowers the optimum: today's layout need not hold up in them.
+    today = dataclasses.replace(inst, futures=())
+    assert today.model().solve(solver=solver).cost <= result.cost + 1e-9
+    figures = result.future_figures
+    assert [f["name"] for f in figures] == ["today", *(f"f{k}" for k in range(len(inst.futures)))]
+    assert all(f["uncovered"] == 0 for f in figures)
+    assert [f["population"] for f in figures] == pytest.approx(
+        [inst.population.sum(), *(f.population.sum() for f in inst.futures)]
+    )
+
+
+@fast
+@given(inst=with_futures(), budget_share=st.floats(0.0, 1.0), solver=st.sampled_from(["cbc", "highs"]))
+def test_max_coverage_over_futures_matches_brute_force(inst: Instance, budget_share: float, solver: str) -> None:
+    if not eligible(inst)[list(inst.required)].all() or brute_min_cost(inst) is None:
+        return  # refused, as test_min_cost_matches_brute_force checks
+    budget = round(budget_share * float(inst.cost.sum() + inst.closing().sum()), 2)
+    truth = brute_max_coverage(inst, budget)
+    model = inst.model(objective="max_coverage", budget=budget)
+    if truth is None:
+        with pytest.raises(InfeasibleLayoutError):
+            model.solve(solver=solver)
+        return
+    result = model.solve(solver=solver)
+    assert result.report.proven_optimal
+    assert layout_allowed(inst, result.open_sites) and result.cost <= budget + 1e-9
+    assert (shortfall(inst, result.open_sites), result.cost) == pytest.approx(truth)
+    uncovered = [f["uncovered"] for f in result.future_figures]
+    assert uncovered == pytest.approx(shortfalls(inst, result.open_sites), abs=0.01)
 
 
 @fast
@@ -303,6 +469,38 @@ def test_referral_rule_binds() -> None:
     tight = two_villages(referral=45).model().solve()
     assert tight.open_sites.tolist() == [True, True, True, False] and tight.cost == 2
     assert (tight.referral_minutes[1:3] <= 45).all() and len(tight.referral_violations) == 0
+
+
+def two_adjacent_villages(max_added: float) -> Instance:
+    """Village v0 (300 people) 5 min from its clinic and 12 min from v1's; v1 (500 people) 4 min from its own
+    and 20 min from v0's. v1's clinic alone meets the 30-min standard for both."""
+    return Instance(
+        to_site=np.array([[INF, 5.0, 12.0], [INF, 20.0, 4.0]]),
+        to_centre=np.array([[0.0], [20.0], [20.0]]),
+        population=np.array([300.0, 500.0]),
+        kind=np.array([TOWNSHIP_CENTRE, EXISTING_CLINIC, EXISTING_CLINIC], dtype=object),
+        cost=np.array([0.0, 1.0, 1.0]),
+        remote_keep=None,
+        central_count=0,
+        villages=Villages(np.array([0, 1]), np.array([-1, 0, 1]), [(0, 1)], max_added, 2),
+    )
+
+
+def test_village_merge_rule_binds_and_explains_the_merge() -> None:
+    assert two_adjacent_villages(3.0).model().solve().open_sites.tolist() == [True, True, True]  # +7 min > 3
+    merged = two_adjacent_villages(10.0).model().solve()
+    assert merged.open_sites.tolist() == [True, False, True] and merged.cost == 1
+    (merge,) = merged.merges
+    assert (merge.village_name, merge.into_name, merge.served_by) == ("v0", "v1", 2)
+    assert merge.people == 300 and merge.added_minutes == pytest.approx(7.0)
+    # Without the rule the same layout wins, with nothing to explain.
+    assert dataclasses.replace(two_adjacent_villages(3.0), villages=None).model().solve().merges == []
+
+
+def test_village_merge_rule_with_only_forbidden_clinics_names_the_village() -> None:
+    inst = dataclasses.replace(two_adjacent_villages(3.0), forbidden=(1,))
+    with pytest.raises(InfeasibleLayoutError, match="village v0: its clinics \\[1\\] are forbidden"):
+        inst.model().solve()
 
 
 def test_unreachable_village_is_reported_not_fatal() -> None:

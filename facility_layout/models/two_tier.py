@@ -16,10 +16,21 @@ Rules (hard)
       facility, within ``remote_keep_minutes``, keeps another open clinic within ``remote_keep_minutes``.
       Closing a clinic never pushes someone who has care nearby today beyond that limit — the policy
       "keep and strengthen clinics in remote and mountainous areas".
+    * Village merge (optional, :mod:`facility_layout.models.merge_rule`): one clinic per administrative
+      village unless its people can use one clinic of an adjacent village for at most ``N`` minutes more.
+
+Remote keep and village merge are defined on today's travel and people (the model's own matrices).
 
 Objectives
     ``min_cost``: least keep + build cost under the rules. ``max_coverage``: fewest people left beyond the
     clinic standard for a ``budget`` (then, among those layouts, the cheapest).
+
+Futures
+    Today (the model's own matrices) and each :class:`Future` (other minutes, e.g. in the rainy season, and
+    other demand on the same points and sites). ``min_cost`` meets the clinic standard in every future.
+    ``max_coverage`` counts the people beyond the standard summed over the futures (``robust="all"``), in
+    the worst future (``"worst"``) or weighted by the futures' probabilities (``"expected"``; today has
+    the probability the futures leave).
 
 Central township centres are chosen by a second, separate model (they do not interact with clinic
 costs): most people within the township standard of a central centre, then fewest person-minutes.
@@ -32,13 +43,15 @@ reports whether optimality was proven.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pulp
 import scipy.sparse as sp
 
+from facility_layout.figures import minutes_figures
 from facility_layout.models.base import InfeasibleLayoutError, SitesArg, as_od, merge_rows, site_mask, weighted_mode
+from facility_layout.models.merge_rule import VillageMerge, VillageMergeRule
 from facility_layout.odmatrix import ODMatrix
 from facility_layout.solve import SolveReport, solve_problem
 
@@ -47,6 +60,29 @@ EXISTING_CLINIC = "existing_clinic"
 CANDIDATE = "candidate"
 SITE_KINDS = (TOWNSHIP_CENTRE, EXISTING_CLINIC, CANDIDATE)
 OBJECTIVES = ("min_cost", "max_coverage")
+ROBUST = ("all", "worst", "expected")
+TODAY = "today"
+
+
+@dataclass(frozen=True)
+class Future:
+    """A future the layout must hold up in: other minutes and other demand on today's points and sites.
+
+    Attributes
+    ----------
+    name : str
+    demand_to_site : ODMatrix
+        Minutes from each demand point to each site in this future (e.g. with the rainy season's roads).
+    population : numpy.ndarray
+        Demand weight per point: people × growth factor × visits per person.
+    probability : float, optional
+        Weight in ``robust="expected"``.
+    """
+
+    name: str
+    demand_to_site: ODMatrix
+    population: np.ndarray
+    probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +122,14 @@ class TwoTierResult:
         Minutes to it, ``inf`` if none.
     merged_into : int, per site
         For a closed clinic, the open site that now serves most of its people; else -1.
+    merges : list of VillageMerge
+        Villages without an open clinic of their own under the village merge rule (empty without it).
+    village_merge : int, per site
+        Index in ``merges`` of the merge of the site's village, -1 if the village keeps a clinic or has no rule.
+    future_figures : list of dict
+        With futures, one dict per future, today first: ``name``, ``population`` (demand weight),
+        ``covered`` (within the clinic standard of an open site), ``uncovered``, ``uncoverable`` and
+        ``clinic_minutes`` (mean, p95, max to the assigned clinic); empty without futures.
     cost : float
         Keep + build cost of the layout.
     report, central_report : SolveReport
@@ -107,6 +151,9 @@ class TwoTierResult:
     catchment: np.ndarray
     catchment_minutes: np.ndarray
     merged_into: np.ndarray
+    merges: list[VillageMerge]
+    village_merge: np.ndarray
+    future_figures: list[dict]
     cost: float
     report: SolveReport
     central_report: SolveReport
@@ -135,6 +182,9 @@ class TwoTier:
     required: SitesArg = None
     forbidden: SitesArg = None
     close_cost: np.ndarray | None = None
+    merge_rule: VillageMergeRule | None = None
+    futures: list[Future] | None = None
+    robust: str = "all"
     centres: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -184,6 +234,21 @@ class TwoTier:
             raise ValueError("max_coverage needs a budget")
         if not 0 <= self.central_count <= len(self.centres):
             raise ValueError(f"central_count must be between 0 and the {len(self.centres)} township centres")
+        self._check_futures()
+
+    def _check_futures(self) -> None:
+        self.futures = list(self.futures or [])
+        for future in self.futures:
+            if future.demand_to_site.shape != self.demand_to_site.shape or len(future.population) != len(
+                self.population
+            ):
+                raise ValueError(f"future {future.name!r} needs today's demand points × sites and one weight per point")
+        if self.robust not in ROBUST:
+            raise ValueError(f"robust must be one of {ROBUST}")
+        if self.robust == "expected":
+            given = [f.probability for f in self.futures]
+            if None in given or sum(given) > 1 + 1e-9:
+                raise ValueError("robust='expected' needs a probability for every future, summing to at most 1")
 
     @classmethod
     def from_cost_matrix(
@@ -205,6 +270,9 @@ class TwoTier:
         required: SitesArg = None,
         forbidden: SitesArg = None,
         close_cost: np.ndarray | None = None,
+        merge_rule: VillageMergeRule | None = None,
+        futures: list[Future] | None = None,
+        robust: str = "all",
     ) -> TwoTier:
         """Build the model from travel minutes.
 
@@ -236,6 +304,13 @@ class TwoTier:
         close_cost : numpy.ndarray, optional
             One-off cost of closing each existing clinic (0 by default); a clinic that costs no more to keep
             than to close is kept.
+        merge_rule : VillageMergeRule, optional
+            Administrative villages keep a clinic unless merged with an adjacent village (off by default).
+        futures : list of Future, optional
+            Futures besides today that the clinic standard must hold up in (see the module docstring); their
+            ``demand_to_site`` may be dense arrays as above.
+        robust : {"all", "worst", "expected"}
+            How ``max_coverage`` weighs the futures.
         """
         return cls(
             demand_to_site=as_od(demand_to_site),
@@ -254,6 +329,9 @@ class TwoTier:
             required=required,
             forbidden=forbidden,
             close_cost=close_cost,
+            merge_rule=merge_rule,
+            futures=[replace(f, demand_to_site=as_od(f.demand_to_site)) for f in futures or []],
+            robust=robust,
         )
 
     # --- the rules, as sets of sites -------------------------------------------------------------------
@@ -261,10 +339,14 @@ class TwoTier:
     def eligible_sites(self) -> np.ndarray:
         """Sites that may be open: centres, existing clinics, candidates with a centre within referral reach;
         never a forbidden site."""
+        return self._referable_sites() & ~self.forbidden
+
+    def _referable_sites(self) -> np.ndarray:
+        """Centres, existing clinics and candidates with a centre within referral reach, forbidden or not."""
         referable = np.zeros(len(self.site_kind), dtype=bool)
         within = self.site_to_centre.within(self.referral_max_minutes)
         referable[within.origin] = True
-        return ((self.site_kind != CANDIDATE) | referable) & ~self.forbidden
+        return (self.site_kind != CANDIDATE) | referable
 
     def existing_catchment(self) -> tuple[np.ndarray, np.ndarray]:
         """Today's nearest existing facility of each demand point and its minutes."""
@@ -279,60 +361,99 @@ class TwoTier:
         protected = (catchment >= 0) & (minutes <= self.remote_keep_minutes)
         return protected & np.isin(catchment, np.flatnonzero(self.site_kind == EXISTING_CLINIC))
 
-    def _reach(self, limit: float, allowed: np.ndarray) -> sp.csr_matrix:
-        """Boolean demand × site matrix of allowed sites within ``limit`` minutes."""
-        within = self.demand_to_site.within(limit)
+    def _reach(self, limit: float, allowed: np.ndarray, demand_to_site: ODMatrix | None = None) -> sp.csr_matrix:
+        """Boolean demand × site matrix of allowed sites within ``limit`` minutes (today's, or a future's)."""
+        od = self.demand_to_site if demand_to_site is None else demand_to_site
+        within = od.within(limit)
         keep = allowed[within.destination]
         return sp.csr_matrix(
             (np.ones(int(keep.sum()), dtype=bool), (within.origin[keep], within.destination[keep])),
-            shape=self.demand_to_site.shape,
+            shape=od.shape,
         )
 
-    def _rows(self) -> tuple[np.ndarray, dict[tuple[int, ...], float], dict[tuple[int, ...], float]]:
-        """Uncoverable points, coverage rows (sites → people) and remote-keep rows (sites → people).
+    def all_futures(self) -> list[Future]:
+        """Today (the model's own minutes and people, with the probability the futures leave), then the futures."""
+        rest = 1.0 - sum(f.probability or 0.0 for f in self.futures)
+        return [Future(TODAY, self.demand_to_site, self.population, max(rest, 0.0)), *self.futures]
+
+    def _rows(self) -> tuple[list[dict[tuple[int, ...], float]], list[tuple[int, ...]]]:
+        """Clinic-standard rows per future, today first (sites → people), and the planning rows.
 
         A row lists the closable sites of which at least one must be open; rows already met by a
         township centre are dropped, and identical rows merged.
         """
+        return [self._coverage_rows(f.demand_to_site, f.population) for f in self.all_futures()], self.planning_rows()
+
+    def _coverage_rows(self, demand_to_site: ODMatrix, population: np.ndarray) -> dict[tuple[int, ...], float]:
+        """The clinic standard's rows in one future; its uncoverable points, and points nobody lives in (a
+        future may empty some), are left out."""
         eligible = self.eligible_sites()
         is_centre = self.site_kind == TOWNSHIP_CENTRE
-        within_standard = self._reach(self.max_travel_minutes, eligible)
+        within_standard = self._reach(self.max_travel_minutes, eligible, demand_to_site)
         uncoverable = np.diff(within_standard.indptr) == 0
         by_centre = np.asarray(within_standard[:, is_centre].sum(axis=1)).ravel() > 0
         closable = eligible & ~is_centre
-
-        def closable_sites(reach: sp.csr_matrix, i: int) -> np.ndarray:
-            sites = reach.indices[reach.indptr[i] : reach.indptr[i + 1]]
-            return np.sort(sites[closable[sites]])
-
-        coverage = merge_rows(
-            (tuple(closable_sites(within_standard, i).tolist()), float(self.population[i]))
-            for i in np.flatnonzero(~uncoverable & ~by_centre)
+        return merge_rows(
+            (tuple(_row_sites(within_standard, i, closable)), float(population[i]))
+            for i in np.flatnonzero(~uncoverable & ~by_centre & (population > 0))
         )
-        remote: dict[tuple[int, ...], float] = {}
-        if self.remote_keep_minutes is not None:
-            near = self._reach(self.remote_keep_minutes, eligible)
-            near_centre = np.asarray(near[:, is_centre].sum(axis=1)).ravel() > 0
-            catchment, _ = self.existing_catchment()
-            protected = self.remote_protected() & ~near_centre
-            # A forbidden clinic is not in its own row: its people then need another clinic within the limit.
-            rows = {
-                int(i): tuple(
-                    sorted(
-                        {*([int(catchment[i])] if eligible[catchment[i]] else []), *closable_sites(near, i).tolist()}
-                    )
-                )
-                for i in np.flatnonzero(protected)
-            }
-            remote = merge_rows((row, float(self.population[i])) for i, row in rows.items())
-            if () in remote:
-                stranded = np.array([i for i, row in rows.items() if not row])
+
+    def planning_rows(self) -> list[tuple[int, ...]]:
+        """The hard planning rules as groups of sites of which one must stay open: the remote-keep rule, then
+        the village merge rule (rows met by a township centre dropped, identical rows once).
+
+        Raises
+        ------
+        InfeasibleLayoutError
+            A row of forbidden sites only: the rule keeps a clinic the scenario forbids.
+        """
+        return list(dict.fromkeys([*self._remote_rows(), *self._village_rows()]))
+
+    def _remote_rows(self) -> list[tuple[int, ...]]:
+        if self.remote_keep_minutes is None:
+            return []
+        eligible = self.eligible_sites()
+        is_centre = self.site_kind == TOWNSHIP_CENTRE
+        closable = eligible & ~is_centre
+        near = self._reach(self.remote_keep_minutes, eligible)
+        near_centre = np.asarray(near[:, is_centre].sum(axis=1)).ravel() > 0
+        catchment, _ = self.existing_catchment()
+        protected = self.remote_protected() & ~near_centre
+        # A forbidden clinic is not in its own row: its people then need another clinic within the limit.
+        rows = {
+            int(i): tuple(
+                sorted({*([int(catchment[i])] if eligible[catchment[i]] else []), *_row_sites(near, i, closable)})
+            )
+            for i in np.flatnonzero(protected)
+        }
+        stranded = np.array([i for i, row in rows.items() if not row])
+        if len(stranded):
+            raise InfeasibleLayoutError(
+                f"forbidden clinics {sorted(set(catchment[stranded].tolist()))} are the only clinic within "
+                f"{self.remote_keep_minutes:g} min for {self.population[stranded].sum():,.0f} people, so the "
+                "remote-keep rule cannot let them close"
+            )
+        return list(dict.fromkeys(rows.values()))
+
+    def _village_rows(self) -> list[tuple[int, ...]]:
+        if self.merge_rule is None:
+            return []
+        rule = self.merge_rule
+        # Forbidden sites count as the village's own (the rule is about the villages), but may not be open.
+        rows = rule.rows(self.demand_to_site, self.population, self._referable_sites())
+        out = []
+        for row, village in rows.items():
+            if (self.site_kind[list(row)] == TOWNSHIP_CENTRE).any():
+                continue
+            allowed = tuple(j for j in row if not self.forbidden[j])
+            if not allowed:
                 raise InfeasibleLayoutError(
-                    f"forbidden clinics {sorted(set(catchment[stranded].tolist()))} are the only clinic within "
-                    f"{self.remote_keep_minutes:g} min for {self.population[stranded].sum():,.0f} people, so the "
-                    "remote-keep rule cannot let them close"
+                    f"village {rule.village_names[village]}: its clinics {list(row)} are forbidden and no clinic of "
+                    f"an adjacent village serves its people within {rule.max_added_minutes:g} added minutes, so "
+                    "the village merge rule cannot let them all close"
                 )
-        return uncoverable, coverage, remote
+            out.append(allowed)
+        return out
 
     # --- solving ---------------------------------------------------------------------------------------
 
@@ -342,47 +463,68 @@ class TwoTier:
         Raises
         ------
         InfeasibleLayoutError
-            ``max_coverage`` with a budget below what the remote-keep rule alone costs.
+            ``max_coverage`` with a budget below what the hard rules alone cost; a planning rule that keeps
+            only forbidden sites.
         """
-        uncoverable, coverage, remote = self._rows()
-        open_sites, report = self._solve_clinics(coverage, remote, solver, time_limit_s, mip_gap)
+        coverage, hard = self._rows()
+        open_sites, report = self._solve_clinics(coverage, hard, solver, time_limit_s, mip_gap)
+        return self.result_for(open_sites, report, solver, time_limit_s, mip_gap)
+
+    def result_for(
+        self,
+        open_sites: np.ndarray,
+        report: SolveReport,
+        solver: str = "cbc",
+        time_limit_s: float = 300.0,
+        mip_gap: float = 0.0,
+    ) -> TwoTierResult:
+        """The full two-tier result of a clinic layout chosen elsewhere (e.g. by a classic model): assignment,
+        referral, merges and reasons, and the central centres chosen as in :meth:`solve`."""
+        open_sites = np.asarray(open_sites, dtype=bool) | (self.site_kind == TOWNSHIP_CENTRE)
         central, central_report = self._solve_central(solver, time_limit_s, mip_gap)
-        return self._result(open_sites, uncoverable, central, report, central_report)
+        return self._result(open_sites, self.uncoverable_points(), central, report, central_report)
+
+    def uncoverable_points(self, demand_to_site: ODMatrix | None = None) -> np.ndarray:
+        """Demand points that no eligible site reaches within the clinic standard, whatever the layout (today,
+        or with a future's minutes)."""
+        within_standard = self._reach(self.max_travel_minutes, self.eligible_sites(), demand_to_site)
+        return np.diff(within_standard.indptr) == 0
 
     def _solve_clinics(
         self,
-        coverage: dict[tuple[int, ...], float],
-        remote: dict[tuple[int, ...], float],
+        coverage: list[dict[tuple[int, ...], float]],
+        hard: list[tuple[int, ...]],
         solver: str,
         time_limit_s: float,
         mip_gap: float,
     ) -> tuple[np.ndarray, SolveReport]:
         open_sites = self.fixed_open()
-        coverage = {row: w for row, w in coverage.items() if not open_sites[list(row)].any()}
-        remote = {row: w for row, w in remote.items() if not open_sites[list(row)].any()}
-        used = sorted({j for row in (*coverage, *remote) for j in row})
+        coverage = [{row: w for row, w in rows.items() if not open_sites[list(row)].any()} for rows in coverage]
+        hard = [row for row in hard if not open_sites[list(row)].any()]
+        used = sorted({j for row in (*hard, *(row for rows in coverage for row in rows)) for j in row})
         if not used:
             if (
                 self.budget is not None
                 and self.objective == "max_coverage"
                 and self.layout_cost(open_sites) > self.budget
             ):
-                raise self._budget_too_small({}, solver, time_limit_s)
+                raise self._budget_too_small([], solver, time_limit_s)
             return open_sites, SolveReport.not_needed(solver)
 
         problem = pulp.LpProblem("village_clinics", pulp.LpMinimize)
         is_open = {j: pulp.LpVariable(f"open_{j}", cat=pulp.LpBinary) for j in used}
         cost = self._cost_expression(is_open, open_sites)
-        for k, row in enumerate(remote):
-            problem += pulp.lpSum(is_open[j] for j in row) >= 1, f"remote_keep_{k}"
+        for k, row in enumerate(hard):
+            problem += pulp.lpSum(is_open[j] for j in row) >= 1, f"planning_rule_{k}"
 
         if self.objective == "min_cost":
             problem += cost
-            for k, row in enumerate(coverage):
+            # One layout that meets the standard in every future: the union of their rows.
+            for k, row in enumerate(dict.fromkeys(row for rows in coverage for row in rows)):
                 problem += pulp.lpSum(is_open[j] for j in row) >= 1, f"clinic_standard_{k}"
             report = solve_problem(problem, solver, time_limit_s, mip_gap)
         else:
-            report = self._max_coverage(problem, is_open, cost, coverage, remote, solver, time_limit_s, mip_gap)
+            report = self._max_coverage(problem, is_open, cost, coverage, hard, solver, time_limit_s, mip_gap)
         if report.status in {"optimal", "within_gap", "feasible"}:
             for j in used:
                 open_sites[j] = (is_open[j].value() or 0.0) > 0.5
@@ -405,7 +547,8 @@ class TwoTier:
         decided = np.array(sorted(is_open), dtype=np.int64)
         settled = np.ones(len(fixed), dtype=bool)
         settled[decided] = False
-        constant = self.layout_cost(fixed & settled) - self.close_cost[decided].sum()
+        # Every decided site closed: its close cost is in the constant, and opening it adds keep − close.
+        constant = self.layout_cost(fixed & settled)
         return pulp.lpSum(float(self.site_cost[j] - self.close_cost[j]) * is_open[j] for j in is_open) + constant
 
     def _max_coverage(
@@ -413,29 +556,41 @@ class TwoTier:
         problem: pulp.LpProblem,
         is_open: dict[int, pulp.LpVariable],
         cost: pulp.LpAffineExpression,
-        coverage: dict[tuple[int, ...], float],
-        remote: dict[tuple[int, ...], float],
+        coverage: list[dict[tuple[int, ...], float]],
+        hard: list[tuple[int, ...]],
         solver: str,
         time_limit_s: float,
         mip_gap: float,
     ) -> SolveReport:
-        """Fewest people beyond the standard within the budget; then the cheapest such layout."""
+        """Fewest people beyond the standard within the budget (over the futures as ``robust`` says); then the
+        cheapest such layout."""
         assert self.budget is not None
+        rows = dict.fromkeys(row for future in coverage for row in future)
         # Binary, not continuous in [0, 1]: with continuous ones CBC's preprocessing returned a worse layout
-        # as "optimal" in the cost stage (a 3-variable case in tests/test_two_tier.py).
-        covered = {row: pulp.LpVariable(f"covered_{k}", cat=pulp.LpBinary) for k, row in enumerate(coverage)}
-        for k, row in enumerate(coverage):
-            problem += covered[row] <= pulp.lpSum(is_open[j] for j in row), f"covered_if_open_{k}"
+        # as "optimal" in the cost stage (a 3-variable case in tests/test_two_tier.py). "Missed" rather than
+        # 1 − "covered": no constant in the objective, whose round-off (1e-14 with probabilities) read as a gap.
+        missed = {row: pulp.LpVariable(f"missed_{k}", cat=pulp.LpBinary) for k, row in enumerate(rows)}
+        for k, row in enumerate(rows):
+            problem += missed[row] + pulp.lpSum(is_open[j] for j in row) >= 1, f"missed_unless_open_{k}"
         problem += cost <= self.budget, "budget"
-        uncovered = pulp.lpSum(w * (1 - covered[row]) for row, w in coverage.items())
+        shortfall = [pulp.lpSum(w * missed[row] for row, w in future.items()) for future in coverage]
+        if self.robust == "worst":
+            uncovered = pulp.LpVariable("worst_future_uncovered", lowBound=0)
+            for f, people in enumerate(shortfall):
+                problem += uncovered >= people, f"worst_future_{f}"
+        elif self.robust == "expected":
+            chance = [f.probability for f in self.all_futures()]
+            uncovered = pulp.lpSum(p * people for p, people in zip(chance, shortfall, strict=True))
+        else:
+            uncovered = pulp.lpSum(shortfall)
         problem += uncovered
         first = solve_problem(problem, solver, time_limit_s, mip_gap)
         if first.status == "infeasible":
-            raise self._budget_too_small(remote, solver, time_limit_s)
+            raise self._budget_too_small(hard, solver, time_limit_s)
         if first.status not in {"optimal", "within_gap", "feasible"} or first.objective is None:
             return first
         # Second stage: the same coverage (up to round-off), least cost.
-        slack = 1e-7 * max(1.0, float(sum(coverage.values())))
+        slack = 1e-7 * max(1.0, float(sum(sum(future.values()) for future in coverage)))
         problem += uncovered <= first.objective + slack, "coverage_of_first_stage"
         problem.setObjective(cost)
         second = solve_problem(problem, solver, time_limit_s, mip_gap)
@@ -457,18 +612,16 @@ class TwoTier:
             constraints=second.constraints,
         )
 
-    def _budget_too_small(
-        self, remote: dict[tuple[int, ...], float], solver: str, time_limit_s: float
-    ) -> InfeasibleLayoutError:
+    def _budget_too_small(self, hard: list[tuple[int, ...]], solver: str, time_limit_s: float) -> InfeasibleLayoutError:
         """Explain an infeasible budget: the least that the sites kept anyway (centres aside: required sites,
-        clinics cheaper to keep than to close), the close costs and the remote-keep rule cost together."""
+        clinics cheaper to keep than to close), the close costs and the planning rules cost together."""
         fixed = self.fixed_open()
-        sites = sorted({j for row in remote for j in row})
+        sites = sorted({j for row in hard for j in row})
         if sites:
             problem = pulp.LpProblem("least_cost_of_the_hard_rules", pulp.LpMinimize)
             is_open = {j: pulp.LpVariable(f"open_{j}", cat=pulp.LpBinary) for j in sites}
             problem += self._cost_expression(is_open, fixed)
-            for row in remote:
+            for row in hard:
                 problem += pulp.lpSum(is_open[j] for j in row) >= 1
             report = solve_problem(problem, solver, time_limit_s, 0.0)
             needed = report.objective if report.objective is not None else float("nan")
@@ -477,7 +630,7 @@ class TwoTier:
         assert self.budget is not None
         return InfeasibleLayoutError(
             f"the budget {self.budget:g} is below the {needed:g} that the hard rules alone need (required sites, "
-            f"close costs, remote-keep rule) ({needed - self.budget:g} short)",
+            f"close costs, remote-keep and village merge rules) ({needed - self.budget:g} short)",
             needed_budget=needed,
         )
 
@@ -541,6 +694,7 @@ class TwoTier:
         referral_minutes = np.where(referral >= 0, referral_minutes, np.nan)
         catchment, catchment_minutes = self.existing_catchment()
         sole = self._remote_sole_clinic(open_sites)
+        merges, village_merge = self._village_merges(open_sites)
         return TwoTierResult(
             open_sites=open_sites,
             assignment=assignment,
@@ -557,6 +711,9 @@ class TwoTier:
             catchment=catchment,
             catchment_minutes=catchment_minutes,
             merged_into=self._merged_into(open_sites, assignment, catchment),
+            merges=merges,
+            village_merge=village_merge,
+            future_figures=self.future_figures(open_sites) if self.futures else [],
             cost=self.layout_cost(open_sites),
             report=report,
             central_report=central_report,
@@ -579,6 +736,36 @@ class TwoTier:
         sole[sole >= 0] = np.where(self.site_kind[sole[sole >= 0]] == TOWNSHIP_CENTRE, -1, sole[sole >= 0])
         return sole
 
+    def _village_merges(self, open_sites: np.ndarray) -> tuple[list[VillageMerge], np.ndarray]:
+        """The merges of the layout and, per site, which of them is its village's (-1 if none)."""
+        village_merge = np.full(len(open_sites), -1, dtype=np.int64)
+        if self.merge_rule is None:
+            return [], village_merge
+        merges = self.merge_rule.explain(open_sites, self.demand_to_site, self.population, self._referable_sites())
+        for k, merge in enumerate(merges):
+            village_merge[self.merge_rule.village_of_site == merge.village] = k
+        return merges, village_merge
+
+    def future_figures(self, open_sites: np.ndarray) -> list[dict]:
+        """How the layout serves each future, today first (see :class:`TwoTierResult`), in demand weight."""
+        figures = []
+        for future in self.all_futures():
+            _, minutes = future.demand_to_site.within(self.max_travel_minutes).nearest(open_sites)
+            weight = future.population
+            covered = np.isfinite(minutes)
+            uncoverable = self.uncoverable_points(future.demand_to_site)
+            figures.append(
+                {
+                    "name": future.name,
+                    "population": round(float(weight.sum()), 2),
+                    "covered": round(float(weight[covered].sum()), 2),
+                    "uncovered": round(float(weight[~covered & ~uncoverable].sum()), 2),
+                    "uncoverable": round(float(weight[uncoverable].sum()), 2),
+                    "clinic_minutes": minutes_figures(minutes, weight),
+                }
+            )
+        return figures
+
     def _merged_into(self, open_sites: np.ndarray, assignment: np.ndarray, catchment: np.ndarray) -> np.ndarray:
         """For each closed existing clinic, the open site serving most of its former people."""
         merged = np.full(len(open_sites), -1, dtype=np.int64)
@@ -586,3 +773,9 @@ class TwoTier:
             mine = catchment == e
             merged[e] = weighted_mode(assignment[mine], self.population[mine])
         return merged
+
+
+def _row_sites(reach: sp.csr_matrix, i: int, allowed: np.ndarray) -> list[int]:
+    """The ``allowed`` sites in row ``i`` of a reach matrix, ascending."""
+    sites = reach.indices[reach.indptr[i] : reach.indptr[i + 1]]
+    return np.sort(sites[allowed[sites]]).tolist()
