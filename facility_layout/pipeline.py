@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +22,15 @@ from facility_layout.candidates import Sites, candidate_sites
 from facility_layout.demand import DemandPoints, demand_points
 from facility_layout.errors import InputError, SolveError
 from facility_layout.evaluate import layout_tables, summary
-from facility_layout.inputs import RegionInputs, read_region
+from facility_layout.inputs import RegionInputs, read_closed_areas, read_raster, read_region
 from facility_layout.models.base import InfeasibleLayoutError
-from facility_layout.models.two_tier import TwoTier
+from facility_layout.models.two_tier import Future, TwoTier
 from facility_layout.network import RoadNetwork, build_road_network, travel_graph
 from facility_layout.outputs import write_outputs
 from facility_layout.scenario import Scenario
 from facility_layout.terrain import Elevation
 from facility_layout.traveltime import RegionTravel, graphs_for, region_travel
+from facility_layout.villages import villages_from_region
 
 # Called as progress(stage, seconds): seconds is None when the stage starts.
 Progress = Callable[[str, float | None], None]
@@ -63,7 +64,7 @@ def ensure_synthetic_inputs(scenario: Scenario) -> bool:
     Returns True if it generated them.
     """
     settings = scenario.region.synthetic
-    generated = [path for key, path in scenario.input_files().items() if not key.startswith("travel.")]
+    generated = [path for key, path in scenario.input_files().items() if not key.startswith(("travel.", "futures["))]
     if settings is None or all(p.is_file() for p in generated):
         return False
     folder = scenario.region.boundary.parent
@@ -125,7 +126,9 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
         _check_central_count(scenario, len(sites.centres))
     with stage("travel times"):
         travel, cache_status = travel_times(scenario, region, network, demand, sites)
+        futures = future_demand(scenario, region, network, demand, sites)
     with stage("model"):
+        merge = clinic.merge_rule
         model = TwoTier.from_cost_matrix(
             travel.demand_to_site,
             travel.site_to_centre,
@@ -140,6 +143,11 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             objective=scenario.objective.type,
             budget=scenario.objective.budget,
             demand_to_centre=travel.demand_to_centre,
+            merge_rule=None
+            if merge is None
+            else villages_from_region(region.settlements, demand, sites, merge.max_added_minutes),
+            futures=futures,
+            robust=scenario.objective.robust,
         )
         try:
             result = model.solve(
@@ -239,6 +247,40 @@ def travel_times(
         return travel, "off"
     save_travel(scenario.cache.folder(), key, travel)
     return travel, "miss"
+
+
+def future_demand(
+    scenario: Scenario, region: RegionInputs, network: RoadNetwork, demand: DemandPoints, sites: Sites
+) -> list[Future]:
+    """Each of the scenario's futures on today's demand points and sites: minutes under its travel conditions
+    (cached like today's), demand = people (its raster, else today's) × population factor × visits per person."""
+    futures = []
+    for i, future in enumerate(scenario.futures):
+        travel_settings = scenario.travel.model_copy(update={"conditions": future.conditions})
+        then = scenario.model_copy(update={"travel": travel_settings})
+        roads = replace(region, closed_areas=read_closed_areas(then, region.crs))
+        travel, _ = travel_times(then, roads, network, demand, sites)
+        people = demand.population if future.population is None else _future_people(scenario, i, region, demand)
+        weight = people * future.population_factor * future.visits_per_person
+        futures.append(Future(future.name, travel.demand_to_site, weight, future.probability))
+    return futures
+
+
+def _future_people(scenario: Scenario, i: int, region: RegionInputs, demand: DemandPoints) -> np.ndarray:
+    """People per demand point from ``futures[i].population``, aggregated to today's cells (not rescaled)."""
+    key = f"futures[{i}].population"
+    path = scenario.futures[i].population
+    assert path is not None
+    then = demand_points(read_raster(path, key), region.boundary, region.crs, scenario.population.cell_size_m)
+    if not np.array_equal(then.cell_id, demand.cell_id):
+        raise InputError(
+            key,
+            path,
+            f"has people in {len(then)} cells of {scenario.population.cell_size_m:g} m where inputs.population has "
+            f"{len(demand)} (or in other cells)",
+            "give a raster of the same area with people in the same cells as today's (0.001 where a cell empties)",
+        )
+    return then.population
 
 
 def travel_report(

@@ -231,12 +231,21 @@ class CandidateSettings(_Settings):
     min_distance_to_existing_m: float = Field(500.0, ge=0)
 
 
+class MergeRuleSettings(_Settings):
+    """One clinic per administrative village (settlement), unless merged with an adjacent village."""
+
+    max_added_minutes: float = Field(
+        ge=0, description="most mean minutes a merge may add for the people of the village that gives up its clinic"
+    )
+
+
 class VillageClinicTier(_Settings):
     max_travel_minutes: float = Field(30.0, gt=0)
     keep_cost: float = Field(1.0, ge=0)
     build_cost: float = Field(3.0, ge=0)
     candidates: CandidateSettings = Field(default_factory=CandidateSettings)
     remote_keep_minutes: float | None = Field(45.0, gt=0)
+    merge_rule: MergeRuleSettings | None = None
 
 
 class TownshipCentreTier(_Settings):
@@ -253,12 +262,42 @@ class TiersSettings(_Settings):
 class ObjectiveSettings(_Settings):
     type: Literal["min_cost", "max_coverage"] = "min_cost"
     budget: float | None = Field(None, ge=0)
+    robust: Literal["all", "worst", "expected"] = Field(
+        "all", description="with futures and a budget: people beyond the standard summed, in the worst, or expected"
+    )
+
+    @model_validator(mode="after")
+    def _robust_needs_a_budget(self) -> ObjectiveSettings:
+        if self.robust != "all" and self.budget is None:
+            raise ValueError(
+                f"objective.robust: {self.robust} applies to max_coverage with a budget (min_cost meets the standard "
+                "in every future): remove it or set objective.type: max_coverage with a budget"
+            )
+        return self
 
     @model_validator(mode="after")
     def _budget_for_coverage(self) -> ObjectiveSettings:
         if self.type == "max_coverage" and self.budget is None:
             raise ValueError("objective max_coverage needs a budget: add `budget: <cost units>`")
         return self
+
+
+class FutureSettings(_Settings):
+    """A future the layout must hold up in, besides today: other people on today's cells, other roads."""
+
+    name: str = Field(min_length=1)
+    population_factor: float = Field(1.0, gt=0, description="growth (> 1) or decline (< 1) in every cell")
+    population: Path | None = Field(None, description="a population raster of this future, instead of today's")
+    visits_per_person: float = Field(
+        1.0, gt=0, description="demand per person, e.g. Σ age-group share × visits per person of that group"
+    )
+    conditions: list[str | TravelCondition] = Field(default_factory=list, description="as travel.conditions")
+    probability: float | None = Field(None, ge=0, le=1, description="for objective.robust: expected")
+
+    @field_validator("conditions")
+    @classmethod
+    def _known_conditions(cls, conditions: list[str | TravelCondition]) -> list[str | TravelCondition]:
+        return TravelSettings._known_conditions(conditions)
 
 
 class SolverSettings(_Settings):
@@ -302,6 +341,7 @@ class Scenario(_Settings):
     solver: SolverSettings = Field(default_factory=SolverSettings)
     outputs: OutputSettings = Field(default_factory=OutputSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    futures: list[FutureSettings] = Field(default_factory=list)
 
     # Set by load_scenario, not by the YAML.
     source: Path | None = Field(None, exclude=True)
@@ -328,6 +368,33 @@ class Scenario(_Settings):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _futures_fit_the_objective(self) -> Scenario:
+        names = [f.name for f in self.futures]
+        if "today" in names or len(set(names)) != len(names):
+            raise ValueError("futures need distinct names other than `today` (today is always the first future)")
+        kind = self.objective.type
+        two_tier = kind == "min_cost" or (kind == "max_coverage" and self.objective.budget is not None)
+        if self.futures and not two_tier:
+            # The classic models choose clinics on today's minutes alone.
+            raise ValueError(
+                "futures apply to the two-tier objectives (min_cost, max_coverage with a budget), not "
+                f"{kind}{' with clinics' if kind == 'max_coverage' else ''}: remove `futures` or change the objective"
+            )
+        if self.objective.robust != "all" and not self.futures:
+            raise ValueError(f"objective.robust: {self.objective.robust} needs `futures`: add them or remove it")
+        if self.objective.robust == "expected":
+            missing = [f"futures[{i}].probability" for i, f in enumerate(self.futures) if f.probability is None]
+            if missing:
+                raise ValueError(f"objective.robust: expected needs {', '.join(missing)}: add each one's probability")
+            total = sum(f.probability or 0.0 for f in self.futures)
+            if total > 1 + 1e-9:
+                raise ValueError(
+                    f"futures[*].probability sum to {total:g}: with today they must sum to 1 (today takes 1 − their "
+                    "sum), so lower them to a sum of at most 1"
+                )
+        return self
+
     @property
     def output_dir(self) -> Path:
         """Where outputs go: ``outputs.dir``, else ``out/<scenario file name>``."""
@@ -348,6 +415,13 @@ class Scenario(_Settings):
             **{
                 f"travel.conditions[{i}].closed_area": c.closed_area
                 for i, c in enumerate(self.travel.conditions)
+                if isinstance(c, TravelCondition) and c.closed_area is not None
+            },
+            **{f"futures[{i}].population": f.population for i, f in enumerate(self.futures) if f.population},
+            **{
+                f"futures[{i}].conditions[{k}].closed_area": c.closed_area
+                for i, f in enumerate(self.futures)
+                for k, c in enumerate(f.conditions)
                 if isinstance(c, TravelCondition) and c.closed_area is not None
             },
         }
@@ -413,9 +487,15 @@ def _resolve_paths(raw: dict[str, Any], root: Path) -> dict[str, Any]:
         if isinstance(node, dict) and isinstance(node.get(keys[-1]), str):
             node[keys[-1]] = str(root / Path(node[keys[-1]]).expanduser())
     conditions = raw.get("travel", {}).get("conditions") if isinstance(raw.get("travel"), dict) else None
-    for condition in conditions if isinstance(conditions, list) else []:
-        if isinstance(condition, dict) and isinstance(condition.get("closed_area"), str):
-            condition["closed_area"] = str(root / Path(condition["closed_area"]).expanduser())
+    futures = raw.get("futures") if isinstance(raw.get("futures"), list) else []
+    for future in futures:
+        if isinstance(future, dict) and isinstance(future.get("population"), str):
+            future["population"] = str(root / Path(future["population"]).expanduser())
+    future_conditions = [f.get("conditions") for f in futures if isinstance(f, dict)]
+    for group in [conditions, *future_conditions]:
+        for condition in group if isinstance(group, list) else []:
+            if isinstance(condition, dict) and isinstance(condition.get("closed_area"), str):
+                condition["closed_area"] = str(root / Path(condition["closed_area"]).expanduser())
     return raw
 
 

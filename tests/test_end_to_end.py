@@ -11,10 +11,16 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
+import rasterio
 import yaml
 from typer.testing import CliRunner
 
 from facility_layout.cli import app
+from facility_layout.errors import InputError
+from facility_layout.pipeline import run
+from facility_layout.scenario import load_scenario
+
+from conftest import scenario_on_region
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -147,3 +153,74 @@ def test_highs_proves_the_same_layout_cost_as_cbc(tmp_path: Path) -> None:
         assert summary["solver"]["name"] == solver
         costs[solver] = summary["cost"]
     assert costs["cbc"] == pytest.approx(costs["highs"])
+
+
+def test_village_merge_rule_end_to_end(tmp_path: Path, small_county: Path) -> None:
+    """Every village without a clinic of its own is reported with the village it merged with and the minutes
+    that adds (at most the allowance), and its closed clinic says so. The county's villages are hours apart
+    on foot, so the clinic standard is relaxed to 90 min and remote keep turned off to leave room to merge."""
+
+    def summary_for(max_added: float) -> dict:
+        def edit(raw: dict) -> None:
+            clinic = raw["tiers"]["village_clinic"]
+            clinic.update(max_travel_minutes=90, remote_keep_minutes=None, merge_rule={"max_added_minutes": max_added})
+
+        out = tmp_path / f"out{max_added:g}"
+        path = scenario_on_region(small_county, tmp_path / f"merge{max_added:g}.yaml", out, edit)
+        summary = check_outputs(run(load_scenario(path)).out_dir)
+        facilities = gpd.read_file(out / "layout.gpkg", layer="facilities")
+        merged = facilities.loc[facilities["reason"].str.startswith("closed: merged with"), "reason"]
+        into = {m["into"] for m in summary["village_merges"]}
+        assert all(any(reason.startswith(f"closed: merged with {v}: its ") for v in into) for reason in merged)
+        for merge in summary["village_merges"]:
+            assert set(merge) == {"village", "into", "people", "added_minutes"} and merge["people"] > 0
+            assert merge["added_minutes"] is None or merge["added_minutes"] <= max_added + 1e-6
+        return summary
+
+    strict, loose = summary_for(10), summary_for(30)
+    assert strict["village_merges"] == []  # no adjacent clinic within 10 added minutes of a whole village
+    assert loose["village_merges"] and loose["cost"] < strict["cost"]
+    assert loose["facilities"]["village_clinic"]["close"] >= 1
+
+
+def test_futures_end_to_end(tmp_path: Path, small_county: Path) -> None:
+    """min_cost meets the standard today and in a rainy-season future with 30 % more people."""
+    growth = {"name": "growth", "population_factor": 1.3, "conditions": ["rainy_season"]}
+    path = scenario_on_region(
+        small_county, tmp_path / "futures.yaml", tmp_path / "out", lambda raw: raw.update(futures=[growth])
+    )
+    result = runner.invoke(app, ["run", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "future: growth" in result.output
+    summary = check_outputs(tmp_path / "out")
+    today, rainy = summary["futures"]
+    assert (today["name"], rainy["name"]) == ("today", "growth")
+    assert today["covered"] == pytest.approx(summary["population_covered"]["village_clinic"], abs=0.05)
+    assert rainy["population"] == pytest.approx(1.3 * today["population"], abs=0.05)
+    # Every coverable person is covered in both futures; rain only slows or cuts roads, so it can only
+    # make more people uncoverable, never fewer.
+    for future in (today, rainy):
+        assert future["uncovered"] == 0
+        assert future["covered"] + future["uncoverable"] == pytest.approx(future["population"], abs=0.05)
+    assert rainy["covered"] <= 1.3 * today["covered"] + 0.05
+    assert rainy["clinic_minutes"]["max"] <= summary["standards"]["village_clinic_max_minutes"] + 1e-6
+
+
+def test_future_population_raster_errors_name_the_key(tmp_path: Path, small_county: Path) -> None:
+    def with_raster(path: Path) -> Path:
+        future = {"name": "2035", "population": str(path)}
+        return scenario_on_region(
+            small_county, tmp_path / "f.yaml", tmp_path / "out", lambda raw: raw.update(futures=[future])
+        )
+
+    with pytest.raises(InputError, match=r"futures\[0\]\.population.*does not exist"):
+        run(load_scenario(with_raster(tmp_path / "missing.tif")))
+    # People moved out of the northern half: other cells than today's, so the futures would not line up.
+    emptied = tmp_path / "emptied.tif"
+    with rasterio.open(small_county / "population.tif") as src:
+        profile, band = src.profile, src.read(1)
+    band[: band.shape[0] // 2] = 0
+    with rasterio.open(emptied, "w", **profile) as dst:
+        dst.write(band, 1)
+    with pytest.raises(InputError, match=r"futures\[0\]\.population.*same cells as today's"):
+        run(load_scenario(with_raster(emptied)))

@@ -115,3 +115,46 @@ def test_synthetic_county_too_small_is_caught_before_generating(tmp_path: Path) 
     path = write(tmp_path, lambda raw: raw["region"]["synthetic"].update(width_km=2))
     with pytest.raises(ScenarioError, match=r"`region\.synthetic\.width_km` = 2: .*greater than or equal to 4"):
         load_scenario(path, tmp_path)
+
+
+def test_village_merge_rule_setting(tmp_path: Path) -> None:
+    merge = {"max_added_minutes": 10}
+    scenario = load_scenario(write(tmp_path, lambda raw: raw["tiers"]["village_clinic"].update(merge_rule=merge)))
+    assert scenario.tiers.village_clinic.merge_rule.max_added_minutes == 10
+    assert load_scenario(write(tmp_path, lambda raw: None)).tiers.village_clinic.merge_rule is None  # off
+
+
+@pytest.mark.parametrize(
+    ("futures", "objective", "message"),
+    [
+        ([{"name": "wet", "conditions": ["monsoon"]}], {}, r"`futures\.0\.conditions`.*unknown condition 'monsoon'"),
+        ([{"name": "old", "visits_per_person": 0}], {}, r"`futures\.0\.visits_per_person` = 0"),
+        ([{"name": "today"}], {}, "distinct names other than `today`"),
+        ([{"name": "a"}], {"robust": "worst"}, "robust: worst applies to max_coverage with a budget"),
+        ([], {"type": "max_coverage", "budget": 10, "robust": "worst"}, "robust: worst needs `futures`"),
+        (
+            [{"name": "a", "probability": 0.5}, {"name": "b"}],
+            {"type": "max_coverage", "budget": 10, "robust": "expected"},
+            r"needs futures\[1\]\.probability",
+        ),
+        (
+            [{"name": "a", "probability": 0.7}, {"name": "b", "probability": 0.6}],
+            {"type": "max_coverage", "budget": 10, "robust": "expected"},
+            r"sum to 1\.3: with today they must sum to 1",
+        ),
+    ],
+)
+def test_futures_are_validated_with_the_fix(tmp_path: Path, futures: list, objective: dict, message: str) -> None:
+    def edit(raw: dict) -> None:
+        raw["futures"] = futures
+        raw["objective"] = {"type": "min_cost", **objective}
+
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(write(tmp_path, edit))
+
+
+def test_future_population_raster_resolves_and_is_checked_by_its_key(tmp_path: Path) -> None:
+    growth = {"name": "2035", "population": "demo/population_2035.tif", "population_factor": 1.1}
+    scenario = load_scenario(write(tmp_path, lambda raw: raw.update(futures=[growth])), data_root=tmp_path)
+    assert scenario.futures[0].population == tmp_path / "demo" / "population_2035.tif"
+    assert scenario.input_files()["futures[0].population"] == tmp_path / "demo" / "population_2035.tif"
