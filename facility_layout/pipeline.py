@@ -23,8 +23,9 @@ from facility_layout.demand import DemandPoints, demand_points
 from facility_layout.errors import InputError, SolveError
 from facility_layout.evaluate import layout_tables, summary
 from facility_layout.inputs import RegionInputs, read_closed_areas, read_raster, read_region
-from facility_layout.models.base import InfeasibleLayoutError
-from facility_layout.models.two_tier import Future, TwoTier
+from facility_layout.models.base import InfeasibleLayoutError, LocationResult
+from facility_layout.models.objectives import Objective, solve_layout
+from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
 from facility_layout.network import RoadNetwork, build_road_network, travel_graph
 from facility_layout.outputs import write_outputs
 from facility_layout.scenario import Scenario
@@ -140,32 +141,17 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             remote_keep_minutes=clinic.remote_keep_minutes,
             centre_max_travel_minutes=centre.max_travel_minutes,
             central_count=centre.central_count,
-            objective=scenario.objective.type,
+            objective="max_coverage" if scenario.objective.budget is not None else "min_cost",
             budget=scenario.objective.budget,
             demand_to_centre=travel.demand_to_centre,
+            close_cost=np.where(sites.kind == EXISTING_CLINIC, clinic.close_cost, 0.0),
             merge_rule=None
             if merge is None
             else villages_from_region(region.settlements, demand, sites, merge.max_added_minutes),
             futures=futures,
             robust=scenario.objective.robust,
         )
-        try:
-            result = model.solve(
-                solver=scenario.solver.name,
-                time_limit_s=scenario.solver.time_limit_s,
-                mip_gap=scenario.solver.mip_gap,
-            )
-        except InfeasibleLayoutError as exc:
-            fix = (
-                f"raise objective.budget to at least {exc.needed_budget:g}, or relax "
-                "tiers.village_clinic.remote_keep_minutes"
-                if exc.needed_budget is not None
-                else "relax the tiers' limits"
-            )
-            raise SolveError(
-                f"objective.budget = {scenario.objective.budget} ({scenario.source}): no layout meets the "
-                f"scenario: {exc}. Fix: {fix}."
-            ) from None
+        result, _ = solve_objective(scenario, model)
         # Both the clinic layout and the choice of central centres must have a solution.
         for report in (result.report, result.central_report):
             _check_solution(scenario, report.status)
@@ -305,6 +291,39 @@ def travel_report(
         },
         "cache": cache_status,
     }
+
+
+def solve_objective(scenario: Scenario, model: TwoTier) -> tuple[TwoTierResult, LocationResult | None]:
+    """Solve the scenario's objective on ``model``; an infeasible scenario becomes a :class:`SolveError` that
+    names the setting to change."""
+    settings = scenario.objective
+    objective = Objective(**settings.model_dump(exclude={"robust"}))  # robust is the two-tier model's own setting
+    where = f"objective.type = {settings.type} ({scenario.source})"
+    try:
+        return solve_layout(
+            model, objective, scenario.solver.name, scenario.solver.time_limit_s, scenario.solver.mip_gap
+        )
+    except InfeasibleLayoutError as exc:
+        if exc.needed_budget is not None:
+            fix = (
+                f"raise objective.budget to at least {exc.needed_budget:g}, or relax "
+                "tiers.village_clinic.remote_keep_minutes"
+            )
+        elif settings.capacity is not None:
+            fix = "raise objective.capacity, open more clinics (objective.clinics) or allow split_demand: true"
+        elif settings.clinics is not None:
+            fix = "raise objective.clinics, or relax the tiers' limits"
+        else:
+            fix = "relax the tiers' limits, or remove the forbidden sites the message names"
+        raise SolveError(f"{where}: no layout meets the scenario: {exc}. Fix: {fix}.") from None
+    except ValueError as exc:  # more clinics than may open, or fewer than are kept anyway
+        kept = int(model.fixed_open().sum()) - len(model.centres)
+        allowed = int(model.eligible_sites().sum()) - len(model.centres)
+        raise SolveError(
+            f"{where}, objective.clinics = {settings.clinics}: {exc}. Between {kept} (clinics kept anyway: required, "
+            f"or no dearer to keep than to close) and {allowed} (clinics allowed to open) village clinics can be "
+            f"chosen. Fix: set objective.clinics between {kept} and {allowed}."
+        ) from None
 
 
 def _check_central_count(scenario: Scenario, n_centres: int) -> None:

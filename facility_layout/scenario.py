@@ -243,6 +243,7 @@ class VillageClinicTier(_Settings):
     max_travel_minutes: float = Field(30.0, gt=0)
     keep_cost: float = Field(1.0, ge=0)
     build_cost: float = Field(3.0, ge=0)
+    close_cost: float = Field(0.0, ge=0, description="one-off cost of closing an existing clinic")
     candidates: CandidateSettings = Field(default_factory=CandidateSettings)
     remote_keep_minutes: float | None = Field(45.0, gt=0)
     merge_rule: MergeRuleSettings | None = None
@@ -260,8 +261,19 @@ class TiersSettings(_Settings):
 
 
 class ObjectiveSettings(_Settings):
-    type: Literal["min_cost", "max_coverage"] = "min_cost"
+    """What the layout optimises; docs/models.md states each model.
+
+    ``min_cost`` and ``max_coverage`` with ``budget`` are the two-tier policy model; ``set_cover``,
+    ``max_coverage`` with ``clinics``, ``p_median`` and ``p_center`` are the classic models, chosen within
+    the same rules (township centres open, referral limit, remote keep).
+    """
+
+    type: Literal["min_cost", "max_coverage", "set_cover", "p_median", "p_center"] = "min_cost"
     budget: float | None = Field(None, ge=0)
+    clinics: int | None = Field(None, ge=0, description="village clinics to open; township centres come on top")
+    capacity: float | None = Field(None, gt=0, description="people one clinic can serve")
+    split_demand: bool = False
+    backup: bool = False
     robust: Literal["all", "worst", "expected"] = Field(
         "all", description="with futures and a budget: people beyond the standard summed, in the worst, or expected"
     )
@@ -276,9 +288,28 @@ class ObjectiveSettings(_Settings):
         return self
 
     @model_validator(mode="after")
-    def _budget_for_coverage(self) -> ObjectiveSettings:
-        if self.type == "max_coverage" and self.budget is None:
-            raise ValueError("objective max_coverage needs a budget: add `budget: <cost units>`")
+    def _parameters_fit_the_type(self) -> ObjectiveSettings:
+        kind = self.type
+        if kind == "max_coverage" and (self.budget is None) == (self.clinics is None):
+            raise ValueError(
+                "objective max_coverage needs either `budget: <cost units>` (least people beyond the standard for "
+                "that money) or `clinics: <count>` (for that many clinics), not both or neither"
+            )
+        if kind in ("p_median", "p_center") and self.clinics is None:
+            raise ValueError(f"objective {kind} needs `clinics: <count>`: the number of village clinics to open")
+        if self.budget is not None and kind != "max_coverage":
+            raise ValueError(f"objective.budget applies to max_coverage only, not {kind}: remove it")
+        if self.clinics is not None and kind not in ("max_coverage", "p_median", "p_center"):
+            raise ValueError(f"objective.clinics applies to max_coverage, p_median and p_center, not {kind}: remove it")
+        if self.capacity is not None and (kind == "min_cost" or self.budget is not None):
+            raise ValueError(
+                "objective.capacity applies to set_cover, max_coverage with clinics, p_median and p_center: "
+                f"remove it or change objective.type (now {kind})"
+            )
+        if self.split_demand and self.capacity is None:
+            raise ValueError("objective.split_demand needs objective.capacity: add a capacity or remove split_demand")
+        if self.backup and kind != "set_cover":
+            raise ValueError(f"objective.backup applies to set_cover only, not {kind}: remove it")
         return self
 
 

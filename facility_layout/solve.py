@@ -210,7 +210,11 @@ def _failed(solver: str, start: float, problem: pulp.LpProblem) -> SolveReport:
 def _relative_gap(objective: float | None, bound: float | None) -> float | None:
     if objective is None or bound is None or not math.isfinite(bound):
         return None
-    return max(0.0, (objective - bound) / max(abs(objective), 1e-9))
+    difference = objective - bound
+    # An objective of 0 with a bound of -1e-10 is round-off, not a 100 % gap.
+    if difference <= PROVEN_GAP * max(1.0, abs(objective)):
+        return 0.0
+    return difference / max(abs(objective), 1e-9)
 
 
 def _cbc_bound(log: str) -> float | None:

@@ -130,6 +130,11 @@ def test_village_merge_rule_setting(tmp_path: Path) -> None:
         ([{"name": "wet", "conditions": ["monsoon"]}], {}, r"`futures\.0\.conditions`.*unknown condition 'monsoon'"),
         ([{"name": "old", "visits_per_person": 0}], {}, r"`futures\.0\.visits_per_person` = 0"),
         ([{"name": "today"}], {}, "distinct names other than `today`"),
+        (
+            [{"name": "a"}],
+            {"type": "max_coverage", "clinics": 3},
+            "two-tier objectives .*not max_coverage with clinics",
+        ),
         ([{"name": "a"}], {"robust": "worst"}, "robust: worst applies to max_coverage with a budget"),
         ([], {"type": "max_coverage", "budget": 10, "robust": "worst"}, "robust: worst needs `futures`"),
         (

@@ -487,7 +487,10 @@ def two_adjacent_villages(max_added: float) -> Instance:
 
 
 def test_village_merge_rule_binds_and_explains_the_merge() -> None:
-    assert two_adjacent_villages(3.0).model().solve().open_sites.tolist() == [True, True, True]  # +7 min > 3
+    strict = two_adjacent_villages(3.0).model()
+    assert strict.solve().open_sites.tolist() == [True, True, True]  # +7 min > 3
+    assert strict.planning_rows() == [(1,), (2,)]  # what the classic objectives get as keep_one_of
+    assert two_adjacent_villages(10.0).model().planning_rows() == [(1, 2), (2,)]
     merged = two_adjacent_villages(10.0).model().solve()
     assert merged.open_sites.tolist() == [True, False, True] and merged.cost == 1
     (merge,) = merged.merges

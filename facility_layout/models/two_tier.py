@@ -238,11 +238,10 @@ class TwoTier:
 
     def _check_futures(self) -> None:
         self.futures = list(self.futures or [])
+        today = (self.demand_to_site.shape, self.population.shape)
         for future in self.futures:
-            if future.demand_to_site.shape != self.demand_to_site.shape or len(future.population) != len(
-                self.population
-            ):
-                raise ValueError(f"future {future.name!r} needs today's demand points × sites and one weight per point")
+            if (future.demand_to_site.shape, np.shape(future.population)) != today or np.any(future.population < 0):
+                raise ValueError(f"future {future.name!r} needs today's demand points × sites and a weight >= 0 each")
         if self.robust not in ROBUST:
             raise ValueError(f"robust must be one of {ROBUST}")
         if self.robust == "expected":
@@ -330,7 +329,10 @@ class TwoTier:
             forbidden=forbidden,
             close_cost=close_cost,
             merge_rule=merge_rule,
-            futures=[replace(f, demand_to_site=as_od(f.demand_to_site)) for f in futures or []],
+            futures=[
+                replace(f, demand_to_site=as_od(f.demand_to_site), population=np.asarray(f.population, dtype=float))
+                for f in futures or []
+            ],
             robust=robust,
         )
 
