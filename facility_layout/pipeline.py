@@ -305,9 +305,11 @@ def solve_objective(scenario: Scenario, model: TwoTier) -> tuple[TwoTierResult, 
         )
     except InfeasibleLayoutError as exc:
         if exc.needed_budget is not None:
+            merging = scenario.tiers.village_clinic.merge_rule is not None
             fix = (
                 f"raise objective.budget to at least {exc.needed_budget:g}, or relax "
                 "tiers.village_clinic.remote_keep_minutes"
+                + (" or raise tiers.village_clinic.merge_rule.max_added_minutes" if merging else "")
             )
         elif settings.capacity is not None:
             fix = "raise objective.capacity, open more clinics (objective.clinics) or allow split_demand: true"
