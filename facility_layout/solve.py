@@ -160,7 +160,7 @@ def solve_problem(problem: pulp.LpProblem, solver: str, time_limit_s: float, mip
         bound += float(problem.objective.constant)
     if status == "optimal" and bound is None:
         bound = objective
-    gap = _relative_gap(objective, bound)
+    gap = relative_gap(objective, bound)
     if status == "optimal" and (gap is None or gap > PROVEN_GAP):
         status = "within_gap" if gap is not None and gap <= mip_gap + PROVEN_GAP else "feasible"
     proven = status == "optimal"
@@ -207,7 +207,7 @@ def _failed(solver: str, start: float, problem: pulp.LpProblem) -> SolveReport:
     )
 
 
-def _relative_gap(objective: float | None, bound: float | None) -> float | None:
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
     if objective is None or bound is None or not math.isfinite(bound):
         return None
     difference = objective - bound
@@ -391,7 +391,7 @@ def _report(
 ) -> SolveReport:
     if status == "optimal" and bound is None:
         bound = objective
-    gap = _relative_gap(objective, bound)
+    gap = relative_gap(objective, bound)
     if status == "optimal" and (gap is None or gap > PROVEN_GAP):
         status = "within_gap" if gap is not None and gap <= mip_gap + PROVEN_GAP else "feasible"
     return SolveReport(

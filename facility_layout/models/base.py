@@ -154,6 +154,25 @@ class LocationModel:
         reached[reach.origin[self.allowed[reach.destination]]] = True
         return np.flatnonzero(~reached & (self.weights > 0))
 
+    def checked_p(self, p: int) -> int:
+        """``p`` as an int; ValueError unless it lies between the required and the allowed site counts."""
+        if not self.required.sum() <= p <= self.allowed.sum():
+            raise ValueError(
+                f"p = {p} must be at least the {int(self.required.sum())} required sites and at most the "
+                f"{int(self.allowed.sum())} sites that are not forbidden"
+            )
+        return int(p)
+
+    def raise_unreachable(self, limit: float = np.inf) -> None:
+        """InfeasibleLayoutError naming the points with weight > 0 that no allowed site reaches within
+        ``limit``, if any."""
+        unreachable = self.unreachable_points(limit)
+        if len(unreachable):
+            where = "within reach" if np.isinf(limit) else f"within {limit:g}"
+            raise InfeasibleLayoutError(
+                f"{describe_points(unreachable, self.weights)} have no allowed site {where}", points=unreachable
+            )
+
     def add_keep_rows(self, builder: MilpBuilder, site_column: np.ndarray) -> None:
         """Add ``Σ y ≥ 1`` over each group of :attr:`keep_one_of` to ``builder``.
 

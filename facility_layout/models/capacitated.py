@@ -47,9 +47,7 @@ from facility_layout.models.base import InfeasibleLayoutError, LocationModel, Lo
 from facility_layout.models.center import (
     add_levels,
     assign_idle,
-    checked_p,
     least_total_at_worst,
-    raise_unreachable,
 )
 from facility_layout.odmatrix import ODMatrix
 from facility_layout.solve import MilpBuilder, SolveReport, solve_milp
@@ -98,7 +96,7 @@ class CapacitatedModel(LocationModel):
         forbidden: SitesArg = None,
     ) -> None:
         super().__init__(cost, weights=weights, required=required, forbidden=forbidden)
-        self.p = checked_p(self, p)
+        self.p = self.checked_p(p)
         self.capacity = np.asarray(capacity, dtype=float)
         if self.capacity.shape != (self.n_sites,) or np.any(np.isnan(self.capacity)) or np.any(self.capacity < 0):
             raise ValueError(f"capacity needs one value >= 0 per site ({self.n_sites} columns of the cost matrix)")
@@ -137,7 +135,7 @@ class CapacitatedModel(LocationModel):
 
     def _check_feasible(self, pairs: _Pairs) -> None:
         """InfeasibleLayoutError for the causes that can be named before solving."""
-        raise_unreachable(self)
+        self.raise_unreachable()
         total = float(self.weights.sum())
         others = np.sort(self.capacity[self.allowed & ~self.required])[::-1]
         most = float(self.capacity[self.required].sum() + others[: self.p - int(self.required.sum())].sum())

@@ -51,11 +51,10 @@ from facility_layout.models.base import (
     LocationModel,
     LocationResult,
     SitesArg,
-    describe_points,
 )
 from facility_layout.models.median import PMedian
 from facility_layout.odmatrix import ODMatrix
-from facility_layout.solve import Milp, MilpBuilder, SolveReport, _relative_gap, solve_milp
+from facility_layout.solve import Milp, MilpBuilder, SolveReport, relative_gap, solve_milp
 
 # How sure each status is, best first; a status outside this list (no solution from a stage) counts as
 # "feasible" because a layout from the other stage, or the greedy one, is in hand.
@@ -82,7 +81,7 @@ class PCenter(LocationModel):
         forbidden: SitesArg = None,
     ) -> None:
         super().__init__(cost, weights=weights, required=required, forbidden=forbidden)
-        self.p = checked_p(self, p)
+        self.p = self.checked_p(p)
 
     @classmethod
     def from_cost_matrix(
@@ -118,7 +117,7 @@ class PCenter(LocationModel):
         InfeasibleLayoutError
             Points that no allowed site reaches, or no ``p`` sites that reach every point.
         """
-        raise_unreachable(self)
+        self.raise_unreachable()
         milp, site_columns, greedy_open, greedy_worst = self._first_stage()
         values, report = solve_milp(milp, solver, time_limit_s, mip_gap)
         if report.status == "infeasible":
@@ -294,26 +293,6 @@ class PCenter(LocationModel):
         return filled
 
 
-def checked_p(model: LocationModel, p: int) -> int:
-    """``p`` as an int; ValueError unless it lies between the required and the allowed site counts."""
-    if not model.required.sum() <= p <= model.allowed.sum():
-        raise ValueError(
-            f"p = {p} must be at least the {int(model.required.sum())} required sites and at most the "
-            f"{int(model.allowed.sum())} sites that are not forbidden"
-        )
-    return int(p)
-
-
-def raise_unreachable(model: LocationModel) -> None:
-    """InfeasibleLayoutError naming the points with weight > 0 that no allowed site reaches, if any."""
-    unreachable = model.unreachable_points()
-    if len(unreachable):
-        raise InfeasibleLayoutError(
-            f"{describe_points(unreachable, model.weights)} have no allowed site within reach",
-            points=unreachable,
-        )
-
-
 def assign_idle(model: LocationModel, result: LocationResult) -> LocationResult:
     """``result`` with points of weight 0 assigned to their nearest open site over ``model``'s whole matrix:
     a stage 2 sees only the pairs within the worst trip, and such points may lie beyond it."""
@@ -397,7 +376,7 @@ def least_total_at_worst(
         proven_optimal=status == "optimal",
         objective=worst,
         bound=bound,
-        gap=_relative_gap(worst, bound),
+        gap=relative_gap(worst, bound),
         seconds=round(first.report.seconds + second.report.seconds, 3),
         variables=first.report.variables,
         constraints=first.report.constraints,

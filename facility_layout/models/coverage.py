@@ -433,12 +433,7 @@ class SetCover(_CoverageModel):
 
     def _check_feasible(self, reach: sp.csr_matrix) -> None:
         """Explain in plain words the infeasibility that is plain before solving."""
-        unreachable = self.unreachable_points(self.radius)
-        if len(unreachable):
-            raise InfeasibleLayoutError(
-                f"{describe_points(unreachable, self.weights)} have no allowed site within {self.radius:g}",
-                points=unreachable,
-            )
+        self.raise_unreachable(self.radius)
         if self.capacity is None:
             return
         total, available = float(self.weights.sum()), float(self.capacity[self.allowed].sum())
@@ -536,13 +531,8 @@ class MaxCoverage(_CoverageModel):
         )
         if (p is None) == (budget is None):
             raise ValueError("give exactly one of p (sites to open) or budget (most to spend on sites)")
-        self.p = None if p is None else int(p)
+        self.p = None if p is None else self.checked_p(p)
         self.budget = None if budget is None else float(budget)
-        if self.p is not None and not self.required.sum() <= self.p <= self.allowed.sum():
-            raise ValueError(
-                f"p = {p} must be at least the {int(self.required.sum())} required sites and at most the "
-                f"{int(self.allowed.sum())} sites that are not forbidden"
-            )
         if self.budget is not None and not 0 <= self.budget < np.inf:
             raise ValueError(f"budget = {budget} must be finite and >= 0")
 

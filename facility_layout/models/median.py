@@ -29,7 +29,6 @@ from facility_layout.models.base import (
     LocationModel,
     LocationResult,
     SitesArg,
-    describe_points,
 )
 from facility_layout.odmatrix import ODMatrix
 from facility_layout.solve import Milp, MilpBuilder, solve_milp
@@ -51,12 +50,7 @@ class PMedian(LocationModel):
         forbidden: SitesArg = None,
     ) -> None:
         super().__init__(cost, weights=weights, required=required, forbidden=forbidden)
-        self.p = int(p)
-        if not self.required.sum() <= self.p <= self.allowed.sum():
-            raise ValueError(
-                f"p = {p} must be at least the {int(self.required.sum())} required sites and at most the "
-                f"{int(self.allowed.sum())} sites that are not forbidden"
-            )
+        self.p = self.checked_p(p)
 
     @classmethod
     def from_cost_matrix(
@@ -90,12 +84,7 @@ class PMedian(LocationModel):
         InfeasibleLayoutError
             Points that no allowed site reaches, or no ``p`` sites that reach every point.
         """
-        unreachable = self.unreachable_points()
-        if len(unreachable):
-            raise InfeasibleLayoutError(
-                f"{describe_points(unreachable, self.weights)} have no allowed site within reach",
-                points=unreachable,
-            )
+        self.raise_unreachable()
         milp, site_columns = self._build()
         values, report = solve_milp(milp, solver, time_limit_s, mip_gap)
         if report.status == "infeasible":
