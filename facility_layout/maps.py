@@ -33,6 +33,7 @@ from shapely.geometry import mapping
 
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 from facility_layout.scenario import MODE_WORDS, VillageClinicTier
+from facility_layout.webassets import leaflet_head
 
 if TYPE_CHECKING:
     from facility_layout.evaluate import LayoutTables
@@ -245,7 +246,7 @@ def render_map(
     attributions: list[str],
     synthetic: bool,
 ) -> Path:
-    """Write the layout as a Leaflet HTML map (Leaflet and its plugins load from their CDNs).
+    """Write the layout as a self-contained Leaflet HTML map (Leaflet inlined; only the basemap is online).
 
     Parameters
     ----------
@@ -270,8 +271,8 @@ def render_map(
     """
     standards = summary.get("standards") or {}
     clinic_standard = _finite(standards.get("village_clinic_max_minutes")) or DEFAULT_CLINIC_STANDARD_MINUTES
-    classes = _minutes_classes(clinic_standard)
-    cell_class = _classify_cells(tables.demand, clinic_standard)
+    classes = minutes_classes(clinic_standard)
+    cell_class = classify_cells(tables.demand, clinic_standard)
     people = tables.demand["population"].to_numpy(dtype=float)
     full_circle_people = float(np.nanquantile(people, FULL_CIRCLE_QUANTILE)) if len(people) else 0.0
 
@@ -280,7 +281,10 @@ def render_map(
     )
     if not synthetic:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(fmap)
+    # Leaflet inlined, folium's CDN links (and the jQuery/Bootstrap it loads by default, unused here) dropped.
+    fmap.default_js, fmap.default_css = [], []
     root = fmap.get_root()
+    root.header.add_child(Element(leaflet_head()), name="leaflet", index=0)
     root.title = html.escape(f"SYNTHETIC — {title}" if synthetic else title)
     root.header.add_child(Element(CSS))
 
@@ -541,7 +545,7 @@ def _feature_collection(frame: gpd.GeoDataFrame, properties: Iterable[dict[str, 
 # --- minutes classes ----------------------------------------------------------------------------------
 
 
-def _minutes_classes(standard: float) -> tuple[MinutesClass, ...]:
+def minutes_classes(standard: float) -> tuple[MinutesClass, ...]:
     """Thirds of the clinic standard, then beyond it, then cells no possible site can reach."""
     first, second = standard / 3, 2 * standard / 3
     return (
@@ -555,8 +559,8 @@ def _minutes_classes(standard: float) -> tuple[MinutesClass, ...]:
     )
 
 
-def _classify_cells(demand: gpd.GeoDataFrame, standard: float) -> np.ndarray:
-    """Index into :func:`_minutes_classes` of each demand cell."""
+def classify_cells(demand: gpd.GeoDataFrame, standard: float) -> np.ndarray:
+    """Index into :func:`minutes_classes` of each demand cell."""
     minutes = demand["clinic_minutes"].to_numpy(dtype=float)
     uncoverable = demand["uncoverable"].to_numpy(dtype=bool)
     return np.select(
