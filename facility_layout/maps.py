@@ -14,34 +14,40 @@ page. The GeoJSON is embedded as JSON, so no input text can reach the page's Jav
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import html
+import itertools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
 import shapely
 from branca.element import Element, MacroElement
+from folium.map import Layer
 from folium.template import Template
 from folium.utilities import JsCode
 from scipy.spatial import cKDTree
 from shapely.geometry import mapping
 
+from facility_layout.basemaps import OPENSTREETMAP, Basemap
+from facility_layout.evaluate import LayoutTables
+from facility_layout.gcj02 import wgs84_to_gcj02
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
-from facility_layout.scenario import MODE_WORDS, VillageClinicTier
+from facility_layout.relief import ReliefImage
+from facility_layout.scenario import MODE_WORDS, TownshipCentreTier, VillageClinicTier
 from facility_layout.webassets import leaflet_head
-
-if TYPE_CHECKING:
-    from facility_layout.evaluate import LayoutTables
 
 WGS84 = "EPSG:4326"
 COORDINATE_DECIMALS = 5  # about 1 m on the ground
 # The scenario's default, used if the summary lacks the standard.
 DEFAULT_CLINIC_STANDARD_MINUTES = VillageClinicTier.model_fields["max_travel_minutes"].default
+DEFAULT_CENTRE_STANDARD_MINUTES = TownshipCentreTier.model_fields["max_travel_minutes"].default
 MISSING = "–"
 
 
@@ -110,6 +116,23 @@ FACILITY_SYMBOLS: tuple[FacilitySymbol, ...] = (
     ),
 )
 TIER_NAMES = {VILLAGE_CLINIC: "village clinic", TOWNSHIP_CENTRE: "township centre"}
+# Today's facilities, before any decision: hollow shapes of the same kind as the decision symbols.
+EXISTING_SYMBOLS = {
+    VILLAGE_CLINIC: FacilitySymbol(
+        VILLAGE_CLINIC,
+        "existing",
+        "Existing village clinic (today, before the layout)",
+        _svg(16, '<circle cx="8" cy="8" r="5.5" fill="none" stroke="#212121" stroke-width="2"/>'),
+        16,
+    ),
+    TOWNSHIP_CENTRE: FacilitySymbol(
+        TOWNSHIP_CENTRE,
+        "existing",
+        "Existing township centre (today, before the layout)",
+        _svg(18, '<rect x="3" y="3" width="12" height="12" fill="none" stroke="#212121" stroke-width="2"/>'),
+        18,
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -133,6 +156,22 @@ FULL_CIRCLE_QUANTILE = 0.9
 LARGEST_CIRCLE_SPACINGS = 0.55  # radius, in cell spacings
 SMALLEST_CIRCLE_SHARE = 0.55
 DEFAULT_CELL_SPACING_M = 500.0  # the scenario's default cell size, for a layout of a single cell
+
+# People per km² of a demand cell: from empty hillside to a town's centre.
+DENSITY_BREAKS = (25.0, 100.0, 250.0, 500.0, 1000.0, 2500.0)
+DENSITY_COLOURS = ("#ffffd4", "#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02", "#8c2d04")
+DENSITY_CLASSES = tuple(
+    MinutesClass(f"density-{k}", label, colour)
+    for k, (label, colour) in enumerate(
+        zip(
+            [f"< {DENSITY_BREAKS[0]:,.0f}"]
+            + [f"{lo:,.0f}–{hi:,.0f}" for lo, hi in itertools.pairwise(DENSITY_BREAKS)]
+            + [f"≥ {DENSITY_BREAKS[-1]:,.0f}"],
+            DENSITY_COLOURS,
+            strict=True,
+        )
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -158,6 +197,25 @@ ROAD_STYLES = {
 }
 BOUNDARY_COLOUR = "#222222"
 LAND_COLOUR = "#fbfaf5"  # the region's fill where there is no basemap
+CATCHMENT_STYLE = {"color": "#4a148c", "weight": 1.6, "opacity": 0.8, "fillColor": "#ce93d8", "fillOpacity": 0.12}
+BEYOND_AREA_STYLE = {
+    "color": BEYOND_STANDARD_COLOUR,
+    "weight": 1.5,
+    "opacity": 0.9,
+    "dashArray": "4 3",
+    "fillColor": BEYOND_STANDARD_COLOUR,
+    "fillOpacity": 0.22,
+}
+UNCOVERABLE_AREA_STYLE = {**BEYOND_AREA_STYLE, "color": UNCOVERABLE_COLOUR, "fillColor": UNCOVERABLE_COLOUR}
+CATCHMENT_LAYER = "Catchments: the area each village clinic serves"
+BEYOND_LAYER = "Areas beyond the village clinic standard"
+RELIEF_LAYER = "Relief: hillshade of the elevation model"
+RELIEF_PANE, RELIEF_PANE_Z = "relief", 350  # above basemap tiles (200), below the layout (400)
+RELIEF_SWATCH = (
+    '<svg width="26" height="14" viewBox="0 0 26 14"><defs><linearGradient id="fl-relief" x1="0" x2="1">'
+    '<stop offset="0" stop-color="#f2efe6"/><stop offset="1" stop-color="#6b6358"/></linearGradient></defs>'
+    '<rect width="26" height="14" fill="url(#fl-relief)"/></svg>'
+)
 ASSIGNMENT_STYLE = {"color": "#555555", "weight": 0.8, "opacity": 0.55}
 REFERRAL_STYLE = {"color": "#7b1fa2", "weight": 2.2, "opacity": 0.85, "dashArray": "7 5"}
 
@@ -192,15 +250,17 @@ CSS = """
   .fl-panel table { border-collapse: collapse; width: 100%; }
   .fl-panel th { text-align: left; font-weight: normal; color: #444; padding: 2px 8px 2px 0;
     vertical-align: top; }
-  .fl-panel td { text-align: right; font-weight: 600; padding: 2px 0; vertical-align: top;
-    white-space: nowrap; }
+  .fl-panel td { text-align: right; font-weight: 600; padding: 2px 0; vertical-align: top; }
+  .fl-panel th { width: 55%; }
   .fl-note { display: block; font-weight: normal; color: #666; font-size: 11px; }
   #fl-headline { top: 10px; left: 10px; width: 330px; max-height: calc(100% - 110px); overflow: auto; }
   #fl-headline h1 { font-size: 15px; margin: 0 0 6px; }
   .fl-solver { margin-top: 6px; padding: 3px 6px; border-radius: 3px; }
   .fl-ok { background: #e6f4ea; color: #1e5b2e; }
   .fl-warn { background: #fdecea; color: #a4161a; font-weight: 700; }
-  #fl-legend { bottom: 34px; right: 10px; width: 290px; max-height: calc(100% - 330px); overflow: auto; }
+  #fl-legend { bottom: 34px; right: 10px; width: 300px; max-height: calc(100% - 330px); overflow: auto; }
+  .leaflet-control-layers { font-size: 12px; max-height: 45vh; overflow: auto; }
+  .leaflet-control-layers label { margin: 1px 0; }
   #fl-legend summary { font-weight: 700; cursor: pointer; }
   #fl-legend h4 { margin: 7px 0 2px; font-size: 12px; }
   .fl-legend-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
@@ -214,9 +274,24 @@ CSS = """
   .fl-popup p { margin: 0 0 5px; }
   .fl-popup .fl-status { color: #555; }
   .fl-popup .fl-reason { font-style: italic; }
+  .fl-popup .fl-chart text { fill: #333; }
   .fl-popup th { text-align: left; font-weight: normal; color: #555; padding: 1px 10px 1px 0;
     vertical-align: top; }
 </style>
+<script>
+  // The legend sits under the layer list, whatever that list's height, and scrolls within the window.
+  function flPlaceLegend() {
+    const layers = document.querySelector(".leaflet-control-layers");
+    const legend = document.getElementById("fl-legend");
+    if (!layers || !legend) { return; }
+    const top = layers.getBoundingClientRect().bottom + 8;
+    legend.style.top = top + "px";
+    legend.style.bottom = "auto";
+    legend.style.maxHeight = Math.max(120, window.innerHeight - top - 34) + "px";
+  }
+  window.addEventListener("load", flPlaceLegend);
+  window.addEventListener("resize", flPlaceLegend);
+</script>
 """
 
 
@@ -245,13 +320,17 @@ def render_map(
     summary: Mapping[str, Any],
     attributions: list[str],
     synthetic: bool,
+    basemap: Basemap | None = OPENSTREETMAP,
+    relief: ReliefImage | None = None,
+    cell_size_m: float | None = None,
 ) -> Path:
     """Write the layout as a self-contained Leaflet HTML map (Leaflet inlined; only the basemap is online).
 
     Parameters
     ----------
     tables : LayoutTables
-        The layout, in the region's metric CRS; reprojected to WGS 84 (lon/lat) for the map.
+        The layout, in the region's metric CRS; reprojected to WGS 84 (lon/lat) for the map, and shifted to
+        GCJ-02 when the basemap's tiles are drawn in it.
     path : Path
         HTML file to write.
     title : str
@@ -263,65 +342,134 @@ def render_map(
         Source credits, shown in the map's attribution line.
     synthetic : bool
         A generated region: no real-world basemap, and a banner saying so.
+    basemap : Basemap or None
+        Online tiles under the layout (:data:`BASEMAPS`); None for none. Ignored for a synthetic region.
+    relief : ReliefImage or None
+        Hillshade of the DEM (:func:`facility_layout.relief.relief_image`), drawn under the layout.
+    cell_size_m : float, optional
+        Side of a demand cell, for people per km²; default: the spacing between demand points.
 
     Returns
     -------
     Path
         ``path``.
     """
+    if synthetic:
+        basemap = None
     standards = summary.get("standards") or {}
     clinic_standard = _finite(standards.get("village_clinic_max_minutes")) or DEFAULT_CLINIC_STANDARD_MINUTES
-    classes = minutes_classes(clinic_standard)
-    cell_class = classify_cells(tables.demand, clinic_standard)
+    centre_standard = _finite(standards.get("township_centre_max_minutes")) or DEFAULT_CENTRE_STANDARD_MINUTES
+    themes = _cell_themes(tables.demand, clinic_standard, centre_standard, cell_size_m)
     people = tables.demand["population"].to_numpy(dtype=float)
     full_circle_people = float(np.nanquantile(people, FULL_CIRCLE_QUANTILE)) if len(people) else 0.0
+    radius = np.round(_circle_radius_m(tables.demand, people, full_circle_people, cell_size_m), 1)
+    areas = _cell_areas(tables.demand, tables.boundary, cell_size_m)
+    gcj02 = basemap is not None and basemap.gcj02
+    shown = _in_map_coordinates(tables, gcj02)
 
     fmap = folium.Map(
         tiles=None, prefer_canvas=True, control_scale=True, zoom_control="bottomleft", zoom_snap=0.5, font_size="13px"
     )
-    if not synthetic:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(fmap)
     # Leaflet inlined, folium's CDN links (and the jQuery/Bootstrap it loads by default, unused here) dropped.
     fmap.default_js, fmap.default_css = [], []
     root = fmap.get_root()
     root.header.add_child(Element(leaflet_head()), name="leaflet", index=0)
     root.title = html.escape(f"SYNTHETIC — {title}" if synthetic else title)
     root.header.add_child(Element(CSS))
+    if basemap is not None:
+        _add_basemap(fmap, basemap)
+    folium.map.CustomPane(RELIEF_PANE, z_index=RELIEF_PANE_Z).add_to(fmap)
+    if relief is not None:
+        _add_relief(fmap, relief, gcj02, over_basemap=basemap is not None)
 
-    _add_boundary(fmap, tables.boundary, synthetic)
+    _add_boundary(fmap, shown.boundary, land_fill=basemap is None and relief is None)
     modes = {
         tier: MODE_WORDS.get(mode, "") for tier, mode in ((summary.get("travel") or {}).get("modes") or {}).items()
     }
-    _add_demand(fmap, tables.demand, cell_class, classes, full_circle_people, standards, modes)
-    _add_roads(fmap, tables.roads)
-    names = dict(zip(tables.facilities["site_id"], tables.facilities["name"], strict=True))
-    _add_assignments(fmap, tables.assignments, names)
-    _add_referrals(fmap, tables.referrals, names)
-    counts = _add_facilities(fmap, tables.facilities, modes)
+    names = _names(tables.facilities)
+    _add_areas(fmap, areas, gcj02, clinic_standard, names)
+    _add_demand(fmap, shown.demand, themes, radius, standards, modes)
+    _add_roads(fmap, shown.roads)
+    _add_assignments(fmap, shown.assignments, names)
+    _add_referrals(fmap, shown.referrals, names)
+    _add_existing(fmap, shown.facilities)
+    counts = _add_facilities(fmap, shown.facilities, tables.assignments, themes[0].classes, clinic_standard, modes)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
 
-    class_people = [float(people[cell_class == k].sum()) for k in range(len(classes))]
     root.html.add_child(Element(_headline_panel(title, summary)))
-    root.html.add_child(Element(_legend(classes, class_people, counts, full_circle_people)))
+    root.html.add_child(Element(_legend(themes, people, counts, full_circle_people, relief, areas)))
     if synthetic:
         banner = f'<div id="fl-synthetic-banner" class="fl-panel">{SYNTHETIC_BANNER}</div>'
         root.html.add_child(Element(banner))
     if attributions:
         fmap.add_child(_Attribution(" | ".join(html.escape(line) for line in attributions)))
 
-    west, south, east, north = tables.boundary.to_crs(WGS84).total_bounds
+    west, south, east, north = shown.boundary.total_bounds
     fmap.fit_bounds([[south, west], [north, east]])
     fmap.save(str(path))
     return path
 
 
+def _names(facilities: gpd.GeoDataFrame) -> dict[str, str]:
+    return dict(zip(facilities["site_id"], facilities["name"], strict=True))
+
+
+def _in_map_coordinates(tables: LayoutTables, gcj02: bool) -> LayoutTables:
+    """The layout in lon/lat (WGS 84, or GCJ-02 over tiles drawn in it)."""
+    return LayoutTables(*(_lonlat(getattr(tables, f.name), gcj02) for f in dataclasses.fields(tables)))
+
+
+def _lonlat(frame: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
+    shown = frame.to_crs(WGS84)
+    if gcj02:
+        shifted = shapely.transform(shown.geometry.to_numpy(), lambda xy: np.column_stack(wgs84_to_gcj02(*xy.T)))
+        shown = shown.set_geometry(gpd.GeoSeries(shifted, index=shown.index, crs=WGS84))
+    return shown
+
+
 # --- layers -------------------------------------------------------------------------------------------
 
 
-def _add_boundary(fmap: folium.Map, boundary: gpd.GeoDataFrame, synthetic: bool) -> None:
-    # Without a basemap the region is filled as land, so its shape reads against the background.
-    fill = 1 if synthetic else 0
-    style = {"color": BOUNDARY_COLOUR, "weight": 2, "fillColor": LAND_COLOUR, "fillOpacity": fill}
+def _add_basemap(fmap: folium.Map, basemap: Basemap) -> None:
+    folium.TileLayer(
+        basemap.url,
+        name=f"Basemap: {basemap.name} (online)",
+        attr=basemap.attribution,
+        subdomains=basemap.subdomains or "abc",
+        max_zoom=basemap.max_zoom,
+        overlay=True,
+        control=True,
+    ).add_to(fmap)
+    if basemap.labels_url:
+        folium.TileLayer(
+            basemap.labels_url,
+            name=f"Basemap labels: {basemap.name} (online)",
+            attr=basemap.attribution,
+            subdomains=basemap.subdomains,
+            max_zoom=basemap.max_zoom,
+            overlay=True,
+        ).add_to(fmap)
+
+
+def _add_relief(fmap: folium.Map, relief: ReliefImage, gcj02: bool, *, over_basemap: bool) -> None:
+    lon, lat = np.array([relief.west, relief.east]), np.array([relief.south, relief.north])
+    if gcj02:  # the offset barely changes across a region: shifting the corners is enough
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    encoded = base64.b64encode(relief.png).decode("ascii")
+    folium.raster_layers.ImageOverlay(
+        f"data:image/png;base64,{encoded}",
+        bounds=[[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]],
+        name=RELIEF_LAYER,
+        pixelated=False,
+        pane=RELIEF_PANE,
+        opacity=0.9 if over_basemap else 1.0,
+        interactive=False,
+    ).add_to(fmap)
+
+
+def _add_boundary(fmap: folium.Map, boundary: gpd.GeoDataFrame, land_fill: bool) -> None:
+    # With neither basemap nor relief the region is filled as land, so its shape reads against the background.
+    style = {"color": BOUNDARY_COLOUR, "weight": 2, "fillColor": LAND_COLOUR, "fillOpacity": 1 if land_fill else 0}
     folium.GeoJson(
         _feature_collection(boundary, [{}] * len(boundary)),
         name="Boundary",
@@ -351,19 +499,107 @@ def _add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame) -> None:
     ).add_to(fmap)
 
 
+@dataclass(frozen=True)
+class CellTheme:
+    """One way of colouring the demand cells: a layer of the map and a section of its legend."""
+
+    key: str
+    name: str
+    classes: tuple[MinutesClass, ...]
+    cell_class: np.ndarray
+    show: bool
+    note: str = ""
+
+
+def _cell_themes(
+    demand: gpd.GeoDataFrame, clinic_standard: float, centre_standard: float, cell_size_m: float | None
+) -> list[CellTheme]:
+    """Minutes to the village clinic (shown), to the township centre, and people per km²."""
+    density = demand["population"].to_numpy(dtype=float) / (_cell_spacing_m(demand, cell_size_m) ** 2 / 1e6)
+    return [
+        CellTheme(
+            "minutes",
+            "Demand cells: minutes to village clinic",
+            minutes_classes(clinic_standard),
+            classify_cells(demand, clinic_standard),
+            show=True,
+        ),
+        CellTheme(
+            "centre-minutes",
+            "Demand cells: minutes to township centre",
+            minutes_classes(centre_standard, TOWNSHIP_CENTRE),
+            classify_minutes(demand["centre_minutes"].to_numpy(dtype=float), centre_standard),
+            show=False,
+        ),
+        CellTheme(
+            "density",
+            "Demand cells: people per km²",
+            DENSITY_CLASSES,
+            np.searchsorted(DENSITY_BREAKS, density, side="right"),
+            show=False,
+            note="people in the cell ÷ its area",
+        ),
+    ]
+
+
+class _SharedData(MacroElement):
+    """A GeoJSON object defined once in the page, for several layers to draw."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = {{ this.data|tojson }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "SharedData"
+        self.data = data
+
+
+class _CellLayer(Layer):
+    """Demand cells as circles on the ground, coloured by one theme's class, from :class:`_SharedData`."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON({{ this.cells.get_name() }}, {
+            pointToLayer: function (feature, latlng) {
+                const p = feature.properties;
+                return L.circle(latlng, Object.assign(
+                    {radius: p.radius, fillColor: {{ this.colours|tojson }}[p.classes[{{ this.index }}]]},
+                    {{ this.style|tojson }}));
+            },
+            onEachFeature: {{ this.bind }}
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, cells: _SharedData, index: int, theme: CellTheme) -> None:
+        super().__init__(name=theme.name, overlay=True, control=True, show=theme.show)
+        self._name = "CellLayer"
+        self.cells = cells
+        self.index = index
+        self.colours = [c.colour for c in theme.classes]
+        self.style = {"color": CELL_STROKE, "weight": 0.5, "fill": True, "fillOpacity": 0.85}
+        self.bind = BIND_FEATURE.js_code
+
+
 def _add_demand(
     fmap: folium.Map,
     demand: gpd.GeoDataFrame,
-    cell_class: np.ndarray,
-    classes: tuple[MinutesClass, ...],
-    full_circle_people: float,
+    themes: list[CellTheme],
+    radius: np.ndarray,
     standards: Mapping[str, Any],
     modes: Mapping[str, str],
 ) -> None:
     clinic_standard = _minutes_text(standards.get("village_clinic_max_minutes"))
     centre_standard = _minutes_text(standards.get("township_centre_max_minutes"))
     people = demand["population"].to_numpy(dtype=float)
-    radius = np.round(_circle_radius_m(demand, people, full_circle_people), 1)
+    clinic_classes = themes[0].classes
 
     properties = []
     columns = (
@@ -376,13 +612,14 @@ def _add_demand(
         "cut_off",
         "elevation_m",
     )
-    cells = zip(*(demand[c].to_numpy() for c in columns), people, radius, cell_class, strict=True)
+    classes = np.column_stack([t.cell_class for t in themes]) if len(demand) else np.zeros((0, len(themes)))
+    cells = zip(*(demand[c].to_numpy() for c in columns), people, radius, classes, strict=True)
     for cell, clinic_min, clinic, centre_min, centre, off_network, cut_off, elevation, n, r, k in cells:
         if _finite(clinic_min) is not None:
             clinic_text = f"{_text(clinic)} · {_minutes_text(clinic_min)} {_mode(modes, VILLAGE_CLINIC)}".rstrip()
             tooltip = f"{_people(n)} people · {_minutes_text(clinic_min)} to {_text(clinic)}"
         else:
-            reach = "no possible site" if classes[k].key == "uncoverable" else "no village clinic"
+            reach = "no possible site" if clinic_classes[k[0]].key == "uncoverable" else "no village clinic"
             clinic_text = f"none: {reach} within {clinic_standard}"
             tooltip = f"{_people(n)} people · {reach} within {clinic_standard}"
         if _finite(centre_min) is not None:
@@ -393,6 +630,7 @@ def _add_demand(
             ("People", _people(n)),
             ("Village clinic", clinic_text),
             ("Township centre", centre_text),
+            ("People per km²", themes[2].classes[k[2]].label),
             ("Elevation", _metres(elevation)),
         ]
         note = "Off the road network: too far to walk to any road." if off_network else ""
@@ -400,30 +638,133 @@ def _add_demand(
             note = "Cut off: the closures in this scenario cut its roads from the rest of the network."
         properties.append(
             {
-                "style": {"fillColor": classes[k].colour},
+                "classes": [int(c) for c in k],
                 "radius": float(r),
                 "tooltip": tooltip,
                 "popup": _popup(f"Demand cell {_text(cell)}", rows, reason=note),
             }
         )
-    folium.GeoJson(
-        _feature_collection(demand, properties),
-        name="Demand cells: minutes to village clinic",
-        marker=folium.Circle(color=CELL_STROKE, weight=0.5, fill=True, fill_opacity=0.85),
-        on_each_feature=BIND_FEATURE,
-    ).add_to(fmap)
+    cells_data = _SharedData(_feature_collection(demand, properties))
+    fmap.add_child(cells_data)
+    # Added in reverse so the clinic minutes, the layer shown at start, lie on top and take the clicks.
+    for index in reversed(range(len(themes))):
+        fmap.add_child(_CellLayer(cells_data, index, themes[index]))
 
 
-def _circle_radius_m(demand: gpd.GeoDataFrame, people: np.ndarray, full_circle_people: float) -> np.ndarray:
-    """Radius of each cell's circle in metres, scaled to the spacing between demand points."""
+def _cell_spacing_m(demand: gpd.GeoDataFrame, cell_size_m: float | None) -> float:
+    """The side of a demand cell: the scenario's, or the median distance between neighbouring points."""
+    if cell_size_m:
+        return float(cell_size_m)
     xy = np.column_stack([demand.geometry.x, demand.geometry.y])
     if len(xy) > 1:
         distance, _ = cKDTree(xy).query(xy, k=2)
-        spacing = float(np.median(distance[:, 1])) or DEFAULT_CELL_SPACING_M
+        return float(np.median(distance[:, 1])) or DEFAULT_CELL_SPACING_M
+    return DEFAULT_CELL_SPACING_M
+
+
+def _cell_areas(demand: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, cell_size_m: float | None) -> gpd.GeoDataFrame:
+    """Catchment polygons of each clinic and the areas no clinic reaches within the standard.
+
+    Each demand cell is drawn as its Voronoi region, cut to a square a little wider than a cell around its
+    point (so empty land between settlements is not claimed) and to the region; cells are dissolved by
+    clinic. Rows: ``kind`` (``catchment`` | ``beyond`` | ``uncoverable``), ``site_id``, ``population``.
+    """
+    columns = ["kind", "site_id", "population"]
+    if len(demand) == 0:
+        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=demand.crs)
+    half = 0.6 * _cell_spacing_m(demand, cell_size_m)
+    points = demand.geometry.to_numpy()
+    region = shapely.union_all(boundary.geometry.to_numpy())
+    if len(points) > 1:
+        voronoi = shapely.get_parts(
+            shapely.voronoi_polygons(shapely.MultiPoint(points), extend_to=region, ordered=True)
+        )
     else:
-        spacing = DEFAULT_CELL_SPACING_M
+        voronoi = np.array([region])
+    x, y = shapely.get_x(points), shapely.get_y(points)
+    squares = shapely.box(x - half, y - half, x + half, y + half)
+    cells = shapely.intersection(shapely.intersection(voronoi, squares), region)
+    kind = np.where(
+        demand["uncoverable"].to_numpy(dtype=bool),
+        "uncoverable",
+        np.where(demand["clinic_site_id"].to_numpy(dtype=str) == "", "beyond", "catchment"),
+    )
+    frame = gpd.GeoDataFrame(
+        {"kind": kind, "site_id": demand["clinic_site_id"].to_numpy(dtype=str), "population": demand["population"]},
+        geometry=cells,
+        crs=demand.crs,
+    )
+    frame.loc[frame["kind"] != "catchment", "site_id"] = ""
+    dissolved = frame.dissolve(by=["kind", "site_id"], aggfunc={"population": "sum"}, as_index=False)
+    return dissolved[[*columns, "geometry"]]
+
+
+def _circle_radius_m(
+    demand: gpd.GeoDataFrame, people: np.ndarray, full_circle_people: float, cell_size_m: float | None
+) -> np.ndarray:
+    """Radius of each cell's circle in metres, scaled to the spacing between demand cells."""
+    spacing = _cell_spacing_m(demand, cell_size_m)
     share = np.clip(np.nan_to_num(people) / full_circle_people, 0, 1) if full_circle_people > 0 else 1.0
     return spacing * LARGEST_CIRCLE_SPACINGS * np.maximum(np.sqrt(share), SMALLEST_CIRCLE_SHARE)
+
+
+def _add_areas(
+    fmap: folium.Map, areas: gpd.GeoDataFrame, gcj02: bool, clinic_standard: float, names: Mapping[str, str]
+) -> None:
+    """Catchments (off at start) and the areas beyond the clinic standard, under the cells."""
+    shown = _lonlat(areas, gcj02)
+    catchments = shown[shown["kind"] == "catchment"]
+    beyond = shown[shown["kind"] != "catchment"]
+    properties = [
+        {"tooltip": f"Catchment of {_text(names.get(site, site))}: {_people(n)} people"}
+        for site, n in zip(catchments["site_id"], catchments["population"], strict=True)
+    ]
+    folium.GeoJson(
+        _feature_collection(catchments, properties),
+        name=CATCHMENT_LAYER,
+        show=False,
+        style_function=lambda _: CATCHMENT_STYLE,
+        on_each_feature=BIND_FEATURE,
+    ).add_to(fmap)
+    standard = _minutes_text(clinic_standard)
+    properties = [
+        {
+            "style": UNCOVERABLE_AREA_STYLE if kind == "uncoverable" else BEYOND_AREA_STYLE,
+            "tooltip": f"{_people(n)} people: "
+            + (
+                f"no possible site within {standard}"
+                if kind == "uncoverable"
+                else f"no village clinic within {standard}"
+            ),
+        }
+        for kind, n in zip(beyond["kind"], beyond["population"], strict=True)
+    ]
+    folium.GeoJson(_feature_collection(beyond, properties), name=BEYOND_LAYER, on_each_feature=BIND_FEATURE).add_to(
+        fmap
+    )
+
+
+def _add_existing(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> None:
+    """Today's facilities by tier, before any decision (off at start: the decisions layers show them too)."""
+    for tier, symbol in EXISTING_SYMBOLS.items():
+        chosen = facilities[(facilities["origin"] == "existing") & (facilities["tier"] == tier)]
+        properties = [{"tooltip": f"{_text(name)} — existing {TIER_NAMES[tier]} (today)"} for name in chosen["name"]]
+        folium.GeoJson(
+            _feature_collection(chosen, properties),
+            name=f"{symbol.label} ({len(chosen)})",
+            show=False,
+            marker=folium.Marker(icon=_div_icon(symbol)),
+            on_each_feature=BIND_FEATURE,
+        ).add_to(fmap)
+
+
+def _div_icon(symbol: FacilitySymbol) -> folium.DivIcon:
+    return folium.DivIcon(
+        html=symbol.svg,
+        icon_size=(symbol.size, symbol.size),
+        icon_anchor=(symbol.size // 2, symbol.size // 2),
+        class_name="fl-symbol",
+    )
 
 
 def _add_assignments(fmap: folium.Map, assignments: gpd.GeoDataFrame, names: Mapping[str, str]) -> None:
@@ -461,46 +802,59 @@ def _add_referrals(fmap: folium.Map, referrals: gpd.GeoDataFrame, names: Mapping
 
 
 def _add_facilities(
-    fmap: folium.Map, facilities: gpd.GeoDataFrame, modes: Mapping[str, str]
+    fmap: folium.Map,
+    facilities: gpd.GeoDataFrame,
+    assignments: gpd.GeoDataFrame,
+    classes: tuple[MinutesClass, ...],
+    clinic_standard: float,
+    modes: Mapping[str, str],
 ) -> dict[tuple[str, str], int]:
     """One layer per tier and decision; returns how many facilities each holds."""
     known = {(s.tier, s.decision) for s in FACILITY_SYMBOLS}
     pairs = set(zip(facilities["tier"], facilities["decision"], strict=True))
     if pairs - known:
         raise ValueError(f"facilities with a tier and decision the map cannot draw: {sorted(pairs - known)}")
+    # People per minutes class among each facility's assigned cells, for the popup's bar chart.
+    minutes = assignments["minutes"].to_numpy(dtype=float)
+    assigned_class = classify_minutes(minutes, clinic_standard)
+    by_site: dict[str, np.ndarray] = {}
+    for site, k, n in zip(assignments["site_id"], assigned_class, assignments["population"], strict=True):
+        by_site.setdefault(site, np.zeros(len(classes)))[k] += float(n)
     counts = {}
     for symbol in FACILITY_SYMBOLS:
         chosen = facilities[(facilities["tier"] == symbol.tier) & (facilities["decision"] == symbol.decision)]
         counts[symbol.tier, symbol.decision] = len(chosen)
         properties = [
-            {"tooltip": f"{_text(f['name'])} — {symbol.label.lower()}", "popup": _facility_popup(f, symbol, modes)}
+            {
+                "tooltip": f"{_text(f['name'])} — {symbol.label.lower()}",
+                "popup": _facility_popup(f, symbol, modes, _minutes_chart(by_site.get(f["site_id"]), classes)),
+            }
             for f in chosen.drop(columns="geometry").to_dict("records")
         ]
-        icon = folium.DivIcon(
-            html=symbol.svg,
-            icon_size=(symbol.size, symbol.size),
-            icon_anchor=(symbol.size // 2, symbol.size // 2),
-            class_name="fl-symbol",
-        )
         folium.GeoJson(
             _feature_collection(chosen, properties),
             name=f"{symbol.label} ({len(chosen)})",
-            marker=folium.Marker(icon=icon),
+            marker=folium.Marker(icon=_div_icon(symbol)),
             on_each_feature=BIND_FEATURE,
         ).add_to(fmap)
     return counts
 
 
-def _facility_popup(facility: Mapping[str, Any], symbol: FacilitySymbol, modes: Mapping[str, str]) -> dict[str, Any]:
+def _facility_popup(
+    facility: Mapping[str, Any], symbol: FacilitySymbol, modes: Mapping[str, str], chart: str
+) -> dict[str, Any]:
     columns = {"mean": "mean_minutes", "p95": "p95_minutes", "max": "max_minutes"}
     if any(_finite(facility[column]) is not None for column in columns.values()):
         figures = " · ".join(f"{label} {_minutes_text(facility[c])}" for label, c in columns.items())
     else:
         figures = MISSING
     rows = [
+        ("Tier", TIER_NAMES.get(facility["tier"], _text(facility["tier"]))),
         ("People served", _people(facility["population_served"])),
         (f"Minutes for them {_mode(modes, VILLAGE_CLINIC)}".strip(), figures),
     ]
+    if chart:
+        rows.append(("How far they live", chart))
     if _text(facility["referral_centre"]):
         referral = (
             f"{_text(facility['referral_centre'])} · {_minutes_text(facility['referral_minutes'])} "
@@ -516,6 +870,24 @@ def _facility_popup(facility: Mapping[str, Any], symbol: FacilitySymbol, modes: 
         ("Site", f"{_text(facility['site_id'])} ({origin})"),
     ]
     return _popup(_text(facility["name"]), rows, status=symbol.label, reason=_text(facility["reason"]))
+
+
+def _minutes_chart(people: np.ndarray | None, classes: tuple[MinutesClass, ...]) -> str:
+    """People per minutes class as small horizontal bars, in the legend's colours ('' for nobody)."""
+    if people is None or people.sum() <= 0:
+        return ""
+    width, bar, gap = 120, 9, 3
+    rows = []
+    for k, (n, cls) in enumerate((n, c) for n, c in zip(people, classes, strict=True) if n > 0):
+        y = k * (bar + gap)
+        length = max(1.0, width * n / people.sum())
+        rows.append(
+            f'<rect x="0" y="{y}" width="{length:.1f}" height="{bar}" fill="{cls.colour}" stroke="{CELL_STROKE}" '
+            f'stroke-width="0.4"><title>{cls.label}: {_people(n)} people</title></rect>'
+            f'<text x="{width + 4}" y="{y + bar - 1}" font-size="10">{_people(n)} · {cls.label}</text>'
+        )
+    height = len(rows) * (bar + gap)
+    return f'<svg class="fl-chart" width="300" height="{height}" viewBox="0 0 300 {height}">{"".join(rows)}</svg>'
 
 
 def _mode(modes: Mapping[str, str], tier: str) -> str:
@@ -545,29 +917,42 @@ def _feature_collection(frame: gpd.GeoDataFrame, properties: Iterable[dict[str, 
 # --- minutes classes ----------------------------------------------------------------------------------
 
 
-def minutes_classes(standard: float) -> tuple[MinutesClass, ...]:
-    """Thirds of the clinic standard, then beyond it, then cells no possible site can reach."""
+def minutes_classes(standard: float, tier: str = VILLAGE_CLINIC) -> tuple[MinutesClass, ...]:
+    """Thirds of a tier's standard, then beyond it; for clinics also cells no possible site can reach.
+
+    The map's legend, its layers and the comparison report all class minutes with these.
+    """
     first, second = standard / 3, 2 * standard / 3
-    return (
+    classes = (
         MinutesClass("within-1", f"≤ {_num(first)} min", WITHIN_STANDARD_COLOURS[0]),
         MinutesClass("within-2", f"{_num(first)}–{_num(second)} min", WITHIN_STANDARD_COLOURS[1]),
         MinutesClass("within-3", f"{_num(second)}–{_num(standard)} min (the standard)", WITHIN_STANDARD_COLOURS[2]),
-        MinutesClass("beyond", f"no village clinic within {_num(standard)} min", BEYOND_STANDARD_COLOUR),
+        MinutesClass("beyond", f"no {TIER_NAMES[tier]} within {_num(standard)} min", BEYOND_STANDARD_COLOUR),
+    )
+    if tier != VILLAGE_CLINIC:
+        return classes
+    return (
+        *classes,
         MinutesClass(
             "uncoverable", f"cannot be reached within {_num(standard)} min from any possible site", UNCOVERABLE_COLOUR
         ),
     )
 
 
-def classify_cells(demand: gpd.GeoDataFrame, standard: float) -> np.ndarray:
-    """Index into :func:`minutes_classes` of each demand cell."""
-    minutes = demand["clinic_minutes"].to_numpy(dtype=float)
-    uncoverable = demand["uncoverable"].to_numpy(dtype=bool)
+def classify_minutes(minutes: np.ndarray, standard: float, uncoverable: np.ndarray | None = None) -> np.ndarray:
+    """Index into :func:`minutes_classes` of each travel time (NaN: none within the standard)."""
+    minutes = np.asarray(minutes, dtype=float)
+    uncoverable = np.zeros(len(minutes), dtype=bool) if uncoverable is None else np.asarray(uncoverable, dtype=bool)
     return np.select(
         [uncoverable, ~(minutes <= standard), minutes <= standard / 3, minutes <= 2 * standard / 3],
         [4, 3, 0, 1],
         default=2,
     )
+
+
+def classify_cells(demand: gpd.GeoDataFrame, standard: float) -> np.ndarray:
+    """Index into :func:`minutes_classes` of each demand cell's minutes to its village clinic."""
+    return classify_minutes(demand["clinic_minutes"].to_numpy(dtype=float), standard, demand["uncoverable"])
 
 
 # --- panels -------------------------------------------------------------------------------------------
@@ -649,10 +1034,12 @@ def _solver_line(solver: Mapping[str, Any]) -> str:
 
 
 def _legend(
-    classes: tuple[MinutesClass, ...],
-    class_people: list[float],
+    themes: list[CellTheme],
+    people: np.ndarray,
     facility_counts: Mapping[tuple[str, str], int],
     full_circle_people: float,
+    relief: ReliefImage | None,
+    areas: gpd.GeoDataFrame,
 ) -> str:
     facilities = [
         _legend_row(
@@ -660,10 +1047,45 @@ def _legend(
         )
         for s in FACILITY_SYMBOLS
     ]
-    cells = [
-        _legend_row(f"minutes:{c.key}", _circle_svg(c.colour), c.label, f"{_people(n)} people")
-        for c, n in zip(classes, class_people, strict=True)
-    ]
+    facilities += [_legend_row(f"existing:{tier}", s.svg, s.label) for tier, s in EXISTING_SYMBOLS.items()]
+    sections = [f"<h4>Facilities</h4>{''.join(facilities)}"]
+    for theme in themes:
+        rows = [
+            _legend_row(
+                f"{theme.key}:{c.key}",
+                _circle_svg(c.colour),
+                c.label,
+                f"{_people(people[theme.cell_class == k].sum())}",
+            )
+            for k, c in enumerate(theme.classes)
+        ]
+        off = "" if theme.show else " (layer off at start)"
+        note = f'<span class="fl-note">{theme.note}</span>' if theme.note else ""
+        sections.append(
+            f'<h4 data-legend-section="{theme.key}">{theme.name.removeprefix("Demand cells: ").capitalize()}'
+            f'<span class="fl-note">people per class{off}</span></h4>{"".join(rows)}{note}'
+        )
+    sections.append(
+        f'<span class="fl-note">Circle area grows with the people in the cell, up to the largest '
+        f"circles at {_people(full_circle_people)} people or more.</span>"
+    )
+    area_people = areas.groupby("kind")["population"].sum()
+    sections.append(
+        "<h4>Areas</h4>"
+        + _legend_row(
+            "area:beyond",
+            _area_svg(BEYOND_AREA_STYLE),
+            "Beyond the clinic standard (no village clinic within it)",
+            _people(area_people.get("beyond", 0.0)),
+        )
+        + _legend_row(
+            "area:uncoverable",
+            _area_svg(UNCOVERABLE_AREA_STYLE),
+            "No possible site within the clinic standard",
+            _people(area_people.get("uncoverable", 0.0)),
+        )
+        + _legend_row("area:catchment", _area_svg(CATCHMENT_STYLE), "Catchment of a clinic (layer off at start)")
+    )
     lines = [
         _legend_row(
             "line:referral",
@@ -677,20 +1099,22 @@ def _legend(
         ),
         _legend_row("line:boundary", _line_svg(BOUNDARY_COLOUR, 2, None), "Region boundary"),
     ]
+    sections.append(f"<h4>Lines</h4>{''.join(lines)}")
     roads = [
         _legend_row(f"road:{key}", _line_svg(style.colour, style.weight, style.dash), style.label)
         for key, style in ROAD_STYLES.items()
     ]
-    size_note = (
-        f'<span class="fl-note">Circle area grows with the people in the cell, up to the largest '
-        f"circles at {_people(full_circle_people)} people or more.</span>"
-    )
-    return (
-        '<div id="fl-legend" class="fl-panel"><details open><summary>Legend</summary>'
-        f"<h4>Facilities</h4>{''.join(facilities)}"
-        f"<h4>Demand cells: minutes to village clinic</h4>{''.join(cells)}{size_note}"
-        f"<h4>Lines</h4>{''.join(lines)}<h4>Roads</h4>{''.join(roads)}</details></div>"
-    )
+    sections.append(f"<h4>Roads</h4>{''.join(roads)}")
+    if relief is not None:
+        span = f"{_metres(relief.min_m)} to {_metres(relief.max_m)}"
+        sections.append(
+            "<h4>Relief</h4>"
+            + _legend_row(
+                "relief", RELIEF_SWATCH, f"Hillshade of the elevation model, {span}; light from the north-west"
+            )
+        )
+    body = "".join(sections)
+    return f'<div id="fl-legend" class="fl-panel"><details open><summary>Legend</summary>{body}</details></div>'
 
 
 def _legend_row(key: str, swatch: str, label: str, count: str = "") -> str:
@@ -703,6 +1127,15 @@ def _circle_svg(colour: str) -> str:
         14,
         f'<circle cx="7" cy="7" r="5.5" fill="{colour}" fill-opacity="0.85" '
         f'stroke="{CELL_STROKE}" stroke-width="0.5"/>',
+    )
+
+
+def _area_svg(style: Mapping[str, Any]) -> str:
+    dash = f' stroke-dasharray="{style["dashArray"]}"' if style.get("dashArray") else ""
+    return _svg(
+        16,
+        f'<rect x="1.5" y="1.5" width="13" height="13" fill="{style["fillColor"]}" '
+        f'fill-opacity="{style["fillOpacity"]}" stroke="{style["color"]}" stroke-width="1.5"{dash}/>',
     )
 
 

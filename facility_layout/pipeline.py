@@ -17,6 +17,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from facility_layout import maps, synthetic
+from facility_layout.basemaps import basemap_for
 from facility_layout.cache import load_travel, save_travel, travel_key
 from facility_layout.candidates import Sites, candidate_sites
 from facility_layout.demand import DemandPoints, demand_points
@@ -28,6 +29,7 @@ from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
 from facility_layout.network import RoadNetwork, build_road_network, travel_graph
 from facility_layout.outputs import write_outputs
+from facility_layout.relief import relief_image
 from facility_layout.scenario import Scenario
 from facility_layout.terrain import Elevation
 from facility_layout.traveltime import RegionTravel, graphs_for, region_travel
@@ -188,8 +190,24 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
 
     def draw(path: Path) -> Path:
         title = f"{scenario.region.name}: proposed health facility layout"
+        settings = scenario.map
+        basemap = None if region.synthetic else basemap_for(settings.basemap, settings.tianditu_key)
+        west, south, east, north = region.boundary.to_crs("EPSG:4326").total_bounds
+        relief = (
+            relief_image(region.elevation, (west, south, east, north), over_basemap=basemap is not None)
+            if settings.relief
+            else None
+        )
         return maps.render_map(
-            tables, path, title=title, summary=figures, attributions=region.attribution, synthetic=region.synthetic
+            tables,
+            path,
+            title=title,
+            summary=figures,
+            attributions=region.attribution,
+            synthetic=region.synthetic,
+            basemap=basemap,
+            relief=relief,
+            cell_size_m=scenario.population.cell_size_m,
         )
 
     with stage("outputs"):

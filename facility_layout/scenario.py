@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from facility_layout.basemaps import basemap_for
 from facility_layout.errors import ScenarioError
 
 REPO_DATA_ROOT = Path(__file__).resolve().parents[1] / "data"
@@ -341,6 +342,19 @@ class OutputSettings(_Settings):
     dir: Path | None = None
 
 
+class MapSettings(_Settings):
+    """How ``map.html`` is drawn. A synthetic region never gets a real-world basemap."""
+
+    basemap: Literal["openstreetmap", "none", "tianditu", "autonavi"] = "openstreetmap"
+    tianditu_key: str | None = Field(None, description="Tianditu developer key (tk); default $TIANDITU_KEY")
+    relief: bool = Field(True, description="draw a hillshade of the DEM under the layout")
+
+    @model_validator(mode="after")
+    def _basemap_available(self) -> MapSettings:
+        basemap_for(self.basemap, self.tianditu_key)  # raises naming the missing key
+        return self
+
+
 CACHE_DIR_ENV = "FACILITY_LAYOUT_CACHE"
 
 
@@ -371,6 +385,7 @@ class Scenario(_Settings):
     objective: ObjectiveSettings = Field(default_factory=ObjectiveSettings)
     solver: SolverSettings = Field(default_factory=SolverSettings)
     outputs: OutputSettings = Field(default_factory=OutputSettings)
+    map: MapSettings = Field(default_factory=MapSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     futures: list[FutureSettings] = Field(default_factory=list)
 

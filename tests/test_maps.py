@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -12,13 +13,17 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Point, box
 
+from facility_layout.basemaps import AUTONAVI, OPENSTREETMAP, Basemap, tianditu
 from facility_layout.evaluate import LayoutTables
+from facility_layout.gcj02 import wgs84_to_gcj02
 from facility_layout.maps import (
     BEYOND_STANDARD_COLOUR,
+    DENSITY_CLASSES,
     UNCOVERABLE_COLOUR,
     WITHIN_STANDARD_COLOURS,
     render_map,
 )
+from facility_layout.relief import ReliefImage
 
 CRS = "EPSG:32738"  # UTM 38S, over the Comoros
 HOSTILE = '<script>alert(1)</script> & "Q"'
@@ -32,6 +37,12 @@ LAYERS = [
     "Boundary",
     "Roads",
     "Demand cells: minutes to village clinic",
+    "Demand cells: minutes to township centre",
+    "Demand cells: people per km²",
+    "Catchments: the area each village clinic serves",
+    "Areas beyond the village clinic standard",
+    "Existing village clinic (today, before the layout) (2)",
+    "Existing township centre (today, before the layout) (2)",
     "Assignments: demand cell → village clinic",
     "Referrals: village clinic → township centre",
     "Village clinic kept (1)",
@@ -210,7 +221,7 @@ def make_summary(proven: bool = True) -> dict:
     }
 
 
-def render(tmp_path: Path, *, synthetic: bool = True, summary: dict | None = None) -> str:
+def render(tmp_path: Path, *, synthetic: bool = True, summary: dict | None = None, **options: object) -> str:
     """Render the hand-built layout; return the page with JSON string escapes decoded.
 
     The GeoJSON and attribution strings are embedded as JSON (``<`` as ``\\u003c`` …); decoding them gives
@@ -224,6 +235,7 @@ def render(tmp_path: Path, *, synthetic: bool = True, summary: dict | None = Non
         summary=make_summary() if summary is None else summary,
         attributions=ATTRIBUTIONS,
         synthetic=synthetic,
+        **options,
     )
     assert out == path and path.stat().st_size > 10_000
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), path.read_text("utf-8"))
@@ -248,11 +260,25 @@ def test_legend_has_one_entry_per_decision_and_minutes_class(tmp_path: Path) -> 
     assert "≤ 10 min" in page and "10–20 min" in page and "20–30 min (the standard)" in page
 
 
-def test_cells_are_classed_by_minutes(tmp_path: Path) -> None:
-    page = render(tmp_path)
-    colours = [json.loads(style)["fillColor"] for style in re.findall(r'"style": (\{[^}]*\})', page)]
-    # cells 0..4: 4 min, 15 min, 25 min, no clinic, uncoverable
-    assert colours == [*WITHIN_STANDARD_COLOURS, BEYOND_STANDARD_COLOUR, UNCOVERABLE_COLOUR]
+def cell_colours(page: str) -> list[list[str]]:
+    """Each cell layer's fill colour per cell, in the order the page draws the themes' layers."""
+    classes = [json.loads(k) for k in re.findall(r'"classes": (\[[^\]]*\])', page)]
+    by_theme = {
+        int(theme): json.loads(palette)
+        for palette, theme in re.findall(r"fillColor: (\[[^\]]*\])\[p\.classes\[(\d)\]\]", page)
+    }
+    return [[by_theme[t][k[t]] for k in classes] for t in sorted(by_theme)]
+
+
+def test_cells_are_classed_by_minutes_to_each_tier_and_by_density(tmp_path: Path) -> None:
+    page = render(tmp_path, cell_size_m=500.0)
+    clinic, centre, density = cell_colours(page)
+    # cells 0..4: 4 min, 15 min, 25 min, no clinic, uncoverable (clinic standard 30 min)
+    assert clinic == [*WITHIN_STANDARD_COLOURS, BEYOND_STANDARD_COLOUR, UNCOVERABLE_COLOUR]
+    # 30, 40, 55 min, none, none to a township centre (standard 60 min: classes of 20 min)
+    assert centre == [WITHIN_STANDARD_COLOURS[1]] * 2 + [WITHIN_STANDARD_COLOURS[2]] + [BEYOND_STANDARD_COLOUR] * 2
+    # 800, 300, 150, 60, 20 people in 0.25 km² cells: 3,200, 1,200, 600, 240 and 80 per km²
+    assert density == [DENSITY_CLASSES[k].colour for k in (6, 5, 4, 2, 1)]
     assert "none: no possible site within 30 min" in page
     assert "none: no village clinic within 30 min" in page
     assert "Off the road network" in page
@@ -331,3 +357,110 @@ def test_coordinates_are_lon_lat(tmp_path: Path) -> None:
     assert ((lonlat.x > 43) & (lonlat.x < 44) & (lonlat.y > -12) & (lonlat.y < -11)).all()  # the Comoros
     for point in lonlat:
         assert np.abs(pairs - [point.x, point.y]).max(axis=1).min() < 2e-5  # [lon, lat], about a metre
+
+
+def test_the_page_loads_nothing_from_the_network(tmp_path: Path) -> None:
+    page = render(tmp_path, synthetic=False)
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"<link[^>]+href=", page)
+    assert "Leaflet 1.9.4" in page  # inlined
+
+
+def catchment_frame(tables: LayoutTables) -> gpd.GeoDataFrame:
+    from facility_layout.maps import _cell_areas
+
+    return _cell_areas(tables.demand, tables.boundary, 500.0)
+
+
+def test_catchments_and_unreached_areas_partition_the_cells() -> None:
+    tables = make_tables()
+    areas = catchment_frame(tables)
+    demand = tables.demand
+    # Each cell's point lies in exactly one area: its clinic's catchment, or the area beyond the standard.
+    for _, cell in demand.iterrows():
+        holding = areas[areas.contains(cell.geometry)]
+        assert len(holding) == 1
+        row = holding.iloc[0]
+        if cell["uncoverable"]:
+            assert row["kind"] == "uncoverable"
+        elif cell["clinic_site_id"]:
+            assert (row["kind"], row["site_id"]) == ("catchment", cell["clinic_site_id"])
+        else:
+            assert row["kind"] == "beyond"
+    # Areas do not overlap, stay inside the region, and carry the people of their cells.
+    geometries = list(areas.geometry)
+    for i, a in enumerate(geometries):
+        for b in geometries[i + 1 :]:
+            assert a.intersection(b).area < 1e-6
+    assert areas.union_all().difference(tables.boundary.union_all()).area < 1e-6
+    served = demand[demand["clinic_site_id"] != ""].groupby("clinic_site_id")["population"].sum()
+    catchments = areas[areas["kind"] == "catchment"].set_index("site_id")["population"]
+    assert catchments.sort_index().to_dict() == pytest.approx(served.sort_index().to_dict())
+    assert areas["population"].sum() == pytest.approx(demand["population"].sum())
+
+
+def test_facility_popup_shows_how_far_its_people_live(tmp_path: Path) -> None:
+    page = render(tmp_path)
+    # Mitsamiouli serves 800 people at 4 min and 300 at 15 min: two bars, in the legend's colours.
+    charts = re.findall(r'<svg class=\\?"fl-chart\\?".*?</svg>', page)
+    assert charts, "no catchment chart in any popup"
+    first = charts[0]
+    assert "800 · ≤ 10 min" in first and "300 · 10–20 min" in first
+    assert WITHIN_STANDARD_COLOURS[0] in first and WITHIN_STANDARD_COLOURS[1] in first
+
+
+@pytest.mark.parametrize(
+    ("basemap", "expected", "absent"),
+    [
+        (OPENSTREETMAP, ["tile.openstreetmap.org", "OpenStreetMap</a> contributors"], ["tianditu", "autonavi"]),
+        (None, [], ["tile.openstreetmap.org", "tianditu", "autonavi"]),
+        (tianditu("KEY123"), ["vec_w/wmts", "cva_w/wmts", "tk=KEY123", "天地图"], ["tile.openstreetmap.org"]),
+        (AUTONAVI, ["webrd0{s}.is.autonavi.com", "GCJ-02"], ["tile.openstreetmap.org"]),
+    ],
+)
+def test_basemap_choice(tmp_path: Path, basemap: Basemap | None, expected: list[str], absent: list[str]) -> None:
+    page = render(tmp_path, synthetic=False, basemap=basemap)
+    for text in expected:
+        assert text in page
+    for text in absent:
+        assert text not in page
+    for line in ATTRIBUTIONS:  # the data's credits whatever the basemap
+        assert html.escape(line) in page
+
+
+def test_a_synthetic_region_never_gets_a_basemap(tmp_path: Path) -> None:
+    page = render(tmp_path, synthetic=True, basemap=AUTONAVI)
+    assert "autonavi" not in page
+
+
+def lonlat_pairs(page: str) -> np.ndarray:
+    return np.array([(float(a), float(b)) for a, b in re.findall(r"\[(-?\d+\.\d+), (-?\d+\.\d+)\]", page)])
+
+
+def test_overlays_are_shifted_to_gcj02_over_autonavi_tiles(tmp_path: Path) -> None:
+    # The same layout moved to Yunnan, where AutoNavi's tiles are offset.
+    china = "EPSG:32648"  # UTM 48N
+    tables = make_tables()
+    moved = LayoutTables(
+        *(
+            f.set_geometry(f.geometry.translate(300_000 - X0, 2_800_000 - Y0)).set_crs(china, allow_override=True)
+            for f in dataclasses.astuple(tables)
+        )
+    )
+    kwargs = {"title": "t", "summary": make_summary(), "attributions": [], "synthetic": False}
+    wgs = lonlat_pairs(render_map(moved, tmp_path / "osm.html", basemap=OPENSTREETMAP, **kwargs).read_text())
+    gcj = lonlat_pairs(render_map(moved, tmp_path / "gcj.html", basemap=AUTONAVI, **kwargs).read_text())
+    truth = moved.facilities.to_crs("EPSG:4326").geometry
+    shifted_lon, shifted_lat = wgs84_to_gcj02(truth.x.to_numpy(), truth.y.to_numpy())
+    for x, y, sx, sy in zip(truth.x, truth.y, shifted_lon, shifted_lat, strict=True):
+        assert np.abs(wgs - [x, y]).max(axis=1).min() < 2e-5
+        assert np.abs(gcj - [sx, sy]).max(axis=1).min() < 2e-5
+        assert np.abs(gcj - [x, y]).max(axis=1).min() > 1e-3  # a few hundred metres off the true position
+
+
+def test_relief_layer_and_legend(tmp_path: Path) -> None:
+    relief = ReliefImage(png=b"\x89PNG fake", south=-11.9, west=43.2, north=-11.3, east=43.6, min_m=2.0, max_m=2361.0)
+    page = render(tmp_path, relief=relief)
+    assert '"Relief: hillshade of the elevation model"' in page
+    assert 'data-legend="relief"' in page and "2 m to 2,361 m" in page
+    assert '"pane": "relief"' in page

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from facility_layout.basemaps import TIANDITU_KEY_ENV
 from facility_layout.errors import ScenarioError
 from facility_layout.scenario import DATA_ROOT_ENV, REPO_DATA_ROOT, load_scenario
 
@@ -163,3 +164,26 @@ def test_future_population_raster_resolves_and_is_checked_by_its_key(tmp_path: P
     scenario = load_scenario(write(tmp_path, lambda raw: raw.update(futures=[growth])), data_root=tmp_path)
     assert scenario.futures[0].population == tmp_path / "demo" / "population_2035.tif"
     assert scenario.input_files()["futures[0].population"] == tmp_path / "demo" / "population_2035.tif"
+
+
+def test_map_settings_default_to_openstreetmap_with_relief(tmp_path: Path) -> None:
+    scenario = load_scenario(DEMO, tmp_path)
+    assert scenario.map.basemap == "openstreetmap" and scenario.map.relief
+
+
+def test_tianditu_needs_a_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(TIANDITU_KEY_ENV, raising=False)
+    path = write(tmp_path, lambda raw: raw.update(map={"basemap": "tianditu"}))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    message = str(err.value)
+    assert "map.tianditu_key" in message and TIANDITU_KEY_ENV in message
+    monkeypatch.setenv(TIANDITU_KEY_ENV, "from-env")
+    assert load_scenario(path).map.basemap == "tianditu"
+
+
+def test_unknown_basemap_lists_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(write(tmp_path, lambda raw: raw.update(map={"basemap": "google"})))
+    message = str(err.value)
+    assert "map.basemap" in message and "google" in message and "autonavi" in message
