@@ -35,7 +35,8 @@ class LayoutTables:
     facilities : geopandas.GeoDataFrame
         One Point per existing facility and per built new site: ``site_id``, ``name``, ``tier``
         (``village_clinic`` | ``township_centre``), ``origin`` (``existing`` | ``new``), ``decision``
-        (``keep`` | ``close`` | ``build`` | ``upgrade``), ``merged_into`` (name, '' if none),
+        (``keep`` | ``close`` | ``build`` | ``upgrade``), ``merged_into`` (name, '' if none), ``merged_into_id``
+        (its site id),
         ``reason`` (one sentence a planner can read), ``population_served``, ``mean_minutes``,
         ``p95_minutes``, ``max_minutes``, ``referral_centre`` (name, '' if none), ``referral_minutes``,
         ``cost`` (if open), ``elevation_m``.
@@ -116,6 +117,7 @@ def layout_tables(
                 "origin": "new" if sites.kind[j] == NEW_SITE else "existing",
                 "decision": _decision(sites, result, j),
                 "merged_into": sites.name[result.merged_into[j]] if result.merged_into[j] >= 0 else "",
+                "merged_into_id": sites.site_id[result.merged_into[j]] if result.merged_into[j] >= 0 else "",
                 "reason": _reason(scenario, demand, sites, result, j),
                 "population_served": round(float(pop[served].sum()), 2),
                 "mean_minutes": figures["mean"],

@@ -207,6 +207,8 @@ BEYOND_AREA_STYLE = {
     "fillOpacity": 0.22,
 }
 UNCOVERABLE_AREA_STYLE = {**BEYOND_AREA_STYLE, "color": UNCOVERABLE_COLOUR, "fillColor": UNCOVERABLE_COLOUR}
+MERGE_STYLE = {"color": "#c62828", "weight": 2.4, "opacity": 0.9, "dashArray": "2 5"}
+MERGE_LAYER = "Merges: closed clinic → the clinic its people use"
 CATCHMENT_LAYER = "Catchments: the area each village clinic serves"
 BEYOND_LAYER = "Areas beyond the village clinic standard"
 RELIEF_LAYER = "Relief: hillshade of the elevation model"
@@ -392,6 +394,7 @@ def render_map(
     _add_roads(fmap, shown.roads)
     _add_assignments(fmap, shown.assignments, names)
     _add_referrals(fmap, shown.referrals, names)
+    _add_merges(fmap, shown.facilities)
     _add_existing(fmap, shown.facilities)
     counts = _add_facilities(fmap, shown.facilities, tables.assignments, themes[0].classes, clinic_standard, modes)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
@@ -744,6 +747,30 @@ def _add_areas(
     )
 
 
+def _add_merges(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> None:
+    """A line from each closed clinic to the clinic most of its people use now."""
+    at = dict(zip(facilities["site_id"], facilities.geometry, strict=True))
+    closed = facilities[(facilities["decision"] == "close") & facilities["merged_into_id"].isin(at)]
+    lines = gpd.GeoDataFrame(
+        {"reason": closed["reason"].to_numpy()},
+        geometry=[
+            shapely.LineString([p, at[target]])
+            for p, target in zip(closed.geometry, closed["merged_into_id"], strict=True)
+        ],
+        crs=facilities.crs,
+    )
+    properties = [
+        {"tooltip": f"{_text(name)} → {_text(into)}: {_text(reason)}"}
+        for name, into, reason in zip(closed["name"], closed["merged_into"], closed["reason"], strict=True)
+    ]
+    folium.GeoJson(
+        _feature_collection(lines, properties),
+        name=MERGE_LAYER,
+        style_function=lambda _: MERGE_STYLE,
+        on_each_feature=BIND_FEATURE,
+    ).add_to(fmap)
+
+
 def _add_existing(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> None:
     """Today's facilities by tier, before any decision (off at start: the decisions layers show them too)."""
     for tier, symbol in EXISTING_SYMBOLS.items():
@@ -1091,6 +1118,11 @@ def _legend(
             "line:referral",
             _line_svg(REFERRAL_STYLE["color"], 2.2, REFERRAL_STYLE["dashArray"]),
             "Referral: village clinic → township centre",
+        ),
+        _legend_row(
+            "line:merge",
+            _line_svg(MERGE_STYLE["color"], 2.4, MERGE_STYLE["dashArray"]),
+            "Merge: closed clinic → the clinic its people use",
         ),
         _legend_row(
             "line:assignment",

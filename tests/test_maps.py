@@ -45,6 +45,7 @@ LAYERS = [
     "Existing township centre (today, before the layout) (2)",
     "Assignments: demand cell → village clinic",
     "Referrals: village clinic → township centre",
+    "Merges: closed clinic → the clinic its people use",
     "Village clinic kept (1)",
     "Village clinic closed (people merged into another) (1)",
     "Village clinic built (new) (1)",
@@ -71,6 +72,7 @@ def facility(site_id: str, name: str, tier: str, decision: str, x: float, y: flo
         "origin": "new" if decision == "build" else "existing",
         "decision": decision,
         "merged_into": "",
+        "merged_into_id": "",
         "reason": f"{decision}: because the model says so",
         "population_served": 1200.0,
         "mean_minutes": 12.5,
@@ -106,6 +108,7 @@ def make_tables() -> LayoutTables:
                 X0 + 1500,
                 Y0 + 3000,
                 merged_into="Mitsamiouli",
+                merged_into_id="C1",
                 reason=f"closed: its people reach {HOSTILE} in 12 min",
                 population_served=0.0,
                 mean_minutes=None,
@@ -464,3 +467,24 @@ def test_relief_layer_and_legend(tmp_path: Path) -> None:
     assert '"Relief: hillshade of the elevation model"' in page
     assert 'data-legend="relief"' in page and "2 m to 2,361 m" in page
     assert '"pane": "relief"' in page
+
+
+def features(path: Path) -> list[dict]:
+    """Every GeoJSON feature folium embedded in the page at ``path``."""
+    raw = re.findall(r"_add\((\{\"features\".*?\})\);\n", path.read_text("utf-8"))
+    return [f for collection in raw for f in json.loads(collection)["features"]]
+
+
+def test_a_closed_clinic_is_linked_to_the_clinic_its_people_use(tmp_path: Path) -> None:
+    render(tmp_path)
+    facilities = make_tables().facilities.to_crs("EPSG:4326").set_index("site_id").geometry
+    closed, kept = facilities["C2"], facilities["C1"]
+    merges = [
+        f
+        for f in features(tmp_path / "map.html")
+        if f["geometry"]["type"] == "LineString" and "closed: its people reach" in f["properties"].get("tooltip", "")
+    ]
+    assert len(merges) == 1
+    (x0, y0), (x1, y1) = merges[0]["geometry"]["coordinates"]
+    assert (x0, y0) == pytest.approx((closed.x, closed.y), abs=2e-5)
+    assert (x1, y1) == pytest.approx((kept.x, kept.y), abs=2e-5)
