@@ -212,6 +212,7 @@ MERGE_LAYER = "Merges: closed clinic → the clinic its people use"
 CATCHMENT_LAYER = "Catchments: the area each village clinic serves"
 BEYOND_LAYER = "Areas beyond the village clinic standard"
 RELIEF_LAYER = "Relief: hillshade of the elevation model"
+RELIEF_OPACITY_OVER_BASEMAP = 0.35
 RELIEF_PANE, RELIEF_PANE_Z = "relief", 350  # above basemap tiles (200), below the layout (400)
 RELIEF_SWATCH = (
     '<svg width="26" height="14" viewBox="0 0 26 14"><defs><linearGradient id="fl-relief" x1="0" x2="1">'
@@ -378,11 +379,10 @@ def render_map(
     root.header.add_child(Element(leaflet_head()), name="leaflet", index=0)
     root.title = html.escape(f"SYNTHETIC — {title}" if synthetic else title)
     root.header.add_child(Element(CSS))
-    if basemap is not None:
-        _add_basemap(fmap, basemap)
+    basemap_layer = _add_basemap(fmap, basemap) if basemap is not None else None
     folium.map.CustomPane(RELIEF_PANE, z_index=RELIEF_PANE_Z).add_to(fmap)
     if relief is not None:
-        _add_relief(fmap, relief, gcj02, over_basemap=basemap is not None)
+        _add_relief(fmap, relief, gcj02, basemap_layer)
 
     _add_boundary(fmap, shown.boundary, land_fill=basemap is None and relief is None)
     modes = {
@@ -433,8 +433,8 @@ def _lonlat(frame: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
 # --- layers -------------------------------------------------------------------------------------------
 
 
-def _add_basemap(fmap: folium.Map, basemap: Basemap) -> None:
-    folium.TileLayer(
+def _add_basemap(fmap: folium.Map, basemap: Basemap) -> folium.TileLayer:
+    tiles = folium.TileLayer(
         basemap.url,
         name=f"Basemap: {basemap.name} (online)",
         attr=basemap.attribution,
@@ -452,22 +452,45 @@ def _add_basemap(fmap: folium.Map, basemap: Basemap) -> None:
             max_zoom=basemap.max_zoom,
             overlay=True,
         ).add_to(fmap)
+    return tiles
 
 
-def _add_relief(fmap: folium.Map, relief: ReliefImage, gcj02: bool, *, over_basemap: bool) -> None:
+class _OpaqueWhenTilesFail(MacroElement):
+    """Turns the relief opaque once the basemap's tiles fail to load (offline), so the land still shows."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.tiles.get_name() }}.once("tileerror", function () {
+            {{ this.relief.get_name() }}.setOpacity(1);
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, tiles: folium.TileLayer, relief: folium.raster_layers.ImageOverlay) -> None:
+        super().__init__()
+        self._name = "OpaqueWhenTilesFail"
+        self.tiles = tiles
+        self.relief = relief
+
+
+def _add_relief(fmap: folium.Map, relief: ReliefImage, gcj02: bool, tiles: folium.TileLayer | None) -> None:
     lon, lat = np.array([relief.west, relief.east]), np.array([relief.south, relief.north])
     if gcj02:  # the offset barely changes across a region: shifting the corners is enough
         lon, lat = wgs84_to_gcj02(lon, lat)
     encoded = base64.b64encode(relief.png).decode("ascii")
-    folium.raster_layers.ImageOverlay(
+    image = folium.raster_layers.ImageOverlay(
         f"data:image/png;base64,{encoded}",
         bounds=[[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]],
         name=RELIEF_LAYER,
         pixelated=False,
         pane=RELIEF_PANE,
-        opacity=0.9 if over_basemap else 1.0,
+        opacity=1.0 if tiles is None else RELIEF_OPACITY_OVER_BASEMAP,
         interactive=False,
     ).add_to(fmap)
+    if tiles is not None:
+        fmap.add_child(_OpaqueWhenTilesFail(tiles, image))
 
 
 def _add_boundary(fmap: folium.Map, boundary: gpd.GeoDataFrame, land_fill: bool) -> None:
@@ -1142,7 +1165,9 @@ def _legend(
         sections.append(
             "<h4>Relief</h4>"
             + _legend_row(
-                "relief", RELIEF_SWATCH, f"Hillshade of the elevation model, {span}; light from the north-west"
+                "relief",
+                RELIEF_SWATCH,
+                f"Elevation model, {span}: tinted by height, shaded with light from the north-west",
             )
         )
     body = "".join(sections)

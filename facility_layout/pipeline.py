@@ -193,11 +193,7 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
         settings = scenario.map
         basemap = None if region.synthetic else basemap_for(settings.basemap, settings.tianditu_key)
         west, south, east, north = region.boundary.to_crs("EPSG:4326").total_bounds
-        relief = (
-            relief_image(region.elevation, (west, south, east, north), over_basemap=basemap is not None)
-            if settings.relief
-            else None
-        )
+        relief = relief_image(region.elevation, (west, south, east, north)) if settings.relief else None
         return maps.render_map(
             tables,
             path,

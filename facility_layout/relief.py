@@ -5,8 +5,8 @@ map exactly), then shaded with Horn's slope and aspect (Horn 1981) under a light
 above the horizon — the cartographic convention. Mercator stretches distances by 1/cos(latitude); the
 pixel size is scaled back to metres on the ground so slopes are true. Sea and nodata are transparent.
 
-Without a basemap the relief is drawn opaque, tinted from lowland green to highland brown; over a basemap
-it is a translucent grey shade, so the basemap's own colours stay readable.
+The relief is tinted from lowland green to highland brown. The map draws it opaque where there is no
+basemap, and translucent over one (opaque again if the basemap's tiles cannot load, e.g. offline).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ TINT_STOPS = (
     (1800.0, (196, 170, 140)),
     (3000.0, (245, 245, 245)),
 )
-SHADE_ALPHA = 0.55  # opacity of the darkest shade over a basemap
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ def hillshade(values: np.ndarray, pixel_m: float) -> np.ndarray:
     return np.clip(shade, 0.0, 1.0)
 
 
-def relief_image(dem: Raster, bounds_lonlat: tuple[float, float, float, float], *, over_basemap: bool) -> ReliefImage:
+def relief_image(dem: Raster, bounds_lonlat: tuple[float, float, float, float]) -> ReliefImage:
     """The region's relief as an image for the map.
 
     Parameters
@@ -94,8 +93,6 @@ def relief_image(dem: Raster, bounds_lonlat: tuple[float, float, float, float], 
         The scenario's elevation raster, any CRS.
     bounds_lonlat : tuple of float
         (west, south, east, north) of the region in degrees; the image covers it with a small margin.
-    over_basemap : bool
-        Translucent grey shade (True) or an opaque tinted relief (False).
     """
     west, south, east, north = bounds_lonlat
     to_mercator = Transformer.from_crs("EPSG:4326", WEB_MERCATOR, always_xy=True)
@@ -125,19 +122,14 @@ def relief_image(dem: Raster, bounds_lonlat: tuple[float, float, float, float], 
     land = np.isfinite(warped) & (warped > 0)  # SRTM stores the sea as 0 (or a little below)
     shade = hillshade(np.where(land, warped, 0.0), ((x1 - x0) / width) / scale)
 
-    if over_basemap:
-        # One dark grey whose opacity carries the shade: a grey-and-alpha PNG, exact and small.
-        alpha = np.where(land, np.round(255 * SHADE_ALPHA * (1.0 - shade)), 0).astype(np.uint8)
-        image = Image.fromarray(np.stack([np.full_like(alpha, 40), alpha], axis=-1))
-    else:
-        tint = _tint(np.where(land, warped, 0.0))
-        # Lighten flat ground a little so shade, not tint, carries the slopes.
-        light = 0.45 + 0.75 * shade[..., None]
-        rgba = np.zeros((height, width, 4), dtype=np.uint8)
-        rgba[..., :3] = np.clip(tint * light, 0, 255).round()
-        rgba[..., 3] = np.where(land, 255, 0)
-        # 256 colours are plenty for a tinted shade and keep the page about a fifth the size of full RGBA.
-        image = Image.fromarray(rgba).quantize(256, method=Image.Quantize.FASTOCTREE)
+    tint = _tint(np.where(land, warped, 0.0))
+    # Lighten flat ground a little so shade, not tint, carries the slopes.
+    light = 0.45 + 0.75 * shade[..., None]
+    rgba = np.zeros((height, width, 4), dtype=np.uint8)
+    rgba[..., :3] = np.clip(tint * light, 0, 255).round()
+    rgba[..., 3] = np.where(land, 255, 0)
+    # 256 colours are plenty for a tinted shade and keep the page about a fifth the size of full RGBA.
+    image = Image.fromarray(rgba).quantize(256, method=Image.Quantize.FASTOCTREE)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
 
