@@ -16,10 +16,10 @@ from facility_layout.models.median import PMedian
 from bruteforce import INF, capacitated_instances, layouts, single_source_plans, split_transport
 
 
-def brute_force(cost, weights, capacity, p, split, required, forbidden):
+def brute_force(cost, weights, capacity, p, split, required, forbidden, keep_one_of=()):
     """(least total, (least worst, least total at that worst)) over every layout and assignment."""
     best_total, best_center = INF, (INF, INF)
-    masks = list(layouts(cost.shape[1], p, required, forbidden))
+    masks = [m for m in layouts(cost.shape[1], p, required, forbidden) if all(m[g].any() for g in keep_one_of)]
     if not split:
         for mask in masks:
             worst, total = single_source_plans(cost, weights, capacity, mask)
@@ -52,10 +52,15 @@ def test_capacitated_models_equal_brute_force(solver, split, instance, data):
     forbidden = data.draw(st.lists(st.integers(0, m - 1), max_size=min(1, m - 1), unique=True))
     required = [j for j in data.draw(st.lists(st.integers(0, m - 1), max_size=1, unique=True)) if j not in forbidden]
     p = data.draw(st.integers(max(1, len(required)), m - len(forbidden)))
-    best_total, (best_worst, total_at_worst) = brute_force(cost, weights, capacity, p, split, required, forbidden)
+    keep_one_of = data.draw(st.lists(st.lists(st.integers(0, m - 1), min_size=1, max_size=2, unique=True), max_size=1))
+    best_total, (best_worst, total_at_worst) = brute_force(
+        cost, weights, capacity, p, split, required, forbidden, keep_one_of
+    )
     args = dict(split_demand=split, weights=weights, required=required, forbidden=forbidden)
     median = CapacitatedPMedian.from_cost_matrix(cost, p, capacity, **args)
     center = CapacitatedPCenter.from_cost_matrix(cost, p, capacity, **args)
+    for model in (median, center):
+        model.keep_one_of = [np.array(group) for group in keep_one_of]
     if not np.isfinite(best_total):
         for model in (median, center):
             with pytest.raises(InfeasibleLayoutError):
@@ -67,11 +72,16 @@ def test_capacitated_models_equal_brute_force(solver, split, instance, data):
         assert result.objective == pytest.approx(truth, abs=1e-5)
         assert result.bound == pytest.approx(truth, abs=1e-5)
         check_layout(result, cost, weights, capacity, p, split, required, forbidden)
+        assert all(result.open_sites[group].any() for group in keep_one_of)
     assert result.figures["total_weighted_cost"] == pytest.approx(total_at_worst, abs=1e-5)
     # Capacities only take layouts away.
     uncapacitated = dict(weights=weights, required=required, forbidden=forbidden)
-    assert best_total >= PMedian.from_cost_matrix(cost, p, **uncapacitated).solve(solver=solver).objective - 1e-9
-    assert best_worst >= PCenter.from_cost_matrix(cost, p, **uncapacitated).solve(solver=solver).objective
+    plain_median = PMedian.from_cost_matrix(cost, p, **uncapacitated)
+    plain_center = PCenter.from_cost_matrix(cost, p, **uncapacitated)
+    for model in (plain_median, plain_center):
+        model.keep_one_of = [np.array(group) for group in keep_one_of]
+    assert best_total >= plain_median.solve(solver=solver).objective - 1e-9
+    assert best_worst >= plain_center.solve(solver=solver).objective
 
 
 def check_layout(result, cost, weights, capacity, p, split, required, forbidden):

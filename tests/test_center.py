@@ -35,8 +35,12 @@ def check_against_brute_force(solver, instance, data):
     forbidden = data.draw(st.lists(st.integers(0, m - 1), max_size=min(2, m - 1), unique=True))
     required = [j for j in data.draw(st.lists(st.integers(0, m - 1), max_size=2, unique=True)) if j not in forbidden]
     p = data.draw(st.integers(max(1, len(required)), m - len(forbidden)))
-    truth = min((worst_then_total(cost, weights, mask) for mask in layouts(m, p, required, forbidden)), default=(INF,))
+    # Groups of sites of which one must stay open (the planning rules' keep_one_of).
+    keep_one_of = data.draw(st.lists(st.lists(st.integers(0, m - 1), min_size=1, max_size=3, unique=True), max_size=2))
+    allowed = [mask for mask in layouts(m, p, required, forbidden) if all(mask[g].any() for g in keep_one_of)]
+    truth = min((worst_then_total(cost, weights, mask) for mask in allowed), default=(INF,))
     model = PCenter.from_cost_matrix(cost, p, weights=weights, required=required, forbidden=forbidden)
+    model.keep_one_of = [np.array(group) for group in keep_one_of]
     if not np.isfinite(truth[0]):
         with pytest.raises(InfeasibleLayoutError):
             model.solve(solver=solver)
@@ -49,6 +53,7 @@ def check_against_brute_force(solver, instance, data):
     assert result.figures["total_weighted_cost"] == pytest.approx(truth[1], abs=1e-6)
     assert result.open_sites.sum() == p
     assert result.open_sites[required].all() and not result.open_sites[forbidden].any()
+    assert all(result.open_sites[group].any() for group in keep_one_of)
     # Everyone, weight 0 included, is assigned to the nearest open site.
     assert np.array_equal(result.assignment_cost, nearest_cost(cost, result.open_sites))
     assert np.all(result.open_sites[result.assignment[result.assignment >= 0]])

@@ -159,8 +159,10 @@ class CapacitatedModel(LocationModel):
 
     def _infeasible(self) -> InfeasibleLayoutError:
         single = "" if self.split_demand else ", each point from a single site,"
+        groups = f", keeping one site of each of the {len(self.keep_one_of)} groups," if self.keep_one_of else ""
         return InfeasibleLayoutError(
-            f"no {self.p} sites can serve all demand{single} within their capacities and the cost matrix's reach; "
+            f"no {self.p} sites{groups} can serve all demand{single} within their capacities and the cost matrix's "
+            "reach; "
             f"raise p or the capacities{'' if self.split_demand else ', or allow split demand'}"
         )
 
@@ -171,6 +173,9 @@ class CapacitatedModel(LocationModel):
         builder = MilpBuilder()
         y = builder.add_columns(n_y, 0.0, self.required[pairs.site_columns].astype(float), 1.0, integer=True)
         builder.add_rows(np.zeros(n_y, dtype=np.int64), y, 1.0, self.p, self.p, n_rows=1)
+        column_of = np.full(self.n_sites, -1, dtype=np.int64)
+        column_of[pairs.site_columns] = y
+        self.add_keep_rows(builder, column_of)
         x = builder.add_columns(len(pairs.origin), pair_cost, 0.0, 1.0, integer=not self.split_demand)
         served = np.unique(pairs.origin)
         builder.add_rows(np.searchsorted(served, pairs.origin), x, 1.0, 1.0, 1.0, len(served))
@@ -300,6 +305,7 @@ class CapacitatedPCenter(CapacitatedModel):
                 required=self.required,
                 forbidden=self.forbidden,
             )
+            model.keep_one_of = self.keep_one_of
             return assign_idle(self, model.solve(solver, time_left, mip_gap))
 
         return least_total_at_worst(first, least_total, lambda result: dict(result.figures), time_limit_s)

@@ -121,9 +121,10 @@ class PCenter(LocationModel):
         milp, site_columns, greedy_open, greedy_worst = self._first_stage()
         values, report = solve_milp(milp, solver, time_limit_s, mip_gap)
         if report.status == "infeasible":
+            groups = f" and keep one site of each of the {len(self.keep_one_of)} groups" if self.keep_one_of else ""
             raise InfeasibleLayoutError(
-                f"no {self.p} sites reach every demand point within the cost matrix's cutoff; open more sites "
-                "(raise p) or allow longer trips"
+                f"no {self.p} sites reach every demand point within the cost matrix's cutoff{groups}; open more "
+                "sites (raise p) or allow longer trips"
             )
         if values is not None:
             open_sites = self.required.copy()
@@ -144,6 +145,7 @@ class PCenter(LocationModel):
                 required=self.required,
                 forbidden=self.forbidden,
             )
+            model.keep_one_of = self.keep_one_of
             return assign_idle(self, model.solve(solver, time_left, mip_gap))
 
         return least_total_at_worst(first, least_total, self._figures, time_limit_s)
@@ -182,7 +184,11 @@ class PCenter(LocationModel):
         starts = np.searchsorted(origin, np.arange(self.n_demand + 1))
 
         lower = float(minutes[starts[points]].max(initial=0.0))
-        greedy_open, greedy_worst = self._heuristic(origin, site, minutes)
+        if self.keep_one_of:
+            # The greedy layout ignores the groups, so its worst trip bounds nothing here.
+            greedy_open, greedy_worst = self.required.copy(), np.inf
+        else:
+            greedy_open, greedy_worst = self._heuristic(origin, site, minutes)
         upper = min(greedy_worst, float(certain[points].max(initial=0.0)))
         levels = np.unique(minutes[(minutes >= lower) & (minutes <= upper)])
         if len(levels) == 0:  # no point counts: any layout has worst trip 0
@@ -207,6 +213,7 @@ class PCenter(LocationModel):
         # A required site is a y column fixed open.
         y = builder.add_columns(len(site_columns), 0.0, self.required[site_columns].astype(float), 1.0, integer=True)
         builder.add_rows(np.zeros(len(y), dtype=np.int64), y, 1.0, self.p, self.p, n_rows=1)
+        self.add_keep_rows(builder, column_of)
         u = add_levels(builder, levels)
         if len(level):
             below_top = np.flatnonzero(level < top)
