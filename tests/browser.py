@@ -78,6 +78,9 @@ async (minMaps) => {
 }
 """
 
+# Resolves after the next frame has painted: Leaflet redraws canvases and moves markers on animation frames.
+NEXT_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
 # Pixels the overlay panes (vector canvas/SVG) and the marker pane hold, over every map on the page.
 PANES_DRAWN = """
 () => {

@@ -20,6 +20,7 @@ from facility_layout.pipeline import run
 from facility_layout.scenario import load_scenario
 
 from browser import (
+    NEXT_FRAMES,
     PANES_DRAWN,
     BrowserPage,
     click_feature,
@@ -33,7 +34,6 @@ from browser import (
 from conftest import REPO, DemoRun, shared_region
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
-NEXT_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def facility_count(symbol: FacilitySymbol, facilities: pd.DataFrame) -> int:
