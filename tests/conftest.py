@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
+
+import browser as browsers
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 settings.register_profile("default", max_examples=60)
 settings.register_profile("thorough", max_examples=1000)
@@ -93,3 +100,66 @@ def small_county(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("data") / "county"
     generate_region(folder, seed=5, width_km=10, height_km=8, population_total=10_000)
     return folder
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """The demo scenario, run once per session: its generated inputs and its outputs."""
+
+    data_root: Path  # holds demo/ (boundary, roads, rasters, facilities, settlements)
+    out: Path  # map.html, summary.json, facilities.csv, …
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """``scenarios/demo.yaml`` as the README runs it (the 30 × 24 km generated county, a few seconds), written
+    under this session's temporary folder; tests must not change its files."""
+    from facility_layout.pipeline import run
+    from facility_layout.scenario import load_scenario
+
+    base = tmp_path_factory.mktemp("demo_run")
+    result = run(load_scenario(REPO / "scenarios" / "demo.yaml", data_root=base / "data"), out_dir=base / "out")
+    return DemoRun(base / "data", result.out_dir)
+
+
+# --- browser --------------------------------------------------------------------------------------------
+
+
+def browser_unavailable(reason: str) -> None:
+    """Skip a browser test locally, but fail it under CI, which must never pass without running them."""
+    if browsers.in_ci():
+        pytest.fail(f"{reason}; CI must run the browser tests (.ci/run installs Debian's chromium)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The Chromium executable (``$FACILITY_LAYOUT_CHROMIUM``, else ``chromium`` on PATH), or skip (fail in CI)."""
+    found = browsers.find_chromium()
+    if found is None:
+        browser_unavailable(
+            f"Chromium not found: install Debian's chromium (apt-get install chromium) or set "
+            f"{browsers.CHROMIUM_ENV} to a Chromium executable"
+        )
+    return found
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Path) -> Iterator[Browser]:
+    """One headless Chromium for the whole session, driven by Playwright."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_unavailable("Playwright is not installed: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
+        launched = browsers.launch(playwright, chromium)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def browser_page(browser: Browser) -> Iterator[browsers.BrowserPage]:
+    """A fresh page in its own context with the network off, recording blocked requests, console errors
+    and uncaught exceptions (``assert_clean()`` checks them)."""
+    with browsers.offline_page(browser) as page:
+        yield page
