@@ -209,6 +209,12 @@ BEYOND_AREA_STYLE = {
 UNCOVERABLE_AREA_STYLE = {**BEYOND_AREA_STYLE, "color": UNCOVERABLE_COLOUR, "fillColor": UNCOVERABLE_COLOUR}
 MERGE_STYLE = {"color": "#c62828", "weight": 2.4, "opacity": 0.9, "dashArray": "2 5"}
 MERGE_LAYER = "Merges: closed clinic → the clinic its people use"
+# The demand cells' layers, by theme key.
+CELL_LAYERS = {
+    "minutes": "Demand cells: minutes to village clinic",
+    "centre-minutes": "Demand cells: minutes to township centre",
+    "density": "Demand cells: people per km²",
+}
 CATCHMENT_LAYER = "Catchments: the area each village clinic serves"
 BEYOND_LAYER = "Areas beyond the village clinic standard"
 RELIEF_LAYER = "Relief: hillshade of the elevation model"
@@ -545,21 +551,21 @@ def _cell_themes(
     return [
         CellTheme(
             "minutes",
-            "Demand cells: minutes to village clinic",
+            CELL_LAYERS["minutes"],
             minutes_classes(clinic_standard),
             classify_cells(demand, clinic_standard),
             show=True,
         ),
         CellTheme(
             "centre-minutes",
-            "Demand cells: minutes to township centre",
+            CELL_LAYERS["centre-minutes"],
             minutes_classes(centre_standard, TOWNSHIP_CENTRE),
             classify_minutes(demand["centre_minutes"].to_numpy(dtype=float), centre_standard),
             show=False,
         ),
         CellTheme(
             "density",
-            "Demand cells: people per km²",
+            CELL_LAYERS["density"],
             DENSITY_CLASSES,
             np.searchsorted(DENSITY_BREAKS, density, side="right"),
             show=False,

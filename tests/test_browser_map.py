@@ -15,7 +15,14 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from facility_layout.maps import FACILITY_SYMBOLS, ROAD_STYLES, FacilitySymbol, minutes_classes
+from facility_layout.maps import (
+    CELL_LAYERS,
+    FACILITY_SYMBOLS,
+    ROAD_STYLES,
+    WITHIN_STANDARD_COLOURS,
+    FacilitySymbol,
+    minutes_classes,
+)
 from facility_layout.pipeline import run
 from facility_layout.scenario import load_scenario
 
@@ -44,17 +51,6 @@ def facility_count(symbol: FacilitySymbol, facilities: pd.DataFrame) -> int:
 def facility_layer(symbol: FacilitySymbol, facilities: pd.DataFrame) -> str:
     """The layer control's name of a (tier, decision) layer: its label and how many facilities it holds."""
     return f"{symbol.label} ({facility_count(symbol, facilities)})"
-
-
-def minutes_layers(page: BrowserPage, standard: float) -> list[str]:
-    """Overlays of demand cells classed by minutes: every feature filled with a colour of the classes."""
-    colours = {c.colour.lower() for c in minutes_classes(standard)}
-    found = []
-    for name in overlay_names(page.page):
-        fills = {c.lower() for c in overlay_state(page.page, name)["fill_colours"]}
-        if fills and fills <= colours:
-            found.append(name)
-    return found
 
 
 def nearest_row(table: pd.DataFrame, crs: str, lat: float, lng: float) -> pd.Series:
@@ -107,7 +103,11 @@ def test_layers_and_legend_entries(demo_page: BrowserPage, demo_run: DemoRun) ->
     names = overlay_names(page)
     for symbol in FACILITY_SYMBOLS:
         assert facility_layer(symbol, facilities) in names
-    assert minutes_layers(demo_page, standard), f"no layer of cells classed by minutes in {names}"
+    for name in CELL_LAYERS.values():
+        assert name in names
+    # The minutes to the clinic are shown at start, in the classes' colours.
+    fills = {c.lower() for c in overlay_state(page, CELL_LAYERS["minutes"])["fill_colours"]}
+    assert fills and fills <= {c.colour.lower() for c in minutes_classes(standard)}
     # What the control shows ticked is what is on the map, layer by layer.
     for name in names:
         assert page.get_by_label(name, exact=True).is_checked() == overlay_state(page, name)["on_map"], name
@@ -143,10 +143,10 @@ def test_toggling_a_layer_removes_it_from_the_map(demo_page: BrowserPage, demo_r
     toggle_overlay(page, name)
     assert overlay_state(page, name)["elements_in_page"] == before["leaves"]
 
-    # Cells are drawn on a canvas: switched off, their leaves leave the map and the canvas loses their pixels.
-    standard = json.loads((demo_run.out / "summary.json").read_text())["standards"]["village_clinic_max_minutes"]
-    cells = minutes_layers(demo_page, standard)[0]
-    colours = [c.colour for c in minutes_classes(standard)]
+    # Cells are drawn on a canvas: switched off, their leaves leave the map and the canvas loses their pixels
+    # (the within-standard greens: the areas beyond the standard share the other classes' colours).
+    cells = CELL_LAYERS["minutes"]
+    colours = list(WITHIN_STANDARD_COLOURS)
     shown = pixels_in_colours(demo_page, colours)
     toggle_overlay(page, cells)
     assert overlay_state(page, cells)["leaves_on_map"] == 0
@@ -170,8 +170,8 @@ def test_popups_of_a_facility_and_a_cell(demo_page: BrowserPage, demo_run: DemoR
     page.locator(".leaflet-popup").wait_for(state="detached", timeout=5_000)
 
     demand = pd.read_csv(demo_run.out / "demand.csv", keep_default_na=False)
-    standard = json.loads((demo_run.out / "summary.json").read_text())["standards"]["village_clinic_max_minutes"]
-    clicked = click_feature(page, minutes_layers(demo_page, standard)[0], order="p.radius || 0")
+    # A cell within the clinic standard (class 0–2 of the minutes to its clinic), the most populous first.
+    clicked = click_feature(page, CELL_LAYERS["minutes"], where="p.classes[0] < 3", order="p.radius || 0")
     cell = nearest_row(demand, crs, clicked["lat"], clicked["lng"])
     text = popup_text(page)
     assert f"{cell['population']:,.0f}" in text and cell["clinic_name"] and cell["clinic_name"] in text
