@@ -468,6 +468,9 @@ def resolve_data_root(data_root: str | Path | None = None) -> Path:
 def load_scenario(path: str | Path, data_root: str | Path | None = None) -> Scenario:
     """Read, validate and resolve a scenario YAML file.
 
+    A file may start from another with ``extends: base.yaml`` (relative to the file; the base may extend
+    another in turn) and give only what differs: mappings merge key by key, lists and scalars replace.
+
     Parameters
     ----------
     path : str or Path
@@ -483,6 +486,17 @@ def load_scenario(path: str | Path, data_root: str | Path | None = None) -> Scen
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"{path}: scenario file not found. Fix: check the path (cwd is {Path.cwd()}).")
+    raw, bases = _read_extended(path, ())
+    root = resolve_data_root(data_root)
+    try:
+        scenario = Scenario.model_validate(_resolve_paths(raw, root))
+    except ValidationError as exc:
+        raise ScenarioError(_explain(path, exc, bases)) from None
+    return scenario.model_copy(update={"source": path.resolve(), "data_root": root})
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    """The top-level mapping of one scenario file."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -490,12 +504,50 @@ def load_scenario(path: str | Path, data_root: str | Path | None = None) -> Scen
     if not isinstance(raw, dict):
         kind = type(raw).__name__
         raise ScenarioError(f"{path}: expected a mapping of settings at the top level, got {kind}.")
-    root = resolve_data_root(data_root)
-    try:
-        scenario = Scenario.model_validate(_resolve_paths(raw, root))
-    except ValidationError as exc:
-        raise ScenarioError(_explain(path, exc)) from None
-    return scenario.model_copy(update={"source": path.resolve(), "data_root": root})
+    return raw
+
+
+def _read_extended(path: Path, extending: tuple[Path, ...]) -> tuple[dict[str, Any], list[Path]]:
+    """The settings of ``path`` merged over those of the file it ``extends`` (and its bases, in turn).
+
+    ``extending`` holds the files that extend ``path``, nearest last, to name a cycle. Returns the merged
+    settings and the base files, nearest first, for error messages.
+    """
+    raw = _read_yaml(path)
+    base = raw.pop("extends", None)
+    if base is None:
+        return raw, []
+    if not isinstance(base, str) or not base.strip():
+        raise ScenarioError(
+            f"{path}: `extends` = {base!r} is not a file name. Fix: give the base scenario's path relative to "
+            "this file, e.g. `extends: demo.yaml`."
+        )
+    base_path = (path.parent / Path(base).expanduser()).resolve()
+    chain = (*extending, path.resolve())
+    if base_path in chain:
+        loop = " → ".join(str(p) for p in (*chain[chain.index(base_path) :], base_path))
+        raise ScenarioError(
+            f"{path}: `extends` = {base!r} makes a cycle ({loop}). Fix: let the base scenario extend none of the "
+            "files that extend it."
+        )
+    if not base_path.is_file():
+        raise ScenarioError(
+            f"{path}: `extends` = {base!r}: base scenario {base_path} not found. Fix: give its path relative to "
+            f"{path.parent.resolve()}."
+        )
+    base_raw, bases = _read_extended(base_path, chain)
+    return _merged(base_raw, raw), [base_path, *bases]
+
+
+def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` over ``base``: mappings merge key by key, lists and scalars (and null) replace."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
 
 
 _PATH_KEYS = (
@@ -530,9 +582,11 @@ def _resolve_paths(raw: dict[str, Any], root: Path) -> dict[str, Any]:
     return raw
 
 
-def _explain(path: Path, exc: ValidationError) -> str:
+def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> str:
     """One paragraph per problem: file, key, value, and the fix ('did you mean …' for typos)."""
-    lines = [f"{path}: the scenario has {exc.error_count()} problem(s):"]
+    # A key may come from a base file: name them all, as the planner must look in each.
+    merged_from = f" (merged with the scenarios it extends: {', '.join(map(str, bases))})" if bases else ""
+    lines = [f"{path}{merged_from}: the scenario has {exc.error_count()} problem(s):"]
     for error in exc.errors():
         loc = [str(p) for p in error["loc"]]
         key = ".".join(loc) or "(top level)"
@@ -561,4 +615,5 @@ def _allowed_keys(loc: list[str]) -> list[str]:
         if not nested:
             return []
         model = nested[0]
-    return [name for name, f in model.model_fields.items() if not f.exclude]
+    top_level = ["extends"] if not loc else []  # read before validation, so not a field
+    return [name for name, f in model.model_fields.items() if not f.exclude] + top_level
