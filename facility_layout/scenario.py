@@ -61,6 +61,13 @@ class SyntheticRegionSettings(_Settings):
     population_total: float = Field(120_000, gt=0)
 
 
+class AdminAreasSettings(_Settings):
+    """Administrative areas (polygons) the comparison report gives figures for, one row per area."""
+
+    file: Path
+    name_field: str = "name"
+
+
 class RegionSettings(_Settings):
     name: str = Field(min_length=1)
     boundary: Path
@@ -69,6 +76,7 @@ class RegionSettings(_Settings):
     )
     attribution: list[str] = Field(default_factory=list)
     synthetic: SyntheticRegionSettings | None = None
+    admin_areas: AdminAreasSettings | None = None
 
 
 class FacilityTierValues(_Settings):
@@ -391,6 +399,8 @@ class Scenario(_Settings):
             "inputs.facilities.file": (self.inputs.facilities.file, "facilities.geojson"),
             "inputs.settlements.file": (self.inputs.settlements.file, "settlements.geojson"),
         }
+        if self.region.admin_areas is not None:
+            expected["region.admin_areas.file"] = (self.region.admin_areas.file, "admin_areas.geojson")
         for key, (path, name) in expected.items():
             if path != folder / name:
                 raise ValueError(
@@ -443,6 +453,7 @@ class Scenario(_Settings):
             "inputs.elevation": self.inputs.elevation,
             "inputs.facilities.file": self.inputs.facilities.file,
             "inputs.settlements.file": self.inputs.settlements.file,
+            **({"region.admin_areas.file": self.region.admin_areas.file} if self.region.admin_areas else {}),
             **{
                 f"travel.conditions[{i}].closed_area": c.closed_area
                 for i, c in enumerate(self.travel.conditions)
@@ -552,6 +563,7 @@ def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 _PATH_KEYS = (
     ("region", "boundary"),
+    ("region", "admin_areas", "file"),
     ("inputs", "roads"),
     ("inputs", "population"),
     ("inputs", "elevation"),
