@@ -363,7 +363,7 @@ def _add_demand(
     clinic_standard = _minutes_text(standards.get("village_clinic_max_minutes"))
     centre_standard = _minutes_text(standards.get("township_centre_max_minutes"))
     people = demand["population"].to_numpy(dtype=float)
-    radius = np.round(_circle_radius_m(demand, people, full_circle_people), 1)
+    radius = np.round(circle_radius_m(demand, people, full_circle_people), 1)
 
     properties = []
     columns = (
@@ -414,7 +414,7 @@ def _add_demand(
     ).add_to(fmap)
 
 
-def _circle_radius_m(demand: gpd.GeoDataFrame, people: np.ndarray, full_circle_people: float) -> np.ndarray:
+def circle_radius_m(demand: gpd.GeoDataFrame, people: np.ndarray, full_circle_people: float) -> np.ndarray:
     """Radius of each cell's circle in metres, scaled to the spacing between demand points."""
     xy = np.column_stack([demand.geometry.x, demand.geometry.y])
     if len(xy) > 1:
