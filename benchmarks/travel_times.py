@@ -379,7 +379,8 @@ def generated(workdir: Path, side_km: float) -> Region:
     else:
         print(f"reusing generated region {folder}")
     raw = yaml.safe_load((REPO / "scenarios" / "demo.yaml").read_text())
-    del raw["region"]["synthetic"], raw["travel"]  # files already there; travel: the defaults (4.5 km/h)
+    # Files already there (admin areas only serve the comparison report); travel: the defaults (4.5 km/h).
+    del raw["region"]["synthetic"], raw["region"]["admin_areas"], raw["travel"]
     raw["region"]["boundary"] = str(folder / "boundary.geojson")
     for key, file in (("roads", "roads.osm"), ("population", "population.tif"), ("elevation", "dem.tif")):
         raw["inputs"][key] = str(folder / file)

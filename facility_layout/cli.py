@@ -1,4 +1,4 @@
-"""Command line: ``facility-layout run | validate | generate``.
+"""Command line: ``facility-layout run | validate | compare | generate``.
 
 A thin layer: it parses arguments, shows progress, and turns a :class:`FacilityLayoutError` into a
 one-paragraph message and a non-zero exit status (2: bad scenario or input, 3: no layout could be
@@ -10,13 +10,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from facility_layout.errors import FacilityLayoutError, SolveError
+
+if TYPE_CHECKING:
+    from facility_layout.scenario import Scenario
 
 app = typer.Typer(
     add_completion=False,
@@ -107,6 +110,50 @@ def validate(scenario: ScenarioArg, data_root: DataRootOpt = None) -> None:
             f"facilities {tiers}, {len(region.settlements)} settlements"
             + (", synthetic region" if is_synthetic(loaded) else "")
         )
+
+    _guarded(action)
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="Two or more scenario YAML files of one region.", show_default=False)
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder of the comparison.", show_default=False)],
+    data_root: DataRootOpt = None,
+    maps: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--maps",
+            help="The two layouts drawn side by side (scenario file names), default the first two.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
+    from facility_layout.compare import compare as compare_layouts
+
+    def announce(position: int, count: int, name: str, loaded: Scenario) -> None:
+        console.print(f"[bold]{position}/{count} {name}[/bold]  ({loaded.source})", highlight=False)
+
+    def action() -> None:
+        comparison = compare_layouts(
+            scenarios, out_dir, data_root=data_root, map_pair=maps, progress=_StageProgress(), on_scenario=announce
+        )
+        table = Table(title="comparison", title_justify="left")
+        for column in ("layout", "clinic standard met", "beyond it", "cost", "solver"):
+            table.add_column(column)
+        for _, row in comparison.headline.iterrows():
+            proven = "proven optimal" if row["proven_optimal"] else f"NOT proven optimal (gap {row['gap']})"
+            table.add_row(
+                row["scenario"],
+                f"{row['village_clinic_within_standard']:,.0f} ({row['village_clinic_within_standard_share']:.1%})",
+                f"{row['village_clinic_beyond_standard']:,.0f}",
+                f"{row['cost']:g}",
+                proven,
+            )
+        out.print(table)
+        out.print(f"outputs: {out_dir.resolve()}  (open {out_dir.resolve() / 'report.html'})")
 
     _guarded(action)
 

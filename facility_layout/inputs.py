@@ -1,4 +1,4 @@
-"""Read and check a region's input files: boundary, roads, rasters, facilities, settlements.
+"""Read and check a region's input files: boundary, roads, rasters, facilities, settlements, admin areas.
 
 Every file is read here and nowhere else, its problems reported against the scenario key that named it
 (missing, unreadable, no CRS, not overlapping the boundary, no township centre). Vector layers come out
@@ -371,6 +371,35 @@ def read_settlements(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Ge
     )
     out = out[out.geometry.notna() & (out.geometry.geom_type == "Point")].to_crs(boundary_m.crs)
     return out[out.within(boundary_m.union_all())].reset_index(drop=True)
+
+
+def read_admin_areas(scenario: Scenario, crs: CRS) -> gpd.GeoDataFrame | None:
+    """The scenario's administrative areas (``region.admin_areas``): ``name``, polygon ``geometry`` in ``crs``.
+
+    None when the scenario gives none. Features without a polygon are dropped; unnamed ones are called
+    "unnamed area #N", so each row of a per-area table can be found on a map.
+    """
+    spec = scenario.region.admin_areas
+    if spec is None:
+        return None
+    frame = _read_vector(spec.file, "region.admin_areas.file")
+    if spec.name_field not in frame.columns:
+        raise InputError(
+            "region.admin_areas.name_field",
+            spec.file,
+            f"has no attribute {spec.name_field!r} (attributes: {', '.join(map(str, frame.columns.drop('geometry')))})",
+            "set region.admin_areas.name_field to one of those",
+        )
+    names = frame[spec.name_field].fillna("").astype(str).str.strip()
+    names = names.where(names != "", pd.Series([f"unnamed area #{i + 1}" for i in range(len(frame))], frame.index))
+    areas = gpd.GeoDataFrame({"name": names}, geometry=frame.geometry, crs=frame.crs)
+    areas = areas[areas.geometry.notna() & areas.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if areas.empty:
+        kinds = sorted(set(frame.geometry.geom_type.dropna()))
+        raise InputError(
+            "region.admin_areas.file", spec.file, f"has no polygon (geometry types: {kinds})", "give a polygon file"
+        )
+    return areas.to_crs(crs).reset_index(drop=True)
 
 
 def _names(frame: gpd.GeoDataFrame, field: str, place_field: str) -> pd.Series:

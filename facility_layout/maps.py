@@ -371,7 +371,7 @@ def render_map(
     themes = _cell_themes(tables.demand, clinic_standard, centre_standard, cell_size_m)
     people = tables.demand["population"].to_numpy(dtype=float)
     full_circle_people = float(np.nanquantile(people, FULL_CIRCLE_QUANTILE)) if len(people) else 0.0
-    radius = np.round(_circle_radius_m(tables.demand, people, full_circle_people, cell_size_m), 1)
+    radius = np.round(circle_radius_m(tables.demand, people, full_circle_people, cell_size_m), 1)
     areas = _cell_areas(tables.demand, tables.boundary, cell_size_m)
     gcj02 = basemap is not None and basemap.gcj02
     shown = _in_map_coordinates(tables, gcj02)
@@ -731,8 +731,8 @@ def _cell_areas(demand: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, cell_size_
     return dissolved[[*columns, "geometry"]]
 
 
-def _circle_radius_m(
-    demand: gpd.GeoDataFrame, people: np.ndarray, full_circle_people: float, cell_size_m: float | None
+def circle_radius_m(
+    demand: gpd.GeoDataFrame, people: np.ndarray, full_circle_people: float, cell_size_m: float | None = None
 ) -> np.ndarray:
     """Radius of each cell's circle in metres, scaled to the spacing between demand cells."""
     spacing = _cell_spacing_m(demand, cell_size_m)

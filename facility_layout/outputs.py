@@ -73,14 +73,14 @@ def write_outputs(
         stage_seconds["total"] = sum(stage_seconds.values())
         summary["seconds"] = {k: round(v, 3) for k, v in stage_seconds.items()}
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
-        _replace(staging, out_dir)
+        replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out_dir
 
 
-def _replace(staging: Path, out_dir: Path) -> None:
+def replace_folder(staging: Path, out_dir: Path) -> None:
     """Swap the finished folder into place; the old one is removed only after the swap."""
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old")

@@ -62,6 +62,13 @@ class SyntheticRegionSettings(_Settings):
     population_total: float = Field(120_000, gt=0)
 
 
+class AdminAreasSettings(_Settings):
+    """Administrative areas (polygons) the comparison report gives figures for, one row per area."""
+
+    file: Path
+    name_field: str = "name"
+
+
 class RegionSettings(_Settings):
     name: str = Field(min_length=1)
     boundary: Path
@@ -70,6 +77,7 @@ class RegionSettings(_Settings):
     )
     attribution: list[str] = Field(default_factory=list)
     synthetic: SyntheticRegionSettings | None = None
+    admin_areas: AdminAreasSettings | None = None
 
 
 class FacilityTierValues(_Settings):
@@ -406,6 +414,8 @@ class Scenario(_Settings):
             "inputs.facilities.file": (self.inputs.facilities.file, "facilities.geojson"),
             "inputs.settlements.file": (self.inputs.settlements.file, "settlements.geojson"),
         }
+        if self.region.admin_areas is not None:
+            expected["region.admin_areas.file"] = (self.region.admin_areas.file, "admin_areas.geojson")
         for key, (path, name) in expected.items():
             if path != folder / name:
                 raise ValueError(
@@ -458,6 +468,7 @@ class Scenario(_Settings):
             "inputs.elevation": self.inputs.elevation,
             "inputs.facilities.file": self.inputs.facilities.file,
             "inputs.settlements.file": self.inputs.settlements.file,
+            **({"region.admin_areas.file": self.region.admin_areas.file} if self.region.admin_areas else {}),
             **{
                 f"travel.conditions[{i}].closed_area": c.closed_area
                 for i, c in enumerate(self.travel.conditions)
@@ -483,6 +494,9 @@ def resolve_data_root(data_root: str | Path | None = None) -> Path:
 def load_scenario(path: str | Path, data_root: str | Path | None = None) -> Scenario:
     """Read, validate and resolve a scenario YAML file.
 
+    A file may start from another with ``extends: base.yaml`` (relative to the file; the base may extend
+    another in turn) and give only what differs: mappings merge key by key, lists and scalars replace.
+
     Parameters
     ----------
     path : str or Path
@@ -498,6 +512,17 @@ def load_scenario(path: str | Path, data_root: str | Path | None = None) -> Scen
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"{path}: scenario file not found. Fix: check the path (cwd is {Path.cwd()}).")
+    raw, bases = _read_extended(path, ())
+    root = resolve_data_root(data_root)
+    try:
+        scenario = Scenario.model_validate(_resolve_paths(raw, root))
+    except ValidationError as exc:
+        raise ScenarioError(_explain(path, exc, bases)) from None
+    return scenario.model_copy(update={"source": path.resolve(), "data_root": root})
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    """The top-level mapping of one scenario file."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -505,16 +530,55 @@ def load_scenario(path: str | Path, data_root: str | Path | None = None) -> Scen
     if not isinstance(raw, dict):
         kind = type(raw).__name__
         raise ScenarioError(f"{path}: expected a mapping of settings at the top level, got {kind}.")
-    root = resolve_data_root(data_root)
-    try:
-        scenario = Scenario.model_validate(_resolve_paths(raw, root))
-    except ValidationError as exc:
-        raise ScenarioError(_explain(path, exc)) from None
-    return scenario.model_copy(update={"source": path.resolve(), "data_root": root})
+    return raw
+
+
+def _read_extended(path: Path, extending: tuple[Path, ...]) -> tuple[dict[str, Any], list[Path]]:
+    """The settings of ``path`` merged over those of the file it ``extends`` (and its bases, in turn).
+
+    ``extending`` holds the files that extend ``path``, nearest last, to name a cycle. Returns the merged
+    settings and the base files, nearest first, for error messages.
+    """
+    raw = _read_yaml(path)
+    base = raw.pop("extends", None)
+    if base is None:
+        return raw, []
+    if not isinstance(base, str) or not base.strip():
+        raise ScenarioError(
+            f"{path}: `extends` = {base!r} is not a file name. Fix: give the base scenario's path relative to "
+            "this file, e.g. `extends: demo.yaml`."
+        )
+    base_path = (path.parent / Path(base).expanduser()).resolve()
+    chain = (*extending, path.resolve())
+    if base_path in chain:
+        loop = " → ".join(str(p) for p in (*chain[chain.index(base_path) :], base_path))
+        raise ScenarioError(
+            f"{path}: `extends` = {base!r} makes a cycle ({loop}). Fix: let the base scenario extend none of the "
+            "files that extend it."
+        )
+    if not base_path.is_file():
+        raise ScenarioError(
+            f"{path}: `extends` = {base!r}: base scenario {base_path} not found. Fix: give its path relative to "
+            f"{path.parent.resolve()}."
+        )
+    base_raw, bases = _read_extended(base_path, chain)
+    return _merged(base_raw, raw), [base_path, *bases]
+
+
+def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` over ``base``: mappings merge key by key, lists and scalars (and null) replace."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
 
 
 _PATH_KEYS = (
     ("region", "boundary"),
+    ("region", "admin_areas", "file"),
     ("inputs", "roads"),
     ("inputs", "population"),
     ("inputs", "elevation"),
@@ -545,9 +609,11 @@ def _resolve_paths(raw: dict[str, Any], root: Path) -> dict[str, Any]:
     return raw
 
 
-def _explain(path: Path, exc: ValidationError) -> str:
+def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> str:
     """One paragraph per problem: file, key, value, and the fix ('did you mean …' for typos)."""
-    lines = [f"{path}: the scenario has {exc.error_count()} problem(s):"]
+    # A key may come from a base file: name them all, as the planner must look in each.
+    merged_from = f" (merged with the scenarios it extends: {', '.join(map(str, bases))})" if bases else ""
+    lines = [f"{path}{merged_from}: the scenario has {exc.error_count()} problem(s):"]
     for error in exc.errors():
         loc = [str(p) for p in error["loc"]]
         key = ".".join(loc) or "(top level)"
@@ -576,4 +642,5 @@ def _allowed_keys(loc: list[str]) -> list[str]:
         if not nested:
             return []
         model = nested[0]
-    return [name for name, f in model.model_fields.items() if not f.exclude]
+    top_level = ["extends"] if not loc else []  # read before validation, so not a field
+    return [name for name, f in model.model_fields.items() if not f.exclude] + top_level

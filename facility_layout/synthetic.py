@@ -7,7 +7,7 @@ Its files are the real formats (GeoJSON, an SRTM-like and a WorldPop-like GeoTIF
 goes through exactly the loaders of :mod:`facility_layout.inputs`. Nothing in it is a real place.
 
 The steps, one private function each: county outline → terrain (drainage tree, valleys, ridges) → road
-lattice over the terrain → settlements → roads → population → facilities → files. Every random draw
+lattice over the terrain → settlements → roads → population → facilities → township areas → files. Every random draw
 comes from ``numpy.random.Generator(PCG64(...))`` seeded from ``seed``, one independent stream per step,
 and the writers add no timestamps, so the same parameters give the same bytes.
 """
@@ -107,6 +107,7 @@ FILE_NAMES = (
     "settlements.geojson",
     "roads.osm",
     "facilities.geojson",
+    "admin_areas.geojson",
     "region.json",  # last: its presence marks a complete region
 )
 
@@ -245,6 +246,7 @@ def generate_region(
         _write_settlements(staging / "settlements.geojson", frame, places)
         _write_osm(staging / "roads.osm", frame, roads)
         _write_facilities(staging / "facilities.geojson", frame, facilities)
+        _write_township_areas(staging / "admin_areas.geojson", frame, places, county)
         text = json.dumps(metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         (staging / "region.json").write_text(text, encoding="utf-8")
         _publish(staging, target)
@@ -1449,6 +1451,37 @@ def _write_facilities(path: Path, frame: _Frame, facilities: _Facilities) -> Non
         )
     ]
     _geojson(path, "facilities", features)
+
+
+def _write_township_areas(path: Path, frame: _Frame, places: _Places, county: shapely.Polygon) -> None:
+    """Administrative townships: the county split into the land nearest each township seat (Voronoi cells).
+
+    Real townships follow ridges and rivers, but nearest-seat areas are what a county without drawn
+    boundaries would use, and they give the comparison report areas to tabulate.
+    """
+    towns = np.flatnonzero(places.place == "town")
+    seats = shapely.points(places.x[towns], places.y[towns])
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seats), extend_to=county.envelope))
+    features = []
+    for town in towns.tolist():
+        seat = shapely.Point(places.x[town], places.y[town])
+        cell = next(c for c in cells if c.contains(seat))  # the cells come in no fixed order
+        area = cell.intersection(county)
+        lonlat = shapely.transform(area, lambda xy: np.column_stack(frame.lonlat(xy[:, 0], xy[:, 1])))
+        geometry = _rounded(shapely.geometry.mapping(lonlat))
+        features.append(({"name": f"{places.name[town]} township", "seat": str(places.name[town])}, geometry))
+    _geojson(path, "admin_areas", features)
+
+
+def _rounded(geometry: dict) -> dict:
+    """A GeoJSON geometry with coordinates rounded as elsewhere in the generated files (1e-7°, about 1 cm)."""
+
+    def walk(node: object) -> object:
+        if isinstance(node, float):
+            return round(node, 7)
+        return [walk(item) for item in node] if isinstance(node, list | tuple) else node
+
+    return {"coordinates": walk(geometry["coordinates"]), "type": geometry["type"]}
 
 
 def _write_osm(path: Path, frame: _Frame, roads: _RoadNetwork) -> None:

@@ -86,6 +86,7 @@ def scenario_on_region(region: Path, path: Path, out_dir: Path, edit=lambda raw:
         raw["inputs"][key] = str(region / name)
     raw["inputs"]["facilities"]["file"] = str(region / "facilities.geojson")
     raw["inputs"]["settlements"]["file"] = str(region / "settlements.geojson")
+    raw["region"]["admin_areas"]["file"] = str(region / "admin_areas.geojson")
     raw["outputs"]["dir"] = str(out_dir)
     edit(raw)
     path.write_text(yaml.safe_dump(raw, sort_keys=False))

@@ -101,6 +101,17 @@ def test_missing_section(tmp_path: Path) -> None:
 def test_synthetic_files_must_sit_together(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"inputs\.roads must be"):
         load_scenario(write(tmp_path, lambda raw: raw["inputs"].__setitem__("roads", "other/roads.osm")))
+    with pytest.raises(ScenarioError, match=r"region\.admin_areas\.file must be"):
+        load_scenario(write(tmp_path, lambda raw: raw["region"]["admin_areas"].__setitem__("file", "other/a.geojson")))
+
+
+def test_admin_areas_resolve_against_the_data_root_and_are_optional(tmp_path: Path) -> None:
+    scenario = load_scenario(DEMO, tmp_path)
+    assert scenario.region.admin_areas is not None
+    assert scenario.region.admin_areas.file == tmp_path.resolve() / "demo" / "admin_areas.geojson"
+    assert scenario.input_files()["region.admin_areas.file"] == scenario.region.admin_areas.file
+    without = load_scenario(write(tmp_path, lambda raw: raw["region"].pop("admin_areas")), tmp_path)
+    assert without.region.admin_areas is None and "region.admin_areas.file" not in without.input_files()
 
 
 def test_not_yaml_and_not_found(tmp_path: Path) -> None:

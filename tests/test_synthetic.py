@@ -47,6 +47,7 @@ def scenario(data_root: Path, county: Path) -> Scenario:
         raw["inputs"][key] = f"county/{name}"
     raw["inputs"]["facilities"]["file"] = "county/facilities.geojson"
     raw["inputs"]["settlements"]["file"] = "county/settlements.geojson"
+    raw["region"]["admin_areas"]["file"] = "county/admin_areas.geojson"
     path = data_root / "county.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return load_scenario(path, data_root=data_root)
@@ -166,6 +167,19 @@ def test_township_centres_stand_in_the_towns(region: RegionInputs) -> None:
     assert distance.max() < 100 and len(set(nearest)) == len(towns)
     for name, town in zip(centres["name"], towns["name"].to_numpy()[nearest], strict=True):
         assert name == f"{town} Township Health Centre"
+
+
+def test_township_areas_split_the_county_around_each_seat(county: Path, region: RegionInputs) -> None:
+    areas = gpd.read_file(county / "admin_areas.geojson").to_crs(region.crs)
+    towns = region.settlements[region.settlements["place"] == "town"]
+    assert sorted(areas["seat"]) == sorted(towns["name"])
+    assert (areas["name"] == areas["seat"] + " township").all()
+    county_area = region.boundary.area.sum()
+    assert areas.area.sum() == pytest.approx(county_area, rel=1e-4)  # no gaps …
+    assert areas.union_all().area == pytest.approx(county_area, rel=1e-4)  # … and no overlaps
+    for seat, area in zip(areas["seat"], areas.geometry, strict=True):
+        town = towns[towns["name"] == seat].geometry.iloc[0]
+        assert area.contains(town)
 
 
 def test_some_villages_lack_a_clinic(region: RegionInputs) -> None:

@@ -1,0 +1,456 @@
+"""Compare layouts of one region: run each scenario, read its outputs back, and tabulate what differs.
+
+``facility-layout compare A.yaml B.yaml …`` runs every scenario through the usual pipeline (each layout's
+outputs go into ``DIR/<scenario file name>/``), then writes the comparison tables as CSV and as one
+self-contained ``report.html`` (:mod:`facility_layout.report`). Like a run, a comparison is assembled in a
+temporary folder beside ``DIR`` and moved into place only when complete, so a failure leaves no
+half-written folder and any previous ``DIR`` untouched.
+
+The tables are computed from the files each run wrote (``summary.json``, ``layout.gpkg``), so they say
+exactly what the layouts' own maps and CSVs say. docs/compare.md explains each table.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from facility_layout.errors import ScenarioError
+from facility_layout.figures import minutes_figures
+from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC, read_admin_areas
+from facility_layout.outputs import replace_folder
+from facility_layout.pipeline import Progress
+from facility_layout.pipeline import run as run_layout
+from facility_layout.scenario import Scenario, load_scenario
+
+TIERS = (VILLAGE_CLINIC, TOWNSHIP_CENTRE)
+# Scenario keys of each tier's travel standard in summary.json's `standards`.
+STANDARD_KEYS = {VILLAGE_CLINIC: "village_clinic_max_minutes", TOWNSHIP_CENTRE: "township_centre_max_minutes"}
+# The cumulative curves are tabulated every half minute: smooth on a chart, short in a spreadsheet.
+CURVE_STEP_MINUTES = 0.5
+# A site a layout does not list: a new candidate site that layout did not build.
+NOT_BUILT = "not built"
+OUTSIDE_AREAS = "(outside every area)"
+CSV_FILES = ("headline.csv", "cumulative_minutes.csv", "changes.csv", "remote.csv", "admin_areas.csv")
+
+# Called as on_scenario(position, count, name, scenario) before each scenario runs (position from 1).
+ScenarioStart = Callable[[int, int, str, Scenario], None]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One scenario's layout as its run wrote it.
+
+    Attributes
+    ----------
+    name : str
+        The scenario file's name without ``.yaml``; its outputs are in ``DIR/<name>/``.
+    scenario : Scenario
+        The scenario as loaded.
+    summary : dict
+        ``summary.json``.
+    demand, facilities, boundary : geopandas.GeoDataFrame
+        Layers of ``layout.gpkg`` (see :class:`facility_layout.evaluate.LayoutTables`).
+    """
+
+    name: str
+    scenario: Scenario
+    summary: dict[str, Any]
+    demand: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    boundary: gpd.GeoDataFrame
+
+    def standard(self, tier: str) -> float:
+        """The tier's travel standard in minutes, as the run applied it."""
+        return float(self.summary["standards"][STANDARD_KEYS[tier]])
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The tables of a comparison; each is also written as the CSV named after it.
+
+    Attributes
+    ----------
+    layouts : list of Layout
+        In the order given; the first one defines the remote people.
+    headline : pandas.DataFrame
+        One row per layout: decisions, cost, people within each standard, minutes, solver status and gap.
+    cumulative : pandas.DataFrame
+        ``minutes`` and, per layout and tier, the people within that many minutes (NaN beyond the tier's
+        standard, where the run computed no trips).
+    changes : pandas.DataFrame
+        Sites whose decision differs between layouts: ``site_id``, ``name``, ``tier`` and per layout
+        ``decision``, ``merged_into`` and ``reason``.
+    remote : pandas.DataFrame
+        One row per layout: the same remote people, how many reach a village clinic within the standard and
+        their minutes.
+    admin_areas : pandas.DataFrame or None
+        One row per area and layout, when the scenario gives ``region.admin_areas``.
+    remote_definition : str
+        Who the remote people are, in words, for the report.
+    """
+
+    layouts: list[Layout]
+    headline: pd.DataFrame
+    cumulative: pd.DataFrame
+    changes: pd.DataFrame
+    remote: pd.DataFrame
+    admin_areas: pd.DataFrame | None
+    remote_definition: str
+
+
+def load_scenarios(paths: Sequence[Path], data_root: str | Path | None = None) -> dict[str, Scenario]:
+    """Load the scenarios to compare, by name, and check that they can be compared.
+
+    Raises
+    ------
+    ScenarioError
+        Fewer than two scenarios, two with the same name (their outputs would share a folder), or scenarios of
+        different regions; the message names the files and the fix.
+    """
+    if len(paths) < 2:
+        given = ", ".join(map(str, paths)) or "none"
+        raise ScenarioError(
+            f"compare needs at least two scenarios, got {len(paths)} ({given}). Fix: give two or more scenario "
+            "files, e.g. scenarios/demo.yaml scenarios/demo_rainy.yaml."
+        )
+    by_name: dict[str, Path] = {}
+    for path in map(Path, paths):
+        if path.stem in by_name:
+            raise ScenarioError(
+                f"{by_name[path.stem]} and {path}: two scenarios named {path.stem!r}; each layout goes into a folder "
+                "named after its scenario file. Fix: give each scenario file its own name."
+            )
+        by_name[path.stem] = path
+    scenarios = {name: load_scenario(path, data_root) for name, path in by_name.items()}
+    first_name, first = next(iter(scenarios.items()))
+    for name, scenario in scenarios.items():
+        if (scenario.region.boundary, scenario.region.synthetic) != (first.region.boundary, first.region.synthetic):
+            differs = (
+                f"region.boundary {first.region.boundary} and {scenario.region.boundary}"
+                if scenario.region.boundary != first.region.boundary
+                else "other region.synthetic settings for the same files"
+            )
+            raise ScenarioError(
+                f"{by_name[first_name]} and {by_name[name]}: scenarios of different regions ({differs}); their "
+                "layouts cannot be compared cell by cell. Fix: compare scenarios of one region, e.g. by letting each "
+                "extend the same base scenario."
+            )
+    return scenarios
+
+
+def compare(
+    paths: Sequence[Path],
+    out_dir: Path,
+    *,
+    data_root: str | Path | None = None,
+    map_pair: tuple[str, str] | None = None,
+    progress: Progress | None = None,
+    on_scenario: ScenarioStart | None = None,
+) -> Comparison:
+    """Run each scenario and write its layout, the comparison CSVs and ``report.html`` into ``out_dir``.
+
+    Parameters
+    ----------
+    paths : sequence of Path
+        Scenario files, at least two, of one region; the first is the reference for the remote people.
+    out_dir : Path
+        Folder of the comparison; replaced as a whole once everything is written.
+    data_root : str or Path, optional
+        Where relative input paths resolve (see :func:`facility_layout.scenario.resolve_data_root`).
+    map_pair : (str, str), optional
+        Names of the two layouts shown side by side on maps; default the first two.
+    progress : callable, optional
+        ``progress(stage, seconds)`` for the stages of each run and for writing the report.
+    on_scenario : callable, optional
+        ``on_scenario(position, count, name, scenario)`` before each run.
+
+    Returns
+    -------
+    Comparison
+        The tables, as written.
+
+    Raises
+    ------
+    FacilityLayoutError
+        A scenario that cannot be compared or run; nothing is written then.
+    """
+    from facility_layout.report import render_report  # the report imports this module's tables
+
+    scenarios = load_scenarios(paths, data_root)
+    pair = _map_pair(map_pair, list(scenarios))
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
+    try:
+        layouts = []
+        for position, (name, scenario) in enumerate(scenarios.items(), start=1):
+            if on_scenario is not None:
+                on_scenario(position, len(scenarios), name, scenario)
+            run_layout(scenario, staging / name, progress)
+            layouts.append(read_layout(name, scenario, staging / name))
+        report_progress = progress or (lambda stage, seconds: None)
+        report_progress("report", None)
+        start = time.perf_counter()
+        comparison = comparison_tables(layouts)
+        write_tables(comparison, staging)
+        render_report(comparison, staging / "report.html", map_pair=pair)
+        report_progress("report", time.perf_counter() - start)
+        replace_folder(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return comparison
+
+
+def _map_pair(requested: tuple[str, str] | None, names: list[str]) -> tuple[str, str]:
+    if requested is None:
+        return names[0], names[1]
+    unknown = [name for name in requested if name not in names]
+    if unknown or requested[0] == requested[1]:
+        raise ScenarioError(
+            f"--maps {' '.join(requested)}: the maps show two different layouts of this comparison "
+            f"({', '.join(names)}). Fix: name two of them."
+        )
+    return requested
+
+
+def read_layout(name: str, scenario: Scenario, folder: Path) -> Layout:
+    """A layout from the folder its run wrote (``summary.json`` and ``layout.gpkg``)."""
+    gpkg = folder / "layout.gpkg"
+    facilities = gpd.read_file(gpkg, layer="facilities")
+    # Empty text comes back from the GeoPackage as None; the tables compare and print it as "".
+    text = ["name", "merged_into", "reason"]
+    facilities[text] = facilities[text].fillna("").astype(str)
+    return Layout(
+        name=name,
+        scenario=scenario,
+        summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
+        demand=gpd.read_file(gpkg, layer="demand"),
+        facilities=facilities.astype({"site_id": str}),
+        boundary=gpd.read_file(gpkg, layer="boundary"),
+    )
+
+
+def comparison_tables(layouts: list[Layout]) -> Comparison:
+    """Every table of the comparison, from layouts of one region (the first is the reference)."""
+    remote, definition = remote_people(layouts)
+    return Comparison(
+        layouts=layouts,
+        headline=headline(layouts),
+        cumulative=cumulative_minutes(layouts),
+        changes=facility_changes(layouts),
+        remote=remote,
+        admin_areas=admin_area_figures(layouts),
+        remote_definition=definition,
+    )
+
+
+def write_tables(comparison: Comparison, folder: Path) -> None:
+    """The comparison's tables as CSV files in ``folder`` (``admin_areas.csv`` only when areas are given)."""
+    tables = {
+        "headline.csv": comparison.headline,
+        "cumulative_minutes.csv": comparison.cumulative,
+        "changes.csv": comparison.changes,
+        "remote.csv": comparison.remote,
+        "admin_areas.csv": comparison.admin_areas,
+    }
+    for name, table in tables.items():
+        if table is not None:
+            table.to_csv(folder / name, index=False)
+
+
+# --- tables -------------------------------------------------------------------------------------------
+
+
+def headline(layouts: list[Layout]) -> pd.DataFrame:
+    """One row per layout: what it decides, what it costs, whom it serves within each standard, and how sure
+    the solver is (``proven_optimal`` false means the layout may be off by up to ``gap``)."""
+    rows = []
+    for layout in layouts:
+        s = layout.summary
+        total = float(s["population_total"])
+        clinics, centres = s["facilities"][VILLAGE_CLINIC], s["facilities"][TOWNSHIP_CENTRE]
+        row: dict[str, Any] = {
+            "scenario": layout.name,
+            "file": str(layout.scenario.source),
+            "objective": s["objective"],
+            "conditions": ", ".join(s["travel"]["conditions"]),
+            "population_total": total,
+            "clinics_kept": clinics["keep"],
+            "clinics_closed": clinics["close"],
+            "clinics_built": clinics["build"],
+            "centres_kept": centres["keep"],
+            "centres_upgraded": centres["upgrade"],
+            "cost": s["cost"],
+        }
+        for tier in TIERS:
+            covered = float(s["population_covered"][tier])
+            minutes = s["travel_minutes"][tier]
+            row |= {
+                f"{tier}_standard_minutes": layout.standard(tier),
+                f"{tier}_within_standard": covered,
+                f"{tier}_within_standard_share": round(covered / total, 4) if total else np.nan,
+                f"{tier}_beyond_standard": round(total - covered, 2),
+                f"{tier}_minutes_mean": minutes["mean"],
+                f"{tier}_minutes_p95": minutes["p95"],
+                f"{tier}_minutes_max": minutes["max"],
+            }
+        solver = s["solver"]
+        row |= {
+            "uncoverable": s["population_uncoverable"],
+            "cut_off_by_closures": s["travel"]["cut_off"]["population"],
+            "solver": solver["name"],
+            "solver_status": solver["status"],
+            "proven_optimal": bool(solver["proven_optimal"]),
+            "gap": solver["gap"],
+        }
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def curve_minutes(layouts: list[Layout], tier: str) -> np.ndarray:
+    """The minutes a tier's curves are tabulated at: every half minute up to the largest standard, which is
+    always included, so that each curve ends on the people within its standard."""
+    top = max(layout.standard(tier) for layout in layouts)
+    return np.unique(np.append(np.arange(0.0, top, CURVE_STEP_MINUTES), top))
+
+
+def cumulative_minutes(layouts: list[Layout]) -> pd.DataFrame:
+    """People within each number of minutes of their village clinic (assigned) and of the nearest township
+    centre, per layout: one column per layout and tier, named ``<layout>: <tier>``.
+
+    The runs compute trips only up to each standard, so a curve stops (NaN) beyond its layout's standard and
+    ends on the people within the standard.
+    """
+    grid = np.unique(np.concatenate([curve_minutes(layouts, tier) for tier in TIERS]))
+    table = {"minutes": grid}
+    for layout in layouts:
+        people = layout.demand["population"].to_numpy(dtype=float)
+        for tier, column in ((VILLAGE_CLINIC, "clinic_minutes"), (TOWNSHIP_CENTRE, "centre_minutes")):
+            minutes = layout.demand[column].to_numpy(dtype=float)
+            reached = np.isfinite(minutes)
+            order = np.argsort(minutes[reached], kind="stable")
+            sorted_minutes, within = minutes[reached][order], np.cumsum(people[reached][order])
+            count = np.searchsorted(sorted_minutes, grid, side="right")
+            curve = np.where(count > 0, within[np.maximum(count - 1, 0)], 0.0)
+            table[curve_column(layout.name, tier)] = np.where(grid <= layout.standard(tier), np.round(curve, 2), np.nan)
+    return pd.DataFrame(table)
+
+
+def curve_column(name: str, tier: str) -> str:
+    """Column of :func:`cumulative_minutes` holding a layout's curve for a tier."""
+    return f"{name}: {tier}"
+
+
+def facility_changes(layouts: list[Layout]) -> pd.DataFrame:
+    """Sites whose decision is not the same in every layout, with each layout's decision, merge and reason.
+
+    A new candidate site appears in a layout only if it is built there; elsewhere its decision is "not built".
+    """
+    by_site = {layout.name: layout.facilities.set_index("site_id") for layout in layouts}
+    sites: dict[str, tuple[str, str]] = {}
+    for frame in by_site.values():
+        for site_id, name, tier in zip(frame.index, frame["name"], frame["tier"], strict=True):
+            sites.setdefault(str(site_id), (str(name), str(tier)))
+    rows = []
+    for site_id, (name, tier) in sites.items():
+        row: dict[str, Any] = {"site_id": site_id, "name": name, "tier": tier}
+        for layout_name, frame in by_site.items():
+            listed = site_id in frame.index
+            row[f"decision: {layout_name}"] = frame.at[site_id, "decision"] if listed else NOT_BUILT
+            row[f"merged_into: {layout_name}"] = frame.at[site_id, "merged_into"] if listed else ""
+            row[f"reason: {layout_name}"] = frame.at[site_id, "reason"] if listed else ""
+        if len({row[f"decision: {n}"] for n in by_site}) > 1:
+            rows.append(row)
+    per_layout = [f"{key}: {name}" for name in by_site for key in ("decision", "merged_into", "reason")]
+    columns = ["site_id", "name", "tier", *per_layout]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values(["tier", "name", "site_id"], ascending=[False, True, True], ignore_index=True)
+
+
+def remote_people(layouts: list[Layout]) -> tuple[pd.DataFrame, str]:
+    """How each layout serves the same remote people, and the definition of who they are.
+
+    Remote people live in the first layout's demand cells that have no township centre within the village
+    clinic standard in that layout (farther than the standard, or beyond the township standard). Every layout
+    is measured on these same cells and the first layout's people in them, so the rows compare like with like.
+    """
+    first = layouts[0]
+    standard = first.standard(VILLAGE_CLINIC)
+    d = first.demand
+    centre = d["centre_minutes"].to_numpy(dtype=float)
+    remote = ~(centre <= standard) & (d["population"].to_numpy(dtype=float) > 0)
+    cells = d["cell_id"].to_numpy()[remote]
+    people = d["population"].to_numpy(dtype=float)[remote]
+    total = float(people.sum())
+    definition = (
+        f"Remote people are those living in demand cells with no township centre within {standard:g} minutes "
+        f"(the village clinic standard) in the first layout, {first.name}: {total:,.0f} people in {len(cells):,} "
+        "cells. Every layout is measured on these same cells and people, by minutes to its village clinic."
+    )
+    rows = []
+    for layout in layouts:
+        own = layout.demand.set_index("cell_id").reindex(cells)  # cells the layout lacks count as unreached
+        minutes = own["clinic_minutes"].to_numpy(dtype=float)
+        within = float(people[minutes <= layout.standard(VILLAGE_CLINIC)].sum())
+        uncoverable = own["uncoverable"].fillna(False).to_numpy(dtype=bool)
+        figures = minutes_figures(minutes, people)
+        rows.append(
+            {
+                "scenario": layout.name,
+                "remote_people": round(total, 2),
+                "within_clinic_standard": round(within, 2),
+                "within_clinic_standard_share": round(within / total, 4) if total else np.nan,
+                "beyond_clinic_standard": round(total - within, 2),
+                "uncoverable": round(float(people[uncoverable].sum()), 2),
+                "clinic_minutes_mean": figures["mean"],
+                "clinic_minutes_p95": figures["p95"],
+                "clinic_minutes_max": figures["max"],
+            }
+        )
+    return pd.DataFrame(rows), definition
+
+
+def admin_area_figures(layouts: list[Layout]) -> pd.DataFrame | None:
+    """Per administrative area (``region.admin_areas`` of the first scenario) and layout: people, people within
+    the village clinic standard and their mean minutes. Cells outside every area are a row of their own."""
+    first = layouts[0]
+    areas = read_admin_areas(first.scenario, first.demand.crs)
+    if areas is None:
+        return None
+    rows = []
+    for layout in layouts:
+        joined = layout.demand.sjoin(areas, how="left", predicate="within")
+        # A cell on the line between two areas joins both: it counts in the first only.
+        joined = joined[~joined.index.duplicated(keep="first")]
+        area = joined["name"].fillna(OUTSIDE_AREAS)
+        for name in [*areas["name"].drop_duplicates(), OUTSIDE_AREAS]:
+            inside = (area == name).to_numpy()
+            if name == OUTSIDE_AREAS and not inside.any():
+                continue
+            people = joined["population"].to_numpy(dtype=float)[inside]
+            minutes = joined["clinic_minutes"].to_numpy(dtype=float)[inside]
+            within = float(people[minutes <= layout.standard(VILLAGE_CLINIC)].sum())
+            total = float(people.sum())
+            rows.append(
+                {
+                    "area": name,
+                    "scenario": layout.name,
+                    "people": round(total, 2),
+                    "within_clinic_standard": round(within, 2),
+                    "within_clinic_standard_share": round(within / total, 4) if total else np.nan,
+                    "clinic_minutes_mean": minutes_figures(minutes, people)["mean"],
+                }
+            )
+    return pd.DataFrame(rows)

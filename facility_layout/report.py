@@ -1,0 +1,602 @@
+"""The comparison report: one self-contained HTML page a ministry can decide from.
+
+It holds the tables of :mod:`facility_layout.compare` (headline, remote people, areas, facility changes), the
+cumulative population-vs-minutes curves as inline SVG drawn here, and two Leaflet maps side by side with
+linked pan and zoom. Leaflet is inlined (:func:`facility_layout.webassets.leaflet_head`) and there is no
+basemap, so the page opens with no network.
+
+Everything from input data (scenario, facility and area names, reasons) is HTML-escaped here. The map data
+travels as JSON in a ``<script type="application/json">`` element with ``<``, ``>`` and ``&`` written as
+``\\u`` escapes, so no name can close the element; the page's script reads it with ``JSON.parse``.
+
+Elements tests and readers can find: ``#headline-table`` (a ``<th data-layout>`` per layout),
+``#chart-village_clinic`` and ``#chart-township_centre`` (a ``path.curve[data-layout]`` per layout),
+``#remote-table``, ``#areas-table``, ``#changes-table`` (a ``tr[data-site-id]`` per changed site),
+``#map-0`` and ``#map-1`` (``data-layout`` names the layout; ``window.reportMaps`` holds both maps).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import mapping
+
+from facility_layout.compare import NOT_BUILT, TIERS, Comparison, Layout, curve_column, curve_minutes
+from facility_layout.inputs import VILLAGE_CLINIC
+from facility_layout.maps import (
+    COORDINATE_DECIMALS,
+    FACILITY_SYMBOLS,
+    FULL_CIRCLE_QUANTILE,
+    TIER_NAMES,
+    WGS84,
+    circle_radius_m,
+    classify_cells,
+    minutes_classes,
+)
+from facility_layout.webassets import leaflet_head
+
+MISSING = "–"
+# One colour and dash per layout (Okabe–Ito colours, told apart with colour blindness too; dashes in print).
+CURVE_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
+CURVE_DASHES = ("", "7 4", "2 3", "10 3 2 3")
+CHART_WIDTH, CHART_HEIGHT = 760, 360
+CHART_MARGIN = {"left": 78, "right": 24, "top": 18, "bottom": 50}
+BOUNDARY_SIMPLIFY_M = 20.0  # the boundary is context on the report's maps; a real coastline is 300 kB+ unsimplified
+DECISION_WORDS = {
+    "keep": "kept",
+    "close": "closed",
+    "build": "built",
+    "upgrade": "upgraded to central",
+    NOT_BUILT: NOT_BUILT,
+}
+
+CSS = """
+body { font: 14px/1.45 "Helvetica Neue", Arial, sans-serif; color: #222; margin: 0 auto; max-width: 1280px;
+  padding: 16px 24px 40px; }
+h1 { font-size: 22px; margin: 4px 0 6px; }
+h2 { font-size: 18px; margin: 28px 0 6px; border-bottom: 1px solid #ccc; padding-bottom: 3px; }
+p.note { color: #555; margin: 4px 0 10px; max-width: 900px; }
+table { border-collapse: collapse; margin: 6px 0; }
+th, td { border: 1px solid #d5d5d5; padding: 3px 8px; vertical-align: top; }
+thead th { background: #f1f3f5; }
+tbody th { text-align: left; font-weight: normal; color: #333; }
+td.id { white-space: nowrap; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.reason { font-size: 12px; color: #444; max-width: 320px; }
+.ok { background: #e6f4ea; color: #1e5b2e; }
+.warn { background: #fdecea; color: #a4161a; font-weight: 700; }
+#synthetic-banner { background: #ffcc00; border: 2px solid #000; font-weight: 700; padding: 6px 10px;
+  display: inline-block; margin: 6px 0; }
+.chart text { font-size: 12px; fill: #333; }
+.chart .axis line, .chart .axis path { stroke: #555; }
+.chart .grid { stroke: #e4e4e4; }
+.maps { display: flex; gap: 12px; }
+.maps > div { flex: 1; min-width: 0; }
+.map { height: 520px; border: 1px solid #999; background: #dfe3e8; }
+.legend-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; font-size: 12px; }
+.legend-row .count { margin-left: auto; color: #555; }
+.fl-symbol { background: none; border: none; }
+.fl-symbol svg { filter: drop-shadow(0 0 1px rgba(0, 0, 0, 0.7)); }
+"""
+
+# Draws both maps from the embedded data, then links them: a move or zoom of one map sets the other's view.
+# `syncing` stops the echo (setView on the other map fires its own moveend, synchronously, without animation);
+# a zoom also ends with moveend, so that one event covers panning and zooming.
+MAPS_JS = """
+(function () {
+  const data = JSON.parse(document.getElementById("report-data").textContent);
+  const icons = data.symbols.map((s) => L.divIcon({html: s.svg, className: "fl-symbol", iconSize: [s.size, s.size]}));
+  const maps = data.maps.map((layout, side) => {
+    // The view first: canvas layers added to a map without one have no pixel bounds to draw in.
+    const map = L.map("map-" + side, {preferCanvas: true, zoomSnap: 0.5}).fitBounds(data.bounds);
+    L.geoJSON(data.boundary, {interactive: false,
+      style: {color: "#222222", weight: 2, fillColor: "#fbfaf5", fillOpacity: 1}}).addTo(map);
+    for (const [lat, lon, k, radius] of layout.cells) {
+      L.circle([lat, lon], {radius: radius, stroke: false, fillColor: data.classes[layout.classKey][k].colour,
+        fillOpacity: 0.85, interactive: false}).addTo(map);
+    }
+    for (const [lat, lon, k, tooltip, popup] of layout.facilities) {
+      L.marker([lat, lon], {icon: icons[k], zIndexOffset: data.symbols[k].z})
+        .bindTooltip(tooltip).bindPopup(popup, {maxWidth: 360}).addTo(map);
+    }
+    return map;
+  });
+  let syncing = false;
+  maps.forEach((map, side) => {
+    const other = maps[1 - side];
+    map.on("moveend", () => {
+      if (syncing) { return; }
+      syncing = true;
+      other.setView(map.getCenter(), map.getZoom(), {animate: false});
+      syncing = false;
+    });
+  });
+  window.reportMaps = maps;
+})();
+"""
+
+
+def render_report(comparison: Comparison, path: Path, *, map_pair: tuple[str, str]) -> Path:
+    """Write the comparison as one self-contained HTML page.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        The tables (:func:`facility_layout.compare.comparison_tables`).
+    path : Path
+        HTML file to write.
+    map_pair : (str, str)
+        Names of the two layouts drawn side by side.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    layouts = comparison.layouts
+    first = layouts[0]
+    region = first.scenario.region.name
+    names = ", ".join(layout.name for layout in layouts)
+    synthetic = bool(first.summary.get("synthetic"))
+    banner = '<div id="synthetic-banner">SYNTHETIC REGION — generated data, not a real place</div>' if synthetic else ""
+    pair = [next(layout for layout in layouts if layout.name == name) for name in map_pair]
+    body = [
+        f"<h1>{_e(region)}: comparison of {len(layouts)} layouts</h1>{banner}",
+        f'<p class="note">Layouts: {_e(names)}. Each layout\'s own map, GeoPackage and CSVs are in the folder of '
+        "its name beside this report; the tables below are also there as CSV files.</p>",
+        _not_proven_warning(comparison.headline),
+        "<h2>Headline figures</h2>",
+        _headline_table(comparison.headline),
+        "<h2>People within each number of minutes</h2>",
+        '<p class="note">How many people reach their facility within a given number of minutes: a curve higher '
+        "and further left serves more people sooner. Each curve ends at the standard, as the runs compute trips "
+        "only up to it; its last point is the people within the standard.</p>",
+        *(_chart(comparison, tier) for tier in TIERS),
+        "<h2>Remote villages</h2>",
+        f'<p class="note" id="remote-definition">{_e(comparison.remote_definition)} Minutes are over the people '
+        "who reach a clinic within the standard.</p>",
+        _remote_verdict(comparison.remote),
+        _remote_table(comparison.remote),
+        "<h2>By administrative area</h2>",
+        _areas_table(comparison.admin_areas, layouts),
+        "<h2>Facilities whose decision differs</h2>",
+        _changes_table(comparison.changes, layouts),
+        f"<h2>Maps: {_e(pair[0].name)} and {_e(pair[1].name)}</h2>",
+        '<p class="note">Moving or zooming one map moves the other. Cells are coloured by minutes to their village '
+        "clinic (the classes of each layout's map.html); click a facility for its decision and the reason.</p>",
+        _maps_html(pair),
+        _attribution(first),
+    ]
+    data = _map_data(pair)
+    page = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{_e(region)}: comparison of layouts</title>\n{leaflet_head()}<style>{CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + f'\n<script type="application/json" id="report-data">{script_json(data)}</script>'
+        + f"\n<script>{MAPS_JS}</script>\n</body>\n</html>\n"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` appears literally, so no text
+    in it (``</script>``, ``<!--``) can end the element; ``JSON.parse`` reads the escapes back."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# --- tables -------------------------------------------------------------------------------------------
+
+
+def _not_proven_warning(headline: pd.DataFrame) -> str:
+    unproven = headline[~headline["proven_optimal"]]
+    if unproven.empty:
+        return '<p class="ok" id="solver-verdict">Every layout is proven optimal by its solver.</p>'
+    names = "; ".join(
+        f"{name}: {_gap_words(gap)}" for name, gap in zip(unproven["scenario"], unproven["gap"], strict=True)
+    )
+    return (
+        f'<p class="warn" id="solver-verdict">NOT proven optimal — {_e(names)}. A better layout may exist for '
+        "these scenarios; raise solver.time_limit_s to close the gap before deciding on them.</p>"
+    )
+
+
+def _gap_words(gap: Any) -> str:
+    number = _finite(gap)
+    return f"NOT proven optimal (gap {MISSING if number is None else f'{number:.2%}'})"
+
+
+def _headline_table(headline: pd.DataFrame) -> str:
+    def people_share(tier: str) -> Callable[[pd.Series], str]:
+        return lambda r: _people_share(r[f"{tier}_within_standard"], r["population_total"])
+
+    def minutes(tier: str) -> Callable[[pd.Series], str]:
+        return lambda r: " · ".join(_minutes(r[f"{tier}_minutes_{k}"]) for k in ("mean", "p95", "max"))
+
+    rows: list[tuple[str, Callable[[pd.Series], str]]] = [
+        ("Objective", lambda r: _e(r["objective"])),
+        ("Travel conditions", lambda r: _e(r["conditions"] or "none")),
+        ("People in the region", lambda r: _people(r["population_total"])),
+        ("Village clinics kept", lambda r: _count(r["clinics_kept"])),
+        ("Village clinics closed", lambda r: _count(r["clinics_closed"])),
+        ("Village clinics built", lambda r: _count(r["clinics_built"])),
+        ("Township centres kept", lambda r: _count(r["centres_kept"])),
+        ("Township centres upgraded to central", lambda r: _count(r["centres_upgraded"])),
+        ("Cost", lambda r: _number(r["cost"])),
+    ]
+    for tier in TIERS:
+        label = TIER_NAMES[tier]
+        standard = headline[f"{tier}_standard_minutes"]
+        within = f"within {_minutes(standard.iloc[0])}" if standard.nunique() == 1 else "within the standard"
+        rows += [
+            (f"People {within} of a {label}", people_share(tier)),
+            (f"People beyond the {label} standard", lambda r, t=tier: _people(r[f"{t}_beyond_standard"])),
+            (f"Minutes to the {label}: mean · 95th percentile · max", minutes(tier)),
+        ]
+        if standard.nunique() > 1:
+            rows.append((f"{label.capitalize()} standard", lambda r, t=tier: _minutes(r[f"{t}_standard_minutes"])))
+    rows += [
+        ("People no possible clinic site reaches within the standard", lambda r: _people(r["uncoverable"])),
+        ("People cut off by road closures", lambda r: _people(r["cut_off_by_closures"])),
+        ("Solver", _solver_cell),
+    ]
+    return _layout_table("headline-table", headline, rows)
+
+
+def _solver_cell(row: pd.Series) -> str:
+    status = _e(f"{row['solver']} {row['solver_status']}")
+    if row["proven_optimal"]:
+        return f'<span class="ok">{status}: proven optimal</span>'
+    return f'<span class="warn">{status}: {_gap_words(row["gap"])}</span>'
+
+
+def _layout_table(table_id: str, frame: pd.DataFrame, rows: Sequence[tuple[str, Callable[[pd.Series], str]]]) -> str:
+    """Figures as rows, one column per layout (a row of ``frame`` each, by its ``scenario``)."""
+    head = "".join(f'<th data-layout="{_e(name)}">{_e(name)}</th>' for name in frame["scenario"])
+    body = "".join(
+        f"<tr><th>{label}</th>" + "".join(f'<td class="num">{cell(r)}</td>' for _, r in frame.iterrows()) + "</tr>"
+        for label, cell in rows
+    )
+    return f'<table id="{table_id}"><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _remote_table(remote: pd.DataFrame) -> str:
+    rows: list[tuple[str, Callable[[pd.Series], str]]] = [
+        ("Remote people", lambda r: _people(r["remote_people"])),
+        (
+            "Within the village clinic standard",
+            lambda r: _people_share(r["within_clinic_standard"], r["remote_people"]),
+        ),
+        ("Beyond the standard", lambda r: _people(r["beyond_clinic_standard"])),
+        ("… of whom no possible clinic site can reach", lambda r: _people(r["uncoverable"])),
+        (
+            "Minutes to a village clinic: mean · 95th percentile · max",
+            lambda r: " · ".join(_minutes(r[f"clinic_minutes_{k}"]) for k in ("mean", "p95", "max")),
+        ),
+    ]
+    return _layout_table("remote-table", remote, rows)
+
+
+def _remote_verdict(remote: pd.DataFrame) -> str:
+    """Which layout brings most remote people within the standard, in one sentence."""
+    within = remote["within_clinic_standard"].to_numpy(dtype=float)
+    best = np.flatnonzero(np.isclose(within, within.max(), rtol=0, atol=0.5))
+    if len(best) == len(remote):
+        words = "Every layout brings the same remote people within the village clinic standard."
+    else:
+        names = " and ".join(remote["scenario"].iloc[best])
+        words = (
+            f"{names} brings the most remote people within the village clinic standard: "
+            f"{_people(within.max())} of {_people(remote['remote_people'].iloc[0])}."
+        )
+    return f'<p id="remote-verdict"><strong>{_e(words)}</strong></p>'
+
+
+def _areas_table(areas: pd.DataFrame | None, layouts: list[Layout]) -> str:
+    if areas is None:
+        return (
+            '<p class="note" id="areas-none">The scenario gives no administrative areas. Set region.admin_areas '
+            "(file, name_field) to a polygon file to get a row per area here.</p>"
+        )
+    names = [layout.name for layout in layouts]
+    head = (
+        '<tr><th rowspan="2">Area</th>'
+        + "".join(f'<th colspan="3" data-layout="{_e(n)}">{_e(n)}</th>' for n in names)
+        + "</tr><tr>"
+        + "<th>people</th><th>within the clinic standard</th><th>mean minutes</th>" * len(names)
+        + "</tr>"
+    )
+    body = []
+    for area, rows in areas.groupby("area", sort=False):
+        by_layout = rows.set_index("scenario")
+        cells = "".join(
+            f'<td class="num">{_people(r["people"])}</td>'
+            f'<td class="num">{_people_share(r["within_clinic_standard"], r["people"])}</td>'
+            f'<td class="num">{_minutes(r["clinic_minutes_mean"])}</td>'
+            for r in (by_layout.loc[n] for n in names)
+        )
+        body.append(f'<tr data-area="{_e(area)}"><th>{_e(area)}</th>{cells}</tr>')
+    return f'<table id="areas-table"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _changes_table(changes: pd.DataFrame, layouts: list[Layout]) -> str:
+    names = [layout.name for layout in layouts]
+    if changes.empty:
+        return '<p class="note" id="changes-none">Every facility has the same decision in every layout.</p>'
+    head = (
+        "<tr><th>Site id</th><th>Name</th><th>Tier</th>"
+        + "".join(f'<th data-layout="{_e(n)}">{_e(n)}</th>' for n in names)
+        + "</tr>"
+    )
+    body = []
+    for _, row in changes.iterrows():
+        cells = "".join(_decision_cell(row, n) for n in names)
+        body.append(
+            f'<tr data-site-id="{_e(row["site_id"])}"><td class="id">{_e(row["site_id"])}</td>'
+            f"<td>{_e(row['name'])}</td>"
+            f"<td>{_e(TIER_NAMES.get(row['tier'], row['tier']))}</td>{cells}</tr>"
+        )
+    return (
+        f'<p class="note">{len(changes):,} sites; the reason is each layout\'s own, as in its map and '
+        f'facilities.csv.</p><table id="changes-table"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
+    )
+
+
+def _decision_cell(row: pd.Series, name: str) -> str:
+    decision = row[f"decision: {name}"]
+    merged = row[f"merged_into: {name}"]
+    words = DECISION_WORDS.get(decision, decision) + (f" (merged into {merged})" if merged else "")
+    reason = row[f"reason: {name}"]
+    return (
+        f'<td class="reason" data-layout="{_e(name)}" data-decision="{_e(decision)}"><strong>{_e(words)}</strong>'
+        + (f"<br>{_e(reason)}" if reason else "")
+        + "</td>"
+    )
+
+
+# --- chart --------------------------------------------------------------------------------------------
+
+
+def _chart(comparison: Comparison, tier: str) -> str:
+    """People within x minutes of the tier, one curve per layout, as an SVG line chart."""
+    layouts = comparison.layouts
+    grid = curve_minutes(layouts, tier)
+    table = comparison.cumulative.set_index("minutes")
+    totals = sorted({float(layout.summary["population_total"]) for layout in layouts})
+    standards = sorted({layout.standard(tier) for layout in layouts})
+    x_max, y_max = float(grid[-1]), _nice_ceiling(max(totals))
+    left, top = CHART_MARGIN["left"], CHART_MARGIN["top"]
+    width = CHART_WIDTH - left - CHART_MARGIN["right"]
+    height = CHART_HEIGHT - top - CHART_MARGIN["bottom"]
+
+    def x(minutes: float) -> float:
+        return round(left + width * minutes / x_max, 1)
+
+    def y(people: float) -> float:
+        return round(top + height * (1 - people / y_max), 1)
+
+    parts = []
+    for tick in _ticks(y_max):
+        parts.append(f'<line class="grid" x1="{left}" x2="{left + width}" y1="{y(tick)}" y2="{y(tick)}"/>')
+        parts.append(f'<text x="{left - 6}" y="{y(tick) + 4}" text-anchor="end">{tick:,.0f}</text>')
+    for tick in _ticks(x_max, 8):
+        parts.append(f'<text x="{x(tick)}" y="{top + height + 18}" text-anchor="middle">{tick:g}</text>')
+        parts.append(f'<line x1="{x(tick)}" x2="{x(tick)}" y1="{top + height}" y2="{top + height + 5}" stroke="#555"/>')
+    parts.append(
+        f'<g class="axis"><line x1="{left}" x2="{left}" y1="{top}" y2="{top + height}"/>'
+        f'<line x1="{left}" x2="{left + width}" y1="{top + height}" y2="{top + height}"/></g>'
+    )
+    label = TIER_NAMES[tier]
+    parts.append(
+        f'<text x="{left + width / 2}" y="{CHART_HEIGHT - 8}" text-anchor="middle">minutes to the {label}</text>'
+        f'<text transform="translate(16 {top + height / 2}) rotate(-90)" text-anchor="middle">people within</text>'
+    )
+    for total in totals:
+        parts.append(
+            f'<line data-total="{total:.0f}" x1="{left}" x2="{left + width}" y1="{y(total)}" y2="{y(total)}" '
+            'stroke="#777" stroke-dasharray="3 3"/>'
+            f'<text x="{left + 6}" y="{y(total) - 5}">everyone: {total:,.0f}</text>'
+        )
+    for standard in standards:
+        parts.append(
+            f'<line data-standard="{standard:g}" x1="{x(standard)}" x2="{x(standard)}" y1="{top}" '
+            f'y2="{top + height}" stroke="#a4161a" stroke-dasharray="6 4"/>'
+            f'<text x="{x(standard) - 6}" y="{top + height - 8}" text-anchor="end" fill="#a4161a">'
+            f"standard {standard:g} min</text>"
+        )
+    legend = []
+    for i, layout in enumerate(layouts):
+        colour, dash = CURVE_COLOURS[i % len(CURVE_COLOURS)], CURVE_DASHES[i % len(CURVE_DASHES)]
+        curve = table[curve_column(layout.name, tier)].reindex(grid).to_numpy(dtype=float)
+        shown = np.isfinite(curve)
+        points = " L".join(f"{x(m)} {y(p)}" for m, p in zip(grid[shown], curve[shown], strict=True))
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        name = _e(layout.name)
+        parts.append(
+            f'<path class="curve" data-layout="{name}" data-tier="{tier}" d="M{points}" fill="none" '
+            f'stroke="{colour}" stroke-width="2.4"{dash_attr}><title>{name}</title></path>'
+        )
+        legend.append(
+            f'<span class="legend-row" data-layout="{name}"><svg width="30" height="10"><line x1="1" y1="5" x2="29" '
+            f'y2="5" stroke="{colour}" stroke-width="2.4"{dash_attr}/></svg>{name}</span>'
+        )
+    return (
+        f'<figure data-chart="{tier}"><figcaption><strong>People within x minutes of their {label}'
+        f"{' (assigned)' if tier == VILLAGE_CLINIC else ' (nearest)'}</strong></figcaption>"
+        f'<svg id="chart-{tier}" class="chart" role="img" width="{CHART_WIDTH}" height="{CHART_HEIGHT}" '
+        f'viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>People within x minutes of their {label}</title>{''.join(parts)}</svg>"
+        f'<div class="chart-legend">{"".join(legend)}</div></figure>'
+    )
+
+
+def _nice_ceiling(value: float, steps: Sequence[float] = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)) -> float:
+    """The smallest ``step`` × 10^k at least ``value``, so an axis ends on a round number."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    return next(m * power for m in steps if m * power >= value)
+
+
+def _ticks(top: float, count: int = 5) -> list[float]:
+    """Round tick values (1, 2 or 5 × 10^k apart) from 0 up to ``top``, about ``count`` of them."""
+    step = _nice_ceiling(top / count, (1, 2, 5, 10))
+    return [float(v) for v in np.arange(0.0, top + step / 2, step)]
+
+
+# --- maps ---------------------------------------------------------------------------------------------
+
+
+def _maps_html(pair: list[Layout]) -> str:
+    sides = []
+    for side, layout in enumerate(pair):
+        standard = layout.standard(VILLAGE_CLINIC)
+        classes = minutes_classes(standard)
+        cell_class = classify_cells(layout.demand, standard)
+        people = layout.demand["population"].to_numpy(dtype=float)
+        counts = layout.facilities.groupby(["tier", "decision"]).size()
+        legend = [
+            f'<div class="legend-row" data-legend="minutes:{c.key}"><svg width="14" height="14"><circle cx="7" '
+            f'cy="7" r="6" fill="{c.colour}"/></svg><span>{_e(c.label)}</span>'
+            f'<span class="count">{_people(people[cell_class == k].sum())} people</span></div>'
+            for k, c in enumerate(classes)
+        ] + [
+            f'<div class="legend-row" data-legend="facility:{s.tier}:{s.decision}">{s.svg}<span>{_e(s.label)}</span>'
+            f'<span class="count">{int(counts.get((s.tier, s.decision), 0))}</span></div>'
+            for s in FACILITY_SYMBOLS
+        ]
+        sides.append(
+            f'<div><h3>{_e(layout.name)}</h3><div id="map-{side}" class="map" data-layout="{_e(layout.name)}"></div>'
+            f'<div class="map-legend" id="map-legend-{side}">{"".join(legend)}</div></div>'
+        )
+    return f'<div class="maps">{"".join(sides)}</div>'
+
+
+def _map_data(pair: list[Layout]) -> dict[str, Any]:
+    """What the page's script draws: cells (lat, lon, class, radius in metres), facilities (lat, lon, symbol,
+    tooltip, popup), the boundary and the view; coordinates rounded to about 1 m."""
+    symbol_index = {(s.tier, s.decision): k for k, s in enumerate(FACILITY_SYMBOLS)}
+    boundary = pair[0].boundary
+    outline = boundary.simplify(BOUNDARY_SIMPLIFY_M).to_crs(WGS84)
+    outline = outline.apply(lambda g: shapely.transform(g, lambda c: np.round(c, COORDINATE_DECIMALS)))
+    west, south, east, north = boundary.to_crs(WGS84).total_bounds
+    classes: dict[str, list[dict[str, str]]] = {}
+    maps = []
+    for layout in pair:
+        standard = layout.standard(VILLAGE_CLINIC)
+        key = f"{standard:g}"
+        classes[key] = [{"key": c.key, "colour": c.colour} for c in minutes_classes(standard)]
+        cells = layout.demand.to_crs(WGS84)
+        cell_class = classify_cells(layout.demand, standard)
+        # Sized by people as on map.html, so empty mountain cells do not outweigh the villages.
+        people = layout.demand["population"].to_numpy(dtype=float)
+        full_circle_people = float(np.nanquantile(people, FULL_CIRCLE_QUANTILE)) if len(people) else 0.0
+        radius = np.round(circle_radius_m(layout.demand, people, full_circle_people)).astype(int)
+        facilities = layout.facilities.to_crs(WGS84)
+        maps.append(
+            {
+                "name": layout.name,
+                "classKey": key,
+                "cells": [
+                    [round(lat, COORDINATE_DECIMALS), round(lon, COORDINATE_DECIMALS), k, r]
+                    for lon, lat, k, r in zip(
+                        cells.geometry.x, cells.geometry.y, cell_class.tolist(), radius.tolist(), strict=True
+                    )
+                ],
+                "facilities": [
+                    [
+                        round(point.y, COORDINATE_DECIMALS),
+                        round(point.x, COORDINATE_DECIMALS),
+                        symbol_index[(row["tier"], row["decision"])],
+                        *_facility_texts(row),
+                    ]
+                    for point, (_, row) in zip(facilities.geometry, facilities.iterrows(), strict=True)
+                ],
+            }
+        )
+    return {
+        # Closed clinics go beneath the open facilities they were merged into, which often stand close by.
+        "symbols": [
+            {"svg": s.svg, "size": s.size, "z": -100 if s.decision == "close" else 0} for s in FACILITY_SYMBOLS
+        ],
+        "classes": classes,
+        "maps": maps,
+        "boundary": {
+            "type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": {}, "geometry": mapping(g)} for g in outline],
+        },
+        "bounds": [[round(v, COORDINATE_DECIMALS) for v in corner] for corner in ((south, west), (north, east))],
+    }
+
+
+def _facility_texts(row: pd.Series) -> tuple[str, str]:
+    """Tooltip and popup of a facility, HTML-escaped (Leaflet inserts both as markup)."""
+    decision = DECISION_WORDS.get(row["decision"], row["decision"])
+    tier = TIER_NAMES.get(row["tier"], row["tier"])
+    merged = f" (merged into {row['merged_into']})" if row["merged_into"] else ""
+    tooltip = f"{_e(row['name'])} — {_e(tier)} {_e(decision)}"
+    popup = f"<strong>{_e(row['name'])}</strong><br>{_e(tier)}, {_e(decision + merged)}<br><em>{_e(row['reason'])}</em>"
+    return tooltip, popup
+
+
+def _attribution(first: Layout) -> str:
+    lines = first.scenario.region.attribution or (
+        ["Synthetic region generated by facility_layout — not a real place"] if first.summary.get("synthetic") else []
+    )
+    return f'<p class="note" id="attribution">{" · ".join(_e(line) for line in lines)}</p>' if lines else ""
+
+
+# --- text ---------------------------------------------------------------------------------------------
+
+
+def _e(value: Any) -> str:
+    """Text for the page, HTML-escaped (quotes too, for attributes)."""
+    return html.escape("" if value is None else str(value))
+
+
+def _finite(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _people(value: Any) -> str:
+    number = _finite(value)
+    return MISSING if number is None else f"{number:,.0f}"
+
+
+def _count(value: Any) -> str:
+    number = _finite(value)
+    return MISSING if number is None else f"{number:.0f}"
+
+
+def _number(value: Any) -> str:
+    number = _finite(value)
+    if number is None:
+        return MISSING
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
+
+
+def _minutes(value: Any) -> str:
+    number = _finite(value)
+    return MISSING if number is None else f"{round(number, 1):g} min"
+
+
+def _people_share(part: Any, whole: Any) -> str:
+    number, total = _finite(part), _finite(whole)
+    if number is None:
+        return MISSING
+    return f"{number:,.0f} ({number / total:.1%})" if total else f"{number:,.0f}"
