@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,3 +166,51 @@ def browser_page(browser: Browser) -> Iterator[browsers.BrowserPage]:
     and uncaught exceptions (``assert_clean()`` checks them)."""
     with browsers.offline_page(browser) as page:
         yield page
+
+
+# --- a comparison of two layouts (tests/test_compare.py, tests/test_browser_report.py) ---------------------
+
+EVIL_FACILITY = "</script><script>alert(1)</script>"
+EVIL_REGION = 'County <b>"bold"</b> & co'
+RAINY = "rainy<script>"  # a scenario file name is shown in the report too
+
+
+@pytest.fixture(scope="session")
+def county(small_county: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small county with a township centre whose name tries to break out of the report's script."""
+    folder = tmp_path_factory.mktemp("compare") / "county"
+    shutil.copytree(small_county, folder)
+    facilities = json.loads((folder / "facilities.geojson").read_text())
+    facilities["features"][0]["properties"]["name"] = EVIL_FACILITY
+    (folder / "facilities.geojson").write_text(json.dumps(facilities))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def scenarios(county: Path) -> list[Path]:
+    """A baseline on the county and its rainy season as a two-line `extends` file."""
+    folder = county.parent / "scenarios"
+    folder.mkdir()
+
+    def edit(raw: dict) -> None:
+        raw["region"]["name"] = EVIL_REGION
+
+    import yaml
+
+    base = scenario_on_region(county, folder / "baseline.yaml", county.parent / "unused", edit)
+    rainy = folder / f"{RAINY}.yaml"
+    rainy.write_text(yaml.safe_dump({"extends": "baseline.yaml", "travel": {"conditions": ["rainy_season"]}}))
+    return [base, rainy]
+
+
+@pytest.fixture(scope="session")
+def compared(scenarios: list[Path]) -> tuple[Path, str]:
+    """The comparison folder, written once through the CLI, and what the CLI printed."""
+    from typer.testing import CliRunner
+
+    from facility_layout.cli import app
+
+    out = scenarios[0].parent.parent / "comparison"
+    result = CliRunner().invoke(app, ["compare", *map(str, scenarios), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out, result.output
