@@ -18,7 +18,6 @@ import base64
 import dataclasses
 import html
 import itertools
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from folium.utilities import JsCode
 from scipy.spatial import cKDTree
 from shapely.geometry import mapping
 
+from facility_layout import formatting as fmt
 from facility_layout.basemaps import OPENSTREETMAP, Basemap
 from facility_layout.evaluate import LayoutTables
 from facility_layout.gcj02 import wgs84_to_gcj02
@@ -48,7 +48,6 @@ COORDINATE_DECIMALS = 5  # about 1 m on the ground
 # The scenario's default, used if the summary lacks the standard.
 DEFAULT_CLINIC_STANDARD_MINUTES = VillageClinicTier.model_fields["max_travel_minutes"].default
 DEFAULT_CENTRE_STANDARD_MINUTES = TownshipCentreTier.model_fields["max_travel_minutes"].default
-MISSING = "–"
 
 
 @dataclass(frozen=True)
@@ -366,8 +365,8 @@ def render_map(
     if synthetic:
         basemap = None
     standards = summary.get("standards") or {}
-    clinic_standard = _finite(standards.get("village_clinic_max_minutes")) or DEFAULT_CLINIC_STANDARD_MINUTES
-    centre_standard = _finite(standards.get("township_centre_max_minutes")) or DEFAULT_CENTRE_STANDARD_MINUTES
+    clinic_standard = fmt.finite(standards.get("village_clinic_max_minutes")) or DEFAULT_CLINIC_STANDARD_MINUTES
+    centre_standard = fmt.finite(standards.get("township_centre_max_minutes")) or DEFAULT_CENTRE_STANDARD_MINUTES
     themes = _cell_themes(tables.demand, clinic_standard, centre_standard, cell_size_m)
     people = tables.demand["population"].to_numpy(dtype=float)
     full_circle_people = float(np.nanquantile(people, FULL_CIRCLE_QUANTILE)) if len(people) else 0.0
@@ -628,8 +627,8 @@ def _add_demand(
     standards: Mapping[str, Any],
     modes: Mapping[str, str],
 ) -> None:
-    clinic_standard = _minutes_text(standards.get("village_clinic_max_minutes"))
-    centre_standard = _minutes_text(standards.get("township_centre_max_minutes"))
+    clinic_standard = fmt.minutes(standards.get("village_clinic_max_minutes"))
+    centre_standard = fmt.minutes(standards.get("township_centre_max_minutes"))
     people = demand["population"].to_numpy(dtype=float)
     clinic_classes = themes[0].classes
 
@@ -647,23 +646,23 @@ def _add_demand(
     classes = np.column_stack([t.cell_class for t in themes]) if len(demand) else np.zeros((0, len(themes)))
     cells = zip(*(demand[c].to_numpy() for c in columns), people, radius, classes, strict=True)
     for cell, clinic_min, clinic, centre_min, centre, off_network, cut_off, elevation, n, r, k in cells:
-        if _finite(clinic_min) is not None:
-            clinic_text = f"{_text(clinic)} · {_minutes_text(clinic_min)} {_mode(modes, VILLAGE_CLINIC)}".rstrip()
-            tooltip = f"{_people(n)} people · {_minutes_text(clinic_min)} to {_text(clinic)}"
+        if fmt.finite(clinic_min) is not None:
+            clinic_text = f"{fmt.text(clinic)} · {fmt.minutes(clinic_min)} {_mode(modes, VILLAGE_CLINIC)}".rstrip()
+            tooltip = f"{fmt.people(n)} people · {fmt.minutes(clinic_min)} to {fmt.text(clinic)}"
         else:
             reach = "no possible site" if clinic_classes[k[0]].key == "uncoverable" else "no village clinic"
             clinic_text = f"none: {reach} within {clinic_standard}"
-            tooltip = f"{_people(n)} people · {reach} within {clinic_standard}"
-        if _finite(centre_min) is not None:
-            centre_text = f"{_text(centre)} · {_minutes_text(centre_min)} {_mode(modes, TOWNSHIP_CENTRE)}".rstrip()
+            tooltip = f"{fmt.people(n)} people · {reach} within {clinic_standard}"
+        if fmt.finite(centre_min) is not None:
+            centre_text = f"{fmt.text(centre)} · {fmt.minutes(centre_min)} {_mode(modes, TOWNSHIP_CENTRE)}".rstrip()
         else:
             centre_text = f"none within {centre_standard}"
         rows = [
-            ("People", _people(n)),
+            ("People", fmt.people(n)),
             ("Village clinic", clinic_text),
             ("Township centre", centre_text),
             ("People per km²", themes[2].classes[k[2]].label),
-            ("Elevation", _metres(elevation)),
+            ("Elevation", fmt.metres(elevation)),
         ]
         note = "Off the road network: too far to walk to any road." if off_network else ""
         if cut_off:
@@ -673,7 +672,7 @@ def _add_demand(
                 "classes": [int(c) for c in k],
                 "radius": float(r),
                 "tooltip": tooltip,
-                "popup": _popup(f"Demand cell {_text(cell)}", rows, reason=note),
+                "popup": _popup(f"Demand cell {fmt.text(cell)}", rows, reason=note),
             }
         )
     cells_data = _SharedData(_feature_collection(demand, properties))
@@ -748,7 +747,7 @@ def _add_areas(
     catchments = shown[shown["kind"] == "catchment"]
     beyond = shown[shown["kind"] != "catchment"]
     properties = [
-        {"tooltip": f"Catchment of {_text(names.get(site, site))}: {_people(n)} people"}
+        {"tooltip": f"Catchment of {fmt.text(names.get(site, site))}: {fmt.people(n)} people"}
         for site, n in zip(catchments["site_id"], catchments["population"], strict=True)
     ]
     folium.GeoJson(
@@ -758,11 +757,11 @@ def _add_areas(
         style_function=lambda _: CATCHMENT_STYLE,
         on_each_feature=BIND_FEATURE,
     ).add_to(fmap)
-    standard = _minutes_text(clinic_standard)
+    standard = fmt.minutes(clinic_standard)
     properties = [
         {
             "style": UNCOVERABLE_AREA_STYLE if kind == "uncoverable" else BEYOND_AREA_STYLE,
-            "tooltip": f"{_people(n)} people: "
+            "tooltip": f"{fmt.people(n)} people: "
             + (
                 f"no possible site within {standard}"
                 if kind == "uncoverable"
@@ -789,7 +788,7 @@ def _add_merges(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> None:
         crs=facilities.crs,
     )
     properties = [
-        {"tooltip": f"{_text(name)} → {_text(into)}: {_text(reason)}"}
+        {"tooltip": f"{fmt.text(name)} → {fmt.text(into)}: {fmt.text(reason)}"}
         for name, into, reason in zip(closed["name"], closed["merged_into"], closed["reason"], strict=True)
     ]
     folium.GeoJson(
@@ -804,7 +803,7 @@ def _add_existing(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> None:
     """Today's facilities by tier, before any decision (off at start: the decisions layers show them too)."""
     for tier, symbol in EXISTING_SYMBOLS.items():
         chosen = facilities[(facilities["origin"] == "existing") & (facilities["tier"] == tier)]
-        properties = [{"tooltip": f"{_text(name)} — existing {TIER_NAMES[tier]} (today)"} for name in chosen["name"]]
+        properties = [{"tooltip": f"{fmt.text(name)} — existing {TIER_NAMES[tier]} (today)"} for name in chosen["name"]]
         folium.GeoJson(
             _feature_collection(chosen, properties),
             name=f"{symbol.label} ({len(chosen)})",
@@ -825,7 +824,7 @@ def _div_icon(symbol: FacilitySymbol) -> folium.DivIcon:
 
 def _add_assignments(fmap: folium.Map, assignments: gpd.GeoDataFrame, names: Mapping[str, str]) -> None:
     properties = [
-        {"tooltip": f"{_people(n)} people → {_text(names.get(site, site))}: {_minutes_text(minutes)}"}
+        {"tooltip": f"{fmt.people(n)} people → {fmt.text(names.get(site, site))}: {fmt.minutes(minutes)}"}
         for site, n, minutes in zip(
             assignments["site_id"], assignments["population"], assignments["minutes"], strict=True
         )
@@ -842,8 +841,8 @@ def _add_assignments(fmap: folium.Map, assignments: gpd.GeoDataFrame, names: Map
 def _add_referrals(fmap: folium.Map, referrals: gpd.GeoDataFrame, names: Mapping[str, str]) -> None:
     properties = [
         {
-            "tooltip": f"{_text(names.get(clinic, clinic))} refers to {_text(names.get(centre, centre))}: "
-            f"{_minutes_text(minutes)}"
+            "tooltip": f"{fmt.text(names.get(clinic, clinic))} refers to {fmt.text(names.get(centre, centre))}: "
+            f"{fmt.minutes(minutes)}"
         }
         for clinic, centre, minutes in zip(
             referrals["site_id"], referrals["centre_id"], referrals["minutes"], strict=True
@@ -882,7 +881,7 @@ def _add_facilities(
         counts[symbol.tier, symbol.decision] = len(chosen)
         properties = [
             {
-                "tooltip": f"{_text(f['name'])} — {symbol.label.lower()}",
+                "tooltip": f"{fmt.text(f['name'])} — {symbol.label.lower()}",
                 "popup": _facility_popup(f, symbol, modes, _minutes_chart(by_site.get(f["site_id"]), classes)),
             }
             for f in chosen.drop(columns="geometry").to_dict("records")
@@ -900,32 +899,32 @@ def _facility_popup(
     facility: Mapping[str, Any], symbol: FacilitySymbol, modes: Mapping[str, str], chart: str
 ) -> dict[str, Any]:
     columns = {"mean": "mean_minutes", "p95": "p95_minutes", "max": "max_minutes"}
-    if any(_finite(facility[column]) is not None for column in columns.values()):
-        figures = " · ".join(f"{label} {_minutes_text(facility[c])}" for label, c in columns.items())
+    if any(fmt.finite(facility[column]) is not None for column in columns.values()):
+        figures = " · ".join(f"{label} {fmt.minutes(facility[c])}" for label, c in columns.items())
     else:
-        figures = MISSING
+        figures = fmt.MISSING
     rows = [
-        ("Tier", TIER_NAMES.get(facility["tier"], _text(facility["tier"]))),
-        ("People served", _people(facility["population_served"])),
+        ("Tier", TIER_NAMES.get(facility["tier"], fmt.text(facility["tier"]))),
+        ("People served", fmt.people(facility["population_served"])),
         (f"Minutes for them {_mode(modes, VILLAGE_CLINIC)}".strip(), figures),
     ]
     if chart:
         rows.append(("How far they live", chart))
-    if _text(facility["referral_centre"]):
+    if fmt.text(facility["referral_centre"]):
         referral = (
-            f"{_text(facility['referral_centre'])} · {_minutes_text(facility['referral_minutes'])} "
+            f"{fmt.text(facility['referral_centre'])} · {fmt.minutes(facility['referral_minutes'])} "
             f"{_mode(modes, 'referral')}"
         ).strip()
         rows.append(("Refers to", referral))
-    if _text(facility["merged_into"]):
-        rows.append(("Merged into", _text(facility["merged_into"])))
+    if fmt.text(facility["merged_into"]):
+        rows.append(("Merged into", fmt.text(facility["merged_into"])))
     origin = "new site" if facility["origin"] == "new" else "existing"
     rows += [
-        ("Elevation", _metres(facility["elevation_m"])),
-        ("Cost", _number(facility["cost"])),
-        ("Site", f"{_text(facility['site_id'])} ({origin})"),
+        ("Elevation", fmt.metres(facility["elevation_m"])),
+        ("Cost", fmt.number(facility["cost"])),
+        ("Site", f"{fmt.text(facility['site_id'])} ({origin})"),
     ]
-    return _popup(_text(facility["name"]), rows, status=symbol.label, reason=_text(facility["reason"]))
+    return _popup(fmt.text(facility["name"]), rows, status=symbol.label, reason=fmt.text(facility["reason"]))
 
 
 def _minutes_chart(people: np.ndarray | None, classes: tuple[MinutesClass, ...]) -> str:
@@ -939,8 +938,8 @@ def _minutes_chart(people: np.ndarray | None, classes: tuple[MinutesClass, ...])
         length = max(1.0, width * n / people.sum())
         rows.append(
             f'<rect x="0" y="{y}" width="{length:.1f}" height="{bar}" fill="{cls.colour}" stroke="{CELL_STROKE}" '
-            f'stroke-width="0.4"><title>{cls.label}: {_people(n)} people</title></rect>'
-            f'<text x="{width + 4}" y="{y + bar - 1}" font-size="10">{_people(n)} · {cls.label}</text>'
+            f'stroke-width="0.4"><title>{cls.label}: {fmt.people(n)} people</title></rect>'
+            f'<text x="{width + 4}" y="{y + bar - 1}" font-size="10">{fmt.people(n)} · {cls.label}</text>'
         )
     height = len(rows) * (bar + gap)
     return f'<svg class="fl-chart" width="300" height="{height}" viewBox="0 0 300 {height}">{"".join(rows)}</svg>'
@@ -980,17 +979,21 @@ def minutes_classes(standard: float, tier: str = VILLAGE_CLINIC) -> tuple[Minute
     """
     first, second = standard / 3, 2 * standard / 3
     classes = (
-        MinutesClass("within-1", f"≤ {_num(first)} min", WITHIN_STANDARD_COLOURS[0]),
-        MinutesClass("within-2", f"{_num(first)}–{_num(second)} min", WITHIN_STANDARD_COLOURS[1]),
-        MinutesClass("within-3", f"{_num(second)}–{_num(standard)} min (the standard)", WITHIN_STANDARD_COLOURS[2]),
-        MinutesClass("beyond", f"no {TIER_NAMES[tier]} within {_num(standard)} min", BEYOND_STANDARD_COLOUR),
+        MinutesClass("within-1", f"≤ {fmt.num(first)} min", WITHIN_STANDARD_COLOURS[0]),
+        MinutesClass("within-2", f"{fmt.num(first)}–{fmt.num(second)} min", WITHIN_STANDARD_COLOURS[1]),
+        MinutesClass(
+            "within-3", f"{fmt.num(second)}–{fmt.num(standard)} min (the standard)", WITHIN_STANDARD_COLOURS[2]
+        ),
+        MinutesClass("beyond", f"no {TIER_NAMES[tier]} within {fmt.num(standard)} min", BEYOND_STANDARD_COLOUR),
     )
     if tier != VILLAGE_CLINIC:
         return classes
     return (
         *classes,
         MinutesClass(
-            "uncoverable", f"cannot be reached within {_num(standard)} min from any possible site", UNCOVERABLE_COLOUR
+            "uncoverable",
+            f"cannot be reached within {fmt.num(standard)} min from any possible site",
+            UNCOVERABLE_COLOUR,
         ),
     )
 
@@ -1015,7 +1018,7 @@ def classify_cells(demand: gpd.GeoDataFrame, standard: float) -> np.ndarray:
 
 
 def _headline_panel(title: str, summary: Mapping[str, Any]) -> str:
-    total = _finite(summary.get("population_total"))
+    total = fmt.finite(summary.get("population_total"))
     covered = summary.get("population_covered") or {}
     minutes = summary.get("travel_minutes") or {}
     standards = summary.get("standards") or {}
@@ -1025,28 +1028,28 @@ def _headline_panel(title: str, summary: Mapping[str, Any]) -> str:
 
     def coverage(tier: str, standard_key: str) -> tuple[str, str]:
         figures = minutes.get(tier) or {}
-        spread = " · ".join(f"{k} {_minutes_text(figures.get(k))}" for k in ("mean", "p95", "max"))
-        label = f"Within {_minutes_text(standards.get(standard_key))} of a {TIER_NAMES[tier]}"
-        return f'{label}<span class="fl-note">{spread}</span>', _share(covered.get(tier), total)
+        spread = " · ".join(f"{k} {fmt.minutes(figures.get(k))}" for k in ("mean", "p95", "max"))
+        label = f"Within {fmt.minutes(standards.get(standard_key))} of a {TIER_NAMES[tier]}"
+        return f'{label}<span class="fl-note">{spread}</span>', fmt.share(covered.get(tier), total)
 
     rows = [
-        ("People in the region", _people(total)),
+        ("People in the region", fmt.people(total)),
         coverage(VILLAGE_CLINIC, "village_clinic_max_minutes"),
         coverage(TOWNSHIP_CENTRE, "township_centre_max_minutes"),
         (
             'Cannot be covered<span class="fl-note">no possible site within the clinic standard</span>',
-            _share(summary.get("population_uncoverable"), total),
+            fmt.share(summary.get("population_uncoverable"), total),
         ),
         (
             "Village clinics",
-            f"{_count(clinics.get('keep'))} kept · {_count(clinics.get('close'))} closed · "
-            f"{_count(clinics.get('build'))} built",
+            f"{fmt.count(clinics.get('keep'))} kept · {fmt.count(clinics.get('close'))} closed · "
+            f"{fmt.count(clinics.get('build'))} built",
         ),
         (
             "Township centres",
-            f"{_count(centres.get('keep'))} kept · {_count(centres.get('upgrade'))} upgraded to central",
+            f"{fmt.count(centres.get('keep'))} kept · {fmt.count(centres.get('upgrade'))} upgraded to central",
         ),
-        ("Cost", _number(summary.get("cost"))),
+        ("Cost", fmt.number(summary.get("cost"))),
     ]
     travel = summary.get("travel") or {}
     if travel.get("modes"):
@@ -1066,7 +1069,7 @@ def _headline_panel(title: str, summary: Mapping[str, Any]) -> str:
         rows.append(
             (
                 f'Conditions<span class="fl-note">{html.escape(", ".join(travel["conditions"]))}</span>',
-                f"{_count(closed)} road segments closed · {_people(cut)} people cut off",
+                f"{fmt.count(closed)} road segments closed · {fmt.people(cut)} people cut off",
             )
         )
     return (
@@ -1082,8 +1085,8 @@ def _solver_line(solver: Mapping[str, Any]) -> str:
     if proven is True:
         verdict, css = "proven optimal", "fl-ok"
     elif proven is False:
-        gap = _finite(solver.get("gap"))
-        verdict, css = f"NOT proven optimal (gap {MISSING if gap is None else f'{gap:.2%}'})", "fl-warn"
+        gap = fmt.finite(solver.get("gap"))
+        verdict, css = f"NOT proven optimal (gap {fmt.MISSING if gap is None else f'{gap:.2%}'})", "fl-warn"
     else:
         verdict, css = "optimality not reported", "fl-warn"
     return f'<div class="fl-solver {css}">Solver{f" ({name})" if name else ""}: {verdict}</div>'
@@ -1099,7 +1102,7 @@ def _legend(
 ) -> str:
     facilities = [
         _legend_row(
-            f"facility:{s.tier}:{s.decision}", s.svg, s.label, _count(facility_counts.get((s.tier, s.decision)))
+            f"facility:{s.tier}:{s.decision}", s.svg, s.label, fmt.count(facility_counts.get((s.tier, s.decision)))
         )
         for s in FACILITY_SYMBOLS
     ]
@@ -1111,7 +1114,7 @@ def _legend(
                 f"{theme.key}:{c.key}",
                 _circle_svg(c.colour),
                 c.label,
-                f"{_people(people[theme.cell_class == k].sum())}",
+                f"{fmt.people(people[theme.cell_class == k].sum())}",
             )
             for k, c in enumerate(theme.classes)
         ]
@@ -1123,7 +1126,7 @@ def _legend(
         )
     sections.append(
         f'<span class="fl-note">Circle area grows with the people in the cell, up to the largest '
-        f"circles at {_people(full_circle_people)} people or more.</span>"
+        f"circles at {fmt.people(full_circle_people)} people or more.</span>"
     )
     area_people = areas.groupby("kind")["population"].sum()
     sections.append(
@@ -1132,13 +1135,13 @@ def _legend(
             "area:beyond",
             _area_svg(BEYOND_AREA_STYLE),
             "Beyond the clinic standard (no village clinic within it)",
-            _people(area_people.get("beyond", 0.0)),
+            fmt.people(area_people.get("beyond", 0.0)),
         )
         + _legend_row(
             "area:uncoverable",
             _area_svg(UNCOVERABLE_AREA_STYLE),
             "No possible site within the clinic standard",
-            _people(area_people.get("uncoverable", 0.0)),
+            fmt.people(area_people.get("uncoverable", 0.0)),
         )
         + _legend_row("area:catchment", _area_svg(CATCHMENT_STYLE), "Catchment of a clinic (layer off at start)")
     )
@@ -1167,7 +1170,7 @@ def _legend(
     ]
     sections.append(f"<h4>Roads</h4>{''.join(roads)}")
     if relief is not None:
-        span = f"{_metres(relief.min_m)} to {_metres(relief.max_m)}"
+        span = f"{fmt.metres(relief.min_m)} to {fmt.metres(relief.max_m)}"
         sections.append(
             "<h4>Relief</h4>"
             + _legend_row(
@@ -1213,66 +1216,3 @@ def _line_svg(colour: str, weight: float, dash: str | None) -> str:
 def _table(rows: list[tuple[str, str]]) -> str:
     """Rows of (label, value), both already HTML."""
     return "<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
-
-
-# --- text ---------------------------------------------------------------------------------------------
-
-
-def _finite(value: Any) -> float | None:
-    """The value as a float, or None if it is missing, not a number or not finite."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _text(value: Any) -> str:
-    """Input text, HTML-escaped; '' for a missing value."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return html.escape(str(value))
-
-
-def _num(value: float) -> str:
-    return f"{round(value, 1):g}"
-
-
-def _formatted(value: Any, template: str) -> str:
-    """``template`` filled with the value as a number, or the missing-value mark."""
-    number = _finite(value)
-    return MISSING if number is None else template.format(number)
-
-
-def _people(value: Any) -> str:
-    return _formatted(value, "{:,.0f}")
-
-
-def _count(value: Any) -> str:
-    return _formatted(value, "{:.0f}")
-
-
-def _number(value: Any) -> str:
-    number = _finite(value)
-    return _formatted(number, "{:,.0f}" if number is not None and number.is_integer() else "{:,.2f}")
-
-
-def _minutes_text(value: Any) -> str:
-    number = _finite(value)
-    return MISSING if number is None else f"{_num(number)} min"
-
-
-def _metres(value: Any) -> str:
-    return _formatted(value, "{:,.0f} m")
-
-
-def _share(part: Any, whole: float | None) -> str:
-    """'12,345 (67.8%)' people, or only the count when the total is unknown."""
-    number = _finite(part)
-    if number is None:
-        return MISSING
-    if not whole:
-        return _people(number)
-    return f"{_people(number)} ({number / whole:.1%})"

@@ -17,7 +17,6 @@ Elements tests and readers can find: ``#headline-table`` (a ``<th data-layout>``
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -29,6 +28,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
+from facility_layout import formatting as fmt
 from facility_layout.compare import NOT_BUILT, TIERS, Comparison, Layout, curve_column, curve_minutes
 from facility_layout.inputs import VILLAGE_CLINIC
 from facility_layout.maps import (
@@ -43,7 +43,6 @@ from facility_layout.maps import (
 )
 from facility_layout.webassets import leaflet_head
 
-MISSING = "–"
 # One colour and dash per layout (Okabe–Ito colours, told apart with colour blindness too; dashes in print).
 CURVE_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
 CURVE_DASHES = ("", "7 4", "2 3", "10 3 2 3")
@@ -149,8 +148,8 @@ def render_report(comparison: Comparison, path: Path, *, map_pair: tuple[str, st
     banner = '<div id="synthetic-banner">SYNTHETIC REGION — generated data, not a real place</div>' if synthetic else ""
     pair = [next(layout for layout in layouts if layout.name == name) for name in map_pair]
     body = [
-        f"<h1>{_e(region)}: comparison of {len(layouts)} layouts</h1>{banner}",
-        f'<p class="note">Layouts: {_e(names)}. Each layout\'s own map, GeoPackage and CSVs are in the folder of '
+        f"<h1>{fmt.text(region)}: comparison of {len(layouts)} layouts</h1>{banner}",
+        f'<p class="note">Layouts: {fmt.text(names)}. Each layout\'s own map, GeoPackage and CSVs are in the folder of '
         "its name beside this report; the tables below are also there as CSV files.</p>",
         _not_proven_warning(comparison.headline),
         "<h2>Headline figures</h2>",
@@ -161,7 +160,7 @@ def render_report(comparison: Comparison, path: Path, *, map_pair: tuple[str, st
         "only up to it; its last point is the people within the standard.</p>",
         *(_chart(comparison, tier) for tier in TIERS),
         "<h2>Remote villages</h2>",
-        f'<p class="note" id="remote-definition">{_e(comparison.remote_definition)} Minutes are over the people '
+        f'<p class="note" id="remote-definition">{fmt.text(comparison.remote_definition)} Minutes are over the people '
         "who reach a clinic within the standard.</p>",
         _remote_verdict(comparison.remote),
         _remote_table(comparison.remote),
@@ -169,7 +168,7 @@ def render_report(comparison: Comparison, path: Path, *, map_pair: tuple[str, st
         _areas_table(comparison.admin_areas, layouts),
         "<h2>Facilities whose decision differs</h2>",
         _changes_table(comparison.changes, layouts),
-        f"<h2>Maps: {_e(pair[0].name)} and {_e(pair[1].name)}</h2>",
+        f"<h2>Maps: {fmt.text(pair[0].name)} and {fmt.text(pair[1].name)}</h2>",
         '<p class="note">Moving or zooming one map moves the other. Cells are coloured by minutes to their village '
         "clinic (the classes of each layout's map.html); click a facility for its decision and the reason.</p>",
         _maps_html(pair),
@@ -178,7 +177,8 @@ def render_report(comparison: Comparison, path: Path, *, map_pair: tuple[str, st
     data = _map_data(pair)
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{_e(region)}: comparison of layouts</title>\n{leaflet_head()}<style>{CSS}</style>\n</head>\n<body>\n"
+        f"<title>{fmt.text(region)}: comparison of layouts</title>\n{leaflet_head()}<style>{CSS}</style>\n"
+        "</head>\n<body>\n"
         + "\n".join(body)
         + f'\n<script type="application/json" id="report-data">{script_json(data)}</script>'
         + f"\n<script>{MAPS_JS}</script>\n</body>\n</html>\n"
@@ -205,55 +205,55 @@ def _not_proven_warning(headline: pd.DataFrame) -> str:
         f"{name}: {_gap_words(gap)}" for name, gap in zip(unproven["scenario"], unproven["gap"], strict=True)
     )
     return (
-        f'<p class="warn" id="solver-verdict">NOT proven optimal — {_e(names)}. A better layout may exist for '
+        f'<p class="warn" id="solver-verdict">NOT proven optimal — {fmt.text(names)}. A better layout may exist for '
         "these scenarios; raise solver.time_limit_s to close the gap before deciding on them.</p>"
     )
 
 
 def _gap_words(gap: Any) -> str:
-    number = _finite(gap)
-    return f"NOT proven optimal (gap {MISSING if number is None else f'{number:.2%}'})"
+    number = fmt.finite(gap)
+    return f"NOT proven optimal (gap {fmt.MISSING if number is None else f'{number:.2%}'})"
 
 
 def _headline_table(headline: pd.DataFrame) -> str:
     def people_share(tier: str) -> Callable[[pd.Series], str]:
-        return lambda r: _people_share(r[f"{tier}_within_standard"], r["population_total"])
+        return lambda r: fmt.share(r[f"{tier}_within_standard"], r["population_total"])
 
     def minutes(tier: str) -> Callable[[pd.Series], str]:
-        return lambda r: " · ".join(_minutes(r[f"{tier}_minutes_{k}"]) for k in ("mean", "p95", "max"))
+        return lambda r: " · ".join(fmt.minutes(r[f"{tier}_minutes_{k}"]) for k in ("mean", "p95", "max"))
 
     rows: list[tuple[str, Callable[[pd.Series], str]]] = [
-        ("Objective", lambda r: _e(r["objective"])),
-        ("Travel conditions", lambda r: _e(r["conditions"] or "none")),
-        ("People in the region", lambda r: _people(r["population_total"])),
-        ("Village clinics kept", lambda r: _count(r["clinics_kept"])),
-        ("Village clinics closed", lambda r: _count(r["clinics_closed"])),
-        ("Village clinics built", lambda r: _count(r["clinics_built"])),
-        ("Township centres kept", lambda r: _count(r["centres_kept"])),
-        ("Township centres upgraded to central", lambda r: _count(r["centres_upgraded"])),
-        ("Cost", lambda r: _number(r["cost"])),
+        ("Objective", lambda r: fmt.text(r["objective"])),
+        ("Travel conditions", lambda r: fmt.text(r["conditions"] or "none")),
+        ("People in the region", lambda r: fmt.people(r["population_total"])),
+        ("Village clinics kept", lambda r: fmt.count(r["clinics_kept"])),
+        ("Village clinics closed", lambda r: fmt.count(r["clinics_closed"])),
+        ("Village clinics built", lambda r: fmt.count(r["clinics_built"])),
+        ("Township centres kept", lambda r: fmt.count(r["centres_kept"])),
+        ("Township centres upgraded to central", lambda r: fmt.count(r["centres_upgraded"])),
+        ("Cost", lambda r: fmt.number(r["cost"])),
     ]
     for tier in TIERS:
         label = TIER_NAMES[tier]
         standard = headline[f"{tier}_standard_minutes"]
-        within = f"within {_minutes(standard.iloc[0])}" if standard.nunique() == 1 else "within the standard"
+        within = f"within {fmt.minutes(standard.iloc[0])}" if standard.nunique() == 1 else "within the standard"
         rows += [
             (f"People {within} of a {label}", people_share(tier)),
-            (f"People beyond the {label} standard", lambda r, t=tier: _people(r[f"{t}_beyond_standard"])),
+            (f"People beyond the {label} standard", lambda r, t=tier: fmt.people(r[f"{t}_beyond_standard"])),
             (f"Minutes to the {label}: mean · 95th percentile · max", minutes(tier)),
         ]
         if standard.nunique() > 1:
-            rows.append((f"{label.capitalize()} standard", lambda r, t=tier: _minutes(r[f"{t}_standard_minutes"])))
+            rows.append((f"{label.capitalize()} standard", lambda r, t=tier: fmt.minutes(r[f"{t}_standard_minutes"])))
     rows += [
-        ("People no possible clinic site reaches within the standard", lambda r: _people(r["uncoverable"])),
-        ("People cut off by road closures", lambda r: _people(r["cut_off_by_closures"])),
+        ("People no possible clinic site reaches within the standard", lambda r: fmt.people(r["uncoverable"])),
+        ("People cut off by road closures", lambda r: fmt.people(r["cut_off_by_closures"])),
         ("Solver", _solver_cell),
     ]
     return _layout_table("headline-table", headline, rows)
 
 
 def _solver_cell(row: pd.Series) -> str:
-    status = _e(f"{row['solver']} {row['solver_status']}")
+    status = fmt.text(f"{row['solver']} {row['solver_status']}")
     if row["proven_optimal"]:
         return f'<span class="ok">{status}: proven optimal</span>'
     return f'<span class="warn">{status}: {_gap_words(row["gap"])}</span>'
@@ -261,7 +261,7 @@ def _solver_cell(row: pd.Series) -> str:
 
 def _layout_table(table_id: str, frame: pd.DataFrame, rows: Sequence[tuple[str, Callable[[pd.Series], str]]]) -> str:
     """Figures as rows, one column per layout (a row of ``frame`` each, by its ``scenario``)."""
-    head = "".join(f'<th data-layout="{_e(name)}">{_e(name)}</th>' for name in frame["scenario"])
+    head = "".join(f'<th data-layout="{fmt.text(name)}">{fmt.text(name)}</th>' for name in frame["scenario"])
     body = "".join(
         f"<tr><th>{label}</th>" + "".join(f'<td class="num">{cell(r)}</td>' for _, r in frame.iterrows()) + "</tr>"
         for label, cell in rows
@@ -271,16 +271,16 @@ def _layout_table(table_id: str, frame: pd.DataFrame, rows: Sequence[tuple[str, 
 
 def _remote_table(remote: pd.DataFrame) -> str:
     rows: list[tuple[str, Callable[[pd.Series], str]]] = [
-        ("Remote people", lambda r: _people(r["remote_people"])),
+        ("Remote people", lambda r: fmt.people(r["remote_people"])),
         (
             "Within the village clinic standard",
-            lambda r: _people_share(r["within_clinic_standard"], r["remote_people"]),
+            lambda r: fmt.share(r["within_clinic_standard"], r["remote_people"]),
         ),
-        ("Beyond the standard", lambda r: _people(r["beyond_clinic_standard"])),
-        ("… of whom no possible clinic site can reach", lambda r: _people(r["uncoverable"])),
+        ("Beyond the standard", lambda r: fmt.people(r["beyond_clinic_standard"])),
+        ("… of whom no possible clinic site can reach", lambda r: fmt.people(r["uncoverable"])),
         (
             "Minutes to a village clinic: mean · 95th percentile · max",
-            lambda r: " · ".join(_minutes(r[f"clinic_minutes_{k}"]) for k in ("mean", "p95", "max")),
+            lambda r: " · ".join(fmt.minutes(r[f"clinic_minutes_{k}"]) for k in ("mean", "p95", "max")),
         ),
     ]
     return _layout_table("remote-table", remote, rows)
@@ -296,9 +296,9 @@ def _remote_verdict(remote: pd.DataFrame) -> str:
         names = " and ".join(remote["scenario"].iloc[best])
         words = (
             f"{names} brings the most remote people within the village clinic standard: "
-            f"{_people(within.max())} of {_people(remote['remote_people'].iloc[0])}."
+            f"{fmt.people(within.max())} of {fmt.people(remote['remote_people'].iloc[0])}."
         )
-    return f'<p id="remote-verdict"><strong>{_e(words)}</strong></p>'
+    return f'<p id="remote-verdict"><strong>{fmt.text(words)}</strong></p>'
 
 
 def _areas_table(areas: pd.DataFrame | None, layouts: list[Layout]) -> str:
@@ -310,7 +310,7 @@ def _areas_table(areas: pd.DataFrame | None, layouts: list[Layout]) -> str:
     names = [layout.name for layout in layouts]
     head = (
         '<tr><th rowspan="2">Area</th>'
-        + "".join(f'<th colspan="3" data-layout="{_e(n)}">{_e(n)}</th>' for n in names)
+        + "".join(f'<th colspan="3" data-layout="{fmt.text(n)}">{fmt.text(n)}</th>' for n in names)
         + "</tr><tr>"
         + "<th>people</th><th>within the clinic standard</th><th>mean minutes</th>" * len(names)
         + "</tr>"
@@ -319,12 +319,12 @@ def _areas_table(areas: pd.DataFrame | None, layouts: list[Layout]) -> str:
     for area, rows in areas.groupby("area", sort=False):
         by_layout = rows.set_index("scenario")
         cells = "".join(
-            f'<td class="num">{_people(r["people"])}</td>'
-            f'<td class="num">{_people_share(r["within_clinic_standard"], r["people"])}</td>'
-            f'<td class="num">{_minutes(r["clinic_minutes_mean"])}</td>'
+            f'<td class="num">{fmt.people(r["people"])}</td>'
+            f'<td class="num">{fmt.share(r["within_clinic_standard"], r["people"])}</td>'
+            f'<td class="num">{fmt.minutes(r["clinic_minutes_mean"])}</td>'
             for r in (by_layout.loc[n] for n in names)
         )
-        body.append(f'<tr data-area="{_e(area)}"><th>{_e(area)}</th>{cells}</tr>')
+        body.append(f'<tr data-area="{fmt.text(area)}"><th>{fmt.text(area)}</th>{cells}</tr>')
     return f'<table id="areas-table"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
 
 
@@ -334,16 +334,16 @@ def _changes_table(changes: pd.DataFrame, layouts: list[Layout]) -> str:
         return '<p class="note" id="changes-none">Every facility has the same decision in every layout.</p>'
     head = (
         "<tr><th>Site id</th><th>Name</th><th>Tier</th>"
-        + "".join(f'<th data-layout="{_e(n)}">{_e(n)}</th>' for n in names)
+        + "".join(f'<th data-layout="{fmt.text(n)}">{fmt.text(n)}</th>' for n in names)
         + "</tr>"
     )
     body = []
     for _, row in changes.iterrows():
         cells = "".join(_decision_cell(row, n) for n in names)
         body.append(
-            f'<tr data-site-id="{_e(row["site_id"])}"><td class="id">{_e(row["site_id"])}</td>'
-            f"<td>{_e(row['name'])}</td>"
-            f"<td>{_e(TIER_NAMES.get(row['tier'], row['tier']))}</td>{cells}</tr>"
+            f'<tr data-site-id="{fmt.text(row["site_id"])}"><td class="id">{fmt.text(row["site_id"])}</td>'
+            f"<td>{fmt.text(row['name'])}</td>"
+            f"<td>{fmt.text(TIER_NAMES.get(row['tier'], row['tier']))}</td>{cells}</tr>"
         )
     return (
         f'<p class="note">{len(changes):,} sites; the reason is each layout\'s own, as in its map and '
@@ -357,9 +357,8 @@ def _decision_cell(row: pd.Series, name: str) -> str:
     words = DECISION_WORDS.get(decision, decision) + (f" (merged into {merged})" if merged else "")
     reason = row[f"reason: {name}"]
     return (
-        f'<td class="reason" data-layout="{_e(name)}" data-decision="{_e(decision)}"><strong>{_e(words)}</strong>'
-        + (f"<br>{_e(reason)}" if reason else "")
-        + "</td>"
+        f'<td class="reason" data-layout="{fmt.text(name)}" data-decision="{fmt.text(decision)}">'
+        f"<strong>{fmt.text(words)}</strong>" + (f"<br>{fmt.text(reason)}" if reason else "") + "</td>"
     )
 
 
@@ -420,7 +419,7 @@ def _chart(comparison: Comparison, tier: str) -> str:
         shown = np.isfinite(curve)
         points = " L".join(f"{x(m)} {y(p)}" for m, p in zip(grid[shown], curve[shown], strict=True))
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        name = _e(layout.name)
+        name = fmt.text(layout.name)
         parts.append(
             f'<path class="curve" data-layout="{name}" data-tier="{tier}" d="M{points}" fill="none" '
             f'stroke="{colour}" stroke-width="2.4"{dash_attr}><title>{name}</title></path>'
@@ -466,16 +465,18 @@ def _maps_html(pair: list[Layout]) -> str:
         counts = layout.facilities.groupby(["tier", "decision"]).size()
         legend = [
             f'<div class="legend-row" data-legend="minutes:{c.key}"><svg width="14" height="14"><circle cx="7" '
-            f'cy="7" r="6" fill="{c.colour}"/></svg><span>{_e(c.label)}</span>'
-            f'<span class="count">{_people(people[cell_class == k].sum())} people</span></div>'
+            f'cy="7" r="6" fill="{c.colour}"/></svg><span>{fmt.text(c.label)}</span>'
+            f'<span class="count">{fmt.people(people[cell_class == k].sum())} people</span></div>'
             for k, c in enumerate(classes)
         ] + [
-            f'<div class="legend-row" data-legend="facility:{s.tier}:{s.decision}">{s.svg}<span>{_e(s.label)}</span>'
+            f'<div class="legend-row" data-legend="facility:{s.tier}:{s.decision}">{s.svg}'
+            f"<span>{fmt.text(s.label)}</span>"
             f'<span class="count">{int(counts.get((s.tier, s.decision), 0))}</span></div>'
             for s in FACILITY_SYMBOLS
         ]
         sides.append(
-            f'<div><h3>{_e(layout.name)}</h3><div id="map-{side}" class="map" data-layout="{_e(layout.name)}"></div>'
+            f"<div><h3>{fmt.text(layout.name)}</h3>"
+            f'<div id="map-{side}" class="map" data-layout="{fmt.text(layout.name)}"></div>'
             f'<div class="map-legend" id="map-legend-{side}">{"".join(legend)}</div></div>'
         )
     return f'<div class="maps">{"".join(sides)}</div>'
@@ -543,8 +544,11 @@ def _facility_texts(row: pd.Series) -> tuple[str, str]:
     decision = DECISION_WORDS.get(row["decision"], row["decision"])
     tier = TIER_NAMES.get(row["tier"], row["tier"])
     merged = f" (merged into {row['merged_into']})" if row["merged_into"] else ""
-    tooltip = f"{_e(row['name'])} — {_e(tier)} {_e(decision)}"
-    popup = f"<strong>{_e(row['name'])}</strong><br>{_e(tier)}, {_e(decision + merged)}<br><em>{_e(row['reason'])}</em>"
+    tooltip = f"{fmt.text(row['name'])} — {fmt.text(tier)} {fmt.text(decision)}"
+    popup = (
+        f"<strong>{fmt.text(row['name'])}</strong><br>{fmt.text(tier)}, {fmt.text(decision + merged)}"
+        f"<br><em>{fmt.text(row['reason'])}</em>"
+    )
     return tooltip, popup
 
 
@@ -552,51 +556,7 @@ def _attribution(first: Layout) -> str:
     lines = first.scenario.region.attribution or (
         ["Synthetic region generated by facility_layout — not a real place"] if first.summary.get("synthetic") else []
     )
-    return f'<p class="note" id="attribution">{" · ".join(_e(line) for line in lines)}</p>' if lines else ""
+    return f'<p class="note" id="attribution">{" · ".join(fmt.text(line) for line in lines)}</p>' if lines else ""
 
 
 # --- text ---------------------------------------------------------------------------------------------
-
-
-def _e(value: Any) -> str:
-    """Text for the page, HTML-escaped (quotes too, for attributes)."""
-    return html.escape("" if value is None else str(value))
-
-
-def _finite(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _people(value: Any) -> str:
-    number = _finite(value)
-    return MISSING if number is None else f"{number:,.0f}"
-
-
-def _count(value: Any) -> str:
-    number = _finite(value)
-    return MISSING if number is None else f"{number:.0f}"
-
-
-def _number(value: Any) -> str:
-    number = _finite(value)
-    if number is None:
-        return MISSING
-    return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
-
-
-def _minutes(value: Any) -> str:
-    number = _finite(value)
-    return MISSING if number is None else f"{round(number, 1):g} min"
-
-
-def _people_share(part: Any, whole: Any) -> str:
-    number, total = _finite(part), _finite(whole)
-    if number is None:
-        return MISSING
-    return f"{number:,.0f} ({number / total:.1%})" if total else f"{number:,.0f}"
