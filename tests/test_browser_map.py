@@ -16,8 +16,12 @@ import pytest
 from pyproj import Transformer
 
 from facility_layout.maps import (
+    BEYOND_LAYER,
+    CATCHMENT_LAYER,
     CELL_LAYERS,
     FACILITY_SYMBOLS,
+    MERGE_LAYER,
+    RELIEF_LAYER,
     ROAD_STYLES,
     WITHIN_STANDARD_COLOURS,
     FacilitySymbol,
@@ -103,8 +107,11 @@ def test_layers_and_legend_entries(demo_page: BrowserPage, demo_run: DemoRun) ->
     names = overlay_names(page)
     for symbol in FACILITY_SYMBOLS:
         assert facility_layer(symbol, facilities) in names
-    for name in CELL_LAYERS.values():
+    for name in [*CELL_LAYERS.values(), RELIEF_LAYER, CATCHMENT_LAYER, BEYOND_LAYER, MERGE_LAYER]:
         assert name in names
+    # The relief is an image the browser decoded and laid under the layout.
+    relief = page.locator(".leaflet-pane.leaflet-relief-pane img.leaflet-image-layer")
+    assert relief.count() == 1 and relief.evaluate("(img) => img.complete && img.naturalWidth > 100")
     # The minutes to the clinic are shown at start, in the classes' colours.
     fills = {c.lower() for c in overlay_state(page, CELL_LAYERS["minutes"])["fill_colours"]}
     assert fills and fills <= {c.colour.lower() for c in minutes_classes(standard)}
@@ -124,6 +131,7 @@ def test_layers_and_legend_entries(demo_page: BrowserPage, demo_run: DemoRun) ->
         assert minutes.label in legend[f"minutes:{minutes.key}"]
     for key, road in ROAD_STYLES.items():
         assert road.label in legend[f"road:{key}"]
+    assert "Elevation model" in legend["relief"] and " m to " in legend["relief"]
     assert page.locator("[data-legend]").first.is_visible()
 
 
