@@ -287,7 +287,7 @@ def run_one(spec: dict[str, Any], margin: float) -> dict[str, Any]:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
-        record = {"status": "killed", "note": f"wall limit {wall_limit:g} s", "build_s": wall_limit, "solve_s": 0.0}
+        record = {"status": "killed", "note": f"wall limit {wall_limit:g} s"}
     else:
         lines = [line for line in out.splitlines() if line.startswith("{")]
         if lines:
@@ -313,6 +313,8 @@ def counted_seconds(record: dict[str, Any]) -> float:
     overruns past ``-sec`` are not counted, nor is time cut short by a crash)."""
     if record.get("status") == "optimal":
         return total_seconds(record)
+    if record.get("status") == "killed":  # ran past limit + margin; its build time is unknown
+        return float(record["time_limit"])
     return float(record.get("build_s") or 0.0) + float(record["time_limit"])
 
 
