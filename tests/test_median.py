@@ -135,3 +135,19 @@ def test_reduced_cost_fixing_drops_sites_and_keeps_the_optimum():
     assert result.report.variables < full_columns  # the model HiGHS saw lost sites and distances
     assert result.objective == pytest.approx(best_total(cost, weights, 3), abs=1e-6)
     assert result.status == "optimal" and result.bound == pytest.approx(result.objective, rel=1e-9)
+
+
+def test_time_limited_solve_reports_a_bound_below_its_layout():
+    """Cut short (in its LP or its MILP), the solve still returns the starting layout or better, with a bound
+    that is at most its objective, and it is called optimal only when the two meet."""
+    rng = np.random.default_rng(5)
+    points = rng.uniform(0, 100, (400, 2))
+    cost = np.round(np.hypot(*(points[:, None, :] - points[None, ::2, :]).transpose(2, 0, 1)), 1)
+    result = PMedian.from_cost_matrix(cost, 4).solve(time_limit_s=0.5)
+    assert result.objective is not None and result.open_sites.sum() == 4
+    assert result.objective == pytest.approx(nearest_cost(cost, result.open_sites).sum())
+    if result.bound is not None:
+        assert result.bound <= result.objective + 1e-6
+    assert result.proven_optimal == (result.status == "optimal")
+    if not result.proven_optimal:
+        assert result.status == "feasible" and (result.gap is None or result.gap > 0)

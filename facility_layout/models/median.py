@@ -48,7 +48,7 @@ from facility_layout.models.base import (
     SitesArg,
 )
 from facility_layout.odmatrix import ODMatrix
-from facility_layout.solve import Milp, MilpBuilder, lp_relaxation, solve_milp
+from facility_layout.solve import PROVEN_GAP, Milp, MilpBuilder, lp_relaxation, relative_gap, solve_milp
 
 # The starting layout works on a dense demand × site array; above this many cells the model goes to the
 # solver without one (the array and its temporaries would take hundreds of MB).
@@ -118,7 +118,7 @@ class PMedian(LocationModel):
         start = self.starting_layout()
         dropped = np.zeros(self.n_sites, dtype=bool)
         milp, site_columns, z_point, z_minutes = self._build(dropped)
-        incumbent = None
+        incumbent, lower = None, None
         if start is not None:
             incumbent = self._start_values(start, site_columns, z_point, z_minutes)
             relaxed = lp_relaxation(milp, time_limit_s)
@@ -133,6 +133,12 @@ class PMedian(LocationModel):
         remaining = max(time_limit_s - (time.perf_counter() - started), 0.0)
         values, report = solve_milp(milp, solver, remaining, mip_gap, start=incumbent)
         report = replace(report, seconds=round(time.perf_counter() - started, 3))
+        if lower is not None and report.objective is not None and (report.bound is None or report.bound < lower):
+            # The solver stopped below the LP's bound (e.g. in its own first LP): the LP's holds as well.
+            gap = relative_gap(report.objective, lower)
+            proven = gap is not None and gap <= PROVEN_GAP
+            status = "optimal" if proven else report.status
+            report = replace(report, bound=lower, gap=gap, status=status, proven_optimal=proven)
         if report.status == "infeasible":
             raise InfeasibleLayoutError(
                 f"no {self.p} sites reach every demand point within the cost matrix's cutoff; open more sites "
