@@ -29,8 +29,10 @@ process group after the solver limit + ``--margin`` seconds, under an address-sp
 ``--memory-gib``:
 
 - build seconds: everything but the solver's own time — for ours, ``from_cost_matrix`` and the arrays of the
-  MILP; for spopt, creating the PuLP model and (inside ``solve``) writing the MPS file and reading back the
-  solution; reading the instance is not counted for either;
+  MILP (but the p-median's ``solve`` reports all its steps as solve seconds: the arrays, its starting
+  layout, the LP relaxation for reduced-cost fixing and the MILP); for spopt, creating the PuLP model and
+  (inside ``solve``) writing the MPS file and reading back the solution; reading the instance is not counted
+  for either;
 - solve seconds: the solver's wall time (HiGHS's run; CBC's "Wallclock seconds" from its log);
 - objective, recomputed from the open sites for spopt; status: ``optimal`` only when proven. PuLP reports
   "Optimal" for a CBC run stopped by its time limit, so spopt's status is read from CBC's log ("Result -

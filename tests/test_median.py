@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from facility_layout.models.base import InfeasibleLayoutError
-from facility_layout.models.median import PMedian
+from facility_layout.models.median import PMedian, swap_layout
 
 from bruteforce import INF, cost_instances, layouts, nearest_cost
 
@@ -91,3 +91,63 @@ def test_same_inputs_same_layout():
     for solver in ("highs", "cbc"):
         again = PMedian.from_cost_matrix(cost, 3).solve(solver=solver)
         assert again.objective == first.objective
+
+
+def swap_total(cost, weights, mask):
+    near = nearest_cost(cost, mask)
+    served = weights > 0
+    return float(weights[served] @ near[served]) if np.isfinite(near[served]).all() else INF
+
+
+@given(instance=cost_instances(max_demand=9, max_sites=7), data=st.data())
+def test_starting_layout_is_a_local_optimum(instance, data):
+    cost, weights = instance
+    m = cost.shape[1]
+    required = np.zeros(m, dtype=bool)
+    required[data.draw(st.lists(st.integers(0, m - 1), max_size=2, unique=True))] = True
+    p = data.draw(st.integers(max(1, int(required.sum())), m))
+    layout = swap_layout(cost, weights, p, required)
+    possible = min(swap_total(cost, weights, mask) for mask in layouts(m, p, np.flatnonzero(required)))
+    if not np.isfinite(possible):
+        assert layout is None
+        return
+    if layout is None:  # a heuristic may miss every layout that serves everyone; the model then starts without
+        return
+    assert layout.sum() == p and layout[required].all()
+    total = swap_total(cost, weights, layout)
+    assert np.isfinite(total) and total >= possible
+    # No single swap of a site that is not required for a closed one does better.
+    for k in np.flatnonzero(layout & ~required):
+        for j in np.flatnonzero(~layout):
+            swapped = layout.copy()
+            swapped[k], swapped[j] = False, True
+            assert swap_total(cost, weights, swapped) >= total - 1e-9
+
+
+def test_reduced_cost_fixing_drops_sites_and_keeps_the_optimum():
+    rng = np.random.default_rng(7)
+    points, sites = rng.uniform(0, 100, (80, 2)), rng.uniform(0, 100, (24, 2))
+    cost = np.round(np.hypot(*(points[:, None, :] - sites[None, :, :]).transpose(2, 0, 1)), 1)
+    weights = rng.integers(1, 50, 80).astype(float)
+    model = PMedian.from_cost_matrix(cost, 3, weights=weights)
+    full_columns = model._build(np.zeros(24, dtype=bool))[0].shape[1]
+    result = model.solve()
+    assert result.report.variables < full_columns  # the model HiGHS saw lost sites and distances
+    assert result.objective == pytest.approx(best_total(cost, weights, 3), abs=1e-6)
+    assert result.status == "optimal" and result.bound == pytest.approx(result.objective, rel=1e-9)
+
+
+def test_time_limited_solve_reports_a_bound_below_its_layout():
+    """Cut short (in its LP or its MILP), the solve still returns the starting layout or better, with a bound
+    that is at most its objective, and it is called optimal only when the two meet."""
+    rng = np.random.default_rng(5)
+    points = rng.uniform(0, 100, (400, 2))
+    cost = np.round(np.hypot(*(points[:, None, :] - points[None, ::2, :]).transpose(2, 0, 1)), 1)
+    result = PMedian.from_cost_matrix(cost, 4).solve(time_limit_s=0.5)
+    assert result.objective is not None and result.open_sites.sum() == 4
+    assert result.objective == pytest.approx(nearest_cost(cost, result.open_sites).sum())
+    if result.bound is not None:
+        assert result.bound <= result.objective + 1e-6
+    assert result.proven_optimal == (result.status == "optimal")
+    if not result.proven_optimal:
+        assert result.status == "feasible" and (result.gap is None or result.gap > 0)
