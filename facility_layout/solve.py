@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,16 @@ class SolveReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def with_bound(self, bound: float) -> SolveReport:
+        """This report with a lower bound proven elsewhere (e.g. an LP relaxation) where it is higher than the
+        solver's or the solver gave none; proven optimal where it meets the objective."""
+        if self.objective is None or (self.bound is not None and self.bound >= bound):
+            return self
+        gap = relative_gap(self.objective, bound)
+        proven = gap is not None and gap <= PROVEN_GAP
+        status = "optimal" if proven else self.status
+        return replace(self, bound=bound, gap=gap, status=status, proven_optimal=proven)
 
     @classmethod
     def not_needed(cls, name: str) -> SolveReport:

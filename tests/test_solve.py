@@ -10,7 +10,7 @@ import pytest
 
 from facility_layout.errors import SolveError
 from facility_layout.models.median import PMedian
-from facility_layout.solve import ensure_solver_available, lp_relaxation, solve_milp, solve_problem
+from facility_layout.solve import SolveReport, ensure_solver_available, lp_relaxation, solve_milp, solve_problem
 
 
 def hard_set_cover(seed: int = 0, n_sites: int = 300, n_points: int = 900, density: float = 0.03) -> pulp.LpProblem:
@@ -75,3 +75,14 @@ def test_lp_relaxation_bounds_and_reduced_costs() -> None:
         forced = replace(milp, col_lower=milp.col_lower.copy())
         forced.col_lower[column] = 1.0
         assert lp_relaxation(forced, 60)[0] >= lower + reduced[column] - 1e-6
+
+
+def test_bound_from_elsewhere_only_tightens() -> None:
+    stopped = SolveReport("highs", "feasible", False, 100.0, None, None, 1.0)
+    assert stopped.with_bound(90.0).bound == 90.0 and stopped.with_bound(90.0).gap == pytest.approx(0.1)
+    assert not stopped.with_bound(90.0).proven_optimal
+    met = stopped.with_bound(100.0)
+    assert met.status == "optimal" and met.proven_optimal and met.gap == 0.0
+    known = SolveReport("highs", "feasible", False, 100.0, 95.0, 0.05, 1.0)
+    assert known.with_bound(90.0) == known  # a weaker bound changes nothing
+    assert SolveReport("highs", "no_solution", False, None, None, None, 1.0).with_bound(90.0).bound is None
