@@ -244,7 +244,27 @@ def fetch(
             f"{got.population_total:,.0f} people (WorldPop), {got.dem_tiles} DEM tile(s). Next: check "
             f"{got.folder / 'scenario.yaml'}, then `facility-layout run {got.folder / 'scenario.yaml'}`",
             highlight=False,
+            markup=False,
         )
+
+    _guarded(action)
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder of your own files (roster, census, boundary, …).")],
+) -> None:
+    """Write a commented starter scenario for a folder of your files, saying what it guessed and what is missing."""
+    from facility_layout.init_scenario import init_folder
+
+    def action() -> None:
+        written, guess = init_folder(folder)
+        for line in guess.report:
+            out.print(f"  {line}", highlight=False, markup=False)
+        if written.name != "scenario.yaml":
+            out.print(f"scenario.yaml already exists: left as it is; wrote {written.name} beside it", highlight=False)
+        todo = f"; still missing: {', '.join(guess.missing)}" if guess.missing else ""
+        out.print(f"wrote {written}: check every GUESS and TODO in it{todo}", highlight=False, markup=False)
 
     _guarded(action)
 

@@ -98,6 +98,17 @@ def scenario_yaml(starter: Starter, sources: list[Source]) -> str:
         "  # CHECK the WorldPop total against the census: set scale_to_total to rescale it.",
         "  cell_size_m: 500",
         "",
+        *planning_sections(folder / "out"),
+    ]
+    return "\n".join(lines)
+
+
+def planning_sections(out_dir: Path) -> list[str]:
+    """The YAML lines after the inputs of a starter scenario: travel, standards, objective, solver, outputs.
+
+    Shared by ``fetch`` and ``init``: defaults a county can run as they are, with the lines to check marked.
+    """
+    return [
         "travel:",
         "  # OSM roads are often thin in rural areas: tracks and paths missing from the map count as off-road walking.",
         "  max_offroad_m: 2500",
@@ -124,10 +135,9 @@ def scenario_yaml(starter: Starter, sources: list[Source]) -> str:
         "  time_limit_s: 300",
         "",
         "outputs:",
-        f"  dir: {q(str(folder / 'out'))}",
+        f"  dir: {json.dumps(str(out_dir), ensure_ascii=False)}",
         "",
     ]
-    return "\n".join(lines)
 
 
 def sources_md(starter: Starter, sources: list[Source], retrieved: str, area: str) -> str:
