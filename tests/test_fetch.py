@@ -23,6 +23,8 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
+import yaml
+from shapely.geometry import Point
 from typer.testing import CliRunner
 
 from facility_layout.cli import app
@@ -233,9 +235,20 @@ def test_fetch_writes_every_input_clipped_to_the_place(fetched: tuple[Path, Path
     assert sorted(got["name"]) == sorted(truth["name"])  # the far hospital (30° N) is clipped away
     assert sorted(got["kind"]) == sorted("hospital" if t == 2 else "clinic" for t in truth["tier"])
     assert len(gpd.read_file(folder / "settlements.geojson")) == len(gpd.read_file(county / "settlements.geojson"))
-    ways_in = {w.get("id") for w in ET.parse(county / "roads.osm").getroot().iter("way")}
-    ways_out = {w.get("id") for w in ET.parse(folder / "roads.osm").getroot().iter("way")}
-    assert ways_out and ways_out <= ways_in
+    # Roads: exactly the ways with a node inside the boundary, each whole.
+    source = ET.parse(county / "roads.osm").getroot()
+    xy = {n.get("id"): (float(n.get("lon")), float(n.get("lat"))) for n in source.iter("node")}
+    outline = gpd.read_file(county / "boundary.geojson").geometry.iloc[0]
+    expected = {
+        w.get("id"): [nd.get("ref") for nd in w.iter("nd")]
+        for w in source.iter("way")
+        if any(outline.intersects(Point(xy[nd.get("ref")])) for nd in w.iter("nd"))
+    }
+    written = {
+        w.get("id"): [nd.get("ref") for nd in w.iter("nd")]
+        for w in ET.parse(folder / "roads.osm").getroot().iter("way")
+    }
+    assert written == expected and len(expected) < len(list(source.iter("way")))
     # Population: the cut window holds every person of the synthetic raster (it lies inside the box + margin).
     with rasterio.open(county / "population.tif") as a, rasterio.open(folder / "population.tif") as b:
         total_a = a.read(1, masked=True).sum()
@@ -319,3 +332,20 @@ def test_area_must_be_given_once(tmp_path: Path) -> None:
     result = runner.invoke(app, ["fetch", str(tmp_path / "r"), "--bbox", "1,2,3", "--country", "CHN"])
     assert result.exit_code == 2 and "not four numbers" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_boundary_file_and_unknown_year(fetched, server: Server, county: Path, tmp_path: Path) -> None:
+    _, cache, _ = fetched
+    before = len(server.log)
+    args = [*endpoint_args(server.url), "--cache-dir", str(cache), "--country", "CHN"]
+    result = runner.invoke(app, ["fetch", str(tmp_path / "b"), "--boundary", str(county / "boundary.geojson"), *args])
+    assert result.exit_code == 0, result.output
+    assert len(server.log) == before  # the same outline asks the same queries: all from the cache
+    assert (
+        yaml.safe_load((tmp_path / "b" / "scenario.yaml").read_text(encoding="utf-8"))["region"]["name"] == "boundary"
+    )
+    result = runner.invoke(app, ["fetch", str(tmp_path / "c"), "--boundary", str(county / "boundary.geojson"), *args,
+                                 "--year", "2015"])  # fmt: skip
+    assert result.exit_code == 2
+    assert "no CHN population raster for 2015 (years: 2019–2020)" in " ".join(result.output.split())
+    assert not (tmp_path / "c").exists()

@@ -21,14 +21,15 @@ from facility_layout.fetch.sources import HEALTH_KINDS, SETTLEMENT_PLACES
 def write_roads(elements: list[dict], area: BaseGeometry, path: Path) -> int:
     """Write the highway ways touching ``area`` (WGS 84) and their nodes as OSM XML; returns the way count."""
     nodes = {e["id"]: e for e in elements if e["type"] == "node"}
-    ways = [e for e in elements if e["type"] == "way" and "highway" in e.get("tags", {})]
+    ids = np.fromiter(nodes, dtype=np.int64, count=len(nodes))
+    lon = np.array([nodes[i]["lon"] for i in ids], dtype=float)
+    lat = np.array([nodes[i]["lat"] for i in ids], dtype=float)
+    shapely.prepare(area)  # one point-in-area test per node, not per way
+    inside = set(ids[shapely.intersects_xy(area, lon, lat)].tolist()) if len(ids) else set()
     kept = []
-    for way in ways:
+    for way in (e for e in elements if e["type"] == "way" and "highway" in e.get("tags", {})):
         refs = [r for r in way.get("nodes", []) if r in nodes]
-        if len(refs) < 2:
-            continue
-        xy = np.array([(nodes[r]["lon"], nodes[r]["lat"]) for r in refs])
-        if shapely.intersects(area, shapely.points(xy)).any():
+        if len(refs) >= 2 and any(r in inside for r in refs):
             kept.append((way, refs))
     used = sorted({r for _, refs in kept for r in refs})
     with path.open("w", encoding="utf-8") as out:
