@@ -184,8 +184,9 @@ def generate(
     )
 
 
-def _endpoint_option(name: str, env: str) -> object:
-    return typer.Option(f"--{name}-url", envvar=env, help=f"{name.capitalize()} server (a mirror).", show_default=False)
+def _endpoint_option(name: str, service: str) -> object:
+    env = f"FACILITY_LAYOUT_{name.upper()}_URL"
+    return typer.Option(f"--{name}-url", envvar=env, help=f"{service} URL, e.g. a mirror.", show_default=False)
 
 
 @app.command()
@@ -198,10 +199,10 @@ def fetch(
         str | None, typer.Option(help="ISO 3166-1 alpha-3 code, for WorldPop (e.g. CHN).", show_default=False)
     ] = None,
     year: Annotated[int | None, typer.Option(help="WorldPop year (default: latest).", show_default=False)] = None,
-    overpass_url: Annotated[str | None, _endpoint_option("overpass", "FACILITY_LAYOUT_OVERPASS_URL")] = None,
-    nominatim_url: Annotated[str | None, _endpoint_option("nominatim", "FACILITY_LAYOUT_NOMINATIM_URL")] = None,
-    worldpop_url: Annotated[str | None, _endpoint_option("worldpop", "FACILITY_LAYOUT_WORLDPOP_URL")] = None,
-    dem_url: Annotated[str | None, _endpoint_option("dem", "FACILITY_LAYOUT_DEM_URL")] = None,
+    overpass_url: Annotated[str | None, _endpoint_option("overpass", "Overpass API interpreter")] = None,
+    nominatim_url: Annotated[str | None, _endpoint_option("nominatim", "Nominatim search")] = None,
+    worldpop_url: Annotated[str | None, _endpoint_option("worldpop", "WorldPop REST API (pop/wpgp)")] = None,
+    dem_url: Annotated[str | None, _endpoint_option("dem", "SRTM skadi tiles")] = None,
     cache_dir: Annotated[
         Path | None,
         typer.Option(help="Download cache (default: $FACILITY_LAYOUT_CACHE/downloads).", show_default=False),

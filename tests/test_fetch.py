@@ -313,10 +313,17 @@ def test_offline_fails_clearly_and_writes_nothing(tmp_path: Path) -> None:
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    mirrors = {  # through the environment variables this time
+        "FACILITY_LAYOUT_NOMINATIM_URL": f"{dead}/search",
+        "FACILITY_LAYOUT_OVERPASS_URL": f"{dead}/api/interpreter",
+        "FACILITY_LAYOUT_WORLDPOP_URL": f"{dead}/rest/data/pop/wpgp",
+        "FACILITY_LAYOUT_DEM_URL": f"{dead}/skadi",
+    }
     result = runner.invoke(
         app,
         ["fetch", str(tmp_path / "region"), "--bbox", "103.98,25.98,104.02,26.02", "--country", "CHN",
-         *endpoint_args(dead), "--cache-dir", str(tmp_path / "cache"), "--retries", "1"],
+         "--cache-dir", str(tmp_path / "cache"), "--retries", "1"],
+        env=mirrors,
     )  # fmt: skip
     assert result.exit_code == 2
     message = " ".join(result.output.split())
