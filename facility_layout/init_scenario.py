@@ -27,6 +27,8 @@ POPULATION_FIELDS = ("人口", "总人口", "常住人口", "户籍人口", "人
 NAME_FIELDS = ("名称", "name", "村名", "机构名称", "单位名称", "村庄名称", "名字", "村")
 TIER_FIELDS = ("类型", "type", "tier", "机构类型", "类别", "级别", "kind", "level")
 ID_FIELDS = ("编号", "id", "代码", "code", "机构编码", "编码", "fid")
+ROAD_CLASS_FIELDS = ("highway", "等级", "行政等级", "技术等级", "道路等级", "fclass", "grade", "class", "类型", "type")
+ROAD_SURFACE_FIELDS = ("surface", "路面", "路面类型", "路面材料")
 # Words in file names that say what a file is.
 BOUNDARY_WORDS = ("boundary", "border", "county", "outline", "边界", "县界", "界线", "行政", "区划")
 ROAD_WORDS = ("road", "street", "highway", "路", "道", "交通")
@@ -88,8 +90,12 @@ def guess_scenario(folder: Path, found: list[Found]) -> Guess:
     boundary = _best([f for f in found if f.kind == "vector" and _is_polygon(f)], BOUNDARY_WORDS)
     roads = _best([f for f in found if f.kind == "osm" or (f.kind == "vector" and _is_line(f))], ROAD_WORDS)
     rasters = [f for f in found if f.kind == "raster"]
-    elevation = _best(rasters, DEM_WORDS) or _best([r for r in rasters if (r.dtype or "").startswith("int")], ())
-    population_raster = _best([r for r in rasters if r is not elevation], POPULATION_RASTER_WORDS)
+    # A raster named for what it holds wins; else elevation is the integer one, population the floating-point one.
+    elevation = _best(rasters, DEM_WORDS, named=True) or _best([r for r in rasters if _is_int(r)], ())
+    others = [r for r in rasters if r is not elevation]
+    population_raster = _best(others, POPULATION_RASTER_WORDS, named=True) or _best(
+        [r for r in others if not _is_int(r)], ()
+    )
     tables = [f for f in found if f.kind == "table" or (f.kind == "vector" and _is_point(f))]
     facilities = _best([t for t in tables if _field(t, TIER_FIELDS)], FACILITY_WORDS)
     census = _best(
@@ -119,9 +125,11 @@ def guess_scenario(folder: Path, found: list[Found]) -> Guess:
             f"region.boundary ← {rel(boundary)}" + (f" (encoding {boundary.encoding})" if boundary.encoding else "")
         )
     guess.lines += ["", "inputs:"]
-    _path_input(
-        guess, "roads", roads, rel, "an OSM extract (.osm, .osm.pbf) or a roads Shapefile; or `facility-layout fetch`"
-    )
+    if roads is not None and roads.kind == "vector":
+        _roads_file(guess, roads, rel)
+    else:
+        wanted = "an OSM extract (.osm, .osm.pbf) or a roads Shapefile; or `facility-layout fetch`"
+        _path_input(guess, "roads", roads, rel, wanted)
     _population(guess, population_raster, census, rel)
     _path_input(guess, "elevation", elevation, rel, "a DEM GeoTIFF (SRTM); `facility-layout fetch` downloads one")
     _facilities(guess, facilities, rel)
@@ -138,6 +146,20 @@ def _path_input(guess: Guess, key: str, chosen: Found | None, rel, wanted: str) 
         return
     guess.lines.append(f"  {key}: {_quote(str(chosen.path))}")
     guess.report.append(f"inputs.{key} ← {rel(chosen)}")
+
+
+def _roads_file(guess: Guess, roads: Found, rel) -> None:
+    """A roads Shapefile/GeoPackage: its grade and surface fields, mapped to speeds by travel.road_classes."""
+    grade, surface = _field(roads, ROAD_CLASS_FIELDS), _field(roads, ROAD_SURFACE_FIELDS)
+    grades = sorted({str(r.get(grade)) for r in roads.rows if r.get(grade) not in (None, "")}) if grade else []
+    guess.lines += [
+        f"  roads:  # {_count(roads)}" + (f"; grades seen: {', '.join(grades[:12])}" if grades else ""),
+        f"    file: {_quote(str(roads.path))}",
+        _key("class_field", grade, "GUESS", "the road grade column (高速/国道/省道/县道/乡道/村道 or OSM highway)"),
+        *([_key("surface_field", surface, "GUESS", "")] if surface else []),
+        *([f"    encoding: {roads.encoding}  # GUESS: no .cpg and GBK text"] if roads.encoding else []),
+    ]
+    guess.report.append(f"inputs.roads ← {rel(roads)}: grade {grade!r}, surface {surface!r}")
 
 
 def _population(guess: Guess, raster: Found | None, census: Found | None, rel) -> None:
@@ -264,16 +286,23 @@ def _field(found: Found, names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _best(candidates: list[Found], words: tuple[str, ...]) -> Found | None:
-    """The candidate whose file (or sheet) name holds the most of ``words``; the first one on a tie."""
-    if not candidates:
-        return None
+def _best(candidates: list[Found], words: tuple[str, ...], named: bool = False) -> Found | None:
+    """The candidate whose file (or sheet) name holds the most of ``words`` (the first on a tie).
+
+    With ``named``, only a candidate whose name holds one of them; None if none does.
+    """
 
     def score(f: Found) -> int:
         text = f"{f.path.name} {f.sheet or ''}".lower()
         return sum(w in text for w in words)
 
-    return max(candidates, key=score)
+    if named:
+        candidates = [c for c in candidates if score(c) > 0]
+    return max(candidates, key=score, default=None)
+
+
+def _is_int(f: Found) -> bool:
+    return (f.dtype or "").startswith(("int", "uint"))
 
 
 def _is_polygon(f: Found) -> bool:

@@ -11,7 +11,7 @@ import pytest
 import rasterio
 import yaml
 from rasterio.transform import from_origin
-from shapely.geometry import box
+from shapely.geometry import LineString, box
 from typer.testing import CliRunner
 
 from facility_layout.cli import app
@@ -139,3 +139,21 @@ def test_init_refuses_a_missing_folder(tmp_path: Path) -> None:
     result = runner.invoke(app, ["init", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "is not a folder" in result.output
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_init_tells_rasters_apart_and_finds_a_roads_shapefile(tmp_path: Path) -> None:
+    """Rasters with uninformative names: the integer one is the DEM, the floating-point one the population."""
+    for name, dtype in (("a.tif", "float32"), ("b.tif", "int16")):
+        with rasterio.open(
+            tmp_path / name, "w", driver="GTiff", width=4, height=4, count=1, dtype=dtype, crs="EPSG:4326",
+            transform=from_origin(104.0, 26.0, 0.01, 0.01),
+        ) as dst:  # fmt: skip
+            dst.write(np.ones((1, 4, 4), dtype=dtype))
+    roads = gpd.GeoDataFrame({"等级": ["县道"]}, geometry=[LineString([(104.0, 25.99), (104.03, 25.97)])], crs=4326)
+    roads.to_file(tmp_path / "交通道路.shp", encoding="utf-8")
+    result = runner.invoke(app, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    inputs = yaml.safe_load((tmp_path / "scenario.yaml").read_text(encoding="utf-8"))["inputs"]
+    assert inputs["elevation"] == str(tmp_path / "b.tif") and inputs["population"] == str(tmp_path / "a.tif")
+    assert inputs["roads"] == {"file": str(tmp_path / "交通道路.shp"), "class_field": "等级"}
+    assert "inputs.facilities: NOT FOUND" in " ".join(result.output.split())

@@ -61,6 +61,8 @@ def crop_population(source: Path, bounds: Bounds, path: Path, url: str) -> float
 def mosaic_dem(tiles: list[tuple[np.ndarray, Affine]], bounds: Bounds, path: Path) -> None:
     """Assemble HGT tiles (all one resolution) over ``bounds`` and write them as an int16 GeoTIFF."""
     step = tiles[0][1].a
+    if any(abs(t.a - step) > 1e-12 for _, t in tiles):
+        raise FetchError("the DEM tiles of this area mix 1″ and 3″ resolutions. Fix: use a --dem-url with one of them")
     grid_west = min(t.c for _, t in tiles)
     grid_north = max(t.f for _, t in tiles)
     window = _window(Affine(step, 0, grid_west, 0, -step, grid_north), 1 << 30, 1 << 30, bounds)
