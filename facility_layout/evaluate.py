@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -30,8 +30,9 @@ class LayoutTables:
         ``clinic_site_id``, ``clinic_name``, ``centre_minutes`` (to the nearest township centre, NaN if
         beyond the standard), ``centre_name``, ``uncoverable`` (bool: no eligible site can reach it within
         the standard), ``off_network`` (bool: farther than ``max_offroad_m`` from any road and no site
-        within walking reach), ``cut_off`` (bool: on roads the scenario's closures cut from the network),
-        ``elevation_m``.
+        within walking reach), ``cut_off`` (bool: no open facility of any tier reachable at all, see
+        :mod:`facility_layout.access`), ``elevation_m``; a run adds ``clinic_minutes_today`` and
+        ``centre_minutes_today`` (the same minutes in today's layout, :func:`add_today_minutes`).
     facilities : geopandas.GeoDataFrame
         One Point per existing facility and per built new site: ``site_id``, ``name``, ``tier``
         (``village_clinic`` | ``township_centre``), ``origin`` (``existing`` | ``new``), ``decision``
@@ -155,6 +156,15 @@ def layout_tables(
         crs=crs,
     )
     return LayoutTables(demand_table, facilities, assignments, referrals, boundary, roads)
+
+
+def add_today_minutes(tables: LayoutTables, today: LayoutTables) -> LayoutTables:
+    """``tables`` with today's minutes to each tier beside the proposal's in the demand table."""
+    demand = tables.demand.copy()
+    at = demand.columns.get_loc("centre_name") + 1
+    demand.insert(at, "clinic_minutes_today", today.demand["clinic_minutes"].to_numpy())
+    demand.insert(at + 1, "centre_minutes_today", today.demand["centre_minutes"].to_numpy())
+    return replace(tables, demand=demand)
 
 
 def _lines(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray | list:

@@ -486,6 +486,12 @@ class TwoTier:
         central, central_report = self._solve_central(solver, time_limit_s, mip_gap)
         return self._result(open_sites, self.uncoverable_points(), central, report, central_report)
 
+    def result_given(self, open_sites: np.ndarray, central: np.ndarray, report: SolveReport) -> TwoTierResult:
+        """The full result of a layout given whole, clinics and central centres (today's, or one edited by
+        hand): nothing is chosen, and ``report`` stands for both decisions."""
+        open_sites = np.asarray(open_sites, dtype=bool) | (self.site_kind == TOWNSHIP_CENTRE)
+        return self._result(open_sites, self.uncoverable_points(), np.asarray(central, dtype=bool), report, report)
+
     def uncoverable_points(self, demand_to_site: ODMatrix | None = None) -> np.ndarray:
         """Demand points that no eligible site reaches within the clinic standard, whatever the layout (today,
         or with a future's minutes)."""
