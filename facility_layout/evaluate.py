@@ -14,7 +14,7 @@ from facility_layout.demand import DemandPoints
 from facility_layout.figures import minutes_figures
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 from facility_layout.models.merge_rule import VillageMerge
-from facility_layout.models.two_tier import TwoTierResult
+from facility_layout.models.two_tier import TwoTier, TwoTierResult
 from facility_layout.scenario import Scenario
 
 
@@ -231,6 +231,31 @@ def _reason(scenario: Scenario, demand: DemandPoints, sites: Sites, result: TwoT
     if not reached.any():
         return f"closed: its {_people(w.sum())} people have no open clinic within the standard"
     return f"closed: its {_people(w.sum())} people reach {where} in {mean_after:.0f} min on average ({_change(added)})"
+
+
+def not_built_reason(model: TwoTier, result: TwoTierResult, j: int) -> str:
+    """Why new site ``j`` is not built in ``result``'s layout, in one sentence (compare shows it beside the
+    layout that builds it)."""
+    standard = model.max_travel_minutes
+    if model.forbidden[j]:
+        return "not built: forbidden by sites.forbidden"
+    if not model.eligible_sites()[j]:
+        return f"not built: no township centre within {model.referral_max_minutes:g} min for referral"
+    near = model.demand_to_site.within(standard)
+    reach = np.unique(near.origin[near.destination == j])
+    people = model.population[reach]
+    if not people.sum():
+        return f"not built: nobody lives within {standard:g} min of it"
+    beyond = result.assignment[reach] < 0
+    if not beyond.any():
+        return (
+            f"not built: all {_people(people.sum())} people within {standard:g} min of it have an open clinic within "
+            "the standard"
+        )
+    return (
+        f"not built: {_people(people[beyond].sum())} of the {_people(people.sum())} people within {standard:g} min of "
+        "it stay beyond the standard, as the objective allows (e.g. the budget covers more people elsewhere)"
+    )
 
 
 def _merge_words(merge: VillageMerge) -> str:
