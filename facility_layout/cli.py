@@ -159,6 +159,7 @@ def compare(
 ) -> None:
     """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
     from facility_layout.compare import compare as compare_layouts
+    from facility_layout.compare import today_headline
 
     def announce(position: int, count: int, name: str, loaded: Scenario) -> None:
         console.print(f"[bold]{position}/{count} {name}[/bold]  ({loaded.source})", highlight=False)
@@ -170,6 +171,14 @@ def compare(
         table = Table(title="comparison", title_justify="left")
         for column in ("layout", "clinic standard met", "beyond it", "cost", "solver"):
             table.add_column(column)
+        today = today_headline(comparison.layouts[0])
+        table.add_row(
+            f"today (conditions of {comparison.layouts[0].name})",
+            f"{today['village_clinic_within_standard']:,.0f} ({today['village_clinic_within_standard_share']:.1%})",
+            f"{today['village_clinic_beyond_standard']:,.0f}",
+            f"{today['cost']:g}",
+            "existing facilities, not optimised",
+        )
         for _, row in comparison.headline.iterrows():
             proven = "proven optimal" if row["proven_optimal"] else f"NOT proven optimal (gap {row['gap']})"
             table.add_row(
