@@ -9,7 +9,10 @@ Everything from input data (scenario, facility and area names, reasons) is HTML-
 travels as JSON in a ``<script type="application/json">`` element with ``<``, ``>`` and ``&`` written as
 ``\\u`` escapes, so no name can close the element; the page's script reads it with ``JSON.parse``.
 
-Elements tests and readers can find: ``#headline-table`` (a ``<th data-layout>`` per layout),
+Elements tests and readers can find: ``#headline-table`` (a ``<th data-today>`` for today's layout, then a
+``<th data-layout>`` per layout), ``#cost-falls`` (layouts cheaper because people left the standard),
+``#cross-verdict`` and ``#cross-table`` (a ``tr[data-layout]`` per layout, a ``td[data-conditions]`` per
+scenario's conditions),
 ``#chart-village_clinic`` and ``#chart-township_centre`` (a ``path.curve[data-layout]`` per layout),
 ``#remote-table``, ``#areas-table``, ``#changes-table`` (a ``tr[data-site-id]`` per changed site),
 ``#map-0`` and ``#map-1`` (``data-layout`` names the layout; ``window.reportMaps`` holds both maps).
