@@ -176,6 +176,7 @@ def run(
             futures=futures,
             robust=scenario.objective.robust,
             **_forced(scenario, sites, travel),
+            site_ids=sites.site_id,
         )
         if layout is None:
             result, _ = solve_objective(scenario, model)
