@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from facility_layout.cli import app
 from facility_layout.errors import InputError
-from facility_layout.given_layout import read_given_layout
+from facility_layout.given_layout import broken_rules, read_given_layout
 from facility_layout.pipeline import RunResult, run
 from facility_layout.scenario import load_scenario
 
@@ -168,3 +168,43 @@ def test_required_and_forbidden_sites_are_obeyed(county_run: CountyRun, tmp_path
         run(load_scenario(scenario))
     assert "'NOPE-1'" in str(error.value) and "sites.required" in str(error.value)
     assert str(scenario) in str(error.value)
+
+
+def test_evaluate_lists_the_remote_keep_and_central_count_rules_a_layout_breaks(
+    county_run: CountyRun, tmp_path: Path
+) -> None:
+    result, model = county_run.run, county_run.run.model
+    assert result.sites is not None and model is not None and model.remote_keep_minutes is not None
+    frame = pd.read_csv(result.out_dir / "facilities.csv", dtype=str)
+    keep_minutes = model.remote_keep_minutes
+    dense = model.demand_to_site.to_dense()
+    existing = np.array([kind != "candidate" for kind in result.sites.kind])
+    # Protected today: the nearest existing facility is a village clinic within the remote-keep limit.
+    nearest = np.where(existing, dense, np.inf).argmin(axis=1)
+    protected = (dense[np.arange(len(dense)), nearest] <= keep_minutes) & (
+        result.sites.kind[nearest] == "existing_clinic"
+    )
+    kept = frame.index[
+        (frame["origin"] == "existing") & (frame["tier"] == "village_clinic") & (frame["decision"] == "keep")
+    ]
+    breaches = 0
+    for row in kept:
+        edited = frame.copy()
+        edited.loc[row, "decision"] = "close"
+        upgraded = edited.index[edited["decision"] == "upgrade"]
+        edited.loc[upgraded[:1], "decision"] = "keep"  # one central centre fewer than central_count
+        path = tmp_path / f"edited_{row}.csv"
+        edited.to_csv(path, index=False)
+        layout = read_given_layout(path, result.sites)
+        evaluated = model.result_given(layout.open_sites, layout.central, result.result.report)
+        rules = {rule["rule"]: rule for rule in broken_rules(model, evaluated, result.sites.site_id)}
+        stranded = protected & ~(dense[:, layout.open_sites] <= keep_minutes).any(axis=1)
+        if stranded.any():
+            breaches += 1
+            assert rules["remote_keep"]["people"] == pytest.approx(model.population[stranded].sum(), abs=0.01)
+            assert frame.loc[row, "site_id"] in rules["remote_keep"]["sites"]
+        else:
+            assert "remote_keep" not in rules
+        if len(upgraded):
+            assert rules["central_count"]["words"].startswith(f"{len(upgraded) - 1} township centres upgraded")
+    assert breaches  # the small county has clinics the remote-keep rule protects
