@@ -325,6 +325,8 @@ def headline(layouts: list[Layout]) -> pd.DataFrame:
             _headline_row(layout, layout.name, str(layout.scenario.source), s["objective"], s)
             | {
                 "no_facility_reachable": s["travel"]["cut_off"]["population"],
+                "reach_computed_clinic_minutes": access["computed_up_to_minutes"][VILLAGE_CLINIC],
+                "reach_computed_centre_minutes": access["computed_up_to_minutes"][TOWNSHIP_CENTRE],
                 "losing_access_village_clinic": lost.get(VILLAGE_CLINIC, 0.0),
                 "losing_access_township_centre": lost.get(TOWNSHIP_CENTRE, 0.0),
                 "beyond_every_site_in_conditions": newly,

@@ -321,7 +321,7 @@ def _headline_table(headline: pd.DataFrame) -> str:
             "… of whom the conditions put beyond every possible site",
             lambda r: fmt.people(r["beyond_every_site_in_conditions"]),
         ),
-        ("People no open facility of any tier reaches", lambda r: fmt.people(r["no_facility_reachable"])),
+        (_no_facility_label(headline), lambda r: fmt.people(r["no_facility_reachable"])),
         (
             "People losing their village clinic to the conditions",
             lambda r: fmt.people(r["losing_access_village_clinic"]),
@@ -333,6 +333,18 @@ def _headline_table(headline: pd.DataFrame) -> str:
         ("Solver", _solver_cell),
     ]
     return _layout_table("headline-table", headline, rows)
+
+
+def _no_facility_label(headline: pd.DataFrame) -> str:
+    """The runs compute trips only up to each tier's limit, so "no facility reachable" is within those minutes."""
+    clinic, centre = headline["reach_computed_clinic_minutes"], headline["reach_computed_centre_minutes"]
+    if clinic.nunique() == 1 and centre.nunique() == 1:
+        within = (
+            f"no clinic within {fmt.minutes(clinic.iloc[0])}, no township centre within {fmt.minutes(centre.iloc[0])}"
+        )
+    else:
+        within = "none within the minutes each run computes"
+    return f"People no open facility reaches ({within})"
 
 
 def _solver_cell(row: pd.Series) -> str:
