@@ -114,7 +114,7 @@ def run(
     scenario : Scenario
         As returned by :func:`facility_layout.scenario.load_scenario`.
     out_dir : Path, optional
-        Overrides ``outputs.dir``.
+        Overrides ``outputs.dir`` (with ``layout``, by default ``<outputs.dir>_evaluated``).
     progress : callable, optional
         ``progress(stage, seconds)``, called at the start (seconds None) and end of each stage.
     layout : Path, optional
@@ -127,7 +127,16 @@ def run(
         Bad input (:class:`InputError`) or no layout (:class:`SolveError`); nothing is written then.
     """
     stage = _Stages(progress)
+    if layout is not None and out_dir is None:  # beside the run's outputs, which may hold the layout file
+        out_dir = scenario.output_dir.with_name(f"{scenario.output_dir.name}_evaluated")
     out_dir = Path(out_dir) if out_dir is not None else scenario.output_dir
+    if layout is not None and Path(layout).resolve().is_relative_to(out_dir.resolve()):
+        raise InputError(
+            "--out",
+            out_dir,
+            f"holds the layout file {layout}, which writing the outputs would replace",
+            "give --out another folder",
+        )
     clinic = scenario.tiers.village_clinic
     centre = scenario.tiers.township_centre
 

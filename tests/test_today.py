@@ -208,3 +208,18 @@ def test_evaluate_lists_the_remote_keep_and_central_count_rules_a_layout_breaks(
         if len(upgraded):
             assert rules["central_count"]["words"].startswith(f"{len(upgraded) - 1} township centres upgraded")
     assert breaches  # the small county has clinics the remote-keep rule protects
+
+
+def test_evaluate_never_writes_over_the_folder_holding_its_layout(county_run: CountyRun, tmp_path: Path) -> None:
+    folder = tmp_path / "edits"
+    folder.mkdir()
+    layout = folder / "facilities.csv"
+    layout.write_bytes((county_run.run.out_dir / "facilities.csv").read_bytes())
+    done = runner.invoke(app, ["evaluate", str(county_run.scenario), "--layout", str(layout), "--out", str(folder)])
+    assert done.exit_code == 2 and "--out" in done.output
+    assert layout.read_bytes() == (county_run.run.out_dir / "facilities.csv").read_bytes()
+    # By default the outputs go beside the run's, not over them.
+    done = runner.invoke(app, ["evaluate", str(county_run.scenario), "--layout", str(layout)])
+    assert done.exit_code == 0, done.output
+    run_out = county_run.run.out_dir
+    assert (run_out.with_name(f"{run_out.name}_evaluated") / "summary.json").is_file()
