@@ -75,8 +75,12 @@ def layout_tables(
     cut_off: np.ndarray,
     demand_elevation_m: np.ndarray,
     site_elevation_m: np.ndarray,
+    forced: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> LayoutTables:
-    """Turn a solved layout into tables a planner (and QGIS) can read, with a reason per decision."""
+    """Turn a solved layout into tables a planner (and QGIS) can read, with a reason per decision.
+
+    ``forced`` is (required, forbidden) per site, from ``sites.required`` / ``sites.forbidden``: a clinic's
+    reason then says the scenario forced its decision."""
     crs = boundary.crs
     pop = demand.population
     assigned = result.assignment
@@ -119,7 +123,7 @@ def layout_tables(
                 "decision": _decision(sites, result, j),
                 "merged_into": sites.name[result.merged_into[j]] if result.merged_into[j] >= 0 else "",
                 "merged_into_id": sites.site_id[result.merged_into[j]] if result.merged_into[j] >= 0 else "",
-                "reason": _reason(scenario, demand, sites, result, j),
+                "reason": _forced_words(sites, result, j, forced) + _reason(scenario, demand, sites, result, j),
                 "population_served": round(float(pop[served].sum()), 2),
                 "mean_minutes": figures["mean"],
                 "p95_minutes": figures["p95"],
@@ -180,6 +184,18 @@ def _decision(sites: Sites, result: TwoTierResult, j: int) -> str:
     if sites.kind[j] == NEW_SITE:
         return "build"
     return "keep" if result.open_sites[j] else "close"
+
+
+def _forced_words(sites: Sites, result: TwoTierResult, j: int, forced: tuple[np.ndarray, np.ndarray] | None) -> str:
+    """'required by sites.required; ' (or forbidden) before a clinic's reason when the scenario forced it."""
+    if forced is None or sites.kind[j] == CENTRE_SITE:
+        return ""
+    required, forbidden = forced
+    if required[j] and result.open_sites[j]:
+        return "required by sites.required; "
+    if forbidden[j] and not result.open_sites[j]:
+        return "forbidden by sites.forbidden; "
+    return ""
 
 
 def _reason(scenario: Scenario, demand: DemandPoints, sites: Sites, result: TwoTierResult, j: int) -> str:

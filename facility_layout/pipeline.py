@@ -213,6 +213,7 @@ def run(
                 cut_off=cut_off(now, layout_result.open_sites),
                 demand_elevation_m=demand_elevation_m,
                 site_elevation_m=site_elevation_m,
+                forced=(model.required, model.forbidden),
             )
 
         today_tables = tables_of(today)

@@ -161,6 +161,7 @@ def test_required_and_forbidden_sites_are_obeyed(county_run: CountyRun, tmp_path
     done = run(load_scenario(scenario))
     after = pd.read_csv(done.out_dir / "facilities.csv", dtype=str).set_index("site_id")
     assert after.loc[kept, "decision"] == "close"
+    assert after.loc[kept, "reason"].startswith("forbidden by sites.forbidden; closed")
 
     raw["sites"] = {"required": [kept, "NOPE-1"]}
     scenario.write_text(yaml.safe_dump(raw))
