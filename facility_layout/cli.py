@@ -1,4 +1,4 @@
-"""Command line: ``facility-layout run | validate | compare | generate | fetch | init``.
+"""Command line: ``facility-layout run | evaluate | validate | compare | generate | fetch | init``.
 
 A thin layer: it parses arguments, shows progress, and turns a :class:`FacilityLayoutError` into a
 one-paragraph message and a non-zero exit status (2: bad scenario or input, 3: no layout could be
@@ -90,6 +90,33 @@ def run(
 
 
 @app.command()
+def evaluate(
+    scenario: ScenarioArg,
+    layout: Annotated[
+        Path,
+        typer.Option(
+            "--layout", help="CSV with site_id and decision: a run's facilities.csv, edited.", show_default=False
+        ),
+    ],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (overrides outputs.dir).", show_default=False)
+    ] = None,
+    data_root: DataRootOpt = None,
+) -> None:
+    """Evaluate a layout given by hand, without optimising: the outputs of `run`, and every rule it breaks."""
+    from facility_layout.pipeline import run as run_pipeline
+    from facility_layout.scenario import load_scenario
+
+    def action() -> None:
+        loaded = load_scenario(scenario, data_root)
+        console.print(f"[bold]{loaded.region.name}[/bold]  ({scenario}, layout {layout})", highlight=False)
+        result = run_pipeline(loaded, out_dir, progress=_StageProgress(), layout=layout)
+        _print_summary(result.summary, result.out_dir)
+
+    _guarded(action)
+
+
+@app.command()
 def validate(scenario: ScenarioArg, data_root: DataRootOpt = None) -> None:
     """Check a scenario and that its inputs exist, are readable and overlap, without solving."""
     from facility_layout.inputs import is_synthetic, read_region
@@ -132,6 +159,7 @@ def compare(
 ) -> None:
     """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
     from facility_layout.compare import compare as compare_layouts
+    from facility_layout.compare import today_headline
 
     def announce(position: int, count: int, name: str, loaded: Scenario) -> None:
         console.print(f"[bold]{position}/{count} {name}[/bold]  ({loaded.source})", highlight=False)
@@ -143,6 +171,14 @@ def compare(
         table = Table(title="comparison", title_justify="left")
         for column in ("layout", "clinic standard met", "beyond it", "cost", "solver"):
             table.add_column(column)
+        today = today_headline(comparison.layouts[0])
+        table.add_row(
+            f"today (conditions of {comparison.layouts[0].name})",
+            f"{today['village_clinic_within_standard']:,.0f} ({today['village_clinic_within_standard_share']:.1%})",
+            f"{today['village_clinic_beyond_standard']:,.0f}",
+            f"{today['cost']:g}",
+            "existing facilities, not optimised",
+        )
         for _, row in comparison.headline.iterrows():
             proven = "proven optimal" if row["proven_optimal"] else f"NOT proven optimal (gap {row['gap']})"
             table.add_row(
@@ -274,12 +310,14 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
     solver = summary["solver"]
     table = Table(title=f"{summary['scenario']}", show_header=False, title_justify="left")
     total = summary["population_total"] or 1.0
+    today = summary["today"]
     for tier, label in (("village_clinic", "village clinic"), ("township_centre", "township centre")):
-        covered = summary["population_covered"][tier]
+        covered, before = summary["population_covered"][tier], today["population_covered"][tier]
         minutes = summary["travel_minutes"][tier]
         table.add_row(
             f"within the {label} standard",
-            f"{covered:,.0f} of {total:,.0f} people ({100 * covered / total:.1f} %); minutes mean "
+            f"today {before:,.0f} ({100 * before / total:.1f} %) → {covered:,.0f} of {total:,.0f} people "
+            f"({100 * covered / total:.1f} %); minutes mean {today['travel_minutes'][tier]['mean']} → "
             f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
         )
     table.add_row("cannot be covered", f"{summary['population_uncoverable']:,.0f} people")
@@ -293,9 +331,24 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         )
     table.add_row("travel", _travel_line(summary["travel"]))
     cut = summary["travel"]["cut_off"]
+    access = summary["access"]
     if cut["cells"]:
         places = ", ".join(cut["places"][:8]) + (" …" if len(cut["places"]) > 8 else "")
-        table.add_row("cut off by closures", f"{cut['population']:,.0f} people, near {places or 'no named place'}")
+        reach = access["computed_up_to_minutes"]
+        table.add_row(
+            "no facility within reach",
+            f"{cut['population']:,.0f} people reach no open clinic within {reach['village_clinic']:g} min nor "
+            f"township centre within {reach['township_centre']:g} min, near {places or 'no named place'}",
+        )
+    if access["losing_access"] is not None:
+        lost = access["losing_access"]
+        table.add_row(
+            "losing access to the conditions",
+            f"{lost['village_clinic']:,.0f} people lose their clinic within the standard, "
+            f"{lost['township_centre']:,.0f} their township centre (within it without the conditions)",
+        )
+    if access["headline"]:
+        table.add_row("beyond every possible site", access["headline"])
     clinics = summary["facilities"]["village_clinic"]
     centres = summary["facilities"]["township_centre"]
     table.add_row(
@@ -303,9 +356,15 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         f"clinics kept {clinics['keep']}, closed {clinics['close']}, built {clinics['build']}; "
         f"centres upgraded {centres['upgrade']}, kept {centres['keep']}",
     )
-    gap = "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}"
-    proven = "proven optimal" if solver["proven_optimal"] else f"NOT proven optimal (gap {gap})"
-    table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
+    table.add_row("cost", f"today {today['cost']:g} → {summary['cost']:g}")
+    for rule in summary.get("rules_broken", []):
+        table.add_row(f"breaks {rule['rule'].replace('_', ' ')}", rule["words"])
+    if "layout_file" in summary:
+        table.add_row("layout", f"given in {summary['layout_file']}: evaluated, not optimised")
+    else:
+        gap = "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}"
+        proven = "proven optimal" if solver["proven_optimal"] else f"NOT proven optimal (gap {gap})"
+        table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
     out.print(table)
     out.print(f"outputs: {out_dir}  (open {out_dir / 'map.html'})")
 
