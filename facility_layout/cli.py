@@ -93,7 +93,7 @@ def run(
 def validate(scenario: ScenarioArg, data_root: DataRootOpt = None) -> None:
     """Check a scenario and that its inputs exist, are readable and overlap, without solving."""
     from facility_layout.inputs import is_synthetic, read_region
-    from facility_layout.scenario import load_scenario
+    from facility_layout.scenario import load_scenario, source_file
     from facility_layout.solve import ensure_solver_available
 
     def action() -> None:
@@ -101,7 +101,8 @@ def validate(scenario: ScenarioArg, data_root: DataRootOpt = None) -> None:
         ensure_solver_available(loaded.solver.name)
         missing = [k for k, p in loaded.input_files().items() if not p.is_file()]
         if loaded.region.synthetic is not None and missing:
-            out.print(f"{scenario}: valid; the synthetic region will be generated in {loaded.region.boundary.parent}")
+            folder = source_file(loaded.region.boundary).parent
+            out.print(f"{scenario}: valid; the synthetic region will be generated in {folder}")
             return
         region = read_region(loaded)
         tiers = region.facilities["tier"].value_counts().to_dict()

@@ -20,7 +20,7 @@ from facility_layout import maps, synthetic
 from facility_layout.basemaps import basemap_for
 from facility_layout.cache import load_travel, save_travel, travel_key
 from facility_layout.candidates import Sites, candidate_sites
-from facility_layout.demand import DemandPoints, demand_points
+from facility_layout.demand import DemandPoints, demand_points, village_demand, village_weights
 from facility_layout.errors import InputError, SolveError
 from facility_layout.evaluate import layout_tables, summary
 from facility_layout.inputs import RegionInputs, read_closed_areas, read_raster, read_region
@@ -29,8 +29,9 @@ from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
 from facility_layout.network import RoadNetwork, build_road_network, travel_graph
 from facility_layout.outputs import write_outputs
+from facility_layout.readers.vector import companion_files
 from facility_layout.relief import relief_image
-from facility_layout.scenario import Scenario
+from facility_layout.scenario import Scenario, source_file
 from facility_layout.terrain import Elevation
 from facility_layout.traveltime import RegionTravel, graphs_for, region_travel
 from facility_layout.villages import villages_from_region
@@ -70,7 +71,7 @@ def ensure_synthetic_inputs(scenario: Scenario) -> bool:
     generated = [path for key, path in scenario.input_files().items() if not key.startswith(("travel.", "futures["))]
     if settings is None or all(p.is_file() for p in generated):
         return False
-    folder = scenario.region.boundary.parent
+    folder = source_file(scenario.region.boundary).parent
     try:
         synthetic.generate_region(folder, **settings.model_dump())
     except ValueError as exc:
@@ -117,13 +118,7 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
     with stage("road graph"):
         network = build_road_network(region.roads, region.crs)
     with stage("demand"):
-        demand = demand_points(
-            region.population,
-            region.boundary,
-            region.crs,
-            scenario.population.cell_size_m,
-            scenario.population.scale_to_total,
-        )
+        demand = region_demand(scenario, region)
     with stage("sites"):
         sites = candidate_sites(region.facilities, region.settlements, clinic)
         _check_central_count(scenario, len(sites.centres))
@@ -135,7 +130,8 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
         model = TwoTier.from_cost_matrix(
             travel.demand_to_site,
             travel.site_to_centre,
-            demand.population,
+            # Visits rather than heads where the census gives age groups with their visits per person.
+            demand.population if region.villages is None else village_weights(region.villages, demand),
             sites.kind,
             sites.cost,
             max_travel_minutes=clinic.max_travel_minutes,
@@ -185,6 +181,7 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
                     "site_to_centre": travel.site_to_centre.n_pairs,
                 },
                 "travel": travel_report(scenario, travel, demand, region, cache_status),
+                "inputs": {"unmapped_tiers": region.unmapped_tiers or {}},
             },
         )
 
@@ -211,6 +208,15 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
     return RunResult(out_dir=written, summary=figures)
 
 
+def region_demand(scenario: Scenario, region: RegionInputs) -> DemandPoints:
+    """People to serve: cells of the population raster, or the villages of a census table."""
+    settings = scenario.population
+    if region.villages is not None:
+        return village_demand(region.villages, settings.cell_size_m, settings.scale_to_total)
+    assert region.population is not None
+    return demand_points(region.population, region.boundary, region.crs, settings.cell_size_m, settings.scale_to_total)
+
+
 def travel_times(
     scenario: Scenario, region: RegionInputs, network: RoadNetwork, demand: DemandPoints, sites: Sites
 ) -> tuple[RegionTravel, str]:
@@ -227,8 +233,10 @@ def travel_times(
     )
     key = None
     if scenario.cache.enabled:
-        files = [scenario.inputs.roads, scenario.inputs.elevation]
-        files += [c.closed_area for c in scenario.travel.resolved_conditions() if c.closed_area is not None]
+        files = [*companion_files(source_file(scenario.inputs.roads)), scenario.inputs.elevation]
+        files += [
+            source_file(c.closed_area) for c in scenario.travel.resolved_conditions() if c.closed_area is not None
+        ]
         settings = {"travel": scenario.travel.model_dump(mode="json"), "crs": region.crs.to_wkt(), "cutoffs": cutoffs}
         key = travel_key(files, settings, [demand.x, demand.y, sites.x, sites.y, sites.centres])
         cached = load_travel(scenario.cache.folder(), key)
