@@ -7,6 +7,7 @@ equal the given values, so one county can be picked from a file of all the count
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +19,9 @@ from facility_layout.scenario import VectorOptions
 
 # Values listed in an error when a filter matches nothing; more would drown the message.
 MAX_LISTED_VALUES = 30
+# Text values per column checked for mis-decoded Chinese.
+SAMPLED_VALUES = 50
+GBK_AS_LATIN1 = re.compile("(?:[\\x00-\\x7f]|[\\xa1-\\xfe]{2})+")
 
 
 def read_vector(path: Path, key: str, options: VectorOptions | None = None) -> gpd.GeoDataFrame:
@@ -84,22 +88,34 @@ def _check_layer(path: Path, key: str, layer: str | int) -> None:
 
 
 def _check_text(frame: gpd.GeoDataFrame, path: Path, key: str, encoding: str | None) -> None:
-    """Mis-decoded attribute text (GBK read as Latin-1 or UTF-8) shows as replacement or C1 characters."""
+    """Refuse Chinese text read as Latin-1: GDAL's guess for a ``.dbf`` that has no ``.cpg`` to say it is GBK."""
+    if encoding is not None or path.suffix.lower() not in (".shp", ".dbf"):
+        return
+    texts = [str(c) for c in frame.columns.drop("geometry")]
     for column in frame.columns.drop("geometry"):
-        values = frame[column]
-        if values.dtype != object:
-            continue
-        text = values.dropna().astype(str)
-        garbled = text[text.str.contains("[\ufffd\u0080-\u009f]", regex=True)]
-        if len(garbled):
-            hint = "set encoding: gbk (Chinese Shapefiles without a .cpg file)" if not encoding else "check encoding"
-            raise InputError(
-                f"{key.removesuffix('.file')}.encoding",
-                path,
-                f"attribute {column!r} holds mis-decoded text (e.g. {garbled.iloc[0]!r}) with encoding "
-                f"{encoding or 'as declared by the file'}",
-                hint,
-            )
+        if frame[column].dtype == object:
+            texts += [str(v) for v in frame[column].dropna().head(SAMPLED_VALUES)]
+    garbled = next((t for t in texts if _gbk_read_as_latin1(t)), None)
+    if garbled is not None:
+        raise InputError(
+            f"{key.removesuffix('.file')}.encoding",
+            path,
+            f"holds Chinese text decoded as Latin-1 (e.g. {garbled!r} is {_gbk_read_as_latin1(garbled)!r} in GBK)",
+            f"give the file as a mapping with its encoding: {{file: {path.name}, encoding: gbk}} (a Shapefile "
+            "without .cpg does not say how its .dbf is encoded)",
+        )
+
+
+def _gbk_read_as_latin1(text: str) -> str | None:
+    """The GBK reading of ``text`` if it is Chinese GBK bytes shown as Latin-1, else None."""
+    # GB2312's characters are two bytes of 0xA1-0xFE each; accented Latin letters are lone bytes.
+    if text.isascii() or not GBK_AS_LATIN1.fullmatch(text):
+        return None
+    try:
+        decoded = text.encode("latin-1").decode("gb18030")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    return decoded if re.search("[\u4e00-\u9fff]", decoded) else None
 
 
 def _filtered(frame: gpd.GeoDataFrame, path: Path, key: str, wanted: dict[str, object]) -> gpd.GeoDataFrame:
