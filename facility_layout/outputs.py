@@ -62,6 +62,11 @@ def write_outputs(
         tables.facilities.drop(columns="geometry").assign(
             x=tables.facilities.geometry.x, y=tables.facilities.geometry.y
         ).to_csv(staging / "facilities.csv", index=False)
+        if tables.villages is not None:  # inputs.population is a village census
+            tables.villages.to_file(gpkg, layer="villages", driver="GPKG")
+            tables.villages.drop(columns="geometry").assign(
+                x=tables.villages.geometry.x, y=tables.villages.geometry.y
+            ).to_csv(staging / "villages.csv", index=False, encoding="utf-8-sig")
         resolved = scenario.model_dump(mode="json")
         resolved["data_root"] = str(scenario.data_root)
         (staging / "scenario.resolved.yaml").write_text(

@@ -29,6 +29,7 @@ from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
 from facility_layout.network import RoadNetwork, build_road_network, travel_graph
 from facility_layout.outputs import write_outputs
+from facility_layout.per_village import village_table
 from facility_layout.readers.vector import companion_files
 from facility_layout.relief import relief_image
 from facility_layout.scenario import Scenario, source_file
@@ -166,6 +167,8 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             demand_elevation_m=region.elevation.sample(demand.x, demand.y, region.crs),
             site_elevation_m=region.elevation.sample(sites.x, sites.y, region.crs),
         )
+        if region.villages is not None:
+            tables = replace(tables, villages=village_table(region.villages, tables.demand, clinic.max_travel_minutes))
         figures = summary(
             scenario,
             tables,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import osmium
+import pandas as pd
 import pytest
 import yaml
 from openpyxl import Workbook
@@ -166,5 +167,14 @@ def test_a_county_from_its_own_files_runs(office_county: Path, small_county: Pat
     placed = placed[placed["site_id"].isin(truth.index)].set_index("site_id")
     assert set(placed.index) == set(truth.index)
     assert placed.geometry.distance(truth.geometry.loc[placed.index]).max() < 5.0
+    # One row per census village, by its own name, with its clinic and minutes.
+    villages = gpd.read_file(out / "layout.gpkg", layer="villages")
+    table = pd.read_csv(out / "villages.csv", encoding="utf-8-sig")
+    census = pd.read_excel(office_county / "人口.xlsx", sheet_name="2023")
+    assert list(table["village"]) == list(villages["village"]) == list(census["村名"])
+    assert table["people"].tolist() == census["人口"].tolist()
+    within = table["clinic_minutes"] <= 30
+    assert (table["within_standard"] == within).all() and (table.loc[within, "clinic"] != "").all()
+    assert table.loc[within, "people"].sum() == pytest.approx(summary["population_covered"]["village_clinic"])
     # The county hospital is no tier of this scenario: reported, not silently dropped.
     assert summary["inputs"]["unmapped_tiers"] == {"县医院": 1}
