@@ -197,7 +197,7 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
             f"{covered:,.0f} of {total:,.0f} people ({100 * covered / total:.1f} %); minutes mean "
             f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
         )
-    table.add_row("cannot be covered", f"{summary['population_uncoverable']:,.0f} people")
+    table.add_row("cannot be covered", _uncoverable_line(summary))
     for future in summary["futures"]:
         minutes = future["clinic_minutes"]
         table.add_row(
@@ -223,6 +223,18 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
     table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
     out.print(table)
     out.print(f"outputs: {out_dir}  (open {out_dir / 'map.html'})")
+
+
+def _uncoverable_line(summary: dict) -> str:
+    """'N people: A with no possible site within the standard, B dispersed (cells below M people)'."""
+    split = summary.get("uncoverable")
+    line = f"{summary['population_uncoverable']:,.0f} people"
+    if not split or not summary["population_uncoverable"]:
+        return line
+    line += f": {split['no_possible_site']:,.0f} with no possible site within the standard"
+    if split["dispersed_below_people"] is not None:
+        line += f", {split['dispersed']:,.0f} dispersed (cells below {split['dispersed_below_people']:g} people)"
+    return line
 
 
 def _travel_line(travel: dict) -> str:

@@ -49,8 +49,6 @@ class LayoutTables:
         The region's boundary polygon(s).
     roads : geopandas.GeoDataFrame
         Road edges for context: ``highway`` (first class of the edge) and LineString geometry.
-    villages : geopandas.GeoDataFrame, optional
-        With a village census: each village, its clinic, minutes and whether within the standard.
     """
 
     demand: gpd.GeoDataFrame
@@ -59,8 +57,6 @@ class LayoutTables:
     referrals: gpd.GeoDataFrame
     boundary: gpd.GeoDataFrame
     roads: gpd.GeoDataFrame
-    # One row per census village when inputs.population is a village census (per_village.village_table).
-    villages: gpd.GeoDataFrame | None = None
 
 
 def _people(n: float) -> str:

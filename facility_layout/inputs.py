@@ -102,6 +102,8 @@ class RegionInputs:
     villages: gpd.GeoDataFrame | None = None
     # Facility types in the roster that no tier maps (e.g. 县医院) and how many facilities have each.
     unmapped_tiers: dict[str, int] | None = None
+    # tiers.village_clinic.candidates.file: points a new clinic could be built on (name, geometry).
+    site_points: gpd.GeoDataFrame | None = None
 
 
 def read_region(scenario: Scenario) -> RegionInputs:
@@ -141,6 +143,7 @@ def read_region(scenario: Scenario) -> RegionInputs:
         closed_areas=read_closed_areas(scenario, crs),
         villages=villages,
         unmapped_tiers=facilities.attrs.get("unmapped_tiers", {}),
+        site_points=read_site_points(scenario, boundary_m),
     )
 
 
@@ -406,6 +409,33 @@ def read_settlements(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Ge
     )
     out = out[out.geometry.notna() & (out.geometry.geom_type == "Point")].to_crs(boundary_m.crs)
     return out[out.within(boundary_m.union_all())].reset_index(drop=True)
+
+
+def read_site_points(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """``tiers.village_clinic.candidates.file``: ``name`` and points inside the region (metric CRS), or None."""
+    source = scenario.tiers.village_clinic.candidates.file
+    if source is None:
+        return None
+    key = "tiers.village_clinic.candidates.file"
+    path = source_file(source)
+    frame = _read_vector(path, key, None if isinstance(source, Path) else source)
+    name_field = None if isinstance(source, Path) else source.name_field
+    if name_field is not None and name_field not in frame.columns:
+        raise InputError(
+            f"{key}.name_field",
+            path,
+            f"has no attribute {name_field!r} (attributes: {', '.join(map(str, frame.columns.drop('geometry')))})",
+            f"set {key}.name_field to one of those",
+        )
+    names = frame[name_field].fillna("").astype(str) if name_field else pd.Series("", index=frame.index)
+    names = names.where(names != "", pd.Series([f"possible site #{i + 1}" for i in range(len(frame))], frame.index))
+    points = gpd.GeoDataFrame({"name": names}, geometry=frame.geometry, crs=frame.crs)
+    points = points[points.geometry.notna() & (points.geometry.geom_type == "Point")]
+    if points.empty:
+        kinds = sorted(set(frame.geometry.geom_type.dropna()))
+        raise InputError(key, path, f"has no points (geometry types: {kinds})", "give a point file")
+    points = points.to_crs(boundary_m.crs)
+    return points[points.within(boundary_m.union_all())].reset_index(drop=True)
 
 
 def read_admin_areas(scenario: Scenario, crs: CRS) -> gpd.GeoDataFrame | None:

@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 from facility_layout import maps, synthetic
 from facility_layout.basemaps import basemap_for
 from facility_layout.cache import load_travel, save_travel, travel_key
-from facility_layout.candidates import Sites, candidate_sites
+from facility_layout.candidates import Sites, candidate_sites, uncoverable_split
 from facility_layout.demand import DemandPoints, demand_points, village_demand, village_weights
 from facility_layout.errors import InputError, SolveError
 from facility_layout.evaluate import layout_tables, summary
@@ -121,7 +121,16 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
     with stage("demand"):
         demand = region_demand(scenario, region)
     with stage("sites"):
-        sites = candidate_sites(region.facilities, region.settlements, clinic)
+        sites = candidate_sites(
+            region.facilities,
+            region.settlements,
+            clinic,
+            site_points=region.site_points,
+            demand=demand,
+            demand_names=None if region.villages is None else region.villages["village"].to_numpy(),
+            road_xy=(network.x, network.y),
+            max_offroad_m=scenario.travel.max_offroad_m,
+        )
         _check_central_count(scenario, len(sites.centres))
     with stage("travel times"):
         travel, cache_status = travel_times(scenario, region, network, demand, sites)
@@ -167,8 +176,9 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             demand_elevation_m=region.elevation.sample(demand.x, demand.y, region.crs),
             site_elevation_m=region.elevation.sample(sites.x, sites.y, region.crs),
         )
+        villages = None
         if region.villages is not None:
-            tables = replace(tables, villages=village_table(region.villages, tables.demand, clinic.max_travel_minutes))
+            villages = village_table(region.villages, tables.demand, clinic.max_travel_minutes)
         figures = summary(
             scenario,
             tables,
@@ -185,6 +195,7 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
                 },
                 "travel": travel_report(scenario, travel, demand, region, cache_status),
                 "inputs": {"unmapped_tiers": region.unmapped_tiers or {}},
+                "uncoverable": uncoverable_split(demand, result.uncoverable, clinic),
             },
         )
 
@@ -207,7 +218,7 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
         )
 
     with stage("outputs"):
-        written = write_outputs(out_dir, tables, figures, scenario, draw, stage.seconds)
+        written = write_outputs(out_dir, tables, figures, scenario, draw, stage.seconds, villages=villages)
     return RunResult(out_dir=written, summary=figures)
 
 
