@@ -179,14 +179,14 @@ def _populated_cells(
     return cells.assign(site_id=[f"cell-{c}" for c in cells["cell_id"]])
 
 
-def uncoverable_split(demand: DemandPoints, uncoverable: np.ndarray, clinic: VillageClinicTier) -> dict[str, Any]:
+def uncoverable_split(people: np.ndarray, uncoverable: np.ndarray, clinic: VillageClinicTier) -> dict[str, Any]:
     """People no site reaches within the standard, by why: no possible site, or dispersed in small cells.
 
-    Without ``candidates.populated_cells`` every such person counts as "no possible site": the candidates
-    were the settlements (and the listed sites) only.
+    ``people`` per demand point as the demand table shows them, so the parts add up to its total. Without
+    ``candidates.populated_cells`` every such person counts as "no possible site": the candidates were the
+    settlements (and the listed sites) only.
     """
     settings = clinic.candidates.populated_cells
-    people = demand.population
     small = people < settings.min_people if settings is not None else np.zeros(len(people), dtype=bool)
     return {
         "no_possible_site": round(float(people[uncoverable & ~small].sum()), 2),

@@ -195,7 +195,7 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
                 },
                 "travel": travel_report(scenario, travel, demand, region, cache_status),
                 "inputs": {"unmapped_tiers": region.unmapped_tiers or {}},
-                "uncoverable": uncoverable_split(demand, result.uncoverable, clinic),
+                "uncoverable": uncoverable_split(tables.demand["population"].to_numpy(), result.uncoverable, clinic),
             },
         )
 
