@@ -178,3 +178,20 @@ def test_a_county_from_its_own_files_runs(office_county: Path, small_county: Pat
     assert table.loc[within, "people"].sum() == pytest.approx(summary["population_covered"]["village_clinic"])
     # The county hospital is no tier of this scenario: reported, not silently dropped.
     assert summary["inputs"]["unmapped_tiers"] == {"县医院": 1}
+
+
+def test_bad_rows_stop_the_cli_with_the_row_and_no_output(office_county: Path, tmp_path: Path) -> None:
+    raw = yaml.safe_load((office_county / "county.yaml").read_text("utf-8"))
+    rows = [["A1", "甲村卫生室", "村卫生室", 104.0, 26.0], ["A1", "乙镇卫生院", "乡镇卫生院", 104.01, 26.01]]
+    write_xlsx(tmp_path / "名册.xlsx", ["编号", "名称", "类型", "经度", "纬度"], rows)
+    raw["inputs"]["facilities"]["file"] = str(tmp_path / "名册.xlsx")
+    raw["outputs"]["dir"] = str(tmp_path / "out")
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    for command in ("validate", "run"):
+        result = CliRunner().invoke(app, [command, str(path), "--data-root", str(office_county)])
+        assert result.exit_code == 2, result.output
+        text = " ".join(result.output.split())
+        assert "inputs.facilities.id_field" in text and "row 2 ('A1'), row 3 ('A1')" in text
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
