@@ -109,6 +109,11 @@ def validate(scenario: ScenarioArg, data_root: DataRootOpt = None) -> None:
         out.print(
             f"{scenario}: valid. CRS {region.crs.to_string()}, {region.roads.number_of_nodes():,} road nodes, "
             f"facilities {tiers}, {len(region.settlements)} settlements"
+            + (
+                f", {len(region.villages)} census villages ({region.villages['people'].sum():,.0f} people)"
+                if region.villages is not None
+                else ""
+            )
             + (", synthetic region" if is_synthetic(loaded) else "")
         )
 

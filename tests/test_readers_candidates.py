@@ -11,6 +11,8 @@ from shapely import Point
 
 from facility_layout.candidates import candidate_sites, uncoverable_split
 from facility_layout.demand import DemandPoints
+from facility_layout.errors import InputError
+from facility_layout.inputs import read_region
 from facility_layout.pipeline import run
 from facility_layout.scenario import CandidateSettings, PopulatedCells, VillageClinicTier, load_scenario
 
@@ -95,3 +97,30 @@ def test_populated_cells_only_ever_lower_the_uncoverable(small_county: Path, tmp
     demand = gpd.read_file(tmp_path / "cells" / "layout.gpkg", layer="demand")
     small = demand["uncoverable"] & (demand["population"] < 30)
     assert split["dispersed"] == pytest.approx(demand.loc[small, "population"].sum(), abs=0.01)
+
+
+def test_candidate_file_through_the_scenario(small_county: Path, tmp_path: Path) -> None:
+    boundary = gpd.read_file(small_county / "boundary.geojson")
+    inside = boundary.geometry.iloc[0].representative_point()
+    plots = gpd.GeoDataFrame(
+        {"地块": ["学校旁", "outside"]}, geometry=[inside, Point(inside.x + 1, inside.y)], crs=4326
+    )
+    plots.to_file(tmp_path / "plots.gpkg", layer="地块")
+
+    def edit(raw: dict) -> None:
+        raw["tiers"]["village_clinic"]["candidates"] = {
+            "file": {"file": str(tmp_path / "plots.gpkg"), "layer": "地块", "name_field": "地块"}
+        }
+
+    path = scenario_on_region(small_county, tmp_path / "plots.yaml", tmp_path / "out", edit)
+    region = read_region(load_scenario(path))
+    assert list(region.site_points["name"]) == ["学校旁"]  # the other plot is 100 km east, outside the county
+
+    def wrong_field(raw: dict) -> None:
+        edit(raw)
+        raw["tiers"]["village_clinic"]["candidates"]["file"]["name_field"] = "名称"
+
+    path = scenario_on_region(small_county, tmp_path / "wrong.yaml", tmp_path / "out", wrong_field)
+    with pytest.raises(InputError) as error:
+        read_region(load_scenario(path))
+    assert "tiers.village_clinic.candidates.file.name_field" in str(error.value) and "地块" in str(error.value)
