@@ -10,10 +10,19 @@ import copy
 import difflib
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from facility_layout.basemaps import basemap_for
 from facility_layout.errors import ScenarioError
@@ -86,6 +95,19 @@ def source_file(source: Path | VectorOptions) -> Path:
     return source if isinstance(source, Path) else source.file  # type: ignore[attr-defined]
 
 
+# Tags of the two forms of a file input; they never reach the planner (see _explain).
+_PATH_FORM, _MAPPING_FORM = "<path>", "<mapping>"
+
+
+def _path_or(model: type[_Settings]) -> Any:
+    """A file input given as a path or as a mapping of ``model``: only the form given is validated, so an
+    error in the mapping is reported alone, not beside "not a valid path"."""
+    return Annotated[
+        Annotated[Path, Tag(_PATH_FORM)] | Annotated[model, Tag(_MAPPING_FORM)],
+        Discriminator(lambda v: _MAPPING_FORM if isinstance(v, dict | BaseModel) else _PATH_FORM),
+    ]
+
+
 class AdminAreasSettings(VectorOptions):
     """Administrative areas (polygons) the comparison report gives figures for, one row per area."""
 
@@ -95,7 +117,7 @@ class AdminAreasSettings(VectorOptions):
 
 class RegionSettings(_Settings):
     name: str = Field(min_length=1)
-    boundary: Path | VectorSource
+    boundary: _path_or(VectorSource)
     crs: str | None = Field(
         None, description="Projected metric CRS, e.g. 'EPSG:32738'. Omitted: the UTM zone of the data."
     )
@@ -202,8 +224,8 @@ class RoadsSource(VectorOptions):
 
 
 class InputsSettings(_Settings):
-    roads: Path | RoadsSource
-    population: Path | VillageCensus
+    roads: _path_or(RoadsSource)
+    population: _path_or(VillageCensus)
     elevation: Path
     facilities: FacilitiesInput
     settlements: SettlementsInput
@@ -285,7 +307,7 @@ class TravelCondition(_Settings):
     unpaved_walking_factor: float = Field(1.0, gt=0, le=1, description="walking speed × this on unpaved ways")
     closed_to_vehicles: list[str] = Field(default_factory=list, description="highway classes closed to vehicles")
     closed_way_ids: list[int] = Field(default_factory=list, description="OSM way ids closed to everyone")
-    closed_area: Path | VectorSource | None = Field(
+    closed_area: _path_or(VectorSource) | None = Field(
         None, description="polygon file; every road segment crossing it is cut"
     )
 
@@ -362,7 +384,7 @@ class CandidateSettings(_Settings):
         default_factory=lambda: ["city", "town", "village", "hamlet", "isolated_dwelling"]
     )
     min_distance_to_existing_m: float = Field(500.0, ge=0)
-    file: Path | CandidateFile | None = None
+    file: _path_or(CandidateFile) | None = None
     populated_cells: PopulatedCells | None = None
 
 
@@ -751,7 +773,7 @@ def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> str:
     merged_from = f" (merged with the scenarios it extends: {', '.join(map(str, bases))})" if bases else ""
     lines = [f"{path}{merged_from}: the scenario has {exc.error_count()} problem(s):"]
     for error in exc.errors():
-        loc = [str(p) for p in error["loc"]]
+        loc = [str(p) for p in error["loc"] if p not in (_PATH_FORM, _MAPPING_FORM)]
         key = ".".join(loc) or "(top level)"
         if error["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
@@ -767,14 +789,20 @@ def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> str:
     return "\n".join(lines)
 
 
+def _types_in(annotation: Any) -> list[type]:
+    """The classes an annotation names, through unions and ``Annotated`` (``Path | VectorSource`` → both)."""
+    if isinstance(annotation, type):
+        return [annotation]
+    inner = [*getattr(annotation, "__args__", ()), getattr(annotation, "__origin__", None)]
+    return [t for arg in inner if arg is not None for t in _types_in(arg)]
+
+
 def _allowed_keys(loc: list[str]) -> list[str]:
     """Field names of the settings model at a location such as ['tiers', 'village_clinic']."""
     model: type[BaseModel] = Scenario
     for part in loc:
         field = model.model_fields.get(part)
-        annotation = getattr(field, "annotation", None)
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        nested = [c for c in _types_in(getattr(field, "annotation", None)) if issubclass(c, BaseModel)]
         if not nested:
             return []
         model = nested[0]

@@ -267,3 +267,28 @@ def test_census_text_and_negative_people(tmp_path: Path, region) -> None:
     rows = [["村名", "人口"], ["甲村", -3]]
     spec = spec.model_copy(update={"file": xlsx(tmp_path / "n.xlsx", {"s": rows})})
     assert "is negative: row 2 (-3)" in message(lambda: read_census(spec, settlements, boundary))
+
+
+def test_typos_in_a_file_mapping_get_one_clear_hint(tmp_path: Path) -> None:
+    from facility_layout.errors import ScenarioError
+    from facility_layout.scenario import load_scenario
+
+    path = tmp_path / "typo.yaml"
+    path.write_text(
+        "region: {name: 某某县, boundary: {file: 县界.shp, encodng: gbk}}\n"
+        "inputs:\n"
+        "  roads: {file: 公路.shp, class_feild: 等级}\n"
+        "  population: {file: 人口.xlsx, name_field: 村名, populaton_field: 人口}\n"
+        "  elevation: dem.tif\n"
+        "  facilities: {file: 名册.xlsx, crs: GCJ-02}\n"
+        "  settlements: {file: 村庄.geojson}\n",
+        "utf-8",
+    )
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(path, tmp_path)
+    lines = str(error.value).splitlines()[1:]
+    assert lines == [
+        "  - `region.boundary.encodng`: unknown key. Fix: did you mean `encoding`?",
+        "  - `inputs.roads.class_feild`: unknown key. Fix: did you mean `class_field`?",
+        "  - `inputs.population.populaton_field`: unknown key. Fix: did you mean `population_field`?",
+    ]

@@ -13,8 +13,7 @@ from shapely.geometry.base import BaseGeometry
 
 from facility_layout.coords import to_wgs84
 from facility_layout.readers.tables import Table
-
-GEOGRAPHIC = ("gcj02", "bd09")
+from facility_layout.scenario import OFFSET_DATUMS
 
 
 def table_points(table: Table, lon_field: str, lat_field: str, crs: str, *, required: bool = True) -> gpd.GeoDataFrame:
@@ -40,7 +39,7 @@ def table_points(table: Table, lon_field: str, lat_field: str, crs: str, *, requ
             pd.Series([_pair(a, b) for a, b in zip(lon[missing], lat[missing], strict=True)], index=rows[missing]),
             "fill both coordinate cells of those rows" + ("" if required else ", or leave both empty"),
         )
-    geographic = crs in GEOGRAPHIC or _is_geographic(crs)
+    geographic = crs in OFFSET_DATUMS or _is_geographic(crs)
     if geographic:
         _check_degrees(table, lon, lat, lon_field, lat_field)
     has = ~empty
