@@ -1,4 +1,4 @@
-"""Command line: ``facility-layout run | validate | compare | generate``.
+"""Command line: ``facility-layout run | validate | compare | generate | fetch | init``.
 
 A thin layer: it parses arguments, shows progress, and turns a :class:`FacilityLayoutError` into a
 one-paragraph message and a non-zero exit status (2: bad scenario or input, 3: no layout could be
@@ -188,6 +188,92 @@ def generate(
         f"{region.hamlets} hamlets, {region.township_centres} township centres, {region.village_clinics} "
         f"village clinics, {region.road_nodes:,} road nodes"
     )
+
+
+def _endpoint_option(name: str, service: str) -> object:
+    env = f"FACILITY_LAYOUT_{name.upper()}_URL"
+    return typer.Option(f"--{name}-url", envvar=env, help=f"{service} URL, e.g. a mirror.", show_default=False)
+
+
+@app.command()
+def fetch(
+    out_dir: Annotated[Path, typer.Argument(help="New folder to write the region into.", show_default=False)],
+    place: Annotated[str | None, typer.Option(help="Place name to geocode (Nominatim).", show_default=False)] = None,
+    bbox: Annotated[str | None, typer.Option(help="W,S,E,N in degrees (WGS 84).", show_default=False)] = None,
+    boundary: Annotated[Path | None, typer.Option(help="Polygon file of the area.", show_default=False)] = None,
+    country: Annotated[
+        str | None, typer.Option(help="ISO 3166-1 alpha-3 code, for WorldPop (e.g. CHN).", show_default=False)
+    ] = None,
+    year: Annotated[int | None, typer.Option(help="WorldPop year (default: latest).", show_default=False)] = None,
+    overpass_url: Annotated[str | None, _endpoint_option("overpass", "Overpass API interpreter")] = None,
+    nominatim_url: Annotated[str | None, _endpoint_option("nominatim", "Nominatim search")] = None,
+    worldpop_url: Annotated[str | None, _endpoint_option("worldpop", "WorldPop REST API (pop/wpgp)")] = None,
+    dem_url: Annotated[str | None, _endpoint_option("dem", "SRTM skadi tiles")] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(help="Download cache (default: $FACILITY_LAYOUT_CACHE/downloads).", show_default=False),
+    ] = None,
+    retries: Annotated[int, typer.Option(min=0, help="Retries per download (back-off doubles each time).")] = 5,
+) -> None:
+    """Download a region's roads, settlements, facilities, population and elevation, with a starter scenario."""
+    import dataclasses
+
+    from facility_layout.fetch.http import Downloader, FetchError
+    from facility_layout.fetch.region import Area, Endpoints, fetch_region
+    from facility_layout.scenario import CacheSettings
+
+    def action() -> None:
+        given = [o for o, v in (("--place", place), ("--bbox", bbox), ("--boundary", boundary)) if v is not None]
+        if len(given) != 1:
+            raise FetchError(f"give exactly one of --place, --bbox, --boundary (given: {', '.join(given) or 'none'})")
+        box = None
+        if bbox is not None:
+            try:
+                box = tuple(float(v) for v in bbox.split(","))
+                assert len(box) == 4
+            except (ValueError, AssertionError):
+                raise FetchError(
+                    f"--bbox {bbox!r} is not four numbers W,S,E,N. Fix: e.g. 103.9,25.9,104.1,26.1"
+                ) from None
+        defaults = Endpoints()
+        urls = {"overpass": overpass_url, "nominatim": nominatim_url, "worldpop": worldpop_url, "dem": dem_url}
+        endpoints = Endpoints(
+            **{
+                k: dataclasses.replace(getattr(defaults, k), url=u) if u else getattr(defaults, k)
+                for k, u in urls.items()
+            }
+        )
+        downloader = Downloader(cache_dir or CacheSettings().folder() / "downloads", retries=retries)
+        got = fetch_region(out_dir, Area(place, box, boundary), country, year, endpoints, downloader)
+        kinds = ", ".join(f"{k} ×{n}" for k, n in sorted(got.facilities.items())) or "no health facility"
+        out.print(
+            f"fetched {got.name} into {got.folder}: {got.roads:,} road ways, {got.settlements} settlements, {kinds}, "
+            f"{got.population_total:,.0f} people (WorldPop), {got.dem_tiles} DEM tile(s). Next: check "
+            f"{got.folder / 'scenario.yaml'}, then `facility-layout run {got.folder / 'scenario.yaml'}`",
+            highlight=False,
+            markup=False,
+        )
+
+    _guarded(action)
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder of your own files (roster, census, boundary, …).")],
+) -> None:
+    """Write a commented starter scenario for a folder of your files, saying what it guessed and what is missing."""
+    from facility_layout.init_scenario import init_folder
+
+    def action() -> None:
+        written, guess = init_folder(folder)
+        for line in guess.report:
+            out.print(f"  {line}", highlight=False, markup=False)
+        if written.name != "scenario.yaml":
+            out.print(f"scenario.yaml already exists: left as it is; wrote {written.name} beside it", highlight=False)
+        todo = f"; still missing: {', '.join(guess.missing)}" if guess.missing else ""
+        out.print(f"wrote {written}: check every GUESS and TODO in it{todo}", highlight=False, markup=False)
+
+    _guarded(action)
 
 
 def _print_summary(summary: dict, out_dir: Path) -> None:
