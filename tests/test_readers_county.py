@@ -176,6 +176,12 @@ def test_a_county_from_its_own_files_runs(office_county: Path, small_county: Pat
     within = table["clinic_minutes"] <= 30
     assert (table["within_standard"] == within).all() and (table.loc[within, "clinic"] != "").all()
     assert table.loc[within, "people"].sum() == pytest.approx(summary["population_covered"]["village_clinic"])
+    # And today, with every existing clinic open: the same rule on today's minutes, the same total as summary.today.
+    within_today = table["clinic_minutes_today"] <= 30
+    assert (table["within_standard_today"] == within_today).all()
+    assert table.loc[within_today, "people"].sum() == pytest.approx(
+        summary["today"]["population_covered"]["village_clinic"]
+    )
     # The county hospital is no tier of this scenario: reported, not silently dropped.
     assert summary["inputs"]["unmapped_tiers"] == {"县医院": 1}
 
