@@ -6,6 +6,7 @@ This is the only module that knows the YAML keys. Every later stage receives a v
 
 from __future__ import annotations
 
+import builtins
 import copy
 import difflib
 import os
@@ -677,10 +678,13 @@ def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> str:
     """One paragraph per problem: file, key, value, and the fix ('did you mean …' for typos)."""
     # A key may come from a base file: name them all, as the planner must look in each.
     merged_from = f" (merged with the scenarios it extends: {', '.join(map(str, bases))})" if bases else ""
-    lines = [f"{path}{merged_from}: the scenario has {exc.error_count()} problem(s):"]
-    for error in exc.errors():
+    # A mapping where a name or a mapping may go (travel.conditions) fails both ways; the mapping's reason is the one.
+    errors = [e for e in exc.errors() if not (isinstance(e.get("input"), dict) and "str" in e["loc"][-1:])]
+    lines = [f"{path}{merged_from}: the scenario has {len(errors)} problem(s):"]
+    for error in errors:
         loc = [str(p) for p in error["loc"]]
-        key = ".".join(loc) or "(top level)"
+        # Without the names pydantic gives the members of a union (`travel.conditions.0.TravelCondition.name`).
+        key = ".".join(p for p in loc if not _is_settings_name(p)) or "(top level)"
         if error["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
             hint = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6)
@@ -696,6 +700,12 @@ def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> str:
     return "\n".join(lines)
 
 
+def _is_settings_name(part: str) -> bool:
+    """Whether a part of an error's location names a member of a union (a settings model, or str, int …)."""
+    found = globals().get(part, getattr(builtins, part, None))
+    return isinstance(found, type) and (issubclass(found, BaseModel) or found in (str, int, float))
+
+
 _BOUND_SIGNS = (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤"))
 
 
@@ -705,14 +715,24 @@ def _number_fix(loc: list[str]) -> str | None:
     unit = next((m.words for m in metadata if isinstance(m, NumberOf)), None)
     if unit is None:
         return None
-    bounds = [f"{sign} {getattr(m, name):g}" for name, sign in _BOUND_SIGNS for m in metadata if hasattr(m, name)]
+    bounds = [f"{sign} {_plain(getattr(m, name))}" for name, sign in _BOUND_SIGNS for m in metadata if hasattr(m, name)]
     upper = [b for b in bounds if b.startswith(("<", "≤"))]
     bounds = [b for b in bounds if b not in upper][:1] + upper[:1]  # the field's own bounds come first
     return f"write {unit} (finite, {' and '.join(bounds)}), without quotes."
 
 
+def _plain(bound: float) -> str:
+    """10080 as '10,080', 0.5 as '0.5'."""
+    return f"{int(bound):,}" if float(bound).is_integer() else f"{bound:g}"
+
+
 def _metadata_at(loc: list[str]) -> list[Any]:
     """Constraints and markers (pydantic field metadata) of the setting at a location, outermost first."""
+    return _setting_at(loc)[1]
+
+
+def _setting_at(loc: list[str]) -> tuple[Any, list[Any]]:
+    """The type of the setting at a location (a settings model, or e.g. float) and its field metadata."""
     annotation: Any = Scenario
     metadata: list[Any] = []
     for part in loc:
@@ -725,8 +745,7 @@ def _metadata_at(loc: list[str]) -> list[Any]:
             annotation = field.annotation
         elif get_origin(annotation) in (list, dict, tuple):
             annotation = get_args(annotation)[-1]
-    _unwrapped(annotation, metadata, None)
-    return metadata
+    return _unwrapped(annotation, metadata, None), metadata
 
 
 def _unwrapped(annotation: Any, metadata: list[Any], member: str | None) -> Any:
@@ -749,14 +768,8 @@ def _unwrapped(annotation: Any, metadata: list[Any], member: str | None) -> Any:
 
 def _allowed_keys(loc: list[str]) -> list[str]:
     """Field names of the settings model at a location such as ['tiers', 'village_clinic']."""
-    model: type[BaseModel] = Scenario
-    for part in loc:
-        field = model.model_fields.get(part)
-        annotation = getattr(field, "annotation", None)
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
-        if not nested:
-            return []
-        model = nested[0]
+    model = _setting_at(loc)[0]
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
     top_level = ["extends"] if not loc else []  # read before validation, so not a field
     return [name for name, f in model.model_fields.items() if not f.exclude] + top_level

@@ -173,13 +173,13 @@ NUMBER_CASES = [
     # key, YAML text, shown value, what the message says is allowed
     ("tiers.village_clinic.remote_keep_minutes", "yes", "True", "a number of minutes"),
     ("tiers.village_clinic.max_travel_minutes", "on", "True", "a number of minutes"),
-    ("tiers.village_clinic.max_travel_minutes", ".inf", "inf", "≤ 10080"),
+    ("tiers.village_clinic.max_travel_minutes", ".inf", "inf", "≤ 10,080"),
     ("tiers.township_centre.referral_max_minutes", "-.inf", "-inf", "> 0"),
     ("tiers.village_clinic.keep_cost", ".nan", "nan", "a cost"),
-    ("solver.time_limit_s", "1e308", "1e+308", "≤ 604800"),
+    ("solver.time_limit_s", "1e308", "1e+308", "≤ 604,800"),
     ("solver.time_limit_s", "1.0e400", "inf", "a number of seconds"),
     ("travel.walking_speed_kmh", "'4.5'", "'4.5'", "without quotes"),
-    ("travel.max_offroad_m", "1e9", "1000000000.0", "≤ 100000"),
+    ("travel.max_offroad_m", "1e9", "1000000000.0", "≤ 100,000"),
     ("travel.motor_speeds_kmh.track", "1e6", "1000000.0", "a speed in km/h"),
     ("tiers.township_centre.central_count", "true", "True", "a whole number"),
     ("population.cell_size_m", "nan", "'nan'", "a length in metres"),
@@ -208,6 +208,23 @@ def test_number_settings_are_finite_numbers_in_range(
     path = tmp_path / "scenario.yaml"
     path.write_text(with_raw_value(demo_raw(), key, text), encoding="utf-8")
     refused(tmp_path, path, str(path), f"`{key}` = {shown}", allowed, "Fix: write")
+
+
+def test_inline_condition_errors_name_the_key_as_written(tmp_path: Path) -> None:
+    """A number in a list of settings is named by its key as the planner wrote it (no pydantic union names)."""
+    raw = demo_raw()
+    raw["travel"]["conditions"] = [{"name": "flood", "unpaved_motor_factor": "__VALUE__", "clossed_way_ids": []}]
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False).replace("__VALUE__", "off"), encoding="utf-8")
+    message = refused(
+        tmp_path,
+        path,
+        "2 problem(s)",
+        "`travel.conditions.0.unpaved_motor_factor` = False: a YAML yes/no value",
+        "a share from 0 to 1 (finite, > 0 and ≤ 1)",
+        "`travel.conditions.0.clossed_way_ids`: unknown key. Fix: did you mean `closed_way_ids`?",
+    )
+    assert "TravelCondition" not in message and ".str" not in message
 
 
 def test_yes_is_not_one_minute(tmp_path: Path) -> None:
