@@ -91,7 +91,7 @@ class _StageProgress:
 
     def __call__(self, stage: str, seconds: float | None) -> None:
         if seconds is None:
-            self._status = console.status(f"{stage} …")
+            self._status = console.status(Text(f"{stage} …"))
             self._status.start()
             return
         if self._status is not None:
