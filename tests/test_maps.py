@@ -370,9 +370,9 @@ def test_the_page_loads_nothing_from_the_network(tmp_path: Path) -> None:
 
 
 def catchment_frame(tables: LayoutTables) -> gpd.GeoDataFrame:
-    from facility_layout.maps import _cell_areas
+    from facility_layout.maps.cells import cell_areas
 
-    return _cell_areas(tables.demand, tables.boundary, 500.0)
+    return cell_areas(tables.demand, tables.boundary, 500.0)
 
 
 def test_catchments_and_unreached_areas_partition_the_cells() -> None:
