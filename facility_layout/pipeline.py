@@ -204,6 +204,7 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             basemap=basemap,
             relief=relief,
             cell_size_m=scenario.population.cell_size_m,
+            settlements=region.settlements,
         )
 
     with stage("outputs"):

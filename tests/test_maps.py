@@ -488,3 +488,46 @@ def test_a_closed_clinic_is_linked_to_the_clinic_its_people_use(tmp_path: Path) 
     (x0, y0), (x1, y1) = merges[0]["geometry"]["coordinates"]
     assert (x0, y0) == pytest.approx((closed.x, closed.y), abs=2e-5)
     assert (x1, y1) == pytest.approx((kept.x, kept.y), abs=2e-5)
+
+
+def test_headline_shows_today_then_proposed_when_today_is_given(tmp_path: Path) -> None:
+    summary = make_summary()
+    summary["today"] = {
+        "population_covered": {"village_clinic": 1000.0, "township_centre": 1100.0},
+        "travel_minutes": {
+            "village_clinic": {"mean": 12.4, "p95": 40.0, "max": 41.0},
+            "township_centre": {"mean": 36.0, "p95": 58.0, "max": 59.0},
+        },
+        "facilities": {
+            "village_clinic": {"keep": 3, "close": 0, "build": 0},
+            "township_centre": {"keep": 2, "upgrade": 0},
+        },
+        "cost": 3.0,
+    }
+    panel = re.search(r'<details id="fl-headline".*?</details>', render(tmp_path, summary=summary), re.S)[0]
+    assert "today → proposed" in panel
+    # 1,000 of 1,330 people today (75.2 %), 1,250 proposed (94.0 %); 1,100 → 1,250 within the centre standard.
+    assert '<span class="fl-today">1,000 (75.2%)</span> → 1,250 (94.0%)' in panel
+    assert '<span class="fl-today">1,100 (82.7%)</span> → 1,250 (94.0%)' in panel
+    assert "mean today 12.4 min" in panel
+    # Open clinics: 3 today; proposed 1 kept + 1 built. Central centres: none today, 1 upgraded.
+    assert '<span class="fl-today">3</span> → 2' in panel and '<span class="fl-today">0</span> → 1' in panel
+    assert '<span class="fl-today">3</span> → 4' in panel  # cost
+    plain = re.search(r'<details id="fl-headline".*?</details>', render(tmp_path), re.S)[0]
+    assert "today" not in plain and "fl-today" not in plain
+
+
+def test_settlements_and_township_centres_are_labelled(tmp_path: Path) -> None:
+    tables = make_tables()
+    centre = tables.facilities[tables.facilities["tier"] == "township_centre"].iloc[0]
+    settlements = gpd.GeoDataFrame(
+        {"name": [HOSTILE, "Hahaya"], "place": ["village", "town"]},
+        geometry=[centre.geometry, tables.demand.geometry.iloc[0]],
+        crs=tables.facilities.crs,
+    )
+    page = render(tmp_path, settlements=settlements)
+    labels = json.loads(re.search(r"\}\)\(\w+, \w+, (\[\[.*?\]\]),", page)[1])
+    kinds = {name: kind for _, _, name, kind in labels}
+    assert kinds[html.escape(HOSTILE)] == "settlement" and kinds["Hahaya"] == "settlement"
+    assert kinds[html.escape(centre["name"])] == "centre"
+    assert HOSTILE not in json.dumps(labels)

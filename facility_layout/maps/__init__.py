@@ -54,7 +54,8 @@ from facility_layout.maps.classes import (
     minutes_classes,
 )
 from facility_layout.maps.facilities import add_existing, add_facilities
-from facility_layout.maps.geojson import in_map_coordinates
+from facility_layout.maps.geojson import in_map_coordinates, lonlat
+from facility_layout.maps.labels import add_labels
 from facility_layout.maps.layers import (
     add_areas,
     add_assignments,
@@ -65,15 +66,19 @@ from facility_layout.maps.layers import (
     add_relief,
     add_roads,
 )
-from facility_layout.maps.panel import CSS, headline_panel, legend
+from facility_layout.maps.page import CSS, PageLayout, side_panel
+from facility_layout.maps.panel import headline_panel, legend
 from facility_layout.maps.styles import (
     BEYOND_LAYER,
     CATCHMENT_LAYER,
     CELL_LAYERS,
+    CELLS_OFF_LAYER,
     COORDINATE_DECIMALS,
     DEFAULT_CENTRE_STANDARD_MINUTES,
     DEFAULT_CLINIC_STANDARD_MINUTES,
     FACILITY_SYMBOLS,
+    LABEL_MIN_ZOOM,
+    LABELS_LAYER,
     MERGE_LAYER,
     RELIEF_LAYER,
     RELIEF_PANE,
@@ -91,11 +96,14 @@ __all__ = [
     "BEYOND_LAYER",
     "BEYOND_STANDARD_COLOUR",
     "CATCHMENT_LAYER",
+    "CELLS_OFF_LAYER",
     "CELL_LAYERS",
     "COORDINATE_DECIMALS",
     "DENSITY_CLASSES",
     "FACILITY_SYMBOLS",
     "FULL_CIRCLE_QUANTILE",
+    "LABELS_LAYER",
+    "LABEL_MIN_ZOOM",
     "MERGE_LAYER",
     "RELIEF_LAYER",
     "ROAD_STYLES",
@@ -142,6 +150,7 @@ def render_map(
     basemap: Basemap | None = OPENSTREETMAP,
     relief: ReliefImage | None = None,
     cell_size_m: float | None = None,
+    settlements: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """Write the layout as a self-contained Leaflet HTML map (Leaflet inlined; only the basemap is online).
 
@@ -167,6 +176,8 @@ def render_map(
         Hillshade of the DEM (:func:`facility_layout.relief.relief_image`), drawn under the layout.
     cell_size_m : float, optional
         Side of a demand cell, for people per km²; default: the spacing between demand points.
+    settlements : GeoDataFrame, optional
+        Settlement points (``name``, in any CRS), labelled from a zoom level on beside the township centres.
 
     Returns
     -------
@@ -200,12 +211,12 @@ def render_map(
     if relief is not None:
         add_relief(fmap, relief, gcj02, basemap_layer)
 
-    add_boundary(fmap, shown.boundary, land_fill=basemap is None and relief is None)
+    boundary = add_boundary(fmap, shown.boundary, land_fill=basemap is None and relief is None)
     modes = {
         tier: MODE_WORDS.get(mode, "") for tier, mode in ((summary.get("travel") or {}).get("modes") or {}).items()
     }
     names = site_names(tables.facilities)
-    add_areas(fmap, areas, gcj02, clinic_standard, names)
+    under_cells = [*add_areas(fmap, areas, gcj02, clinic_standard, names), boundary]
     add_demand(fmap, shown.demand, themes, radius, standards, modes)
     add_roads(fmap, shown.roads)
     add_assignments(fmap, shown.assignments, names)
@@ -213,18 +224,18 @@ def render_map(
     add_merges(fmap, shown.facilities)
     add_existing(fmap, shown.facilities)
     counts = add_facilities(fmap, shown.facilities, tables.assignments, themes[0].classes, clinic_standard, modes)
-    folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
+    add_labels(fmap, shown.facilities, None if settlements is None else lonlat(settlements, gcj02))
+    control = folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
 
     root.html.add_child(Element(headline_panel(title, summary)))
-    root.html.add_child(Element(legend(themes, people, counts, full_circle_people, relief, areas)))
+    root.html.add_child(Element(side_panel(legend(themes, people, counts, full_circle_people, relief, areas))))
     if synthetic:
         banner = f'<div id="fl-synthetic-banner" class="fl-panel">{SYNTHETIC_BANNER}</div>'
         root.html.add_child(Element(banner))
     if attributions:
         fmap.add_child(_Attribution(" | ".join(html.escape(line) for line in attributions)))
-
-    west, south, east, north = shown.boundary.total_bounds
-    fmap.fit_bounds([[south, west], [north, east]])
+    west, south, east, north = (float(v) for v in shown.boundary.total_bounds)
+    fmap.add_child(PageLayout(control, [[south, west], [north, east]], under_cells))
     fmap.save(str(path))
     return path
 

@@ -28,7 +28,7 @@ from facility_layout.maps.classes import (
     minutes_classes,
 )
 from facility_layout.maps.geojson import BIND_FEATURE, feature_collection, mode_words, popup
-from facility_layout.maps.styles import CELL_LAYERS
+from facility_layout.maps.styles import CELL_LAYERS, CELLS_OFF_LAYER
 
 # Cells are circles on the ground, so the classes read as a surface at any zoom. A cell holding at least the
 # 90th percentile of people per cell gets the largest circle (slightly wider than the spacing between cells);
@@ -112,17 +112,19 @@ class _CellLayer(Layer):
                     {radius: p.radius, fillColor: {{ this.colours|tojson }}[p.classes[{{ this.index }}]]},
                     {{ this.style|tojson }}));
             },
-            onEachFeature: {{ this.bind }}
+            onEachFeature: {{ this.bind }},
+            flTheme: {{ this.key|tojson }}
         });
         {% endmacro %}
         """
     )
 
     def __init__(self, cells: _SharedData, index: int, theme: CellTheme) -> None:
-        super().__init__(name=theme.name, overlay=True, control=True, show=theme.show)
+        super().__init__(name=theme.name, overlay=False, control=True, show=theme.show)
         self._name = "CellLayer"
         self.cells = cells
         self.index = index
+        self.key = theme.key
         self.colours = [c.colour for c in theme.classes]
         self.style = {"color": CELL_STROKE, "weight": 0.5, "fill": True, "fillOpacity": 0.85}
         self.bind = BIND_FEATURE.js_code
@@ -188,9 +190,10 @@ def add_demand(
         )
     cells_data = _SharedData(feature_collection(demand, properties))
     fmap.add_child(cells_data)
-    # Added in reverse so the clinic minutes, the layer shown at start, lie on top and take the clicks.
-    for index in reversed(range(len(themes))):
-        fmap.add_child(_CellLayer(cells_data, index, themes[index]))
+    # One theme at a time (radio buttons: the themes share colours with different meanings), or none.
+    for index, theme in enumerate(themes):
+        fmap.add_child(_CellLayer(cells_data, index, theme))
+    folium.FeatureGroup(name=CELLS_OFF_LAYER, overlay=False, show=False).add_to(fmap)
 
 
 def cell_spacing_m(demand: gpd.GeoDataFrame, cell_size_m: float | None) -> float:

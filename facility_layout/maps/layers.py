@@ -100,10 +100,10 @@ def add_relief(fmap: folium.Map, relief: ReliefImage, gcj02: bool, tiles: folium
         fmap.add_child(_OpaqueWhenTilesFail(tiles, image))
 
 
-def add_boundary(fmap: folium.Map, boundary: gpd.GeoDataFrame, land_fill: bool) -> None:
+def add_boundary(fmap: folium.Map, boundary: gpd.GeoDataFrame, land_fill: bool) -> folium.GeoJson:
     # With neither basemap nor relief the region is filled as land, so its shape reads against the background.
     style = {"color": BOUNDARY_COLOUR, "weight": 2, "fillColor": LAND_COLOUR, "fillOpacity": 1 if land_fill else 0}
-    folium.GeoJson(
+    return folium.GeoJson(
         feature_collection(boundary, [{}] * len(boundary)),
         name="Boundary",
         style_function=lambda _: style,
@@ -134,8 +134,9 @@ def add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame) -> None:
 
 def add_areas(
     fmap: folium.Map, areas: gpd.GeoDataFrame, gcj02: bool, clinic_standard: float, names: Mapping[str, str]
-) -> None:
-    """Catchments (off at start) and the areas beyond the clinic standard, under the cells."""
+) -> list[folium.GeoJson]:
+    """Catchments (off at start) and the areas beyond the clinic standard, under the cells; returns both
+    layers, the areas beyond first (the upper)."""
     shown = lonlat(areas, gcj02)
     catchments = shown[shown["kind"] == "catchment"]
     beyond = shown[shown["kind"] != "catchment"]
@@ -143,7 +144,7 @@ def add_areas(
         {"tooltip": f"Catchment of {fmt.text(names.get(site, site))}: {fmt.people(n)} people"}
         for site, n in zip(catchments["site_id"], catchments["population"], strict=True)
     ]
-    folium.GeoJson(
+    catchment_layer = folium.GeoJson(
         feature_collection(catchments, properties),
         name=CATCHMENT_LAYER,
         show=False,
@@ -163,7 +164,10 @@ def add_areas(
         }
         for kind, n in zip(beyond["kind"], beyond["population"], strict=True)
     ]
-    folium.GeoJson(feature_collection(beyond, properties), name=BEYOND_LAYER, on_each_feature=BIND_FEATURE).add_to(fmap)
+    beyond_layer = folium.GeoJson(
+        feature_collection(beyond, properties), name=BEYOND_LAYER, on_each_feature=BIND_FEATURE
+    ).add_to(fmap)
+    return [beyond_layer, catchment_layer]
 
 
 def add_merges(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> None:

@@ -30,61 +30,10 @@ from facility_layout.maps.styles import (
 from facility_layout.relief import ReliefImage
 from facility_layout.scenario import MODE_WORDS
 
-CSS = """
-<style>
-  .leaflet-container { background: #dfe3e8; }
-  .fl-panel { position: fixed; z-index: 1000; background: rgba(255, 255, 255, 0.95); color: #222;
-    border-radius: 6px; box-shadow: 0 1px 6px rgba(0, 0, 0, 0.35); padding: 8px 10px;
-    font: 12px/1.35 "Helvetica Neue", Arial, sans-serif; }
-  .fl-panel table { border-collapse: collapse; width: 100%; }
-  .fl-panel th { text-align: left; font-weight: normal; color: #444; padding: 2px 8px 2px 0;
-    vertical-align: top; }
-  .fl-panel td { text-align: right; font-weight: 600; padding: 2px 0; vertical-align: top; }
-  .fl-panel th { width: 55%; }
-  .fl-note { display: block; font-weight: normal; color: #666; font-size: 11px; }
-  #fl-headline { top: 10px; left: 10px; width: 330px; max-height: calc(100% - 110px); overflow: auto; }
-  #fl-headline h1 { font-size: 15px; margin: 0 0 6px; }
-  .fl-solver { margin-top: 6px; padding: 3px 6px; border-radius: 3px; }
-  .fl-ok { background: #e6f4ea; color: #1e5b2e; }
-  .fl-warn { background: #fdecea; color: #a4161a; font-weight: 700; }
-  #fl-legend { bottom: 34px; right: 10px; width: 300px; max-height: calc(100% - 330px); overflow: auto; }
-  .leaflet-control-layers { font-size: 12px; max-height: 45vh; overflow: auto; }
-  .leaflet-control-layers label { margin: 1px 0; }
-  #fl-legend summary { font-weight: 700; cursor: pointer; }
-  #fl-legend h4 { margin: 7px 0 2px; font-size: 12px; }
-  .fl-legend-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
-  .fl-legend-row svg { flex: none; }
-  .fl-legend-row .fl-count { margin-left: auto; color: #555; white-space: nowrap; }
-  #fl-synthetic-banner { top: 10px; left: 50%; transform: translateX(-50%); background: #ffcc00;
-    border: 2px solid #000; font-weight: 700; font-size: 14px; letter-spacing: 0.03em; }
-  .fl-symbol { background: none; border: none; }
-  .fl-symbol svg { filter: drop-shadow(0 0 1px rgba(0, 0, 0, 0.7)); }
-  .fl-popup h3 { margin: 0 0 2px; font-size: 14px; }
-  .fl-popup p { margin: 0 0 5px; }
-  .fl-popup .fl-status { color: #555; }
-  .fl-popup .fl-reason { font-style: italic; }
-  .fl-popup .fl-chart text { fill: #333; }
-  .fl-popup th { text-align: left; font-weight: normal; color: #555; padding: 1px 10px 1px 0;
-    vertical-align: top; }
-</style>
-<script>
-  // The legend sits under the layer list, whatever that list's height, and scrolls within the window.
-  function flPlaceLegend() {
-    const layers = document.querySelector(".leaflet-control-layers");
-    const legend = document.getElementById("fl-legend");
-    if (!layers || !legend) { return; }
-    const top = layers.getBoundingClientRect().bottom + 8;
-    legend.style.top = top + "px";
-    legend.style.bottom = "auto";
-    legend.style.maxHeight = Math.max(120, window.innerHeight - top - 34) + "px";
-  }
-  window.addEventListener("load", flPlaceLegend);
-  window.addEventListener("resize", flPlaceLegend);
-</script>
-"""
-
 
 def headline_panel(title: str, summary: Mapping[str, Any]) -> str:
+    """The headline figures of ``summary.json``; with today's figures (``summary["today"]``) beside the
+    proposal's as "today → proposed". Collapsible: the title is its button."""
     total = fmt.finite(summary.get("population_total"))
     covered = summary.get("population_covered") or {}
     minutes = summary.get("travel_minutes") or {}
@@ -92,12 +41,19 @@ def headline_panel(title: str, summary: Mapping[str, Any]) -> str:
     facilities = summary.get("facilities") or {}
     clinics = facilities.get(VILLAGE_CLINIC) or {}
     centres = facilities.get(TOWNSHIP_CENTRE) or {}
+    today = summary.get("today") or None
 
     def coverage(tier: str, standard_key: str) -> tuple[str, str]:
         figures = minutes.get(tier) or {}
         spread = " · ".join(f"{k} {fmt.minutes(figures.get(k))}" for k in ("mean", "p95", "max"))
         label = f"Within {fmt.minutes(standards.get(standard_key))} of a {TIER_NAMES[tier]}"
-        return f'{label}<span class="fl-note">{spread}</span>', fmt.share(covered.get(tier), total)
+        value = fmt.share(covered.get(tier), total)
+        if today is not None:
+            before = fmt.share((today.get("population_covered") or {}).get(tier), total)
+            value = _today_to_proposed(before, value)
+            mean_before = ((today.get("travel_minutes") or {}).get(tier) or {}).get("mean")
+            spread += f" (mean today {fmt.minutes(mean_before)})"
+        return f'{label}<span class="fl-note">{spread}</span>', value
 
     rows = [
         ("People in the region", fmt.people(total)),
@@ -116,8 +72,15 @@ def headline_panel(title: str, summary: Mapping[str, Any]) -> str:
             "Township centres",
             f"{fmt.count(centres.get('keep'))} kept · {fmt.count(centres.get('upgrade'))} upgraded to central",
         ),
-        ("Cost", fmt.number(summary.get("cost"))),
     ]
+    if today is not None:
+        before = today.get("facilities") or {}
+        for tier, word in ((VILLAGE_CLINIC, "Village clinics open"), (TOWNSHIP_CENTRE, "Central township centres")):
+            count = _open_count if tier == VILLAGE_CLINIC else _central_count
+            rows.append((word, _today_to_proposed(count(before.get(tier)), count(facilities.get(tier)))))
+        rows.append(("Cost", _today_to_proposed(fmt.number(today.get("cost")), fmt.number(summary.get("cost")))))
+    else:
+        rows.append(("Cost", fmt.number(summary.get("cost"))))
     travel = summary.get("travel") or {}
     if travel.get("modes"):
         words = {tier: MODE_WORDS.get(mode, mode) for tier, mode in travel["modes"].items()}
@@ -139,10 +102,28 @@ def headline_panel(title: str, summary: Mapping[str, Any]) -> str:
                 f"{fmt.count(closed)} road segments closed · {fmt.people(cut)} people cut off",
             )
         )
+    if today is not None:
+        rows.insert(1, ('<span class="fl-note">today → proposed</span>', ""))
     return (
-        f'<div id="fl-headline" class="fl-panel"><h1>{html.escape(title)}</h1>{_table(rows)}'
-        f"{_solver_line(summary.get('solver') or {})}</div>"
+        f'<details id="fl-headline" class="fl-panel fl-collapsible" open><summary><h1>{html.escape(title)}</h1>'
+        f'</summary><div class="fl-body">{_table(rows)}{_solver_line(summary.get("solver") or {})}</div></details>'
     )
+
+
+def _today_to_proposed(today: str, proposed: str) -> str:
+    return f'<span class="fl-today">{today}</span> → {proposed}'
+
+
+def _open_count(decisions: Mapping[str, Any] | None) -> str:
+    """Facilities of a tier open after the decisions (kept, built or upgraded); a dash if unknown."""
+    if not decisions:
+        return fmt.MISSING
+    return fmt.count(sum(fmt.finite(decisions.get(k)) or 0 for k in ("keep", "build", "upgrade")))
+
+
+def _central_count(decisions: Mapping[str, Any] | None) -> str:
+    """Township centres upgraded to central ones (none today)."""
+    return fmt.MISSING if not decisions else fmt.count(fmt.finite(decisions.get("upgrade")) or 0)
 
 
 def _solver_line(solver: Mapping[str, Any]) -> str:
@@ -185,11 +166,14 @@ def legend(
             )
             for k, c in enumerate(theme.classes)
         ]
-        off = "" if theme.show else " (layer off at start)"
+        off = "" if theme.show else " (choose it under Layers)"
         note = f'<span class="fl-note">{theme.note}</span>' if theme.note else ""
+        # The theme on the map is marked, for print, which shows only its section.
+        shown = " fl-theme-shown" if theme.show else ""
         sections.append(
+            f'<div class="fl-theme{shown}" data-theme="{theme.key}">'
             f'<h4 data-legend-section="{theme.key}">{theme.name.removeprefix("Demand cells: ").capitalize()}'
-            f'<span class="fl-note">people per class{off}</span></h4>{"".join(rows)}{note}'
+            f'<span class="fl-note">people per class{off}</span></h4>{"".join(rows)}{note}</div>'
         )
     sections.append(
         f'<span class="fl-note">Circle area grows with the people in the cell, up to the largest '
@@ -247,7 +231,10 @@ def legend(
             )
         )
     body = "".join(sections)
-    return f'<div id="fl-legend" class="fl-panel"><details open><summary>Legend</summary>{body}</details></div>'
+    return (
+        '<details id="fl-legend" class="fl-collapsible" open><summary>Legend</summary>'
+        f'<div class="fl-legend-body">{body}</div></details>'
+    )
 
 
 def _legend_row(key: str, swatch: str, label: str, count: str = "") -> str:

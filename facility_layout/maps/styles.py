@@ -139,6 +139,13 @@ CELL_LAYERS = {
     "centre-minutes": "Demand cells: minutes to township centre",
     "density": "Demand cells: people per km²",
 }
+CELLS_OFF_LAYER = "Demand cells: none"
+# Zoom 10 shows about 40 km across a phone, zoom 12 about 10 km: townships, then villages, can be told apart.
+LABEL_MIN_ZOOM = {"centre": 10, "settlement": 12}
+LABELS_LAYER = (
+    f"Labels: township centres (from zoom {LABEL_MIN_ZOOM['centre']}) and settlements "
+    f"(from zoom {LABEL_MIN_ZOOM['settlement']})"
+)
 CATCHMENT_LAYER = "Catchments: the area each village clinic serves"
 BEYOND_LAYER = "Areas beyond the village clinic standard"
 RELIEF_LAYER = "Relief: hillshade of the elevation model"
