@@ -167,7 +167,8 @@ def test_toggling_a_layer_removes_it_from_the_map(demo_page: BrowserPage, demo_r
 
 def test_popups_of_a_facility_and_a_cell(demo_page: BrowserPage, demo_run: DemoRun) -> None:
     page = demo_page.page
-    crs = json.loads((demo_run.out / "summary.json").read_text())["crs"]
+    summary = json.loads((demo_run.out / "summary.json").read_text())
+    crs, standard = summary["crs"], summary["standards"]["village_clinic_max_minutes"]
     facilities = pd.read_csv(demo_run.out / "facilities.csv", keep_default_na=False)
     # A closed clinic if the layout closes one: its popup must say where its people go.
     drawn = [s for s in FACILITY_SYMBOLS if facility_count(s, facilities)]
@@ -186,6 +187,14 @@ def test_popups_of_a_facility_and_a_cell(demo_page: BrowserPage, demo_run: DemoR
     cell = nearest_row(demand, crs, clicked["lat"], clicked["lng"])
     text = popup_text(page)
     assert f"{cell['population']:,.0f}" in text and cell["clinic_name"] and cell["clinic_name"] in text
+    assert f"{cell['clinic_name']} · {round(float(cell['clinic_minutes']), 1):g} min" in text
+    assert f"{float(cell['elevation_m']):,.0f} m" in text
+    page.locator(".leaflet-popup-close-button").click()
+    # A cell no possible site can reach within the standard says so.
+    clicked = click_feature(page, CELL_LAYERS["minutes"], where="p.classes[0] === 4", order="p.radius || 0")
+    cell = nearest_row(demand, crs, clicked["lat"], clicked["lng"])
+    assert cell["uncoverable"] in (True, "True")
+    assert f"none: no possible site within {standard:g} min" in popup_text(page)
     demo_page.assert_clean()
 
 

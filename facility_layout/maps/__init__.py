@@ -39,6 +39,7 @@ from facility_layout.maps.cells import (
     CellTheme,
     add_demand,
     cell_areas,
+    cell_spacing_m,
     cell_themes,
     circle_radius_m,
 )
@@ -54,11 +55,10 @@ from facility_layout.maps.classes import (
     minutes_classes,
 )
 from facility_layout.maps.facilities import add_existing, add_facilities
-from facility_layout.maps.geojson import in_map_coordinates, lonlat
+from facility_layout.maps.geojson import POPUP_HTML, in_map_coordinates, lonlat
 from facility_layout.maps.labels import add_labels
 from facility_layout.maps.layers import (
     add_areas,
-    add_assignments,
     add_basemap,
     add_boundary,
     add_merges,
@@ -91,6 +91,9 @@ from facility_layout.maps.styles import (
 from facility_layout.relief import ReliefImage
 from facility_layout.scenario import MODE_WORDS
 from facility_layout.webassets import leaflet_head
+
+# The map's deepest zoom (about 0.3 m per pixel): the marker clusters need one even when no tiles give it.
+MAX_ZOOM = 19
 
 __all__ = [
     "BEYOND_LAYER",
@@ -192,20 +195,27 @@ def render_map(
     themes = cell_themes(tables.demand, clinic_standard, centre_standard, cell_size_m)
     people = tables.demand["population"].to_numpy(dtype=float)
     full_circle_people = float(np.nanquantile(people, FULL_CIRCLE_QUANTILE)) if len(people) else 0.0
-    radius = np.round(circle_radius_m(tables.demand, people, full_circle_people, cell_size_m), 1)
+    spacing = cell_spacing_m(tables.demand, cell_size_m)
     areas = cell_areas(tables.demand, tables.boundary, cell_size_m)
     gcj02 = basemap is not None and basemap.gcj02
     shown = in_map_coordinates(tables, gcj02)
 
     fmap = folium.Map(
-        tiles=None, prefer_canvas=True, control_scale=True, zoom_control="bottomleft", zoom_snap=0.5, font_size="13px"
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        zoom_control="bottomleft",
+        zoom_snap=0.5,
+        font_size="13px",
     )
+    fmap.options["max_zoom"] = MAX_ZOOM  # folium gives its max_zoom to its own tiles only
     # Leaflet inlined, folium's CDN links (and the jQuery/Bootstrap it loads by default, unused here) dropped.
     fmap.default_js, fmap.default_css = [], []
     root = fmap.get_root()
     root.header.add_child(Element(leaflet_head()), name="leaflet", index=0)
     root.title = html.escape(f"SYNTHETIC — {title}" if synthetic else title)
     root.header.add_child(Element(CSS))
+    root.header.add_child(Element(POPUP_HTML))
     basemap_layer = add_basemap(fmap, basemap) if basemap is not None else None
     folium.map.CustomPane(RELIEF_PANE, z_index=RELIEF_PANE_Z).add_to(fmap)
     if relief is not None:
@@ -217,9 +227,8 @@ def render_map(
     }
     names = site_names(tables.facilities)
     under_cells = [*add_areas(fmap, areas, gcj02, clinic_standard, names), boundary]
-    add_demand(fmap, shown.demand, themes, radius, standards, modes)
+    add_demand(fmap, shown.demand, shown.facilities, themes, full_circle_people, spacing, standards, modes)
     add_roads(fmap, shown.roads)
-    add_assignments(fmap, shown.assignments, names)
     add_referrals(fmap, shown.referrals, names)
     add_merges(fmap, shown.facilities)
     add_existing(fmap, shown.facilities)

@@ -3,6 +3,7 @@ beyond the standard)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from branca.element import MacroElement
 from folium.map import Layer
@@ -27,8 +29,14 @@ from facility_layout.maps.classes import (
     classify_minutes,
     minutes_classes,
 )
-from facility_layout.maps.geojson import BIND_FEATURE, feature_collection, mode_words, popup
-from facility_layout.maps.styles import CELL_LAYERS, CELLS_OFF_LAYER
+from facility_layout.maps.geojson import mode_words
+from facility_layout.maps.styles import (
+    ASSIGNMENT_STYLE,
+    ASSIGNMENTS_LAYER,
+    CELL_LAYERS,
+    CELLS_OFF_LAYER,
+    COORDINATE_DECIMALS,
+)
 
 # Cells are circles on the ground, so the classes read as a surface at any zoom. A cell holding at least the
 # 90th percentile of people per cell gets the largest circle (slightly wider than the spacing between cells);
@@ -36,7 +44,10 @@ from facility_layout.maps.styles import CELL_LAYERS, CELLS_OFF_LAYER
 FULL_CIRCLE_QUANTILE = 0.9
 LARGEST_CIRCLE_SPACINGS = 0.55  # radius, in cell spacings
 SMALLEST_CIRCLE_SHARE = 0.55
-DEFAULT_CELL_SPACING_M = 500.0  # the scenario's default cell size, for a layout of a single cell
+DEFAULT_CELL_SPACING_M = 500.0
+CELL_OUTLINE_ZOOM = (
+    11  # 500 m cells are about 20 px wide at zoom 11  # the scenario's default cell size, for a layout of a single cell
+)
 
 
 @dataclass(frozen=True)
@@ -82,118 +93,260 @@ def cell_themes(
     ]
 
 
-class _SharedData(MacroElement):
-    """A GeoJSON object defined once in the page, for several layers to draw."""
+class _CellData(MacroElement):
+    """The demand cells, column by column, and the circles drawn from them: one set of circles, coloured by
+    whichever theme is chosen (a prefecture has 90,000 cells: one GeoJSON feature per cell and per theme
+    made a 66 MB page).
+
+    Columns: positions as integer steps of 1e-5° (about a metre), each the step from the previous cell;
+    people (whole); the index of the cell's clinic and township centre in the name lists (-1: none within
+    the standard) and the minutes to them in tenths; elevation in whole metres (null: unknown); one string
+    per theme of the cells' class indexes (one digit each); the cells off the road network and cut off.
+    Tooltips and popups are put together from these when shown; every name is HTML-escaped in Python.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = {{ this.data|tojson }};
+        var {{ this.get_name() }} = (function (data, text) {
+            const n = data.people.length, lat = new Float64Array(n), lng = new Float64Array(n);
+            for (let i = 0, a = 0, b = 0; i < n; i++) {
+                a += data.lat[i]; b += data.lng[i]; lat[i] = a / 1e5; lng[i] = b / 1e5;
+            }
+            const offNetwork = new Set(data.off_network), cutOff = new Set(data.cut_off);
+            const people = (v) => v.toLocaleString("en-US");
+            const minutes = (tenths) => `${tenths / 10} min`;
+            const metres = (v) => (v === null ? text.missing : `${v.toLocaleString("en-US")} m`);
+            const full = data.full_circle_people;
+            const radius = (i) => data.spacing_m * data.largest * Math.max(
+                Math.sqrt(full > 0 ? Math.min(Math.max(data.people[i] / full, 0), 1) : 1), data.smallest);
+            const classOf = (theme, i) => data.classes[theme].charCodeAt(i) - 48;
+            function reach(i) {
+                return classOf(0, i) === text.uncoverable_class ? "no possible site" : "no village clinic";
+            }
+            function tooltip(i) {
+                const k = data.clinic[i];
+                return k >= 0
+                    ? `${people(data.people[i])} people · ${minutes(data.clinic_minutes[i])} to ${data.clinic_names[k]}`
+                    : `${people(data.people[i])} people · ${reach(i)} within ${text.clinic_standard}`;
+            }
+            function popup(i) {
+                const k = data.clinic[i], c = data.centre[i];
+                const clinic = k >= 0
+                    ? `${data.clinic_names[k]} · ${minutes(data.clinic_minutes[i])} ${text.clinic_mode}`.trim()
+                    : `none: ${reach(i)} within ${text.clinic_standard}`;
+                const centre = c >= 0
+                    ? `${data.centre_names[c]} · ${minutes(data.centre_minutes[i])} ${text.centre_mode}`.trim()
+                    : `none within ${text.centre_standard}`;
+                let note = offNetwork.has(i) ? text.off_network : "";
+                if (cutOff.has(i)) { note = text.cut_off; }
+                return {
+                    title: `Demand cell ${data.ids ? data.ids[i] : i}`,
+                    reason: note,
+                    rows: [
+                        ["People", people(data.people[i])],
+                        ["Village clinic", clinic],
+                        ["Township centre", centre],
+                        ["People per km²", text.density_labels[classOf(2, i)]],
+                        ["Elevation", metres(data.elevation[i])],
+                    ],
+                };
+            }
+            // The style lives on the class, not on each of the (many) circles; a circle's GeoJSON-like
+            // properties (its classes and radius, as other layers' features have) are made when asked for.
+            // Outlines only from zoom {{ this.outline_zoom }} on: below, they would cover the small circles' colour.
+            const Cell = L.Circle.extend({options: {{ this.style|tojson }}});
+            Object.defineProperty(Cell.prototype, "feature", {get: function () {
+                const classes = data.classes.map((_, t) => classOf(t, this.cell));
+                return {properties: {classes: classes, radius: this._mRadius}};
+            }});
+            const circles = L.featureGroup();
+            for (let i = 0; i < n; i++) {
+                const circle = new Cell([lat[i], lng[i]], {radius: radius(i)});
+                circle.cell = i;
+                circles.addLayer(circle);
+            }
+            circles.on("add", function () {
+                const map = circles._map, outline = () => {
+                    Cell.prototype.options.stroke = map.getZoom() >= {{ this.outline_zoom }};
+                };
+                outline();
+                map.on("zoomstart", outline);
+                circles.once("remove", () => map.off("zoomstart", outline));
+            });
+            circles.bindTooltip((layer) => tooltip(layer.cell));
+            circles.bindPopup((layer) => flPopupHtml(popup(layer.cell)), {maxWidth: 380});
+            return {circles, classOf, lat, lng, data, tooltip};
+        })(JSON.parse({{ this.data_json|tojson }}), {{ this.text|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], text: dict[str, Any]) -> None:
         super().__init__()
-        self._name = "SharedData"
-        self.data = data
+        self._name = "CellData"
+        # As a JSON string: the browser parses JSON faster than the same data written as a script.
+        self.data_json = json.dumps(data, separators=(",", ":"))
+        self.text = text
+        self.style = {"color": CELL_STROKE, "weight": 0.5, "fill": True, "fillOpacity": 0.85}
+        self.outline_zoom = CELL_OUTLINE_ZOOM
 
 
-class _CellLayer(Layer):
-    """Demand cells as circles on the ground, coloured by one theme's class, from :class:`_SharedData`."""
+class _CellTheme(Layer):
+    """One theme of the demand cells: a radio button that colours the shared circles by its classes."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJSON({{ this.cells.get_name() }}, {
-            pointToLayer: function (feature, latlng) {
-                const p = feature.properties;
-                return L.circle(latlng, Object.assign(
-                    {radius: p.radius, fillColor: {{ this.colours|tojson }}[p.classes[{{ this.index }}]]},
-                    {{ this.style|tojson }}));
+        var {{ this.get_name() }} = new (L.Layer.extend({
+            onAdd: function (map) {
+                const cells = {{ this.cells.get_name() }}, colours = {{ this.colours|tojson }};
+                cells.circles.eachLayer((c) => {
+                    c.options.fillColor = colours[cells.classOf({{ this.index }}, c.cell)];
+                });
+                map.addLayer(cells.circles);
             },
-            onEachFeature: {{ this.bind }},
-            flTheme: {{ this.key|tojson }}
-        });
+            onRemove: function (map) { map.removeLayer({{ this.cells.get_name() }}.circles); },
+            getLayers: function () { return {{ this.cells.get_name() }}.circles.getLayers(); },
+            bringToBack: function () { {{ this.cells.get_name() }}.circles.bringToBack(); return this; },
+        }))({flTheme: {{ this.key|tojson }}});
         {% endmacro %}
         """
     )
 
-    def __init__(self, cells: _SharedData, index: int, theme: CellTheme) -> None:
+    def __init__(self, cells: _CellData, index: int, theme: CellTheme) -> None:
         super().__init__(name=theme.name, overlay=False, control=True, show=theme.show)
-        self._name = "CellLayer"
+        self._name = "CellTheme"
         self.cells = cells
         self.index = index
         self.key = theme.key
         self.colours = [c.colour for c in theme.classes]
-        self.style = {"color": CELL_STROKE, "weight": 0.5, "fill": True, "fillOpacity": 0.85}
-        self.bind = BIND_FEATURE.js_code
+
+
+class _Assignments(Layer):
+    """A line from each served cell to its clinic, built from the cells' data the first time it is shown (a
+    prefecture has 90,000: built at load, they slowed every page down, shown or not)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = new (L.Layer.extend({
+            onAdd: function (map) {
+                if (!this._lines) {
+                    const cells = {{ this.cells.get_name() }}, data = cells.data;
+                    this._lines = L.featureGroup();
+                    for (let i = 0; i < data.people.length; i++) {
+                        const site = data.clinic[i] >= 0 ? data.clinic_sites[data.clinic[i]] : null;
+                        if (!site) { continue; }
+                        const line = L.polyline([[cells.lat[i], cells.lng[i]], site], {{ this.style|tojson }});
+                        line.cell = i;
+                        this._lines.addLayer(line);
+                    }
+                    this._lines.bindTooltip((line) => cells.tooltip(line.cell).replace(" · ", " → "));
+                }
+                map.addLayer(this._lines);
+            },
+            onRemove: function (map) { map.removeLayer(this._lines); },
+            getLayers: function () { return this._lines ? this._lines.getLayers() : []; },
+        }))();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, cells: _CellData) -> None:
+        super().__init__(name=ASSIGNMENTS_LAYER, overlay=True, control=True, show=False)
+        self._name = "Assignments"
+        self.cells = cells
+        self.style = ASSIGNMENT_STYLE
 
 
 def add_demand(
     fmap: folium.Map,
     demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
     themes: list[CellTheme],
-    radius: np.ndarray,
+    full_circle_people: float,
+    spacing_m: float,
     standards: Mapping[str, Any],
     modes: Mapping[str, str],
 ) -> None:
-    clinic_standard = fmt.minutes(standards.get("village_clinic_max_minutes"))
-    centre_standard = fmt.minutes(standards.get("township_centre_max_minutes"))
-    people = demand["population"].to_numpy(dtype=float)
-    clinic_classes = themes[0].classes
-
-    properties = []
-    columns = (
-        "cell_id",
-        "clinic_minutes",
-        "clinic_name",
-        "centre_minutes",
-        "centre_name",
-        "off_network",
-        "cut_off",
-        "elevation_m",
-    )
-    classes = np.column_stack([t.cell_class for t in themes]) if len(demand) else np.zeros((0, len(themes)))
-    cells = zip(*(demand[c].to_numpy() for c in columns), people, radius, classes, strict=True)
-    for cell, clinic_min, clinic, centre_min, centre, off_network, cut_off, elevation, n, r, k in cells:
-        if fmt.finite(clinic_min) is not None:
-            clinic_text = f"{fmt.text(clinic)} · {fmt.minutes(clinic_min)} {mode_words(modes, VILLAGE_CLINIC)}".rstrip()
-            tooltip = f"{fmt.people(n)} people · {fmt.minutes(clinic_min)} to {fmt.text(clinic)}"
-        else:
-            reach = "no possible site" if clinic_classes[k[0]].key == "uncoverable" else "no village clinic"
-            clinic_text = f"none: {reach} within {clinic_standard}"
-            tooltip = f"{fmt.people(n)} people · {reach} within {clinic_standard}"
-        if fmt.finite(centre_min) is not None:
-            centre_text = (
-                f"{fmt.text(centre)} · {fmt.minutes(centre_min)} {mode_words(modes, TOWNSHIP_CENTRE)}".rstrip()
-            )
-        else:
-            centre_text = f"none within {centre_standard}"
-        rows = [
-            ("People", fmt.people(n)),
-            ("Village clinic", clinic_text),
-            ("Township centre", centre_text),
-            ("People per km²", themes[2].classes[k[2]].label),
-            ("Elevation", fmt.metres(elevation)),
-        ]
-        note = "Off the road network: too far to walk to any road." if off_network else ""
-        if cut_off:
-            note = "Cut off: the closures in this scenario cut its roads from the rest of the network."
-        properties.append(
-            {
-                "classes": [int(c) for c in k],
-                "radius": float(r),
-                "tooltip": tooltip,
-                "popup": popup(f"Demand cell {fmt.text(cell)}", rows, reason=note),
-            }
+    """The demand cells (in map coordinates, as the facilities), one theme at a time, and the lines from each
+    cell to its clinic (a layer off at start, drawn from the cells' data when first switched on)."""
+    served = np.isfinite(demand["clinic_minutes"].to_numpy(dtype=float))
+    sites, first, clinic = np.unique(demand["clinic_site_id"].astype(str).to_numpy(), True, True)
+    clinic_names = [fmt.text(name) for name in demand["clinic_name"].to_numpy()[first]]
+    at = dict(
+        zip(
+            facilities["site_id"].astype(str),
+            zip(facilities.geometry.y, facilities.geometry.x, strict=True),
+            strict=True,
         )
-    cells_data = _SharedData(feature_collection(demand, properties))
-    fmap.add_child(cells_data)
+    )
+    clinic_sites = [
+        [round(at[s][0], COORDINATE_DECIMALS), round(at[s][1], COORDINATE_DECIMALS)] if s in at else None
+        for s in sites.tolist()
+    ]
+    clinic = np.where(served, clinic, -1).tolist()
+    centre_names, centre = _name_index(demand["centre_name"], demand["centre_minutes"])
+    ids = demand["cell_id"].to_numpy()
+    data = {
+        "lat": _steps(demand.geometry.y.to_numpy()),
+        "lng": _steps(demand.geometry.x.to_numpy()),
+        "people": [int(v) for v in np.round(np.nan_to_num(demand["population"].to_numpy(dtype=float)))],
+        "clinic": clinic,
+        "clinic_minutes": _tenths(demand["clinic_minutes"]),
+        "centre": centre,
+        "centre_minutes": _tenths(demand["centre_minutes"]),
+        "elevation": [None if not np.isfinite(v) else round(v) for v in demand["elevation_m"].to_numpy(float).tolist()],
+        "classes": ["".join(map(str, theme.cell_class.tolist())) for theme in themes],
+        "off_network": np.flatnonzero(demand["off_network"].to_numpy(dtype=bool)).tolist(),
+        "cut_off": np.flatnonzero(demand["cut_off"].to_numpy(dtype=bool)).tolist(),
+        "clinic_names": clinic_names,
+        "clinic_sites": clinic_sites,
+        "centre_names": centre_names,
+        # Cell ids are shown in popups; left out when they are just the row numbers.
+        "ids": None if np.array_equal(ids, np.arange(len(ids))) else [fmt.text(v) for v in ids],
+        "full_circle_people": full_circle_people,
+        "spacing_m": spacing_m,
+        "largest": LARGEST_CIRCLE_SPACINGS,
+        "smallest": SMALLEST_CIRCLE_SHARE,
+    }
+    text = {
+        "clinic_standard": fmt.minutes(standards.get("village_clinic_max_minutes")),
+        "centre_standard": fmt.minutes(standards.get("township_centre_max_minutes")),
+        "clinic_mode": mode_words(modes, VILLAGE_CLINIC),
+        "centre_mode": mode_words(modes, TOWNSHIP_CENTRE),
+        "uncoverable_class": next(k for k, c in enumerate(themes[0].classes) if c.key == "uncoverable"),
+        "density_labels": [c.label for c in themes[2].classes],
+        "off_network": "Off the road network: too far to walk to any road.",
+        "cut_off": "Cut off: the closures in this scenario cut its roads from the rest of the network.",
+        "missing": fmt.MISSING,
+    }
+    cells = _CellData(data, text)
+    fmap.add_child(cells)
     # One theme at a time (radio buttons: the themes share colours with different meanings), or none.
     for index, theme in enumerate(themes):
-        fmap.add_child(_CellLayer(cells_data, index, theme))
+        fmap.add_child(_CellTheme(cells, index, theme))
     folium.FeatureGroup(name=CELLS_OFF_LAYER, overlay=False, show=False).add_to(fmap)
+    fmap.add_child(_Assignments(cells))
+
+
+def _steps(degrees: np.ndarray) -> list[int]:
+    """Coordinates as integer steps of 1e-5° from the previous one (the first from 0)."""
+    return np.diff(np.round(degrees * 10**COORDINATE_DECIMALS).astype(np.int64), prepend=0).tolist()
+
+
+def _tenths(minutes: pd.Series) -> list[int]:
+    """Minutes in whole tenths (-1 where there are none), as the popups show them: to 0.1 min."""
+    values = minutes.to_numpy(dtype=float)
+    return np.where(np.isfinite(values), np.round(np.nan_to_num(values) * 10), -1).astype(int).tolist()
+
+
+def _name_index(names: pd.Series, minutes: pd.Series) -> tuple[list[str], list[int]]:
+    """The distinct names (HTML-escaped) and each row's index into them; -1 where the minutes are missing."""
+    present = np.isfinite(minutes.to_numpy(dtype=float))
+    distinct, index = np.unique(names.fillna("").astype(str).to_numpy(), return_inverse=True)
+    return [fmt.text(name) for name in distinct], np.where(present, index, -1).tolist()
 
 
 def cell_spacing_m(demand: gpd.GeoDataFrame, cell_size_m: float | None) -> float:

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
+from branca.element import Element
+from folium.map import Layer
+from folium.template import Template
 
 from facility_layout import formatting as fmt
 from facility_layout.inputs import VILLAGE_CLINIC
 from facility_layout.maps.classes import CELL_STROKE, TIER_NAMES, MinutesClass, classify_minutes
 from facility_layout.maps.geojson import BIND_FEATURE, feature_collection, mode_words, popup
 from facility_layout.maps.styles import EXISTING_SYMBOLS, FACILITY_SYMBOLS, FacilitySymbol
+
+# Layers with more facilities than this are clustered until zoom 12 (about 20 km across a laptop's map).
+CLUSTER_ABOVE = 150
+CLUSTER_UNTIL_ZOOM = 12
 
 
 def add_existing(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> None:
@@ -69,13 +79,85 @@ def add_facilities(
             }
             for f in chosen.drop(columns="geometry").to_dict("records")
         ]
+        name = f"{symbol.label} ({len(chosen)})"
+        if len(chosen) > CLUSTER_ABOVE:
+            fmap.add_child(_ClusteredFacilities(feature_collection(chosen, properties), name, symbol))
+            continue
         folium.GeoJson(
             feature_collection(chosen, properties),
-            name=f"{symbol.label} ({len(chosen)})",
+            name=name,
             marker=folium.Marker(icon=_div_icon(symbol)),
             on_each_feature=BIND_FEATURE,
         ).add_to(fmap)
+    if any(count > CLUSTER_ABOVE for count in counts.values()):
+        fmap.get_root().header.add_child(Element(markercluster_head()), name="markercluster")
     return counts
+
+
+class _ClusteredFacilities(Layer):
+    """A layer of many facilities (a prefecture's 1,500 clinics), gathered into counted circles in the
+    symbol's colour at low zoom and shown one by one from :data:`CLUSTER_UNTIL_ZOOM` on."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function (data, colour) {
+            const group = L.markerClusterGroup({
+                maxClusterRadius: 48, disableClusteringAtZoom: {{ this.until_zoom }}, showCoverageOnHover: false,
+                spiderfyOnMaxZoom: false, chunkedLoading: true,
+                iconCreateFunction: (cluster) => L.divIcon({
+                    html: `<div style="background:${colour}"><span>${cluster.getChildCount()}</span></div>`,
+                    className: "fl-cluster", iconSize: [34, 34],
+                }),
+            });
+            const icon = L.divIcon({{ this.icon|tojson }});
+            group.addLayer(L.geoJson(data, {
+                pointToLayer: (feature, latlng) => L.marker(latlng, {icon: icon}),
+                onEachFeature: {{ this.bind }},
+            }));
+            return group;
+        })({{ this.data|tojson }}, {{ this.colour|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any], name: str, symbol: FacilitySymbol) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "ClusteredFacilities"
+        self.data = data
+        self.until_zoom = CLUSTER_UNTIL_ZOOM
+        self.colour = re.search(r'fill="(#[0-9a-fA-F]{6})"', symbol.svg)[1]
+        self.icon = {
+            "html": symbol.svg,
+            "iconSize": [symbol.size, symbol.size],
+            "iconAnchor": [symbol.size // 2, symbol.size // 2],
+            "className": "fl-symbol",
+        }
+        self.bind = BIND_FEATURE.js_code
+
+
+@cache
+def markercluster_head() -> str:
+    """Leaflet.markercluster 1.5.3 (npm ``dist/``, MIT licence beside it in ``static/markercluster``), inlined
+    as ``<style>`` and ``<script>`` elements; its source-map comment is dropped (nothing is fetched)."""
+    folder = resources.files("facility_layout").joinpath("static", "markercluster")
+    css = "\n".join(
+        folder.joinpath(name).read_text("utf-8") for name in ("MarkerCluster.css", "MarkerCluster.Default.css")
+    )
+    js = re.sub(r"//# sourceMappingURL=\S+", "", folder.joinpath("leaflet.markercluster.js").read_text("utf-8"))
+    if "</script" in js.lower() or "</style" in css.lower():
+        raise ValueError("the bundled Leaflet.markercluster files cannot be inlined as they are")
+    return f"<style>\n{css}\n{CLUSTER_CSS}\n</style>\n<script>\n{js}\n</script>\n"
+
+
+# The cluster circles in the layer's own colour (the plug-in's default stylesheet colours them by size).
+CLUSTER_CSS = """
+.fl-cluster div { width: 30px; height: 30px; margin: 2px; border-radius: 50%; border: 2px solid #fff;
+  box-shadow: 0 0 2px rgba(0, 0, 0, 0.7); display: flex; align-items: center; justify-content: center;
+  box-sizing: border-box; }
+.fl-cluster span { color: #fff; font: 700 11px/1 "Helvetica Neue", Arial, sans-serif;
+  text-shadow: 0 0 2px #000; }
+"""
 
 
 def _facility_popup(

@@ -30,16 +30,19 @@ BIND_FEATURE = JsCode(
         if (p.style && layer.setStyle) { layer.setStyle(p.style); }
         if (p.radius) { layer.setRadius(p.radius); }
         if (p.tooltip) { layer.bindTooltip(p.tooltip); }
-        if (p.popup) {
-            const q = p.popup;
-            layer.bindPopup(() => `<div class="fl-popup"><h3>${q.title}</h3>`
-                + (q.status ? `<p class="fl-status">${q.status}</p>` : "")
-                + (q.reason ? `<p class="fl-reason">${q.reason}</p>` : "")
-                + "<table>" + q.rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join("")
-                + "</table></div>", {maxWidth: 380});
-        }
+        if (p.popup) { layer.bindPopup(() => flPopupHtml(p.popup), {maxWidth: 380}); }
     }"""
 )
+# The popup's markup from its parts ({title, status, reason, rows: [[label, value], …]}, all already HTML).
+POPUP_HTML = """<script>
+  function flPopupHtml(q) {
+    return `<div class="fl-popup"><h3>${q.title}</h3>`
+      + (q.status ? `<p class="fl-status">${q.status}</p>` : "")
+      + (q.reason ? `<p class="fl-reason">${q.reason}</p>` : "")
+      + "<table>" + q.rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join("")
+      + "</table></div>";
+  }
+</script>"""
 
 
 def in_map_coordinates(tables: LayoutTables, gcj02: bool) -> LayoutTables:

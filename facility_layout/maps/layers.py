@@ -4,6 +4,7 @@ standard, merges, assignments and referrals."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Mapping
 
 import folium
@@ -11,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from branca.element import MacroElement
+from folium.map import Layer
 from folium.template import Template
 
 from facility_layout import formatting as fmt
@@ -18,12 +20,13 @@ from facility_layout.basemaps import Basemap
 from facility_layout.gcj02 import wgs84_to_gcj02
 from facility_layout.maps.geojson import BIND_FEATURE, feature_collection, lonlat
 from facility_layout.maps.styles import (
-    ASSIGNMENT_STYLE,
+    AREA_SIMPLIFY_DEGREES,
     BEYOND_AREA_STYLE,
     BEYOND_LAYER,
     BOUNDARY_COLOUR,
     CATCHMENT_LAYER,
     CATCHMENT_STYLE,
+    COORDINATE_DECIMALS,
     LAND_COLOUR,
     MAIN_ROADS,
     MERGE_LAYER,
@@ -33,6 +36,8 @@ from facility_layout.maps.styles import (
     RELIEF_LAYER,
     RELIEF_OPACITY_OVER_BASEMAP,
     RELIEF_PANE,
+    ROAD_MIN_ZOOM,
+    ROAD_SIMPLIFY_DEGREES,
     ROAD_STYLES,
     TRACKS,
     UNCOVERABLE_AREA_STYLE,
@@ -119,17 +124,75 @@ def _road_group(highway: str) -> str:
     return "path" if highway in PATHS else "minor"
 
 
-def add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame) -> None:
-    # Drawn over the demand cells, which still take the clicks: the roads explain the minutes.
-    properties = [{"group": _road_group(str(highway))} for highway in roads["highway"]]
+class _Roads(Layer):
+    """Roads as one polyline per class (a prefecture has hundreds of thousands of road vertices: one GeoJSON
+    feature per edge made the page large and slow). Each class's lines are flat lists of integer steps of
+    1e-5° (lng, lat, lng, lat, …), each step from the previous vertex, across the class's lines."""
 
-    def style(feature: dict) -> dict:
-        road = ROAD_STYLES[feature["properties"]["group"]]
-        return {"color": road.colour, "weight": road.weight, "dashArray": road.dash, "opacity": 0.9}
-
-    folium.GeoJson(feature_collection(roads, properties), name="Roads", style_function=style, interactive=False).add_to(
-        fmap
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function (groups, styles, minZoom) {
+            const roads = L.featureGroup(), made = {};
+            function decode(lines) {
+                let x = 0, y = 0;
+                return lines.map((flat) => {
+                    const line = [];
+                    for (let i = 0; i < flat.length; i += 2) {
+                        x += flat[i]; y += flat[i + 1]; line.push([y / 1e5, x / 1e5]);
+                    }
+                    return line;
+                });
+            }
+            // Each class from its zoom level on, made the first time it is needed.
+            function update() {
+                const zoom = roads._map.getZoom();
+                for (const key of Object.keys(groups)) {
+                    const wanted = zoom >= (minZoom[key] || 0);
+                    if (wanted && !made[key]) { made[key] = L.polyline(decode(groups[key]), styles[key]); }
+                    if (made[key] && wanted !== roads.hasLayer(made[key])) {
+                        wanted ? roads.addLayer(made[key]) : roads.removeLayer(made[key]);
+                    }
+                }
+            }
+            roads.on("add", function () {
+                const map = roads._map;
+                update();
+                map.on("zoomend", update);
+                roads.once("remove", () => map.off("zoomend", update));
+            });
+            return roads;
+        })(JSON.parse({{ this.groups_json|tojson }}), {{ this.styles|tojson }}, {{ this.min_zoom|tojson }});
+        {% endmacro %}
+        """
     )
+
+    def __init__(self, groups: dict[str, list[list[int]]]) -> None:
+        super().__init__(name="Roads", overlay=True, control=True, show=True)
+        self._name = "Roads"
+        self.groups_json = json.dumps(groups, separators=(",", ":"))
+        self.min_zoom = ROAD_MIN_ZOOM
+        self.styles = {
+            key: {"color": s.colour, "weight": s.weight, "dashArray": s.dash, "opacity": 0.9, "interactive": False}
+            for key, s in ROAD_STYLES.items()
+        }
+
+
+def add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame) -> None:
+    """Roads by class, simplified to :data:`ROAD_SIMPLIFY_DEGREES`; drawn over the demand cells, which still
+    take the clicks: the roads explain the minutes."""
+    lines = shapely.simplify(roads.geometry.to_numpy(), ROAD_SIMPLIFY_DEGREES)
+    group = np.array([_road_group(str(highway)) for highway in roads["highway"]], dtype=object)
+    groups = {}
+    for key in ROAD_STYLES:
+        parts = shapely.get_parts(lines[group == key])
+        if len(parts) == 0:
+            continue
+        steps = np.round(shapely.get_coordinates(parts) * 10**COORDINATE_DECIMALS).astype(np.int64)
+        steps[1:] -= steps[:-1].copy()
+        counts = shapely.get_num_coordinates(parts)
+        groups[key] = [chunk.ravel().tolist() for chunk in np.split(steps, np.cumsum(counts)[:-1])]
+    fmap.add_child(_Roads(groups))
 
 
 def add_areas(
@@ -138,6 +201,8 @@ def add_areas(
     """Catchments (off at start) and the areas beyond the clinic standard, under the cells; returns both
     layers, the areas beyond first (the upper)."""
     shown = lonlat(areas, gcj02)
+    # The areas are cells dissolved: staircase outlines with a vertex every few metres, simplified for the page.
+    shown = shown.set_geometry(shapely.simplify(shown.geometry.to_numpy(), AREA_SIMPLIFY_DEGREES), crs=shown.crs)
     catchments = shown[shown["kind"] == "catchment"]
     beyond = shown[shown["kind"] != "catchment"]
     properties = [
@@ -190,22 +255,6 @@ def add_merges(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> None:
         feature_collection(lines, properties),
         name=MERGE_LAYER,
         style_function=lambda _: MERGE_STYLE,
-        on_each_feature=BIND_FEATURE,
-    ).add_to(fmap)
-
-
-def add_assignments(fmap: folium.Map, assignments: gpd.GeoDataFrame, names: Mapping[str, str]) -> None:
-    properties = [
-        {"tooltip": f"{fmt.people(n)} people → {fmt.text(names.get(site, site))}: {fmt.minutes(minutes)}"}
-        for site, n, minutes in zip(
-            assignments["site_id"], assignments["population"], assignments["minutes"], strict=True
-        )
-    ]
-    folium.GeoJson(
-        feature_collection(assignments, properties),
-        name="Assignments: demand cell → village clinic",
-        show=False,
-        style_function=lambda _: ASSIGNMENT_STYLE,
         on_each_feature=BIND_FEATURE,
     ).add_to(fmap)
 

@@ -177,9 +177,9 @@ class PageLayout(MacroElement):
                     "fl-theme-shown", section.dataset.theme === e.layer.options.flTheme));
             });
             map.on("popupopen", function () {
-                map.eachLayer(function (layer) {
-                    if (layer instanceof L.Tooltip && layer._source) { layer._source.closeTooltip(); }
-                });
+                const open = [];
+                map.eachLayer((layer) => { if (layer instanceof L.Tooltip) { open.push(layer); } });
+                open.forEach((tooltip) => map.closeTooltip(tooltip));
             });
             map.attributionControl.setPrefix({{ this.credit|tojson }});
 

@@ -119,6 +119,12 @@ ROAD_STYLES = {
     "track": RoadStyle("Track (unpaved)", "#9c6b30", 1.4, "6 4"),
     "path": RoadStyle("Footpath or steps", "#9c6b30", 1.1, "1 4"),
 }
+# Road vertices closer than this to the simplified line are dropped: about 10 m, a pixel at zoom 14.
+ROAD_SIMPLIFY_DEGREES = 1e-4
+# Main roads at every zoom; the others from zoom 11 on (a township's roads across the window), where they
+# can be told apart: a prefecture's hundreds of thousands of minor road vertices made the map slow to open.
+ROAD_MIN_ZOOM = {"main": 0, "minor": 11, "track": 11, "path": 11}
+AREA_SIMPLIFY_DEGREES = 2e-4  # about 20 m, a small share of a demand cell's side (500 m by default)
 BOUNDARY_COLOUR = "#222222"
 LAND_COLOUR = "#fbfaf5"  # the region's fill where there is no basemap
 CATCHMENT_STYLE = {"color": "#4a148c", "weight": 1.6, "opacity": 0.8, "fillColor": "#ce93d8", "fillOpacity": 0.12}
@@ -140,6 +146,7 @@ CELL_LAYERS = {
     "density": "Demand cells: people per km²",
 }
 CELLS_OFF_LAYER = "Demand cells: none"
+ASSIGNMENTS_LAYER = "Assignments: demand cell → village clinic"
 # Zoom 10 shows about 40 km across a phone, zoom 12 about 10 km: townships, then villages, can be told apart.
 LABEL_MIN_ZOOM = {"centre": 10, "settlement": 12}
 LABELS_LAYER = (
