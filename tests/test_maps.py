@@ -272,8 +272,8 @@ def cell_data(page: str) -> tuple[dict, dict]:
 def cell_colours(page: str) -> list[list[str]]:
     """Each cell theme's fill colour per cell, in the order of the themes' radio buttons."""
     data, _ = cell_data(page)
-    palettes = [json.loads(p) for p in re.findall(r"const cells = \w+, colours = (\[[^\]]*\])", page)]
-    return [[palette[int(k)] for k in classes] for palette, classes in zip(palettes, data["classes"], strict=True)]
+    palettes = {int(t): json.loads(p) for t, p in re.findall(r"cells\.path\.setTheme\((\d), (\[[^\]]*\])\)", page)}
+    return [[palettes[t][int(k)] for k in classes] for t, classes in enumerate(data["classes"])]
 
 
 def test_cells_are_classed_by_minutes_to_each_tier_and_by_density(tmp_path: Path) -> None:

@@ -94,9 +94,9 @@ def cell_themes(
 
 
 class _CellData(MacroElement):
-    """The demand cells, column by column, and the circles drawn from them: one set of circles, coloured by
-    whichever theme is chosen (a prefecture has 90,000 cells: one GeoJSON feature per cell and per theme
-    made a 66 MB page).
+    """The demand cells, column by column, and the circles drawn from them: one canvas path of circles,
+    coloured by whichever theme is chosen (a prefecture has 90,000 cells: one GeoJSON feature per cell and
+    per theme made a 66 MB page, and one Leaflet circle per cell took seconds to make).
 
     Columns: positions as integer steps of 1e-5° (about a metre), each the step from the previous cell;
     people (whole); the index of the cell's clinic and township centre in the name lists (-1: none within
@@ -152,31 +152,116 @@ class _CellData(MacroElement):
                     ],
                 };
             }
-            // The style lives on the class, not on each of the (many) circles; a circle's GeoJSON-like
-            // properties (its classes and radius, as other layers' features have) are made when asked for.
-            // Outlines only from zoom {{ this.outline_zoom }} on: below, they would cover the small circles' colour.
-            const Cell = L.Circle.extend({options: {{ this.style|tojson }}});
-            Object.defineProperty(Cell.prototype, "feature", {get: function () {
-                const classes = data.classes.map((_, t) => classOf(t, this.cell));
-                return {properties: {classes: classes, radius: this._mRadius}};
-            }});
-            const circles = L.featureGroup();
+            // All cells are one canvas path, drawn one colour at a time and hit-tested through a grid of
+            // buckets (one Leaflet object per cell took seconds to make and draw at prefecture size).
+            // Positions in Web Mercator metres, as Leaflet's default CRS projects them; radii too (on the
+            // ground ÷ cos latitude). Outlines only from zoom {{ this.outline_zoom }} on: below, they would
+            // cover the small circles' colour.
+            const R = 6378137, D = Math.PI / 180, K = 0.5 / (Math.PI * R), LIMIT = 85.0511287798;
+            const mx = new Float64Array(n), my = new Float64Array(n), rm = new Float64Array(n);
             for (let i = 0; i < n; i++) {
-                const circle = new Cell([lat[i], lng[i]], {radius: radius(i)});
-                circle.cell = i;
-                circles.addLayer(circle);
+                const s = Math.sin(Math.max(Math.min(LIMIT, lat[i]), -LIMIT) * D);
+                mx[i] = R * lng[i] * D; my[i] = R * Math.log((1 + s) / (1 - s)) / 2;
+                rm[i] = radius(i) / Math.cos(lat[i] * D);
             }
-            circles.on("add", function () {
-                const map = circles._map, outline = () => {
-                    Cell.prototype.options.stroke = map.getZoom() >= {{ this.outline_zoom }};
-                };
-                outline();
-                map.on("zoomstart", outline);
-                circles.once("remove", () => map.off("zoomstart", outline));
+            const px = new Float64Array(n), py = new Float64Array(n), pr = new Float64Array(n);
+            const style = {{ this.style|tojson }};
+            const Cells = L.Path.extend({
+                options: style,
+                setTheme: function (theme, colours) {
+                    this._theme = theme; this._colours = colours;
+                    // Cells by class, so that each colour is one path to fill.
+                    const order = Array.from(colours, () => []);
+                    for (let i = 0; i < n; i++) { order[classOf(theme, i)].push(i); }
+                    this._byClass = order;
+                    if (this._map) { this.redraw(); }
+                },
+                _project: function () {
+                    const map = this._map, scale = 256 * Math.pow(2, map.getZoom()), origin = map.getPixelOrigin();
+                    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, widest = 0;
+                    for (let i = 0; i < n; i++) {
+                        px[i] = scale * (K * mx[i] + 0.5) - origin.x;
+                        py[i] = scale * (-K * my[i] + 0.5) - origin.y;
+                        pr[i] = scale * K * rm[i];
+                        x0 = Math.min(x0, px[i]); y0 = Math.min(y0, py[i]);
+                        x1 = Math.max(x1, px[i]); y1 = Math.max(y1, py[i]); widest = Math.max(widest, pr[i]);
+                    }
+                    this._pxBounds = n ? L.bounds([x0 - widest, y0 - widest], [x1 + widest, y1 + widest]) : null;
+                    this._cellSize = Math.max(8, 2 * widest);
+                    this._grid = null;
+                },
+                _update: function () { if (this._map) { this._updatePath(); } },
+                _empty: function () { return !n; },
+                _updatePath: function () {
+                    const renderer = this._renderer;
+                    if (!renderer._drawing || !this._byClass || !n) { return; }
+                    const ctx = renderer._ctx, b = renderer._redrawBounds || renderer._bounds;
+                    const outline = this._map.getZoom() >= {{ this.outline_zoom }} && this.options.stroke;
+                    this._byClass.forEach((cells, k) => {
+                        ctx.beginPath();
+                        for (const i of cells) {
+                            const x = px[i], y = py[i], r = pr[i];
+                            if (x + r < b.min.x || x - r > b.max.x || y + r < b.min.y || y - r > b.max.y) { continue; }
+                            ctx.moveTo(x + r, y);
+                            ctx.arc(x, y, r, 0, 2 * Math.PI);
+                        }
+                        ctx.globalAlpha = this.options.fillOpacity;
+                        ctx.fillStyle = this._colours[k];
+                        ctx.fill();
+                        if (outline) {
+                            ctx.globalAlpha = this.options.opacity;
+                            ctx.lineWidth = this.options.weight;
+                            ctx.strokeStyle = this.options.color;
+                            ctx.stroke();
+                        }
+                    });
+                },
+                // The cell under a point (the one whose centre is nearest among those whose circle holds it).
+                _containsPoint: function (p) {
+                    if (!n || !this._pxBounds) { return false; }
+                    const size = this._cellSize, key = (a, b) => a * 1048576 + b;
+                    if (!this._grid) {
+                        this._grid = new Map();
+                        for (let i = 0; i < n; i++) {
+                            const k = key(Math.floor(px[i] / size), Math.floor(py[i] / size));
+                            if (!this._grid.has(k)) { this._grid.set(k, []); }
+                            this._grid.get(k).push(i);
+                        }
+                    }
+                    const gx = Math.floor(p.x / size), gy = Math.floor(p.y / size);
+                    let best = -1, nearest = Infinity;
+                    for (let a = gx - 1; a <= gx + 1; a++) {
+                        for (let b = gy - 1; b <= gy + 1; b++) {
+                            for (const i of this._grid.get(key(a, b)) || []) {
+                                const d = (p.x - px[i]) ** 2 + (p.y - py[i]) ** 2;
+                                if (d <= pr[i] ** 2 && d < nearest) { best = i; nearest = d; }
+                            }
+                        }
+                    }
+                    this._hit = best;
+                    return best >= 0;
+                },
             });
-            circles.bindTooltip((layer) => tooltip(layer.cell));
-            circles.bindPopup((layer) => flPopupHtml(popup(layer.cell)), {maxWidth: 380});
-            return {circles, classOf, lat, lng, data, tooltip};
+            const path = new Cells();
+            path.bindTooltip(() => tooltip(path._hit), {sticky: true});
+            path.bindPopup(() => flPopupHtml(popup(path._hit)), {maxWidth: 380});
+            // The tooltip follows the cell under the mouse within the one path.
+            path.on("mousemove", function () {
+                if (path._hit !== path._shown) {
+                    path._shown = path._hit;
+                    if (path.isTooltipOpen()) { path.getTooltip().update(); }
+                }
+            });
+            // The cells as features, for whoever inspects the map's layers (positions, classes, radii, colours).
+            function features() {
+                return Array.from({length: n}, (_, i) => ({
+                    cell: i,
+                    feature: {properties: {classes: data.classes.map((_, t) => classOf(t, i)), radius: radius(i)}},
+                    getLatLng: () => L.latLng(lat[i], lng[i]),
+                    options: {fillColor: path._colours[classOf(path._theme, i)]},
+                }));
+            }
+            return {path, features, classOf, lat, lng, data, tooltip};
         })(JSON.parse({{ this.data_json|tojson }}), {{ this.text|tojson }});
         {% endmacro %}
         """
@@ -193,22 +278,21 @@ class _CellData(MacroElement):
 
 
 class _CellTheme(Layer):
-    """One theme of the demand cells: a radio button that colours the shared circles by its classes."""
+    """One theme of the demand cells: a radio button that colours the cells' shared path by its classes."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = new (L.Layer.extend({
             onAdd: function (map) {
-                const cells = {{ this.cells.get_name() }}, colours = {{ this.colours|tojson }};
-                cells.circles.eachLayer((c) => {
-                    c.options.fillColor = colours[cells.classOf({{ this.index }}, c.cell)];
-                });
-                map.addLayer(cells.circles);
+                const cells = {{ this.cells.get_name() }};
+                cells.path.setTheme({{ this.index }}, {{ this.colours|tojson }});
+                map.addLayer(cells.path);
             },
-            onRemove: function (map) { map.removeLayer({{ this.cells.get_name() }}.circles); },
-            getLayers: function () { return {{ this.cells.get_name() }}.circles.getLayers(); },
-            bringToBack: function () { {{ this.cells.get_name() }}.circles.bringToBack(); return this; },
+            onRemove: function (map) { map.removeLayer({{ this.cells.get_name() }}.path); },
+            getLayers: function () { return this._map ? {{ this.cells.get_name() }}.features() : []; },
+            bringToBack: function () { {{ this.cells.get_name() }}.path.bringToBack(); return this; },
+            cellsPath: function () { return {{ this.cells.get_name() }}.path; },
         }))({flTheme: {{ this.key|tojson }}});
         {% endmacro %}
         """
