@@ -290,6 +290,7 @@ def run(
             basemap=basemap,
             relief=relief,
             cell_size_m=scenario.population.cell_size_m,
+            settlements=region.settlements,
         )
 
     with stage("outputs"):
