@@ -214,6 +214,14 @@ def make_summary(proven: bool = True) -> dict:
             "cut_off": {"population": 60.0, "cells": 1, "places": ["Hahaya"]},
             "cache": "miss",
         },
+        "access": {
+            "unreachable": {"village_clinic": 80.0, "township_centre": 60.0},
+            "losing_access": {"village_clinic": 45.0, "township_centre": 30.0},
+            "newly_beyond_every_site": {"population": 25.0, "within_standard_today": 5.0},
+            "computed_up_to_minutes": {"village_clinic": 45.0, "township_centre": 60.0},
+            "headline": "25 people no possible site reaches within the clinic standard in these conditions; "
+            "5 of them are within the standard today",
+        },
         "solver": {
             "name": "cbc",
             "status": "optimal" if proven else "feasible",
@@ -339,8 +347,16 @@ def test_minutes_are_given_by_mode_and_conditions_are_shown(tmp_path: Path) -> N
     assert "Minutes for them on foot" in page  # a clinic's catchment
     assert "22 min by road" in page  # a referral
     assert "to clinics on foot · to centres walking, then by road · referrals by road" in page
-    assert "rainy_season" in page and "12 road segments closed · 60 people cut off" in page
-    assert text["cut_off"].startswith("Cut off: the closures in this scenario cut its roads")
+    assert (
+        "rainy_season" in page
+        and "12 road segments closed · people losing their clinic within the standard: 45" in page
+    )
+    assert "their township centre: 30" in page and "25 people no possible site reaches" in page
+    # Cut off means no open facility within the minutes computed, nothing about closures.
+    assert text["cut_off"] == (
+        "Cut off: no open facility of any tier within 45 min (clinic) or 60 min (township centre), "
+        "the farthest travel times computed."
+    )
 
 
 def test_missing_figures_and_empty_layers_do_not_break_the_map(tmp_path: Path) -> None:
@@ -528,7 +544,7 @@ def test_headline_shows_today_then_proposed_when_today_is_given(tmp_path: Path) 
     assert '<span class="fl-today">3</span> → 2' in panel and '<span class="fl-today">0</span> → 1' in panel
     assert '<span class="fl-today">3</span> → 4' in panel  # cost
     plain = re.search(r'<details id="fl-headline".*?</details>', render(tmp_path), re.S)[0]
-    assert "today" not in plain and "fl-today" not in plain
+    assert "today →" not in plain and "fl-today" not in plain and "mean today" not in plain
 
 
 def test_settlements_and_township_centres_are_labelled(tmp_path: Path) -> None:

@@ -227,7 +227,9 @@ def render_map(
     }
     names = site_names(tables.facilities)
     under_cells = [*add_areas(fmap, areas, gcj02, clinic_standard, names), boundary]
-    add_demand(fmap, shown.demand, shown.facilities, themes, full_circle_people, spacing, standards, modes)
+    # How far travel times were computed: a cell cut off has no open facility within these minutes.
+    reach = (summary.get("access") or {}).get("computed_up_to_minutes") or {}
+    add_demand(fmap, shown.demand, shown.facilities, themes, full_circle_people, spacing, standards, modes, reach)
     add_roads(fmap, shown.roads)
     add_referrals(fmap, shown.referrals, names)
     add_merges(fmap, shown.facilities)

@@ -353,9 +353,11 @@ def add_demand(
     spacing_m: float,
     standards: Mapping[str, Any],
     modes: Mapping[str, str],
+    reach: Mapping[str, float],
 ) -> None:
     """The demand cells (in map coordinates, as the facilities), one theme at a time, and the lines from each
-    cell to its clinic (a layer off at start, drawn from the cells' data when first switched on)."""
+    cell to its clinic (a layer off at start, drawn from the cells' data when first switched on). ``reach``:
+    the minutes up to which travel times were computed, per tier (what a cut-off cell's note quotes)."""
     served = np.isfinite(demand["clinic_minutes"].to_numpy(dtype=float))
     sites, first, clinic = np.unique(demand["clinic_site_id"].astype(str).to_numpy(), True, True)
     clinic_names = [fmt.text(name) for name in demand["clinic_name"].to_numpy()[first]]
@@ -403,7 +405,10 @@ def add_demand(
         "uncoverable_class": next(k for k, c in enumerate(themes[0].classes) if c.key == "uncoverable"),
         "density_labels": [c.label for c in themes[2].classes],
         "off_network": "Off the road network: too far to walk to any road.",
-        "cut_off": "Cut off: the closures in this scenario cut its roads from the rest of the network.",
+        "cut_off": (
+            f"Cut off: no open facility of any tier within {fmt.minutes(reach.get(VILLAGE_CLINIC))} (clinic) or "
+            f"{fmt.minutes(reach.get(TOWNSHIP_CENTRE))} (township centre), the farthest travel times computed."
+        ),
         "missing": fmt.MISSING,
     }
     cells = _CellData(data, text)

@@ -95,13 +95,20 @@ def headline_panel(title: str, summary: Mapping[str, Any]) -> str:
         )
     if travel.get("conditions"):
         closed = sum((travel.get("closed_road_segments") or {}).values())
-        cut = (travel.get("cut_off") or {}).get("population")
+        # Who loses access is measured against the same layout without the conditions (summary.json `access`);
+        # a count of people merely snapped to a closed road would overstate it.
+        losing = (summary.get("access") or {}).get("losing_access") or {}
         rows.append(
             (
                 f'Conditions<span class="fl-note">{html.escape(", ".join(travel["conditions"]))}</span>',
-                f"{fmt.count(closed)} road segments closed · {fmt.people(cut)} people cut off",
+                f"{fmt.count(closed)} road segments closed · people losing their clinic within the standard: "
+                f"{fmt.people(losing.get(VILLAGE_CLINIC))}, their township centre: "
+                f"{fmt.people(losing.get(TOWNSHIP_CENTRE))}",
             )
         )
+        headline = (summary.get("access") or {}).get("headline")
+        if headline:
+            rows.append(("Beyond every site", html.escape(headline)))
     if today is not None:
         rows.insert(1, ('<span class="fl-note">today → proposed</span>', ""))
     return (
