@@ -85,6 +85,7 @@ def run(
         console.print(f"[bold]{loaded.region.name}[/bold]  ({scenario}, data root {loaded.data_root})")
         result = run_pipeline(loaded, out_dir, progress=_StageProgress())
         _print_summary(result.summary, result.out_dir)
+        _print_warnings(result.summary.get("warnings", []))
 
     _guarded(action)
 
@@ -104,6 +105,7 @@ def validate(scenario: ScenarioArg, data_root: DataRootOpt = None) -> None:
             out.print(f"{scenario}: valid; the synthetic region will be generated in {loaded.region.boundary.parent}")
             return
         region = read_region(loaded)
+        _print_warnings(region.warnings)
         tiers = region.facilities["tier"].value_counts().to_dict()
         out.print(
             f"{scenario}: valid. CRS {region.crs.to_string()}, {region.roads.number_of_nodes():,} road nodes, "
@@ -206,6 +208,19 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
             f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
         )
     table.add_row("travel", _travel_line(summary["travel"]))
+    roads = summary["road_graph"]
+    if roads["piece_count"] > 1:
+        used = ", ".join(f"#{p['piece']} {p['people']:,.0f} people, {p['sites']} sites" for p in roads["pieces"])
+        unused = roads["unused_pieces"]
+        table.add_row(
+            "road network",
+            f"{roads['piece_count']} pieces not joined by any road; travel stays within each. In use: {used}"
+            + (
+                f"; {unused['pieces']} with no people or sites near them ({unused['nodes']} nodes)"
+                if unused["pieces"]
+                else ""
+            ),
+        )
     cut = summary["travel"]["cut_off"]
     if cut["cells"]:
         places = ", ".join(cut["places"][:8]) + (" …" if len(cut["places"]) > 8 else "")
@@ -222,6 +237,12 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
     table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
     out.print(table)
     out.print(f"outputs: {out_dir}  (open {out_dir / 'map.html'})")
+
+
+def _print_warnings(warnings: list[str] | tuple[str, ...]) -> None:
+    """Each warning on stderr, printed literally (no rich markup in file names)."""
+    for warning in warnings:
+        console.print(f"warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
 
 
 def _travel_line(travel: dict) -> str:

@@ -20,14 +20,20 @@ from facility_layout import maps, synthetic
 from facility_layout.basemaps import basemap_for
 from facility_layout.cache import load_travel, save_travel, travel_key
 from facility_layout.candidates import Sites, candidate_sites
-from facility_layout.demand import DemandPoints, demand_points
+from facility_layout.demand import (
+    DemandPoints,
+    check_cell_size,
+    demand_points,
+    machine_memory_bytes,
+    pixel_side_m,
+)
 from facility_layout.errors import InputError, SolveError
 from facility_layout.evaluate import layout_tables, summary
 from facility_layout.inputs import RegionInputs, read_closed_areas, read_raster, read_region
 from facility_layout.models.base import InfeasibleLayoutError, LocationResult
 from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
-from facility_layout.network import RoadNetwork, build_road_network, travel_graph
+from facility_layout.network import RoadNetwork, build_road_network, nearest_piece, piece_report, travel_graph
 from facility_layout.outputs import write_outputs
 from facility_layout.relief import relief_image
 from facility_layout.scenario import Scenario
@@ -127,6 +133,7 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
     with stage("sites"):
         sites = candidate_sites(region.facilities, region.settlements, clinic)
         _check_central_count(scenario, len(sites.centres))
+        warnings = [*region.warnings, *cell_size_warnings(scenario, region, demand, sites)]
     with stage("travel times"):
         travel, cache_status = travel_times(scenario, region, network, demand, sites)
         futures = future_demand(scenario, region, network, demand, sites)
@@ -170,6 +177,14 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             demand_elevation_m=region.elevation.sample(demand.x, demand.y, region.crs),
             site_elevation_m=region.elevation.sample(sites.x, sites.y, region.crs),
         )
+        demand_piece, site_piece = (
+            nearest_piece(network, x, y, scenario.travel.max_offroad_m)
+            for x, y in ((demand.x, demand.y), (sites.x, sites.y))
+        )
+        tables.demand["road_piece"] = demand_piece
+        tables.facilities["road_piece"] = (
+            tables.facilities["site_id"].map(dict(zip(sites.site_id, site_piece, strict=True))).astype(int)
+        )
         figures = summary(
             scenario,
             tables,
@@ -178,7 +193,17 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             extra={
                 "synthetic": region.synthetic,
                 "crs": region.crs.to_string(),
-                "road_graph": {"nodes": network.n_nodes, "dropped_nodes": network.dropped_nodes},
+                "road_graph": {
+                    "nodes": network.n_nodes,
+                    **piece_report(network, demand_piece, demand.population, site_piece),
+                },
+                "population": {
+                    "raw_total": round(demand.raw_total, 2),
+                    "scale_factor": round(demand.scale_factor, 6),
+                    "covered_share": round(region.population_covered_share, 4),
+                },
+                "inputs": {"dropped_facilities": list(region.dropped_facilities)},
+                "warnings": warnings + ([UNREADABLE_CACHE_WARNING] if cache_status == UNREADABLE_CACHE else []),
                 "travel_pairs": {
                     "demand_to_site": travel.demand_to_site.n_pairs,
                     "demand_to_centre": travel.demand_to_centre.n_pairs,
@@ -231,7 +256,7 @@ def travel_times(
         files += [c.closed_area for c in scenario.travel.resolved_conditions() if c.closed_area is not None]
         settings = {"travel": scenario.travel.model_dump(mode="json"), "crs": region.crs.to_wkt(), "cutoffs": cutoffs}
         key = travel_key(files, settings, [demand.x, demand.y, sites.x, sites.y, sites.centres])
-        cached = load_travel(scenario.cache.folder(), key)
+        cached, problem = load_travel(scenario.cache.folder(), key)
         if cached is not None:
             return cached, "hit"
     elevation = Elevation.from_raster(region.elevation, region.crs)
@@ -246,7 +271,27 @@ def travel_times(
     if key is None:
         return travel, "off"
     save_travel(scenario.cache.folder(), key, travel)
-    return travel, "miss"
+    return travel, "miss" if problem is None else UNREADABLE_CACHE
+
+
+UNREADABLE_CACHE = "recomputed (unreadable entry)"
+UNREADABLE_CACHE_WARNING = (
+    "travel-time cache: this run's entry was unreadable (truncated or corrupt); it was deleted and recomputed"
+)
+
+
+def cell_size_warnings(scenario: Scenario, region: RegionInputs, demand: DemandPoints, sites: Sites) -> list[str]:
+    """Warnings about ``population.cell_size_m`` (an InputError when the run could not fit in memory)."""
+    clinic_walk_m = scenario.tiers.village_clinic.max_travel_minutes * scenario.travel.walking_speed_kmh * 1000 / 60
+    return check_cell_size(
+        demand,
+        pixel_side_m(region.population, region.crs),
+        clinic_walk_m,
+        len(sites.x) + len(sites.centres),
+        machine_memory_bytes(),
+        "population.cell_size_m",
+        scenario.source or "the scenario",
+    )
 
 
 def future_demand(
