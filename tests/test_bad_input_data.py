@@ -370,3 +370,44 @@ def test_a_road_network_in_two_pieces_is_used_whole(tmp_path: Path) -> None:
     flood = TravelSettings(max_offroad_m=500, conditions=[TravelCondition(name="flood", closed_way_ids=[3])])
     cut = travel_graph(network, "walk", flood, None).cut_off
     assert sorted(network.osm_id[cut].tolist()) == [5, 6]
+
+
+def test_a_county_whose_roads_are_cut_in_two_is_served_on_both_sides(tmp_path: Path, small_county: Path) -> None:
+    # The county's roads cut along a meridian (every way crossing it removed, as a washed-out bridge or an
+    # extract cut there would): two big pieces. Before: the smaller side's people were all "uncoverable".
+    import xml.etree.ElementTree as ET
+
+    tree = ET.parse(small_county / "roads.osm")
+    root = tree.getroot()
+    lon = {n.get("id"): float(n.get("lon")) for n in root.iter("node")}
+    cut = float(np.median(list(lon.values())))
+    for way in list(root.iter("way")):
+        sides = {lon[nd.get("ref")] < cut for nd in way.iter("nd")}
+        if len(sides) == 2:
+            root.remove(way)
+    roads = tmp_path / "cut_roads.osm"
+    tree.write(roads, encoding="utf-8", xml_declaration=True)
+    path = scenario(tmp_path, small_county, set_input("roads", roads))
+    result, message = invoke("run", path)
+    assert result.exit_code == 0, result.output
+    assert "road network" in message and "pieces not joined by any road" in message
+    summary = json.loads((tmp_path / "out" / "run" / "summary.json").read_text())
+
+    graph = summary["road_graph"]
+    used = graph["pieces"]
+    assert graph["piece_count"] >= 2 and len(used) >= 2
+    assert sum(p["nodes"] for p in used) + graph["unused_pieces"]["nodes"] == graph["nodes"]  # nothing dropped
+    demand = gpd.read_file(tmp_path / "out" / "run" / "layout.gpkg", layer="demand")
+    facilities = gpd.read_file(tmp_path / "out" / "run" / "layout.gpkg", layer="facilities")
+    for piece in used:  # the summary's figures are those of the layers' road_piece columns
+        on = demand["road_piece"] == piece["piece"]
+        assert demand.loc[on, "population"].sum() == pytest.approx(piece["people"], abs=0.01 * on.sum() + 0.01)
+    second = used[1]["piece"]
+    on_second = demand["road_piece"] == second
+    assert demand.loc[on_second, "population"].sum() > 100
+    # People on the second piece are served there: by a facility on the same piece, within the standard.
+    served = demand[on_second & demand["clinic_minutes"].notna()]
+    assert served["population"].sum() > 0.5 * demand.loc[on_second, "population"].sum()
+    piece_of_site = dict(zip(facilities["site_id"], facilities["road_piece"], strict=True))
+    assert (served["clinic_site_id"].map(piece_of_site) == second).mean() > 0.9
+    assert summary["travel"]["cut_off"]["cells"] == 0  # being on another piece is not being cut off
