@@ -208,19 +208,8 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
             f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
         )
     table.add_row("travel", _travel_line(summary["travel"]))
-    roads = summary["road_graph"]
-    if roads["piece_count"] > 1:
-        used = ", ".join(f"#{p['piece']} {p['people']:,.0f} people, {p['sites']} sites" for p in roads["pieces"])
-        unused = roads["unused_pieces"]
-        table.add_row(
-            "road network",
-            f"{roads['piece_count']} pieces not joined by any road; travel stays within each. In use: {used}"
-            + (
-                f"; {unused['pieces']} with no people or sites near them ({unused['nodes']} nodes)"
-                if unused["pieces"]
-                else ""
-            ),
-        )
+    if summary["road_graph"]["piece_count"] > 1:
+        table.add_row("road network", _pieces_line(summary["road_graph"]))
     cut = summary["travel"]["cut_off"]
     if cut["cells"]:
         places = ", ".join(cut["places"][:8]) + (" …" if len(cut["places"]) > 8 else "")
@@ -237,6 +226,19 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
     table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
     out.print(table)
     out.print(f"outputs: {out_dir}  (open {out_dir / 'map.html'})")
+
+
+def _pieces_line(roads: dict) -> str:
+    """The road network's pieces in use, largest first (five at most), and the unused ones."""
+    used = "; ".join(
+        f"#{p['piece']} {p['people']:,.0f} people, {p['sites']} candidate sites" for p in roads["pieces"][:5]
+    )
+    if len(roads["pieces"]) > 5:
+        used += f"; {len(roads['pieces']) - 5} more in summary.json (road_graph.pieces)"
+    unused = roads["unused_pieces"]
+    if unused["pieces"]:
+        used += f"; {unused['pieces']} with no people or sites near them ({unused['nodes']} nodes)"
+    return f"{roads['piece_count']} pieces not joined by any road; travel stays within each. In use: {used}"
 
 
 def _print_warnings(warnings: list[str] | tuple[str, ...]) -> None:
