@@ -31,6 +31,11 @@ TRAVEL_MODULES = ("inputs", "network", "terrain", "traveltime", "odmatrix", "cac
 
 _MATRICES = ("demand_to_site", "demand_to_centre", "site_to_centre")
 
+# The stage's cache status (``travel.cache`` in summary.json) when an unreadable entry was replaced, and the
+# run's warning then.
+UNREADABLE = "recomputed (unreadable entry)"
+UNREADABLE_WARNING = "travel-time cache: this run's entry was unreadable (truncated or corrupt); deleted and recomputed"
+
 
 def file_digest(path: Path) -> str:
     """SHA-256 of a file's bytes."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -136,9 +137,8 @@ def check_cell_size(
     pixel_m: float,
     standard_walk_m: float,
     destinations: int,
-    memory_bytes: int,
-    key: str,
-    source: object,
+    source: Path | str,
+    memory_bytes: int | None = None,
 ) -> list[str]:
     """Warnings about ``population.cell_size_m``; an :class:`InputError` when the run cannot fit in memory.
 
@@ -147,16 +147,18 @@ def check_cell_size(
     demand : DemandPoints
         The cells as aggregated.
     pixel_m : float
-        Side of the population raster's pixels (m).
+        Side of the population raster's pixels (m), see :func:`pixel_side_m`.
     standard_walk_m : float
         Metres walked on flat ground within the village-clinic standard's minutes.
     destinations : int
         Sites plus township centres: the columns of the travel matrices.
-    memory_bytes : int
-        The machine's memory.
-    key, source : str, path
-        The scenario key and file, for the messages.
+    source : Path or str
+        The scenario file, for the messages.
+    memory_bytes : int, optional
+        The machine's memory (default: this machine's physical memory).
     """
+    key = "population.cell_size_m"
+    memory_bytes = memory_bytes if memory_bytes is not None else machine_memory_bytes()
     cell = demand.cell_size_m
     pairs = len(demand) * destinations
     need = pairs * BYTES_PER_PAIR

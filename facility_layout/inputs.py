@@ -120,15 +120,8 @@ def read_region(scenario: Scenario) -> RegionInputs:
     boundary_m = boundary.to_crs(crs)
     facilities, dropped = read_facilities(scenario, boundary_m)
     settlements = read_settlements(scenario, boundary_m)
-    warnings_ = [population_coverage_warning(scenario, covered_share)] if covered_share < FULL_COVERAGE else []
-    if dropped:
-        listed = "; ".join(f"{d['id']} {d['name']!r} ({d['tier']}, {d['distance_km']:g} km)" for d in dropped[:20])
-        more = f"; and {len(dropped) - 20} more (summary.json: inputs.dropped_facilities)" if len(dropped) > 20 else ""
-        warnings_.append(
-            f"inputs.facilities.file ({scenario.inputs.facilities.file}): {len(dropped)} facilities lie outside the "
-            "region "
-            f"(more than 1 km beyond region.boundary) and are left out: {listed}{more}"
-        )
+    notes = [population_coverage_warning(scenario, covered_share)] if covered_share < FULL_COVERAGE else []
+    notes += [dropped_facilities_warning(scenario, dropped)] if dropped else []
     return RegionInputs(
         name=scenario.region.name,
         crs=crs,
@@ -143,7 +136,7 @@ def read_region(scenario: Scenario) -> RegionInputs:
         closed_areas=read_closed_areas(scenario, crs),
         population_covered_share=covered_share,
         dropped_facilities=tuple(dropped),
-        warnings=tuple(warnings_),
+        warnings=tuple(notes),
     )
 
 
@@ -295,16 +288,17 @@ def check_population(population: Raster, boundary: gpd.GeoDataFrame) -> float:
     region = boundary.to_crs(population.crs).union_all()
     inside = ~geometry_mask([region], out_shape=values.shape, transform=population.transform)
     valid = ~np.ma.getmaskarray(values)
-    people = np.where(inside & valid, np.ma.filled(values.astype(np.float64), 0.0), 0.0)
-    people[~np.isfinite(people) | (people < 0)] = 0.0
-    if people.sum() <= 0:
+    # People as demand.demand_points counts them: nodata, NaN and negative pixels hold nobody.
+    people = np.nan_to_num(np.ma.filled(values.astype(np.float64), 0.0), nan=0.0, posinf=0.0, neginf=0.0)
+    people[people < 0] = 0.0
+    if people[inside].sum() <= 0:
         nodata = 1.0 - valid.mean() if values.size else 1.0
         raise InputError(
             "inputs.population",
             population.path,
             f"holds no people inside the region boundary (people inside: 0; pixels inside the boundary: "
             f"{int(inside.sum()):,}; nodata share of the raster: {nodata:.0%}; people on the whole raster: "
-            f"{float(np.where(valid, np.ma.filled(values.astype(np.float64), 0.0), 0.0).clip(min=0).sum()):,.0f})",
+            f"{people.sum():,.0f})",
             "give the population raster of this region (a WorldPop-style people-per-pixel GeoTIFF), and check "
             "that its nodata value is not the value of populated pixels",
         )
@@ -314,6 +308,16 @@ def check_population(population: Raster, boundary: gpd.GeoDataFrame) -> float:
         warnings.simplefilter("ignore")  # area in degrees² is fine for a ratio of two such areas
         region_area = float(region.area)
     return float(min(1.0, (inside & valid).sum() * pixel_area / region_area)) if region_area > 0 else 1.0
+
+
+def dropped_facilities_warning(scenario: Scenario, dropped: list[dict]) -> str:
+    """The warning naming the facilities left out for lying outside the region (the first 20)."""
+    listed = "; ".join(f"{d['id']} {d['name']!r} ({d['tier']}, {d['distance_km']:g} km)" for d in dropped[:20])
+    more = f"; and {len(dropped) - 20} more (summary.json: inputs.dropped_facilities)" if len(dropped) > 20 else ""
+    return (
+        f"inputs.facilities.file ({scenario.inputs.facilities.file}): {len(dropped)} facilities lie outside the "
+        f"region (more than 1 km beyond region.boundary) and are left out: {listed}{more}"
+    )
 
 
 def population_coverage_warning(scenario: Scenario, covered_share: float) -> str:

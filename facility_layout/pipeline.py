@@ -18,15 +18,9 @@ from scipy.spatial import cKDTree
 
 from facility_layout import maps, synthetic
 from facility_layout.basemaps import basemap_for
-from facility_layout.cache import load_travel, save_travel, travel_key
+from facility_layout.cache import UNREADABLE, UNREADABLE_WARNING, load_travel, save_travel, travel_key
 from facility_layout.candidates import Sites, candidate_sites
-from facility_layout.demand import (
-    DemandPoints,
-    check_cell_size,
-    demand_points,
-    machine_memory_bytes,
-    pixel_side_m,
-)
+from facility_layout.demand import DemandPoints, check_cell_size, demand_points, pixel_side_m
 from facility_layout.errors import InputError, SolveError
 from facility_layout.evaluate import layout_tables, summary
 from facility_layout.inputs import RegionInputs, read_closed_areas, read_raster, read_region
@@ -133,7 +127,10 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
     with stage("sites"):
         sites = candidate_sites(region.facilities, region.settlements, clinic)
         _check_central_count(scenario, len(sites.centres))
-        warnings = [*region.warnings, *cell_size_warnings(scenario, region, demand, sites)]
+        walk_m = clinic.max_travel_minutes * scenario.travel.walking_speed_kmh * 1000 / 60  # within the standard
+        pixel_m = pixel_side_m(region.population, region.crs)
+        destinations = len(sites.x) + len(sites.centres)
+        warnings = [*region.warnings, *check_cell_size(demand, pixel_m, walk_m, destinations, scenario.source or "")]
     with stage("travel times"):
         travel, cache_status = travel_times(scenario, region, network, demand, sites)
         futures = future_demand(scenario, region, network, demand, sites)
@@ -203,7 +200,7 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
                     "covered_share": round(region.population_covered_share, 4),
                 },
                 "inputs": {"dropped_facilities": list(region.dropped_facilities)},
-                "warnings": warnings + ([UNREADABLE_CACHE_WARNING] if cache_status == UNREADABLE_CACHE else []),
+                "warnings": warnings + ([UNREADABLE_WARNING] if cache_status == UNREADABLE else []),
                 "travel_pairs": {
                     "demand_to_site": travel.demand_to_site.n_pairs,
                     "demand_to_centre": travel.demand_to_centre.n_pairs,
@@ -271,27 +268,7 @@ def travel_times(
     if key is None:
         return travel, "off"
     save_travel(scenario.cache.folder(), key, travel)
-    return travel, "miss" if problem is None else UNREADABLE_CACHE
-
-
-UNREADABLE_CACHE = "recomputed (unreadable entry)"
-UNREADABLE_CACHE_WARNING = (
-    "travel-time cache: this run's entry was unreadable (truncated or corrupt); it was deleted and recomputed"
-)
-
-
-def cell_size_warnings(scenario: Scenario, region: RegionInputs, demand: DemandPoints, sites: Sites) -> list[str]:
-    """Warnings about ``population.cell_size_m`` (an InputError when the run could not fit in memory)."""
-    clinic_walk_m = scenario.tiers.village_clinic.max_travel_minutes * scenario.travel.walking_speed_kmh * 1000 / 60
-    return check_cell_size(
-        demand,
-        pixel_side_m(region.population, region.crs),
-        clinic_walk_m,
-        len(sites.x) + len(sites.centres),
-        machine_memory_bytes(),
-        "population.cell_size_m",
-        scenario.source or "the scenario",
-    )
+    return travel, "miss" if problem is None else UNREADABLE
 
 
 def future_demand(

@@ -57,8 +57,12 @@ def refused(tmp_path: Path, path: Path, *expected: str) -> None:
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
-def ran(path: Path, *warnings: str) -> dict:
-    """``run`` succeeds, prints each of ``warnings``; returns summary.json."""
+def ran(path: Path, *warnings: str, validate: bool = False) -> dict:
+    """``run`` (and ``validate`` first, if asked) succeed and print each of ``warnings``; returns summary.json."""
+    if validate:
+        result, message = invoke("validate", path)
+        assert result.exit_code == 0, result.output
+        assert all(text in message for text in warnings), message
     result, message = invoke("run", path)
     assert result.exit_code == 0, result.output
     for text in warnings:
@@ -120,7 +124,7 @@ def test_population_raster_covering_part_of_the_region_warns(tmp_path: Path, sma
             raw.__setitem__("population", {"cell_size_m": 500, "scale_to_total": 10_000}),
         ),
     )
-    summary = ran(path, "inputs.population", "half_pop.tif", "data on only", "population.scale_to_total")
+    summary = ran(path, "inputs.population", "half_pop.tif", "data on only", "population.scale_to_total", validate=True)
     figures = summary["population"]
 
     # Independent truth: the east half of the raster box within the boundary, over the boundary, in metres;
@@ -177,7 +181,9 @@ def test_facilities_outside_the_region_are_listed(tmp_path: Path, small_county: 
     path = tmp_path / "with_far.geojson"
     path.write_text(json.dumps(facilities))
     edit = lambda raw: raw["inputs"]["facilities"].__setitem__("file", str(path))  # noqa: E731
-    summary = ran(scenario(tmp_path, small_county, edit), "FAR-1", "Far [away] clinic", "outside the region")
+    summary = ran(
+        scenario(tmp_path, small_county, edit), "FAR-1", "Far [away] clinic", "outside the region", validate=True
+    )
 
     (dropped,) = summary["inputs"]["dropped_facilities"]
     metric = boundary.estimate_utm_crs()
@@ -238,10 +244,10 @@ def test_cell_size_beyond_memory_is_refused() -> None:
     demand = DemandPoints(np.zeros(cells), np.zeros(cells), np.ones(cells), np.zeros(cells, object), 10.0, cells)
     # 1000 cells × 500 sites × 24 bytes = 12 MB: over a 10 MB machine, a warning at 40 MB, silent at 100 MB.
     with pytest.raises(InputError) as error:
-        check_cell_size(demand, 90.0, 2000.0, 500, 10_000_000, "population.cell_size_m", "s.yaml")
+        check_cell_size(demand, 90.0, 2000.0, 500, "s.yaml", 10_000_000)
     assert "500,000 pairs" in str(error.value) and "Fix: use larger cells" in str(error.value)
-    assert any("large run" in w for w in check_cell_size(demand, 5.0, 2000.0, 500, 40_000_000, "k", "s"))
-    assert check_cell_size(demand, 5.0, 2000.0, 500, 100_000_000, "k", "s") == []
+    assert any("large run" in w for w in check_cell_size(demand, 5.0, 2000.0, 500, "s.yaml", 40_000_000))
+    assert check_cell_size(demand, 5.0, 2000.0, 500, "s.yaml", 100_000_000) == []
 
 
 # -- travel-time cache ----------------------------------------------------------------------------------------
