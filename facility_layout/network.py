@@ -238,8 +238,9 @@ def piece_report(
     segments = np.bincount(network.piece[segment_start], minlength=count + 1)
     on_people = np.bincount(demand_piece, weights=people, minlength=count + 1)
     on_sites = np.bincount(site_piece, minlength=count + 1)
-    used = [p for p in range(1, count + 1) if on_people[p] > 0 or on_sites[p] > 0]
-    unused = [p for p in range(1, count + 1) if p not in set(used)]
+    in_use = (on_people > 0) | (on_sites > 0)
+    used = [p for p in range(1, count + 1) if in_use[p]]
+    unused = [p for p in range(1, count + 1) if not in_use[p]]
     return {
         "piece_count": count,
         "pieces": [

@@ -4,8 +4,9 @@ A trip from a village (or population cell) to a site is: a walk straight to a no
 (over the DEM by Tobler's function, times a detour factor, at most ``max_offroad_m``), the fastest route
 over that graph, and the walk from its last node to the site. Points closer than ``max_offroad_m`` may also
 walk straight across. A road network may come in pieces (islands, valleys joined by no road): a point
-walks to the nearest road node whatever piece it is on, or to the nearest node of the largest piece, and
-travels within the piece it walked to. The modes:
+walks to the nearest road node whatever piece it is on, or to the nearest node of the largest piece when
+that is within reach too (whichever makes the trip faster), and travels within the piece it walked to.
+The modes:
 
 - ``walk``: over the walking graph.
 - ``motor``: ride from the motor road nearest to the origin to the one nearest to the destination.
