@@ -121,6 +121,7 @@ def run(
         )
         result = run_pipeline(loaded, out_dir, progress=_StageProgress())
         _print_summary(result.summary, result.out_dir)
+        _print_warnings(result.summary.get("warnings", []))
 
     _guarded(action)
 
@@ -171,6 +172,7 @@ def validate(scenario: ScenarioArg, data_root: DataRootOpt = None, encoding: Enc
             out.print(f"{scenario}: valid; the synthetic region will be generated in {folder}")
             return
         region = read_region(loaded)
+        _print_warnings(region.warnings)
         tiers = region.facilities["tier"].value_counts().to_dict()
         out.print(
             f"{scenario}: valid. CRS {region.crs.to_string()}, {region.roads.number_of_nodes():,} road nodes, "
@@ -383,6 +385,8 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
             f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
         )
     table.add_row("travel", _travel_line(summary["travel"]))
+    if summary["road_graph"]["piece_count"] > 1:
+        table.add_row("road network", _pieces_line(summary["road_graph"]))
     cut = summary["travel"]["cut_off"]
     access = summary["access"]
     if cut["cells"]:
@@ -447,6 +451,25 @@ def _violations_line(summary: dict, out_dir: Path, shown: int = 5) -> str:
     clinics = ", ".join(f"{names.get(i) or 'unnamed'} ({i})" for i in ids[:shown]) + (" …" if len(ids) > shown else "")
     limit = summary["standards"]["referral_max_minutes"]
     return f"{len(ids)} open clinic(s) with no township centre within {limit:g} min: {clinics}"
+
+
+def _pieces_line(roads: dict) -> str:
+    """The road network's pieces in use, largest first (five at most), and the unused ones."""
+    used = "; ".join(
+        f"#{p['piece']} {p['people']:,.0f} people, {p['sites']} candidate sites" for p in roads["pieces"][:5]
+    )
+    if len(roads["pieces"]) > 5:
+        used += f"; {len(roads['pieces']) - 5} more in summary.json (road_graph.pieces)"
+    unused = roads["unused_pieces"]
+    if unused["pieces"]:
+        used += f"; {unused['pieces']} with no people or sites near them ({unused['nodes']} nodes)"
+    return f"{roads['piece_count']} pieces not joined by any road; travel stays within each. In use: {used}"
+
+
+def _print_warnings(warnings: list[str] | tuple[str, ...]) -> None:
+    """Each warning on stderr, printed literally (no rich markup in file names)."""
+    for warning in warnings:
+        console.print(f"warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
 
 
 def _travel_line(travel: dict) -> str:
