@@ -9,13 +9,15 @@ import networkx as nx
 import osmium
 import pytest
 from shapely import LineString
+from test_road_table import assert_same_table
 
 from facility_layout.errors import InputError
 from facility_layout.inputs import read_road_input, read_roads
 from facility_layout.network import build_road_network
 from facility_layout.readers.pbf import highways_as_xml
 from facility_layout.readers.roads_vector import read_road_lines
-from facility_layout.scenario import RoadsSource, TravelSettings
+from facility_layout.road_table import road_table
+from facility_layout.scenario import CacheSettings, RoadsSource, TravelSettings
 
 
 def write_pbf(osm: Path, pbf: Path, extra_building: bool = True) -> Path:
@@ -43,6 +45,7 @@ def scenario_roads(source: Path | RoadsSource):
     class Scenario:
         inputs = Inputs
         travel = TravelSettings()
+        cache = CacheSettings(enabled=False)
 
     return Scenario
 
@@ -51,11 +54,14 @@ def test_pbf_gives_the_graph_of_the_same_data_as_osm_xml(small_county: Path, tmp
     osm = small_county / "roads.osm"
     pbf = write_pbf(osm, tmp_path / "roads.osm.pbf")
     from_xml = read_roads(osm)
-    from_pbf = read_road_input(scenario_roads(pbf))
+    with highways_as_xml(pbf) as xml:
+        from_pbf = read_roads(xml)
     assert from_pbf.number_of_edges() == from_xml.number_of_edges() > 100
     assert nx.utils.nodes_equal(from_pbf.nodes(data=True), from_xml.nodes(data=True))
     assert nx.utils.edges_equal(from_pbf.edges(keys=True, data=True), from_xml.edges(keys=True, data=True))
     assert -9 not in {d["osmid"] for *_, d in from_pbf.edges(data=True)}
+    # What the pipeline reads: the table of the .pbf is the table of the XML.
+    assert_same_table(read_road_input(scenario_roads(pbf)), road_table(from_xml))
 
 
 def test_pbf_temporary_xml_is_removed(small_county: Path, tmp_path: Path) -> None:
@@ -101,7 +107,7 @@ def test_lines_are_noded_at_shared_vertices_only(tmp_path: Path) -> None:
     first = graph.get_edge_data(1, 2)[0]
     assert first["length"] == pytest.approx(999.5, abs=1.0)
     network = build_road_network(graph, "EPSG:32648")
-    assert network.dropped_nodes == 2
+    assert network.n_pieces == 2  # the crossing track is a piece of its own, kept (all pieces are used)
     assert set(network.unpaved) == {False, True}  # gravel village road is unpaved, asphalt is not
 
 
