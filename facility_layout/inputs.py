@@ -19,6 +19,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import rasterio
+import shapely
 from pyproj import CRS, Transformer
 from rasterio.errors import RasterioIOError
 from rasterio.features import geometry_mask
@@ -29,6 +30,7 @@ from shapely.geometry.base import BaseGeometry
 
 from facility_layout.errors import InputError
 from facility_layout.readers.census import read_census
+from facility_layout.readers.osm_xml import read_osm_roads
 from facility_layout.readers.pbf import highways_as_xml
 from facility_layout.readers.roads_vector import read_road_lines
 from facility_layout.readers.roster import read_roster
@@ -336,9 +338,9 @@ def read_road_input(scenario: Scenario) -> RoadTable:
         return cached
     if path.name.lower().endswith(".pbf"):
         with highways_as_xml(path) as xml:
-            table = road_table(read_roads(xml))
+            table = read_osm_roads(xml)
     else:
-        table = road_table(read_roads(path))
+        table = read_osm_roads(path)
     if key is not None:
         save_road_table(scenario.cache.folder(), key, table)
     return table
@@ -346,6 +348,9 @@ def read_road_input(scenario: Scenario) -> RoadTable:
 
 def read_roads(path: Path) -> nx.MultiDiGraph:
     """The OSM XML road file as an unsimplified osmnx graph (every highway type, EPSG:4326).
+
+    The pipeline reads OSM XML with :func:`facility_layout.readers.osm_xml.read_osm_roads`, which gives the
+    table of this graph without building it; the graph is the reference that reader is tested against.
 
     Edges carry ``osmid`` (the way id), ``length`` (m) and the tags in :data:`ROAD_TAGS` where tagged.
     """
@@ -369,14 +374,14 @@ def read_roads(path: Path) -> nx.MultiDiGraph:
 
 def check_roads_overlap(roads: RoadTable, boundary: gpd.GeoDataFrame, path: Path) -> None:
     """At least some road nodes lie in the region."""
-    nodes = gpd.GeoSeries(gpd.points_from_xy(roads.lon, roads.lat), crs=roads.crs)
-    region = boundary.to_crs(nodes.crs).union_all()
-    if not nodes.intersects(region).any():
+    region = boundary.to_crs(roads.crs).union_all()
+    shapely.prepare(region)
+    if not shapely.intersects_xy(region, roads.lon, roads.lat).any():
+        bounds = [roads.lon.min(), roads.lat.min(), roads.lon.max(), roads.lat.max()] if roads.n_nodes else []
         raise InputError(
             "inputs.roads",
             path,
-            "no road lies inside the region boundary "
-            f"(roads lon/lat bounds {np.round(nodes.total_bounds, 4).tolist()})",
+            f"no road lies inside the region boundary (roads lon/lat bounds {np.round(bounds, 4).tolist()})",
             "give the road extract of this region",
         )
 

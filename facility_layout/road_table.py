@@ -90,7 +90,7 @@ def road_table(graph: nx.MultiDiGraph) -> RoadTable:
         tags = (data.get("highway", "road"), data.get("surface", ""), data.get("tracktype", ""), data.get("maxspeed"))
         key = tuple(tuple(t) if isinstance(t, list) else t for t in tags)
         if key not in classified:
-            classified[key] = _classify(*tags)
+            classified[key] = classify(*tags)
         u.append(index[a])
         v.append(index[b])
         length.append(float(data.get("length", 0.0)))
@@ -113,7 +113,7 @@ def road_table(graph: nx.MultiDiGraph) -> RoadTable:
     )
 
 
-def _classify(highway: object, surface: object, tracktype: object, maxspeed: object) -> tuple[str, str, bool, float]:
+def classify(highway: object, surface: object, tracktype: object, maxspeed: object) -> tuple[str, str, bool, float]:
     highway = _first(highway)
     surface = _first(surface).strip().lower()
     tracktype = _first(tracktype).strip().lower()

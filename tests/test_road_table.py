@@ -7,12 +7,14 @@ import shutil
 from dataclasses import fields
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 from pyproj import CRS, Transformer
 from shapely import LineString, MultiLineString, line_merge
 
+from facility_layout.errors import InputError
 from facility_layout.inputs import read_road_input, read_roads
 from facility_layout.network import UNUSABLE_HIGHWAYS, build_road_network
 from facility_layout.road_table import RoadTable, load_road_table, road_key, road_table
@@ -22,8 +24,8 @@ UTM = CRS.from_epsg(32648)
 
 
 def assert_same_table(got: RoadTable, want: RoadTable) -> None:
-    """Every array equal (NaN where NaN), same CRS."""
-    assert got.crs == want.crs
+    """Every array equal (NaN where NaN), the same CRS."""
+    assert CRS.from_user_input(got.crs) == CRS.from_user_input(want.crs)
     for field in fields(RoadTable):
         if field.name != "crs":
             a, b = getattr(got, field.name), getattr(want, field.name)
@@ -130,3 +132,15 @@ def test_cache_off_writes_nothing(small_county: Path, tmp_path: Path) -> None:
     scenario.cache = CacheSettings(enabled=False, dir=tmp_path / "cache")
     read_road_input(scenario)
     assert not (tmp_path / "cache").exists()
+
+
+def test_roads_outside_the_region_are_refused(small_county: Path) -> None:
+    from facility_layout.inputs import check_roads_overlap
+
+    table = road_table(read_roads(small_county / "roads.osm"))
+    lon, lat = float(table.lon[0]), float(table.lat[0])
+    around_one_node = gpd.GeoDataFrame(geometry=[shapely.box(lon - 1e-6, lat - 1e-6, lon + 1e-6, lat + 1e-6)], crs=4326)
+    check_roads_overlap(table, around_one_node, small_county / "roads.osm")  # one node inside is enough
+    elsewhere = gpd.GeoDataFrame(geometry=[shapely.box(10, 10, 11, 11)], crs=4326)
+    with pytest.raises(InputError, match="no road lies inside the region boundary"):
+        check_roads_overlap(table, elsewhere, small_county / "roads.osm")
