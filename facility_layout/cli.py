@@ -7,6 +7,7 @@ solved). Any other exception is a bug in facility_layout and keeps its traceback
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +40,14 @@ DataRootOpt = Annotated[
         envvar="FACILITY_LAYOUT_DATA",
         help="Folder that relative input paths resolve against (default: the repo's data/).",
         show_default=False,
+    ),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into an existing folder facility-layout did not write: only its own output files there are "
+        "replaced, every other file is kept.",
     ),
 ]
 
@@ -75,6 +84,7 @@ def run(
         Path | None, typer.Option("--out", help="Output folder (overrides outputs.dir).", show_default=False)
     ] = None,
     data_root: DataRootOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Run a scenario end to end: travel times, layout, map.html, layout.gpkg, summary.json."""
     from facility_layout.pipeline import run as run_pipeline
@@ -83,9 +93,11 @@ def run(
     def action() -> None:
         loaded = load_scenario(scenario, data_root)
         console.print(f"[bold]{loaded.region.name}[/bold]  ({scenario}, data root {loaded.data_root})")
-        result = run_pipeline(loaded, out_dir, progress=_StageProgress())
+        result = run_pipeline(loaded, out_dir, progress=_StageProgress(), force=force)
         _print_summary(result.summary, result.out_dir)
+        _print_kept(result.kept, result.out_dir)
 
+    _end_cleanly_on_sigterm()
     _guarded(action)
 
 
@@ -129,6 +141,7 @@ def compare(
             show_default=False,
         ),
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
     from facility_layout.compare import compare as compare_layouts
@@ -138,7 +151,13 @@ def compare(
 
     def action() -> None:
         comparison = compare_layouts(
-            scenarios, out_dir, data_root=data_root, map_pair=maps, progress=_StageProgress(), on_scenario=announce
+            scenarios,
+            out_dir,
+            data_root=data_root,
+            map_pair=maps,
+            progress=_StageProgress(),
+            on_scenario=announce,
+            force=force,
         )
         table = Table(title="comparison", title_justify="left")
         for column in ("layout", "clinic standard met", "beyond it", "cost", "solver"):
@@ -154,7 +173,9 @@ def compare(
             )
         out.print(table)
         out.print(f"outputs: {out_dir.resolve()}  (open {out_dir.resolve() / 'report.html'})")
+        _print_kept(comparison.kept, out_dir.resolve())
 
+    _end_cleanly_on_sigterm()
     _guarded(action)
 
 
@@ -182,6 +203,25 @@ def generate(
         f"{region.hamlets} hamlets, {region.township_centres} township centres, {region.village_clinics} "
         f"village clinics, {region.road_nodes:,} road nodes"
     )
+
+
+def _end_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into an exit that runs every clean-up on the way out (the solver process ended, temporary
+    and staging files removed, the output folder's lock released), as Ctrl-C already does."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _print_kept(kept: tuple[str, ...], folder: Path) -> None:
+    if kept:
+        console.print(
+            f"kept {len(kept)} file(s) in {folder} that facility-layout did not write: {', '.join(kept)}",
+            markup=False,
+            highlight=False,
+        )
 
 
 def _print_summary(summary: dict, out_dir: Path) -> None:

@@ -23,12 +23,13 @@ from facility_layout.candidates import Sites, candidate_sites
 from facility_layout.demand import DemandPoints, demand_points
 from facility_layout.errors import InputError, SolveError
 from facility_layout.evaluate import layout_tables, summary
+from facility_layout.folders import OutputFolder
 from facility_layout.inputs import RegionInputs, read_closed_areas, read_raster, read_region
 from facility_layout.models.base import InfeasibleLayoutError, LocationResult
 from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
 from facility_layout.network import RoadNetwork, build_road_network, travel_graph
-from facility_layout.outputs import write_outputs
+from facility_layout.outputs import claim_run_folder, write_outputs
 from facility_layout.relief import relief_image
 from facility_layout.scenario import Scenario
 from facility_layout.terrain import Elevation
@@ -43,6 +44,7 @@ Progress = Callable[[str, float | None], None]
 class RunResult:
     out_dir: Path
     summary: dict[str, Any]
+    kept: tuple[str, ...] = ()  # files in the output folder the tool did not write, left untouched
 
 
 class _Stages:
@@ -87,7 +89,9 @@ def ensure_synthetic_inputs(scenario: Scenario) -> bool:
     return True
 
 
-def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | None = None) -> RunResult:
+def run(
+    scenario: Scenario, out_dir: Path | None = None, progress: Progress | None = None, force: bool = False
+) -> RunResult:
     """Run a scenario end to end and write its outputs.
 
     Parameters
@@ -98,14 +102,21 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
         Overrides ``outputs.dir``.
     progress : callable, optional
         ``progress(stage, seconds)``, called at the start (seconds None) and end of each stage.
+    force : bool
+        Write into an existing folder the tool did not write, replacing only its own output files there.
 
     Raises
     ------
     FacilityLayoutError
-        Bad input (:class:`InputError`) or no layout (:class:`SolveError`); nothing is written then.
+        Bad input (:class:`InputError`, also an output folder the tool may not write, checked before any
+        work) or no layout (:class:`SolveError`); nothing is written then.
     """
+    with claim_run_folder(scenario, out_dir, force) as folder:
+        return _run_stages(scenario, folder, progress)
+
+
+def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | None) -> RunResult:
     stage = _Stages(progress)
-    out_dir = Path(out_dir) if out_dir is not None else scenario.output_dir
     clinic = scenario.tiers.village_clinic
     centre = scenario.tiers.township_centre
 
@@ -207,8 +218,8 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
         )
 
     with stage("outputs"):
-        written = write_outputs(out_dir, tables, figures, scenario, draw, stage.seconds)
-    return RunResult(out_dir=written, summary=figures)
+        written = write_outputs(folder, tables, figures, scenario, draw, stage.seconds)
+    return RunResult(out_dir=written, summary=figures, kept=folder.kept)
 
 
 def travel_times(
