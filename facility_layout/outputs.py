@@ -111,5 +111,6 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` as a CSV file for spreadsheets: no index, formula-like text neutralised
-    (:func:`spreadsheet_safe`)."""
-    spreadsheet_safe(frame).to_csv(path, index=False)
+    (:func:`spreadsheet_safe`), lines ended by CR LF as RFC 4180 says (Python's writer then also quotes a cell
+    holding a bare CR, which would otherwise split its row)."""
+    spreadsheet_safe(frame).to_csv(path, index=False, lineterminator="\r\n")
