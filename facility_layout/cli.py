@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -97,8 +98,8 @@ def run(
         _print_summary(result.summary, result.out_dir)
         _print_kept(result.kept, result.out_dir)
 
-    _end_cleanly_on_sigterm()
-    _guarded(action)
+    with _ending_cleanly_on_sigterm():
+        _guarded(action)
 
 
 @app.command()
@@ -175,8 +176,8 @@ def compare(
         out.print(f"outputs: {out_dir.resolve()}  (open {out_dir.resolve() / 'report.html'})")
         _print_kept(comparison.kept, out_dir.resolve())
 
-    _end_cleanly_on_sigterm()
-    _guarded(action)
+    with _ending_cleanly_on_sigterm():
+        _guarded(action)
 
 
 @app.command()
@@ -205,14 +206,19 @@ def generate(
     )
 
 
-def _end_cleanly_on_sigterm() -> None:
-    """Turn SIGTERM into an exit that runs every clean-up on the way out (the solver process ended, temporary
+@contextmanager
+def _ending_cleanly_on_sigterm() -> Iterator[None]:
+    """SIGTERM becomes an exit that runs every clean-up on the way out (the solver process ended, temporary
     and staging files removed, the output folder's lock released), as Ctrl-C already does."""
 
     def stop(signum: int, frame: object) -> None:
         raise SystemExit(128 + signum)
 
-    signal.signal(signal.SIGTERM, stop)
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _print_kept(kept: tuple[str, ...], folder: Path) -> None:

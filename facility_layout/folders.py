@@ -139,13 +139,14 @@ def claim_output_folder(
         raise InputError(
             field, target, "is an existing file, not a folder", "give the path of a new or empty folder for the outputs"
         )
-    kept = _check_replaceable(target, names, force, field)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         lock = _lock(target, field)
     except OSError as exc:
         raise _not_writable(field, target, exc) from None
     try:
+        # Checked under the lock: no other run changes the folder from here to the end.
+        kept = _check_replaceable(target, names, force, field)
         try:
             if target.exists():
                 _probe(target)

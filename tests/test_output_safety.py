@@ -336,23 +336,27 @@ def test_sigterm_during_a_run_leaves_nothing_behind(tmp_path: Path, plan: Path) 
 HARD_SOLVE = """
 import random, sys
 import pulp
-from facility_layout.cli import _end_cleanly_on_sigterm
+from facility_layout.cli import _ending_cleanly_on_sigterm
 from facility_layout.solve import MilpBuilder, solve_milp, solve_problem
 
-_end_cleanly_on_sigterm()
 rng = random.Random(3)
 m, n = 6, 60
 a = [[rng.randrange(100) for _ in range(n)] for _ in range(m)]
-if sys.argv[1] == "pulp":
+targets = [sum(row) // 2 for row in a]
+
+
+def solve_pulp():
     problem = pulp.LpProblem("market_split", pulp.LpMinimize)
     x = [pulp.LpVariable(f"x{j}", cat="Binary") for j in range(n)]
     over = [pulp.LpVariable(f"over{i}", lowBound=0) for i in range(m)]
     under = [pulp.LpVariable(f"under{i}", lowBound=0) for i in range(m)]
     problem += pulp.lpSum(over) + pulp.lpSum(under)
     for i in range(m):
-        problem += pulp.lpSum(a[i][j] * x[j] for j in range(n)) + over[i] - under[i] == sum(a[i]) // 2
+        problem += pulp.lpSum(a[i][j] * x[j] for j in range(n)) + over[i] - under[i] == targets[i]
     solve_problem(problem, "cbc", 600, 0.0)
-else:
+
+
+def solve_matrix():
     builder = MilpBuilder()
     x = builder.add_columns(n, upper=1.0, integer=True)
     over = builder.add_columns(m, cost=1.0)
@@ -360,9 +364,12 @@ else:
     rows = [i for i in range(m) for _ in range(n + 2)]
     columns = [c for i in range(m) for c in [*x, over[i], under[i]]]
     values = [v for i in range(m) for v in [*a[i], 1.0, -1.0]]
-    targets = [sum(a[i]) // 2 for i in range(m)]
     builder.add_rows(rows, columns, values, targets, targets)
     solve_milp(builder.build(), "cbc", 600, 0.0)
+
+
+with _ending_cleanly_on_sigterm():  # as the CLI's run and compare commands do
+    solve_pulp() if sys.argv[1] == "pulp" else solve_matrix()
 """
 
 
