@@ -187,13 +187,16 @@ def generate(
     width_km: float = 30.0,
     height_km: float = 24.0,
     population_total: float = 120_000,
+    force: Annotated[
+        bool, typer.Option("--force", help="Also replace region files of the same names the generator did not write.")
+    ] = False,
 ) -> None:
     """Generate a synthetic mountainous county in the real input formats (OSM XML, GeoTIFF, GeoJSON)."""
     from facility_layout.synthetic import generate_region
 
     try:
         region = generate_region(
-            out_dir, seed=seed, width_km=width_km, height_km=height_km, population_total=population_total
+            out_dir, seed=seed, width_km=width_km, height_km=height_km, population_total=population_total, force=force
         )
     except ValueError as exc:
         console.print(f"[bold red]error:[/bold red] {exc}")

@@ -555,3 +555,21 @@ def test_no_folder_layout_loses_a_file_the_tool_did_not_write(
     assert json.loads(after[f"{target}/{MARKER}".removeprefix("./")])["files"] == sorted(RUN_FILES)
     assert not [p for p in base.rglob("*") if p.name.endswith(".lock")]
     assert not [p for p in base.rglob("*.partial") if (p / MARKER).exists()]
+
+
+def test_generate_replaces_only_a_generated_region(tmp_path: Path) -> None:
+    region = tmp_path / "region"
+    region.mkdir()
+    (region / "boundary.geojson").write_text("my county's boundary")
+    (region / "notes.txt").write_text("my notes")
+    size = ["--width-km", "4", "--height-km", "4", "--population-total", "1000"]
+    code, output = cli("generate", region, *size)
+    assert code == 2
+    says(output, str(region), "boundary.geojson", "the generator did not write", "--force")
+    assert snapshot(region) == {"boundary.geojson": b"my county's boundary", "notes.txt": b"my notes"}
+    code, output = cli("generate", region, *size, "--force")
+    assert code == 0, output
+    assert (region / "boundary.geojson").read_text() != "my county's boundary"
+    code, output = cli("generate", region, *size, "--seed", "8")  # an earlier generated region: replaced
+    assert code == 0, output
+    assert (region / "notes.txt").read_text() == "my notes"
