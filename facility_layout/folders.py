@@ -187,7 +187,7 @@ def _check_replaceable(target: Path, names: Names, force: bool, field: str, pref
     kept = []
     for name in entries:
         entry = target / name
-        if name == MARKER:
+        if name.startswith(MARKER):  # the marker, or its next version a killed run did not finish writing
             continue
         if name not in names:
             if name not in listed:
@@ -246,7 +246,7 @@ def _install(staged: Path, target: Path, command: str) -> None:
     """
     old = read_marker(target)
     listed = set(old["files"]) if old else set()
-    new = set(read_marker(staged)["files"])  # type: ignore[index]  # written by OutputFolder.staging
+    new = set(read_marker(staged)["files"])  # type: ignore[index]  # OutputFolder.staging wrote it
     _write_marker(target, command, sorted(listed | new), state="replacing")
     for name in sorted(new):
         source, destination = staged / name, target / name
