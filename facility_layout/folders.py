@@ -174,12 +174,12 @@ def _check_replaceable(target: Path, names: Names, force: bool, field: str, pref
     entries = sorted(p.name for p in target.iterdir())
     marker = read_marker(target)
     if marker is None and entries and not force:
-        shown = ", ".join(entries[:5]) + (" …" if len(entries) > 5 else "")
+        shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
         raise InputError(
             field,
             target,
             f"is an existing folder that facility-layout did not write (it has no {MARKER} file) and is not empty "
-            f"({len(entries)} entries: {shown})",
+            f"(it holds {shown})",
             "give a new or empty folder, or add --force to replace only facility-layout's own output files there ("
             f"{', '.join(sorted(names))}) and keep everything else",
         )
