@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @contextmanager
-def claim_run_folder(scenario: Scenario, out_dir: Path | None, force: bool) -> Iterator[OutputFolder]:
-    """The run's output folder (``out_dir``, else ``outputs.dir``), checked and locked for the whole run.
+def claim_run_folder(
+    scenario: Scenario, out_dir: Path | None, force: bool, protected: Iterable[tuple[str, Path]] = ()
+) -> Iterator[OutputFolder]:
+    """The run's output folder (``out_dir``, else ``outputs.dir``), checked and locked for the whole run; it may
+    not be or hold the scenario's protected places (:func:`facility_layout.folders.protected_places`) nor the
+    ``protected`` ones (what they are, path).
 
     Raises
     ------
@@ -42,7 +46,12 @@ def claim_run_folder(scenario: Scenario, out_dir: Path | None, force: bool) -> I
     field = "outputs.dir" if out_dir is None else "--out"
     path = Path(out_dir) if out_dir is not None else scenario.output_dir
     with claim_output_folder(
-        path, command="run", names=RUN_NAMES, force=force, field=field, protected=protected_places(scenario)
+        path,
+        command="run",
+        names=RUN_NAMES,
+        force=force,
+        field=field,
+        protected=[*protected_places(scenario), *protected],
     ) as folder:
         yield folder
 

@@ -17,14 +17,24 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from facility_layout import maps, synthetic
+from facility_layout.access import Minutes, access_figures, cut_off, eligible_sites, newly_beyond_words
+from facility_layout.baseline import change, given_report, headline, today_open, today_result
 from facility_layout.basemaps import basemap_for
 from facility_layout.cache import load_travel, save_travel, travel_key
-from facility_layout.candidates import Sites, candidate_sites
+from facility_layout.candidates import CENTRE_SITE, NEW_SITE, Sites, candidate_sites
 from facility_layout.demand import DemandPoints, demand_points
 from facility_layout.errors import InputError, SolveError
-from facility_layout.evaluate import layout_tables, summary
+from facility_layout.evaluate import LayoutTables, add_today_minutes, layout_tables, summary
 from facility_layout.folders import OutputFolder
-from facility_layout.inputs import RegionInputs, read_closed_areas, read_raster, read_region
+from facility_layout.given_layout import broken_rules, forced_sites, read_given_layout
+from facility_layout.inputs import (
+    TOWNSHIP_CENTRE,
+    VILLAGE_CLINIC,
+    RegionInputs,
+    read_closed_areas,
+    read_raster,
+    read_region,
+)
 from facility_layout.models.base import InfeasibleLayoutError, LocationResult
 from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
@@ -42,8 +52,14 @@ Progress = Callable[[str, float | None], None]
 
 @dataclass(frozen=True)
 class RunResult:
+    """What a run wrote, and the model and layout it wrote them from (e.g. for compare's cross conditions)."""
+
     out_dir: Path
     summary: dict[str, Any]
+    model: TwoTier | None = None
+    result: TwoTierResult | None = None
+    sites: Sites | None = None
+    demand: DemandPoints | None = None
     kept: tuple[str, ...] = ()  # files in the output folder the tool did not write, left untouched
 
 
@@ -90,18 +106,26 @@ def ensure_synthetic_inputs(scenario: Scenario) -> bool:
 
 
 def run(
-    scenario: Scenario, out_dir: Path | None = None, progress: Progress | None = None, force: bool = False
+    scenario: Scenario,
+    out_dir: Path | None = None,
+    progress: Progress | None = None,
+    layout: Path | None = None,
+    force: bool = False,
 ) -> RunResult:
-    """Run a scenario end to end and write its outputs.
+    """Run a scenario end to end and write its outputs; with ``layout``, evaluate that layout instead of
+    optimising one (``facility-layout evaluate``).
 
     Parameters
     ----------
     scenario : Scenario
         As returned by :func:`facility_layout.scenario.load_scenario`.
     out_dir : Path, optional
-        Overrides ``outputs.dir``.
+        Overrides ``outputs.dir`` (with ``layout``, by default ``<outputs.dir>_evaluated``).
     progress : callable, optional
         ``progress(stage, seconds)``, called at the start (seconds None) and end of each stage.
+    layout : Path, optional
+        A layout file (site_id, decision: a run's facilities.csv, edited): evaluated as given, with solver
+        status ``given`` and every rule it breaks listed in ``rules_broken``.
     force : bool
         Write into an existing folder the tool did not write, replacing only its own output files there.
 
@@ -111,11 +135,17 @@ def run(
         Bad input (:class:`InputError`, also an output folder the tool may not write, checked before any
         work) or no layout (:class:`SolveError`); nothing is written then.
     """
-    with claim_run_folder(scenario, out_dir, force) as folder:
-        return _run_stages(scenario, folder, progress)
+    protected = []
+    if layout is not None:  # by default beside the run's outputs, which may hold the layout file
+        out_dir = (
+            out_dir if out_dir is not None else scenario.output_dir.with_name(f"{scenario.output_dir.name}_evaluated")
+        )
+        protected.append(("the layout file", Path(layout)))
+    with claim_run_folder(scenario, out_dir, force, protected) as folder:
+        return _run_stages(scenario, folder, progress, layout)
 
 
-def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | None) -> RunResult:
+def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | None, layout: Path | None) -> RunResult:
     stage = _Stages(progress)
     clinic = scenario.tiers.village_clinic
     centre = scenario.tiers.township_centre
@@ -141,6 +171,7 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
     with stage("travel times"):
         travel, cache_status = travel_times(scenario, region, network, demand, sites)
         futures = future_demand(scenario, region, network, demand, sites)
+        base = travel_under(scenario, [], region, network, demand, sites) if scenario.travel.conditions else None
     with stage("model"):
         merge = clinic.merge_rule
         model = TwoTier.from_cost_matrix(
@@ -163,23 +194,47 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
             else villages_from_region(region.settlements, demand, sites, merge.max_added_minutes),
             futures=futures,
             robust=scenario.objective.robust,
+            **_forced(scenario, sites, travel),
+            site_ids=sites.site_id,
         )
-        result, _ = solve_objective(scenario, model)
-        # Both the clinic layout and the choice of central centres must have a solution.
-        for report in (result.report, result.central_report):
-            _check_solution(scenario, report.status)
+        if layout is None:
+            result, _ = solve_objective(scenario, model)
+            # Both the clinic layout and the choice of central centres must have a solution.
+            for report in (result.report, result.central_report):
+                _check_solution(scenario, report.status)
+        else:
+            given = read_given_layout(layout, sites)
+            result = model.result_given(given.open_sites, given.central, given_report())
+        today = today_result(model)
     with stage("evaluate"):
-        tables = layout_tables(
-            scenario,
-            demand,
-            sites,
-            result,
-            region.boundary,
-            network.roads,
-            off_network=travel.demand_off_network & ~np.isin(np.arange(len(demand)), travel.demand_to_site.origin),
-            cut_off=travel.demand_cut_off,
-            demand_elevation_m=region.elevation.sample(demand.x, demand.y, region.crs),
-            site_elevation_m=region.elevation.sample(sites.x, sites.y, region.crs),
+        now = _minutes(travel, model)
+        demand_elevation_m = region.elevation.sample(demand.x, demand.y, region.crs)
+        site_elevation_m = region.elevation.sample(sites.x, sites.y, region.crs)
+
+        def tables_of(layout_result: TwoTierResult) -> LayoutTables:
+            return layout_tables(
+                scenario,
+                demand,
+                sites,
+                layout_result,
+                region.boundary,
+                network.roads,
+                off_network=travel.demand_off_network & ~np.isin(np.arange(len(demand)), travel.demand_to_site.origin),
+                cut_off=cut_off(now, layout_result.open_sites),
+                demand_elevation_m=demand_elevation_m,
+                site_elevation_m=site_elevation_m,
+                forced=(model.required, model.forbidden),
+            )
+
+        today_tables = tables_of(today)
+        tables = add_today_minutes(tables_of(result), today_tables)
+        access = access_figures(
+            demand.population,
+            now,
+            None if base is None else _minutes(base, model),
+            result.open_sites,
+            today_open(sites.kind),
+            (clinic.max_travel_minutes, centre.max_travel_minutes),
         )
         figures = summary(
             scenario,
@@ -195,9 +250,28 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
                     "demand_to_centre": travel.demand_to_centre.n_pairs,
                     "site_to_centre": travel.site_to_centre.n_pairs,
                 },
-                "travel": travel_report(scenario, travel, demand, region, cache_status),
+                "travel": travel_report(
+                    scenario, travel, demand, region, cache_status, tables.demand["cut_off"].to_numpy(dtype=bool)
+                ),
+                "access": access
+                | {
+                    "computed_up_to_minutes": dict(
+                        zip((VILLAGE_CLINIC, TOWNSHIP_CENTRE), travel_cutoffs(scenario)[:2], strict=True)
+                    ),
+                    "headline": newly_beyond_words(access),
+                },
+                **(
+                    {}
+                    if layout is None
+                    else {
+                        "layout_file": str(Path(layout).resolve()),
+                        "rules_broken": broken_rules(model, result, sites.site_id),
+                    }
+                ),
             },
         )
+        figures["today"] = headline(summary(scenario, today_tables, today, {}, extra={}))
+        figures["change"] = change(headline(figures), figures["today"])
 
     def draw(path: Path) -> Path:
         title = f"{scenario.region.name}: proposed health facility layout"
@@ -219,7 +293,9 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
 
     with stage("outputs"):
         written = write_outputs(folder, tables, figures, scenario, draw, stage.seconds)
-    return RunResult(out_dir=written, summary=figures, kept=folder.kept)
+    return RunResult(
+        out_dir=written, summary=figures, model=model, result=result, sites=sites, demand=demand, kept=folder.kept
+    )
 
 
 def travel_times(
@@ -229,13 +305,7 @@ def travel_times(
 
     Returns the matrices and the cache status: ``hit``, ``miss`` (computed and stored) or ``off``.
     """
-    clinic = scenario.tiers.village_clinic
-    centre = scenario.tiers.township_centre
-    cutoffs = (
-        max(clinic.max_travel_minutes, clinic.remote_keep_minutes or 0.0),
-        centre.max_travel_minutes,
-        centre.referral_max_minutes,
-    )
+    cutoffs = travel_cutoffs(scenario)
     key = None
     if scenario.cache.enabled:
         files = [scenario.inputs.roads, scenario.inputs.elevation]
@@ -260,6 +330,33 @@ def travel_times(
     return travel, "miss"
 
 
+def travel_cutoffs(scenario: Scenario) -> tuple[float, float, float]:
+    """Minutes up to which the travel stage keeps trips: demand → site, demand → centre, site → centre."""
+    clinic = scenario.tiers.village_clinic
+    centre = scenario.tiers.township_centre
+    return (
+        max(clinic.max_travel_minutes, clinic.remote_keep_minutes or 0.0),
+        centre.max_travel_minutes,
+        centre.referral_max_minutes,
+    )
+
+
+def travel_under(
+    scenario: Scenario,
+    conditions: list,
+    region: RegionInputs,
+    network: RoadNetwork,
+    demand: DemandPoints,
+    sites: Sites,
+) -> RegionTravel:
+    """The travel-time stage (cached like the scenario's own) under other travel ``conditions`` on the same
+    demand points and sites: a future's, or none (the base conditions people lose access against)."""
+    then = scenario.model_copy(update={"travel": scenario.travel.model_copy(update={"conditions": conditions})})
+    roads = replace(region, closed_areas=read_closed_areas(then, region.crs))
+    travel, _ = travel_times(then, roads, network, demand, sites)
+    return travel
+
+
 def future_demand(
     scenario: Scenario, region: RegionInputs, network: RoadNetwork, demand: DemandPoints, sites: Sites
 ) -> list[Future]:
@@ -267,10 +364,7 @@ def future_demand(
     (cached like today's), demand = people (its raster, else today's) × population factor × visits per person."""
     futures = []
     for i, future in enumerate(scenario.futures):
-        travel_settings = scenario.travel.model_copy(update={"conditions": future.conditions})
-        then = scenario.model_copy(update={"travel": travel_settings})
-        roads = replace(region, closed_areas=read_closed_areas(then, region.crs))
-        travel, _ = travel_times(then, roads, network, demand, sites)
+        travel = travel_under(scenario, future.conditions, region, network, demand, sites)
         people = demand.population if future.population is None else _future_people(scenario, i, region, demand)
         weight = people * future.population_factor * future.visits_per_person
         futures.append(Future(future.name, travel.demand_to_site, weight, future.probability))
@@ -295,10 +389,15 @@ def _future_people(scenario: Scenario, i: int, region: RegionInputs, demand: Dem
 
 
 def travel_report(
-    scenario: Scenario, travel: RegionTravel, demand: DemandPoints, region: RegionInputs, cache_status: str
+    scenario: Scenario,
+    travel: RegionTravel,
+    demand: DemandPoints,
+    region: RegionInputs,
+    cache_status: str,
+    cut: np.ndarray,
 ) -> dict[str, Any]:
-    """How people travel in this run, and who the conditions cut off (named by their nearest settlement)."""
-    cut = travel.demand_cut_off
+    """How people travel in this run, and who is cut off: no open facility of any tier reachable (``cut``),
+    named by their nearest settlement."""
     places: list[str] = []
     if cut.any() and len(region.settlements):
         xy = np.column_stack([region.settlements.geometry.x, region.settlements.geometry.y])
@@ -351,6 +450,40 @@ def solve_objective(scenario: Scenario, model: TwoTier) -> tuple[TwoTierResult, 
             f"or no dearer to keep than to close) and {allowed} (clinics allowed to open) village clinics can be "
             f"chosen. Fix: set objective.clinics between {kept} and {allowed}."
         ) from None
+
+
+def _minutes(travel: RegionTravel, model: TwoTier) -> Minutes:
+    """The matrices of one set of travel conditions, for the access figures."""
+    eligible = eligible_sites(model.site_kind, travel.site_to_centre, model.referral_max_minutes, model.forbidden)
+    return Minutes(travel.demand_to_site, travel.demand_to_centre, eligible)
+
+
+def _forced(scenario: Scenario, sites: Sites, travel: RegionTravel) -> dict[str, np.ndarray]:
+    """``sites.required`` and ``sites.forbidden`` as site indices, checked against what the model allows."""
+    forced = {
+        key: forced_sites(getattr(scenario.sites, key), f"sites.{key}", sites, scenario.source)
+        for key in ("required", "forbidden")
+    }
+    where = scenario.source or "scenario"
+    both = np.intersect1d(forced["required"], forced["forbidden"])
+    centres = forced["forbidden"][sites.kind[forced["forbidden"]] == CENTRE_SITE]
+    referable = travel.site_to_centre.within(scenario.tiers.township_centre.referral_max_minutes).origin
+    required = forced["required"]
+    unreferable = required[(sites.kind[required] == NEW_SITE) & ~np.isin(required, referable)]
+    for key, bad, problem, fix in (
+        ("sites", both, "both required and forbidden", "list each site in one of the two"),
+        ("sites.forbidden", centres, "township centres, which are always kept", "remove them from sites.forbidden"),
+        (
+            "sites.required",
+            unreferable,
+            "new sites with no township centre within tiers.township_centre.referral_max_minutes, so they may not "
+            "be built",
+            "remove them from sites.required or raise referral_max_minutes",
+        ),
+    ):
+        if len(bad):
+            raise InputError(key, where, f"{', '.join(map(str, sites.site_id[bad]))}: {problem}", fix)
+    return forced
 
 
 def _check_central_count(scenario: Scenario, n_centres: int) -> None:

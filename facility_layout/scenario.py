@@ -382,6 +382,14 @@ class CacheSettings(_Settings):
         return Path(base) / "facility_layout"
 
 
+class SitesSettings(_Settings):
+    """Sites forced open or closed in the optimisation, by ``site_id`` (as in a run's facilities.csv): a list
+    of ids, or a file of them (one per line, or a CSV with a ``site_id`` column) under the data root."""
+
+    required: list[int | str] | Path = Field(default_factory=list, description="site ids kept or built")
+    forbidden: list[int | str] | Path = Field(default_factory=list, description="site ids closed or not built")
+
+
 class Scenario(_Settings):
     """A validated scenario. Paths in ``region`` and ``inputs`` are absolute after :func:`load_scenario`."""
 
@@ -396,6 +404,7 @@ class Scenario(_Settings):
     map: MapSettings = Field(default_factory=MapSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     futures: list[FutureSettings] = Field(default_factory=list)
+    sites: SitesSettings = Field(default_factory=SitesSettings)
 
     # Set by load_scenario, not by the YAML.
     source: Path | None = Field(None, exclude=True)
@@ -584,6 +593,8 @@ _PATH_KEYS = (
     ("inputs", "elevation"),
     ("inputs", "facilities", "file"),
     ("inputs", "settlements", "file"),
+    ("sites", "required"),
+    ("sites", "forbidden"),
 )
 
 

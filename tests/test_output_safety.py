@@ -573,3 +573,14 @@ def test_generate_replaces_only_a_generated_region(tmp_path: Path) -> None:
     code, output = cli("generate", region, *size, "--seed", "8")  # an earlier generated region: replaced
     assert code == 0, output
     assert (region / "notes.txt").read_text() == "my notes"
+
+
+def test_evaluate_never_writes_over_its_layout_file(tmp_path: Path, plan: Path) -> None:
+    edited = tmp_path / "edited"
+    edited.mkdir()
+    layout = edited / "facilities.csv"
+    layout.write_text("site_id,decision\n")
+    code, output = cli("evaluate", plan, "--layout", layout, "--out", edited, "--force")
+    assert code == 2
+    says(output, str(edited), "the layout file", NEVER)
+    assert snapshot(edited) == {"facilities.csv": b"site_id,decision\n"}
