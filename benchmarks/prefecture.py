@@ -82,7 +82,8 @@ def main() -> int:
             print("| stage | seconds |\n|---|---:|")
             for stage, seconds in summary["seconds"].items():
                 print(f"| {stage} | {seconds:.1f} |")
-            print(f"wall {wall:.1f} s (process start to exit), peak RSS {peak:,.0f} MiB, map.html {map_mib:.1f} MiB")
+            print(f"wall {wall:.1f} s (process start to exit), peak RSS {peak:,.0f} MiB (largest run so far), ", end="")
+            print(f"map.html {map_mib:.1f} MiB")
             statuses = [summary["solver"]["status"]]
             statuses += [summary.get("central_centre_solver", {}).get("status", "-")]
             print(
