@@ -1,12 +1,13 @@
 """The road input as plain arrays, and an on-disk cache of it keyed by the road file's contents.
 
-Parsing a prefecture's OSM XML with osmnx takes half a minute; what the network stage reads of the parsed
-graph is small: per node its OSM id and lon/lat, per directed edge its two nodes, length and the few tags
-the travel model uses. :func:`road_table` extracts exactly that (once, from the freshly parsed graph), and
-:func:`load_road_table` / :func:`save_road_table` keep it in the cache folder (``cache.dir``, beside the
-travel-time matrices) so that a re-run of the same road file skips the parse. The key hashes the file's
-bytes, the osmnx version and the code of the modules that read it; an entry that cannot be read is ignored,
-deleted and parsed again, never trusted; entries are written atomically.
+What the network stage reads of the road input is small: per node its OSM id and lon/lat, per directed
+edge its two nodes, length and the few tags the travel model uses. OSM files are read straight into this
+table (:mod:`facility_layout.readers.osm_xml`); road lines of a vector file become a graph first and
+:func:`road_table` extracts the table from it. :func:`load_road_table` / :func:`save_road_table` keep the
+table of an OSM file in the cache folder (``cache.dir``, beside the travel-time matrices) so that a re-run
+of the same file skips the parse. The key hashes the file's bytes, the pyosmium version (``.osm.pbf``) and
+the code of the modules that read it; an entry that cannot be read is ignored, deleted and parsed again,
+never trusted; entries are written atomically.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 UNPAVED_BY_DEFAULT = frozenset({"track", "path", "bridleway"})
 
 # The modules whose code decides the table read from a road file: any change to them changes the key.
-ROAD_MODULES = ("road_table.py", "inputs.py", "readers/pbf.py")
+ROAD_MODULES = ("road_table.py", "inputs.py", "readers/osm_xml.py", "readers/pbf.py")
 
 
 @dataclass(frozen=True)
@@ -149,12 +150,12 @@ def _first(value: object) -> str:
 
 
 def road_key(path: Path) -> str:
-    """Cache key of the table read from the road file ``path``: its bytes, osmnx and the reading code."""
+    """Cache key of the table read from the OSM file ``path``: its bytes, pyosmium and the reading code."""
     digest = hashlib.sha256(b"facility_layout roads 1")
     package = Path(__file__).parent
     for module in ROAD_MODULES:
         digest.update((package / module).read_bytes())
-    digest.update(version("osmnx").encode())
+    digest.update(version("osmium").encode())
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
