@@ -99,7 +99,7 @@ def test_central_milp_out_of_time_falls_back_labelled(solver: str) -> None:
     inputs = region(n_demand=300, n_centres=14, seed=4)
     centres = inputs["demand_to_site"][:, :14]
     chosen, report = choose_central(
-        ODMatrix.from_dense(centres), inputs["population"], 12.0, 4, solver, 1e-6, enumeration_work=0
+        ODMatrix.from_dense(centres), inputs["population"], 12.0, 4, solver, 1e-6, enumeration_work=0, node_limit=0
     )
     assert chosen.sum() == 4
     assert_honest(report)
@@ -217,15 +217,22 @@ def central_instances(draw) -> tuple[np.ndarray, np.ndarray, float, int]:
 @given(
     instance=central_instances(),
     solver=st.sampled_from(["cbc", "highs"]),
-    work=st.sampled_from([0, 10**8]),
+    route=st.sampled_from(["enumeration", "branch_and_bound", "milp"]),
 )
 def test_central_centres_match_brute_force(
-    instance: tuple[np.ndarray, np.ndarray, float, int], solver: str, work: int
+    instance: tuple[np.ndarray, np.ndarray, float, int], solver: str, route: str
 ) -> None:
-    """Both routes (MILPs: ``work`` 0; enumeration), both solvers, ties, counts 0 … n, points out of reach."""
+    """Every route, both solvers, ties, counts 0 … n, points out of reach."""
     minutes, population, limit, count = instance
+    limits = {"enumeration": {}, "branch_and_bound": {"enumeration_work": 0}}
     chosen, report = choose_central(
-        ODMatrix.from_dense(minutes), population, limit, count, solver, 60.0, enumeration_work=work
+        ODMatrix.from_dense(minutes),
+        population,
+        limit,
+        count,
+        solver,
+        60.0,
+        **limits.get(route, {"enumeration_work": 0, "node_limit": 0}),
     )
     assert chosen.dtype == bool and chosen.sum() == count
     assert report.proven_optimal and report.status in {"optimal", "not_needed"}
