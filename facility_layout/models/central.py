@@ -369,15 +369,12 @@ def _solve_milps(
     incumbent = _median_values(profiles, chosen, z_point, z_minutes)
     values, second = solve_milp(median_milp, solver, time_left(time_limit_s, started), mip_gap, start=incumbent)
     if values is None:
-        return chosen, lexicographic(
-            first,
-            None,
-            "fewest person-minutes not searched: no time left after the "
-            "most people reached; the choice is the first stage's",
-        )
-    better = values[: profiles.n_centres] > 0.5
-    if profiles.evaluate(better)[0] <= people + tie:
-        chosen = better
+        note = "the fewest person-minutes stage found no choice in the time left; the choice is the first stage's"
+        return chosen, lexicographic(first, None, note)
+    # CBC starts without the incumbent: keep whichever of the two has fewer person-minutes.
+    solved = values[: profiles.n_centres] > 0.5
+    if profiles.evaluate(solved)[0] <= people + tie and profiles.evaluate(solved)[1] < profiles.evaluate(chosen)[1]:
+        chosen = solved
     return chosen, lexicographic(first, second)
 
 
