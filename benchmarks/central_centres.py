@@ -15,19 +15,22 @@ instead of the pipeline's minutes:
 Runs ``central_count`` 2 (the demo's: enumeration), 3 and 10 (too many combinations to enumerate: the
 branch and bound) with the new model (HiGHS, then CBC; both reach the same exact method, the solver is
 only needed if the MILPs run) and, at ``--old-counts``, the old PuLP model (HiGHS, ``--old-limit`` s per
-stage), and checks that every proven result has the same objectives. Ends with ``RESULT`` lines:
+stage), and checks that every proven result has the same objectives. As cross-checks by other routes of
+the new model: the branch and bound alone (``new-bnb-highs``, enumeration off) at every count, and the MILPs
+alone (``new-milp-highs``, at ``--milp-counts``, within ``--new-limit``). Ends with ``RESULT`` lines:
 
-    RESULT count=<p> model=<new-highs|new-cbc|old-highs> seconds=<s> status=<status> people_out=<x>
-        person_minutes=<y> same_objective=<yes|no|unproven>
+    RESULT count=<p> model=<new-highs|new-cbc|new-bnb-highs|new-milp-highs|old-highs> seconds=<s>
+        status=<status> people_out=<x> person_minutes=<y> same_objective=<yes|no|unproven|invalid_choice>
 
     .venv/bin/python benchmarks/central_centres.py [--old-limit 120] [--counts 2,3,10] [--old-counts 2]
-        [--skip-old]
+        [--milp-counts 2] [--skip-old]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 import numpy as np
 import pulp
@@ -101,8 +104,14 @@ def old_model(
     problem.setObjective(pulp.lpSum(float(w) * v for w, v in zip(weights.tolist(), served, strict=True)))
     second = solve_problem(problem, "highs", time_limit_s, 0.0)
     chosen = np.array([(v.value() or 0.0) > 0.5 for v in central])
-    status = second.status if second.objective is not None else first.status
-    return chosen, SolveReport("highs", status, status == "optimal" and first.proven_optimal, None, None, None, 0.0)
+    # What the old code reported: the second stage's report, or the first's if the second had no objective.
+    final = second if second.objective is not None else first
+    note = (
+        f"stage 1 {first.status} in {first.seconds:.1f} s ({first.variables:,} variables), "
+        f"stage 2 {second.status} in {second.seconds:.1f} s ({second.variables:,} variables, "
+        f"{second.constraints:,} rows)"
+    )
+    return chosen, replace(final, note=note)
 
 
 def main() -> None:
@@ -111,6 +120,7 @@ def main() -> None:
     parser.add_argument("--new-limit", type=float, default=120.0, help="time limit of the new model")
     parser.add_argument("--counts", default="2,3,10")
     parser.add_argument("--old-counts", default="2", help="counts at which the old model runs too")
+    parser.add_argument("--milp-counts", default="2", help="counts at which the MILP route runs alone too")
     parser.add_argument("--skip-old", action="store_true")
     args = parser.parse_args()
 
@@ -129,13 +139,22 @@ def main() -> None:
     for count in (int(c) for c in args.counts.split(",")):
         results = {}
         old = not args.skip_old and str(count) in args.old_counts.split(",")
-        runs = [("new-highs", "highs"), ("new-cbc", "cbc")] + ([("old-highs", None)] if old else [])
-        for name, solver in runs:
+        # The same choice by other routes: the branch and bound alone, and the MILPs alone (their fallback).
+        routes = {
+            "new-highs": ("highs", {}),
+            "new-cbc": ("cbc", {}),
+            "new-bnb-highs": ("highs", {"enumeration_work": 0}),
+        }
+        if str(count) in args.milp_counts.split(","):
+            routes["new-milp-highs"] = ("highs", {"enumeration_work": 0, "node_limit": 0})
+        if old:
+            routes["old-highs"] = (None, {})
+        for name, (solver, limits) in routes.items():
             clock = time.perf_counter()
             if solver is None:
                 chosen, report = old_model(minutes, population, count, args.old_limit)
             else:
-                chosen, report = choose_central(minutes, population, STANDARD, count, solver, args.new_limit)
+                chosen, report = choose_central(minutes, population, STANDARD, count, solver, args.new_limit, **limits)
             seconds = time.perf_counter() - clock
             figures = profiles.evaluate(chosen) if chosen.sum() == count else (float("nan"), float("nan"))
             results[name] = (report, figures)
@@ -145,15 +164,15 @@ def main() -> None:
                 + (f" (note: {report.note})" if report.note else "")
             )
             lines.append((count, name, seconds, report, figures))
-        proven = [f for r, f in results.values() if r.proven_optimal]
+        # A choice of the wrong size (the old model read an empty one from a failed solve) is no answer.
+        proven = [f for r, f in results.values() if r.proven_optimal and np.isfinite(f).all()]
         for c, name, seconds, report, figures in [line for line in lines if line[0] == count]:
-            same = (
-                "unproven"
-                if not report.proven_optimal
-                else "yes"
-                if all(np.allclose(figures, f, rtol=1e-6) for f in proven)
-                else "no"
-            )
+            if not np.isfinite(figures).all():
+                same = "invalid_choice"
+            elif not report.proven_optimal:
+                same = "unproven"
+            else:
+                same = "yes" if all(np.allclose(figures, f, rtol=1e-6) for f in proven) else "no"
             lines[lines.index((c, name, seconds, report, figures))] = (c, name, seconds, report, figures, same)
     for count, name, seconds, report, figures, same in lines:
         print(
