@@ -15,6 +15,9 @@ from facility_layout.models.two_tier import CENTRAL_STAGE, CLINIC_STAGE, TwoTier
 from facility_layout.odmatrix import ODMatrix
 from facility_layout.solve import PROVEN_GAP, NoLayoutError, SolveReport, honest_status, least_proven, lexicographic
 
+from test_two_tier import Instance, brute_min_cost, eligible, instances
+from test_two_tier import brute_central as brute_two_tier_central
+
 SOLVED = {"optimal", "within_gap", "feasible"}
 RANK = {"not_needed": 0, "optimal": 0, "within_gap": 1, "feasible": 2}
 fast = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -241,3 +244,34 @@ def test_central_centres_match_brute_force(
     assert figures(minutes, population, limit, chosen) == pytest.approx(truth, abs=1e-6)
     if report.status == "optimal":
         assert report.objective == pytest.approx(truth[0], abs=1e-6)
+
+
+@fast
+@given(
+    inst=instances(),
+    solver=st.sampled_from(["cbc", "highs"]),
+    time_limit_s=st.sampled_from([1e-6, 1e-3, 0.02, 60.0]),
+)
+def test_whole_model_status_is_honest_under_any_time_limit(inst: Instance, solver: str, time_limit_s: float) -> None:
+    """Random small two-tier instances, any time limit: a result or a named stop, never a layout from a failed
+    solve; every status honest; the headline the least proven stage; proven stages at the brute-force optimum."""
+    if not eligible(inst)[list(inst.required)].all() or brute_min_cost(inst) is None:
+        return  # refused before any solve (tests/test_two_tier.py checks how)
+    try:
+        result = inst.model().solve(solver=solver, time_limit_s=time_limit_s)
+    except NoLayoutError as exc:
+        assert exc.stage in {CLINIC_STAGE, CENTRAL_STAGE} and exc.report.status not in SOLVED
+        return
+    for report in (*result.stages.values(), result.headline):
+        assert_honest(report)
+    assert RANK[result.headline.status] == max(RANK[r.status] for r in result.stages.values())
+    assert result.headline.proven_optimal == all(r.proven_optimal for r in result.stages.values())
+    assert result.central.sum() == inst.central_count
+    if result.report.proven_optimal:
+        assert result.cost == pytest.approx(brute_min_cost(inst))
+    if result.central_report.proven_optimal and inst.central_count:
+        chosen = np.flatnonzero(inst.kind == "township_centre")[result.central]
+        near = inst.to_site[:, chosen].min(axis=1)
+        within = near <= inst.centre_standard
+        found = (float(inst.population[~within].sum()), float(inst.population[within] @ near[within]))
+        assert found == pytest.approx(brute_two_tier_central(inst))
