@@ -1,4 +1,4 @@
-"""Command line: ``facility-layout run | validate | compare | generate``.
+"""Command line: ``facility-layout run | evaluate | validate | compare | generate | fetch | init``.
 
 A thin layer: it parses arguments, shows progress, and turns a :class:`FacilityLayoutError` into a
 one-paragraph message and a non-zero exit status (2: bad scenario or input, 3: no layout could be
@@ -90,10 +90,37 @@ def run(
 
 
 @app.command()
+def evaluate(
+    scenario: ScenarioArg,
+    layout: Annotated[
+        Path,
+        typer.Option(
+            "--layout", help="CSV with site_id and decision: a run's facilities.csv, edited.", show_default=False
+        ),
+    ],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (overrides outputs.dir).", show_default=False)
+    ] = None,
+    data_root: DataRootOpt = None,
+) -> None:
+    """Evaluate a layout given by hand, without optimising: the outputs of `run`, and every rule it breaks."""
+    from facility_layout.pipeline import run as run_pipeline
+    from facility_layout.scenario import load_scenario
+
+    def action() -> None:
+        loaded = load_scenario(scenario, data_root)
+        console.print(f"[bold]{loaded.region.name}[/bold]  ({scenario}, layout {layout})", highlight=False)
+        result = run_pipeline(loaded, out_dir, progress=_StageProgress(), layout=layout)
+        _print_summary(result.summary, result.out_dir)
+
+    _guarded(action)
+
+
+@app.command()
 def validate(scenario: ScenarioArg, data_root: DataRootOpt = None) -> None:
     """Check a scenario and that its inputs exist, are readable and overlap, without solving."""
     from facility_layout.inputs import is_synthetic, read_region
-    from facility_layout.scenario import load_scenario
+    from facility_layout.scenario import load_scenario, source_file
     from facility_layout.solve import ensure_solver_available
 
     def action() -> None:
@@ -101,13 +128,19 @@ def validate(scenario: ScenarioArg, data_root: DataRootOpt = None) -> None:
         ensure_solver_available(loaded.solver.name)
         missing = [k for k, p in loaded.input_files().items() if not p.is_file()]
         if loaded.region.synthetic is not None and missing:
-            out.print(f"{scenario}: valid; the synthetic region will be generated in {loaded.region.boundary.parent}")
+            folder = source_file(loaded.region.boundary).parent
+            out.print(f"{scenario}: valid; the synthetic region will be generated in {folder}")
             return
         region = read_region(loaded)
         tiers = region.facilities["tier"].value_counts().to_dict()
         out.print(
             f"{scenario}: valid. CRS {region.crs.to_string()}, {region.roads.number_of_nodes():,} road nodes, "
             f"facilities {tiers}, {len(region.settlements)} settlements"
+            + (
+                f", {len(region.villages)} census villages ({region.villages['people'].sum():,.0f} people)"
+                if region.villages is not None
+                else ""
+            )
             + (", synthetic region" if is_synthetic(loaded) else "")
         )
 
@@ -132,6 +165,7 @@ def compare(
 ) -> None:
     """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
     from facility_layout.compare import compare as compare_layouts
+    from facility_layout.compare import today_headline
 
     def announce(position: int, count: int, name: str, loaded: Scenario) -> None:
         console.print(f"[bold]{position}/{count} {name}[/bold]  ({loaded.source})", highlight=False)
@@ -143,6 +177,14 @@ def compare(
         table = Table(title="comparison", title_justify="left")
         for column in ("layout", "clinic standard met", "beyond it", "cost", "solver"):
             table.add_column(column)
+        today = today_headline(comparison.layouts[0])
+        table.add_row(
+            f"today (conditions of {comparison.layouts[0].name})",
+            f"{today['village_clinic_within_standard']:,.0f} ({today['village_clinic_within_standard_share']:.1%})",
+            f"{today['village_clinic_beyond_standard']:,.0f}",
+            f"{today['cost']:g}",
+            "existing facilities, not optimised",
+        )
         for _, row in comparison.headline.iterrows():
             proven = "proven optimal" if row["proven_optimal"] else f"NOT proven optimal (gap {row['gap']})"
             table.add_row(
@@ -184,19 +226,107 @@ def generate(
     )
 
 
+def _endpoint_option(name: str, service: str) -> object:
+    env = f"FACILITY_LAYOUT_{name.upper()}_URL"
+    return typer.Option(f"--{name}-url", envvar=env, help=f"{service} URL, e.g. a mirror.", show_default=False)
+
+
+@app.command()
+def fetch(
+    out_dir: Annotated[Path, typer.Argument(help="New folder to write the region into.", show_default=False)],
+    place: Annotated[str | None, typer.Option(help="Place name to geocode (Nominatim).", show_default=False)] = None,
+    bbox: Annotated[str | None, typer.Option(help="W,S,E,N in degrees (WGS 84).", show_default=False)] = None,
+    boundary: Annotated[Path | None, typer.Option(help="Polygon file of the area.", show_default=False)] = None,
+    country: Annotated[
+        str | None, typer.Option(help="ISO 3166-1 alpha-3 code, for WorldPop (e.g. CHN).", show_default=False)
+    ] = None,
+    year: Annotated[int | None, typer.Option(help="WorldPop year (default: latest).", show_default=False)] = None,
+    overpass_url: Annotated[str | None, _endpoint_option("overpass", "Overpass API interpreter")] = None,
+    nominatim_url: Annotated[str | None, _endpoint_option("nominatim", "Nominatim search")] = None,
+    worldpop_url: Annotated[str | None, _endpoint_option("worldpop", "WorldPop REST API (pop/wpgp)")] = None,
+    dem_url: Annotated[str | None, _endpoint_option("dem", "SRTM skadi tiles")] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(help="Download cache (default: $FACILITY_LAYOUT_CACHE/downloads).", show_default=False),
+    ] = None,
+    retries: Annotated[int, typer.Option(min=0, help="Retries per download (back-off doubles each time).")] = 5,
+) -> None:
+    """Download a region's roads, settlements, facilities, population and elevation, with a starter scenario."""
+    import dataclasses
+
+    from facility_layout.fetch.http import Downloader, FetchError
+    from facility_layout.fetch.region import Area, Endpoints, fetch_region
+    from facility_layout.scenario import CacheSettings
+
+    def action() -> None:
+        given = [o for o, v in (("--place", place), ("--bbox", bbox), ("--boundary", boundary)) if v is not None]
+        if len(given) != 1:
+            raise FetchError(f"give exactly one of --place, --bbox, --boundary (given: {', '.join(given) or 'none'})")
+        box = None
+        if bbox is not None:
+            try:
+                box = tuple(float(v) for v in bbox.split(","))
+                assert len(box) == 4
+            except (ValueError, AssertionError):
+                raise FetchError(
+                    f"--bbox {bbox!r} is not four numbers W,S,E,N. Fix: e.g. 103.9,25.9,104.1,26.1"
+                ) from None
+        defaults = Endpoints()
+        urls = {"overpass": overpass_url, "nominatim": nominatim_url, "worldpop": worldpop_url, "dem": dem_url}
+        endpoints = Endpoints(
+            **{
+                k: dataclasses.replace(getattr(defaults, k), url=u) if u else getattr(defaults, k)
+                for k, u in urls.items()
+            }
+        )
+        downloader = Downloader(cache_dir or CacheSettings().folder() / "downloads", retries=retries)
+        got = fetch_region(out_dir, Area(place, box, boundary), country, year, endpoints, downloader)
+        kinds = ", ".join(f"{k} ×{n}" for k, n in sorted(got.facilities.items())) or "no health facility"
+        out.print(
+            f"fetched {got.name} into {got.folder}: {got.roads:,} road ways, {got.settlements} settlements, {kinds}, "
+            f"{got.population_total:,.0f} people (WorldPop), {got.dem_tiles} DEM tile(s). Next: check "
+            f"{got.folder / 'scenario.yaml'}, then `facility-layout run {got.folder / 'scenario.yaml'}`",
+            highlight=False,
+            markup=False,
+        )
+
+    _guarded(action)
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder of your own files (roster, census, boundary, …).")],
+) -> None:
+    """Write a commented starter scenario for a folder of your files, saying what it guessed and what is missing."""
+    from facility_layout.init_scenario import init_folder
+
+    def action() -> None:
+        written, guess = init_folder(folder)
+        for line in guess.report:
+            out.print(f"  {line}", highlight=False, markup=False)
+        if written.name != "scenario.yaml":
+            out.print(f"scenario.yaml already exists: left as it is; wrote {written.name} beside it", highlight=False)
+        todo = f"; still missing: {', '.join(guess.missing)}" if guess.missing else ""
+        out.print(f"wrote {written}: check every GUESS and TODO in it{todo}", highlight=False, markup=False)
+
+    _guarded(action)
+
+
 def _print_summary(summary: dict, out_dir: Path) -> None:
     solver = summary["solver"]
     table = Table(title=f"{summary['scenario']}", show_header=False, title_justify="left")
     total = summary["population_total"] or 1.0
+    today = summary["today"]
     for tier, label in (("village_clinic", "village clinic"), ("township_centre", "township centre")):
-        covered = summary["population_covered"][tier]
+        covered, before = summary["population_covered"][tier], today["population_covered"][tier]
         minutes = summary["travel_minutes"][tier]
         table.add_row(
             f"within the {label} standard",
-            f"{covered:,.0f} of {total:,.0f} people ({100 * covered / total:.1f} %); minutes mean "
+            f"today {before:,.0f} ({100 * before / total:.1f} %) → {covered:,.0f} of {total:,.0f} people "
+            f"({100 * covered / total:.1f} %); minutes mean {today['travel_minutes'][tier]['mean']} → "
             f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
         )
-    table.add_row("cannot be covered", f"{summary['population_uncoverable']:,.0f} people")
+    table.add_row("cannot be covered", _uncoverable_line(summary))
     for future in summary["futures"]:
         minutes = future["clinic_minutes"]
         table.add_row(
@@ -207,9 +337,24 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         )
     table.add_row("travel", _travel_line(summary["travel"]))
     cut = summary["travel"]["cut_off"]
+    access = summary["access"]
     if cut["cells"]:
         places = ", ".join(cut["places"][:8]) + (" …" if len(cut["places"]) > 8 else "")
-        table.add_row("cut off by closures", f"{cut['population']:,.0f} people, near {places or 'no named place'}")
+        reach = access["computed_up_to_minutes"]
+        table.add_row(
+            "no facility within reach",
+            f"{cut['population']:,.0f} people reach no open clinic within {reach['village_clinic']:g} min nor "
+            f"township centre within {reach['township_centre']:g} min, near {places or 'no named place'}",
+        )
+    if access["losing_access"] is not None:
+        lost = access["losing_access"]
+        table.add_row(
+            "losing access to the conditions",
+            f"{lost['village_clinic']:,.0f} people lose their clinic within the standard, "
+            f"{lost['township_centre']:,.0f} their township centre (within it without the conditions)",
+        )
+    if access["headline"]:
+        table.add_row("beyond every possible site", access["headline"])
     clinics = summary["facilities"]["village_clinic"]
     centres = summary["facilities"]["township_centre"]
     table.add_row(
@@ -217,16 +362,34 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         f"clinics kept {clinics['keep']}, closed {clinics['close']}, built {clinics['build']}; "
         f"centres upgraded {centres['upgrade']}, kept {centres['keep']}",
     )
-    gap = "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}"
-    unproven = ", ".join(
-        f"{name.replace('_', ' ')} {stage['status']}"
-        for name, stage in solver.get("stages", {}).items()
-        if not stage["proven_optimal"]
-    )
-    proven = "proven optimal" if solver["proven_optimal"] else f"NOT proven optimal (gap {gap}; {unproven})"
-    table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
+    table.add_row("cost", f"today {today['cost']:g} → {summary['cost']:g}")
+    for rule in summary.get("rules_broken", []):
+        table.add_row(f"breaks {rule['rule'].replace('_', ' ')}", rule["words"])
+    if "layout_file" in summary:
+        table.add_row("layout", f"given in {summary['layout_file']}: evaluated, not optimised")
+    else:
+        gap = "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}"
+        unproven = ", ".join(
+            f"{name.replace('_', ' ')} {stage['status']}"
+            for name, stage in solver.get("stages", {}).items()
+            if not stage["proven_optimal"]
+        )
+        proven = "proven optimal" if solver["proven_optimal"] else f"NOT proven optimal (gap {gap}; {unproven})"
+        table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
     out.print(table)
     out.print(f"outputs: {out_dir}  (open {out_dir / 'map.html'})")
+
+
+def _uncoverable_line(summary: dict) -> str:
+    """'N people: A with no possible site within the standard, B dispersed (cells below M people)'."""
+    split = summary.get("uncoverable")
+    line = f"{summary['population_uncoverable']:,.0f} people"
+    if not split or not summary["population_uncoverable"]:
+        return line
+    line += f": {split['no_possible_site']:,.0f} with no possible site within the standard"
+    if split["dispersed_below_people"] is not None:
+        line += f", {split['dispersed']:,.0f} dispersed (cells below {split['dispersed_below_people']:g} people)"
+    return line
 
 
 def _travel_line(travel: dict) -> str:

@@ -5,6 +5,8 @@ metres, by a published nonlinear function of longitude and latitude on the Kraso
 drawn over such tiles must be shifted the same way, or every clinic sits off its village. Outside China's
 bounding box the providers use WGS 84 and no shift applies. Tianditu uses CGCS2000, which matches WGS 84 at
 map scale, so it needs no shift.
+
+The inverse (GCJ-02 → WGS 84) and Baidu's BD-09 are in :mod:`facility_layout.coords`.
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ def wgs84_to_gcj02(lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np
         (lon, lat) in GCJ-02, same shape as the input.
     """
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    shifted_lon, shifted_lat = shift_everywhere(lon, lat)
+    inside = in_china(lon, lat)
+    return np.where(inside, shifted_lon, lon), np.where(inside, shifted_lat, lat)
+
+
+def shift_everywhere(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The GCJ-02 formula applied without the China box: smooth everywhere, so an inverse can iterate on it."""
     x, y = lon - 105.0, lat - 35.0
     d_lat, d_lon = _offset_lat(x, y), _offset_lon(x, y)
     rad_lat = np.radians(lat)
@@ -45,8 +54,7 @@ def wgs84_to_gcj02(lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np
     # Offsets in metres-like units → degrees, through the meridian and parallel radii of curvature.
     d_lat = d_lat * 180.0 / ((KRASOVSKY_A * (1.0 - KRASOVSKY_E2)) / (magic * np.sqrt(magic)) * np.pi)
     d_lon = d_lon * 180.0 / (KRASOVSKY_A / np.sqrt(magic) * np.cos(rad_lat) * np.pi)
-    inside = in_china(lon, lat)
-    return np.where(inside, lon + d_lon, lon), np.where(inside, lat + d_lat, lat)
+    return lon + d_lon, lat + d_lat
 
 
 def _waves(x: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import yaml
 
 from facility_layout.evaluate import LayoutTables
@@ -29,6 +30,7 @@ def write_outputs(
     scenario: Scenario,
     draw_map: Callable[[Path], Path],
     seconds: dict[str, float],
+    villages: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """Write layout.gpkg, CSVs, summary.json, the resolved scenario and map.html into ``out_dir``.
 
@@ -46,6 +48,9 @@ def write_outputs(
         Writes the map to the path it is given.
     seconds : dict
         Seconds of the stages so far; this stage's own seconds and the total are added to summary.json.
+    villages : geopandas.GeoDataFrame, optional
+        The per-village table of a census run (:func:`facility_layout.per_village.village_table`): written as
+        the ``villages`` layer and ``villages.csv``.
     """
     start = time.perf_counter()
     out_dir = Path(out_dir).resolve()
@@ -62,6 +67,11 @@ def write_outputs(
         tables.facilities.drop(columns="geometry").assign(
             x=tables.facilities.geometry.x, y=tables.facilities.geometry.y
         ).to_csv(staging / "facilities.csv", index=False)
+        if villages is not None:  # inputs.population is a village census
+            villages.to_file(gpkg, layer="villages", driver="GPKG")
+            villages.drop(columns="geometry").assign(x=villages.geometry.x, y=villages.geometry.y).to_csv(
+                staging / "villages.csv", index=False, encoding="utf-8-sig"
+            )
         resolved = scenario.model_dump(mode="json")
         resolved["data_root"] = str(scenario.data_root)
         (staging / "scenario.resolved.yaml").write_text(
