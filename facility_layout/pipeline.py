@@ -20,11 +20,19 @@ from facility_layout import maps, synthetic
 from facility_layout.access import Minutes, access_figures, cut_off, eligible_sites, newly_beyond_words
 from facility_layout.baseline import change, given_report, headline, today_open, today_result
 from facility_layout.basemaps import basemap_for
-from facility_layout.cache import load_travel, save_travel, travel_key
+from facility_layout.cache import UNREADABLE, UNREADABLE_WARNING, load_travel, save_travel, travel_key
 from facility_layout.candidates import CENTRE_SITE, NEW_SITE, Sites, candidate_sites, uncoverable_split
-from facility_layout.demand import DemandPoints, demand_points, village_demand, village_weights
+from facility_layout.demand import (
+    DemandPoints,
+    check_cell_size,
+    demand_points,
+    pixel_side_m,
+    village_demand,
+    village_weights,
+)
 from facility_layout.errors import InputError, SolveError
 from facility_layout.evaluate import LayoutTables, add_today_minutes, layout_tables, summary
+from facility_layout.folders import OutputFolder
 from facility_layout.given_layout import broken_rules, forced_sites, read_given_layout
 from facility_layout.inputs import (
     TOWNSHIP_CENTRE,
@@ -37,8 +45,8 @@ from facility_layout.inputs import (
 from facility_layout.models.base import InfeasibleLayoutError, LocationResult
 from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
-from facility_layout.network import RoadNetwork, build_road_network, travel_graph
-from facility_layout.outputs import write_outputs
+from facility_layout.network import RoadNetwork, build_road_network, nearest_piece, piece_report, travel_graph
+from facility_layout.outputs import claim_run_folder, write_outputs
 from facility_layout.per_village import village_table
 from facility_layout.readers.vector import companion_files
 from facility_layout.relief import relief_image
@@ -62,6 +70,7 @@ class RunResult:
     result: TwoTierResult | None = None
     sites: Sites | None = None
     demand: DemandPoints | None = None
+    kept: tuple[str, ...] = ()  # files in the output folder the tool did not write, left untouched
 
 
 class _Stages:
@@ -107,7 +116,11 @@ def ensure_synthetic_inputs(scenario: Scenario) -> bool:
 
 
 def run(
-    scenario: Scenario, out_dir: Path | None = None, progress: Progress | None = None, layout: Path | None = None
+    scenario: Scenario,
+    out_dir: Path | None = None,
+    progress: Progress | None = None,
+    layout: Path | None = None,
+    force: bool = False,
 ) -> RunResult:
     """Run a scenario end to end and write its outputs; with ``layout``, evaluate that layout instead of
     optimising one (``facility-layout evaluate``).
@@ -123,23 +136,27 @@ def run(
     layout : Path, optional
         A layout file (site_id, decision: a run's facilities.csv, edited): evaluated as given, with solver
         status ``given`` and every rule it breaks listed in ``rules_broken``.
+    force : bool
+        Write into an existing folder the tool did not write, replacing only its own output files there.
 
     Raises
     ------
     FacilityLayoutError
-        Bad input (:class:`InputError`) or no layout (:class:`SolveError`); nothing is written then.
+        Bad input (:class:`InputError`, also an output folder the tool may not write, checked before any
+        work) or no layout (:class:`SolveError`); nothing is written then.
     """
-    stage = _Stages(progress)
-    if layout is not None and out_dir is None:  # beside the run's outputs, which may hold the layout file
-        out_dir = scenario.output_dir.with_name(f"{scenario.output_dir.name}_evaluated")
-    out_dir = Path(out_dir) if out_dir is not None else scenario.output_dir
-    if layout is not None and Path(layout).resolve().is_relative_to(out_dir.resolve()):
-        raise InputError(
-            "--out",
-            out_dir,
-            f"holds the layout file {layout}, which writing the outputs would replace",
-            "give --out another folder",
+    protected = []
+    if layout is not None:  # by default beside the run's outputs, which may hold the layout file
+        out_dir = (
+            out_dir if out_dir is not None else scenario.output_dir.with_name(f"{scenario.output_dir.name}_evaluated")
         )
+        protected.append(("the layout file", Path(layout)))
+    with claim_run_folder(scenario, out_dir, force, protected) as folder:
+        return _run_stages(scenario, folder, progress, layout)
+
+
+def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | None, layout: Path | None) -> RunResult:
+    stage = _Stages(progress)
     clinic = scenario.tiers.village_clinic
     centre = scenario.tiers.township_centre
 
@@ -164,6 +181,12 @@ def run(
             max_offroad_m=scenario.travel.max_offroad_m,
         )
         _check_central_count(scenario, len(sites.centres))
+        warnings = list(region.warnings)
+        if region.population is not None:  # a census gives villages, not cells: no cell size to check
+            walk_m = clinic.max_travel_minutes * scenario.travel.walking_speed_kmh * 1000 / 60  # within the standard
+            pixel_m = pixel_side_m(region.population, region.crs)
+            destinations = len(sites.x) + len(sites.centres)
+            warnings += check_cell_size(demand, pixel_m, walk_m, destinations, scenario.source or "")
     with stage("travel times"):
         travel, cache_status = travel_times(scenario, region, network, demand, sites)
         futures = future_demand(scenario, region, network, demand, sites)
@@ -233,6 +256,14 @@ def run(
         villages = None
         if region.villages is not None:
             villages = village_table(region.villages, tables.demand, clinic.max_travel_minutes)
+        demand_piece, site_piece = (
+            nearest_piece(network, x, y, scenario.travel.max_offroad_m)
+            for x, y in ((demand.x, demand.y), (sites.x, sites.y))
+        )
+        tables.demand["road_piece"] = demand_piece
+        tables.facilities["road_piece"] = (
+            tables.facilities["site_id"].map(dict(zip(sites.site_id, site_piece, strict=True))).astype(int)
+        )
         figures = summary(
             scenario,
             tables,
@@ -241,7 +272,20 @@ def run(
             extra={
                 "synthetic": region.synthetic,
                 "crs": region.crs.to_string(),
-                "road_graph": {"nodes": network.n_nodes, "dropped_nodes": network.dropped_nodes},
+                "road_graph": {
+                    "nodes": network.n_nodes,
+                    **piece_report(network, demand_piece, demand.population, site_piece),
+                },
+                "population": {
+                    "raw_total": round(demand.raw_total, 2),
+                    "scale_factor": round(demand.scale_factor, 6),
+                    "covered_share": round(region.population_covered_share, 4),
+                },
+                "inputs": {
+                    "dropped_facilities": list(region.dropped_facilities),
+                    "unmapped_tiers": region.unmapped_tiers or {},
+                },
+                "warnings": warnings + ([UNREADABLE_WARNING] if cache_status == UNREADABLE else []),
                 "travel_pairs": {
                     "demand_to_site": travel.demand_to_site.n_pairs,
                     "demand_to_centre": travel.demand_to_centre.n_pairs,
@@ -265,7 +309,6 @@ def run(
                         "rules_broken": broken_rules(model, result, sites.site_id),
                     }
                 ),
-                "inputs": {"unmapped_tiers": region.unmapped_tiers or {}},
                 "uncoverable": uncoverable_split(tables.demand["population"].to_numpy(), result.uncoverable, clinic),
             },
         )
@@ -288,11 +331,14 @@ def run(
             basemap=basemap,
             relief=relief,
             cell_size_m=scenario.population.cell_size_m,
+            settlements=region.settlements,
         )
 
     with stage("outputs"):
-        written = write_outputs(out_dir, tables, figures, scenario, draw, stage.seconds, villages=villages)
-    return RunResult(out_dir=written, summary=figures, model=model, result=result, sites=sites, demand=demand)
+        written = write_outputs(folder, tables, figures, scenario, draw, stage.seconds, villages=villages)
+    return RunResult(
+        out_dir=written, summary=figures, model=model, result=result, sites=sites, demand=demand, kept=folder.kept
+    )
 
 
 def region_demand(scenario: Scenario, region: RegionInputs) -> DemandPoints:
@@ -309,7 +355,8 @@ def travel_times(
 ) -> tuple[RegionTravel, str]:
     """The travel-time stage, read from the cache when the same inputs and settings produced it before.
 
-    Returns the matrices and the cache status: ``hit``, ``miss`` (computed and stored) or ``off``.
+    Returns the matrices and the cache status: ``hit``, ``miss`` (computed and stored), ``off``, or
+    :data:`~facility_layout.cache.UNREADABLE` (an unreadable entry was deleted, recomputed and stored).
     """
     cutoffs = travel_cutoffs(scenario)
     key = None
@@ -320,7 +367,7 @@ def travel_times(
         ]
         settings = {"travel": scenario.travel.model_dump(mode="json"), "crs": region.crs.to_wkt(), "cutoffs": cutoffs}
         key = travel_key(files, settings, [demand.x, demand.y, sites.x, sites.y, sites.centres])
-        cached = load_travel(scenario.cache.folder(), key)
+        cached, problem = load_travel(scenario.cache.folder(), key)
         if cached is not None:
             return cached, "hit"
     elevation = Elevation.from_raster(region.elevation, region.crs)
@@ -335,7 +382,7 @@ def travel_times(
     if key is None:
         return travel, "off"
     save_travel(scenario.cache.folder(), key, travel)
-    return travel, "miss"
+    return travel, "miss" if problem is None else UNREADABLE
 
 
 def travel_cutoffs(scenario: Scenario) -> tuple[float, float, float]:
