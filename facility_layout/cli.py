@@ -42,6 +42,13 @@ DataRootOpt = Annotated[
     ),
 ]
 
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang", help="Language of the outputs: en or zh-CN (overrides outputs.language).", show_default=False
+    ),
+]
+
 
 def _guarded(action: Callable[[], T]) -> T:
     """Run ``action``; bad input or an unsolvable scenario ends the program with its message."""
@@ -75,13 +82,14 @@ def run(
         Path | None, typer.Option("--out", help="Output folder (overrides outputs.dir).", show_default=False)
     ] = None,
     data_root: DataRootOpt = None,
+    lang: LangOpt = None,
 ) -> None:
-    """Run a scenario end to end: travel times, layout, map.html, layout.gpkg, summary.json."""
+    """Run a scenario end to end: travel times, layout, map.html, layout.gpkg, layout.xlsx, brief.pdf, summary.json."""
     from facility_layout.pipeline import run as run_pipeline
     from facility_layout.scenario import load_scenario
 
     def action() -> None:
-        loaded = load_scenario(scenario, data_root)
+        loaded = load_scenario(scenario, data_root).in_language(lang)
         console.print(f"[bold]{loaded.region.name}[/bold]  ({scenario}, data root {loaded.data_root})")
         result = run_pipeline(loaded, out_dir, progress=_StageProgress())
         _print_summary(result.summary, result.out_dir)
@@ -102,13 +110,14 @@ def evaluate(
         Path | None, typer.Option("--out", help="Output folder (overrides outputs.dir).", show_default=False)
     ] = None,
     data_root: DataRootOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Evaluate a layout given by hand, without optimising: the outputs of `run`, and every rule it breaks."""
     from facility_layout.pipeline import run as run_pipeline
     from facility_layout.scenario import load_scenario
 
     def action() -> None:
-        loaded = load_scenario(scenario, data_root)
+        loaded = load_scenario(scenario, data_root).in_language(lang)
         console.print(f"[bold]{loaded.region.name}[/bold]  ({scenario}, layout {layout})", highlight=False)
         result = run_pipeline(loaded, out_dir, progress=_StageProgress(), layout=layout)
         _print_summary(result.summary, result.out_dir)
@@ -156,6 +165,7 @@ def compare(
             show_default=False,
         ),
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
     from facility_layout.compare import compare as compare_layouts
@@ -166,7 +176,13 @@ def compare(
 
     def action() -> None:
         comparison = compare_layouts(
-            scenarios, out_dir, data_root=data_root, map_pair=maps, progress=_StageProgress(), on_scenario=announce
+            scenarios,
+            out_dir,
+            data_root=data_root,
+            map_pair=maps,
+            progress=_StageProgress(),
+            on_scenario=announce,
+            language=lang,
         )
         table = Table(title="comparison", title_justify="left")
         for column in ("layout", "clinic standard met", "beyond it", "cost", "solver"):

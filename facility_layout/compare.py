@@ -176,6 +176,7 @@ def compare(
     map_pair: tuple[str, str] | None = None,
     progress: Progress | None = None,
     on_scenario: ScenarioStart | None = None,
+    language: str | None = None,
 ) -> Comparison:
     """Run each scenario and write its layout, the comparison CSVs and ``report.html`` into ``out_dir``.
 
@@ -193,6 +194,8 @@ def compare(
         ``progress(stage, seconds)`` for the stages of each run and for writing the report.
     on_scenario : callable, optional
         ``on_scenario(position, count, name, scenario)`` before each run.
+    language : str, optional
+        Overrides each scenario's ``outputs.language`` (``--lang``).
 
     Returns
     -------
@@ -206,7 +209,7 @@ def compare(
     """
     from facility_layout.report import render_report  # the report imports this module's tables
 
-    scenarios = load_scenarios(paths, data_root)
+    scenarios = {name: s.in_language(language) for name, s in load_scenarios(paths, data_root).items()}
     pair = _map_pair(map_pair, list(scenarios))
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
