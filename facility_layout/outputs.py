@@ -16,8 +16,12 @@ from typing import Any
 
 import yaml
 
+from facility_layout.brief import write_brief
 from facility_layout.evaluate import LayoutTables
+from facility_layout.gpkg_styles import write_qgis_layers
+from facility_layout.i18n import csv_table, translator
 from facility_layout.scenario import Scenario
+from facility_layout.workbook import write_workbook
 
 GPKG_LAYERS = ("demand", "facilities", "assignments", "referrals", "boundary")
 
@@ -29,8 +33,10 @@ def write_outputs(
     scenario: Scenario,
     draw_map: Callable[[Path], Path],
     seconds: dict[str, float],
+    attribution: list[str] | None = None,
 ) -> Path:
-    """Write layout.gpkg, CSVs, summary.json, the resolved scenario and map.html into ``out_dir``.
+    """Write layout.gpkg (styled for QGIS), CSVs, layout.xlsx, brief.pdf, summary.json, the resolved scenario
+    and map.html into ``out_dir``, in the language of ``outputs.language``.
 
     Parameters
     ----------
@@ -46,6 +52,8 @@ def write_outputs(
         Writes the map to the path it is given.
     seconds : dict
         Seconds of the stages so far; this stage's own seconds and the total are added to summary.json.
+    attribution : list of str, optional
+        Sources of the input data, for brief.pdf.
     """
     start = time.perf_counter()
     out_dir = Path(out_dir).resolve()
@@ -56,12 +64,20 @@ def write_outputs(
         for layer in GPKG_LAYERS:
             frame = getattr(tables, layer)
             frame.to_file(gpkg, layer=layer, driver="GPKG")
-        tables.demand.drop(columns="geometry").assign(x=tables.demand.geometry.x, y=tables.demand.geometry.y).to_csv(
-            staging / "demand.csv", index=False
-        )
-        tables.facilities.drop(columns="geometry").assign(
-            x=tables.facilities.geometry.x, y=tables.facilities.geometry.y
-        ).to_csv(staging / "facilities.csv", index=False)
+        _ = translator(scenario.outputs.language)
+        csv_encoding = "utf-8-sig" if scenario.outputs.bom else "utf-8"  # the mark tells Excel the text is UTF-8
+        csv_table(
+            tables.demand.drop(columns="geometry").assign(x=tables.demand.geometry.x, y=tables.demand.geometry.y), _
+        ).to_csv(staging / "demand.csv", index=False, encoding=csv_encoding)
+        csv_table(
+            tables.facilities.drop(columns="geometry").assign(
+                x=tables.facilities.geometry.x, y=tables.facilities.geometry.y
+            ),
+            _,
+        ).to_csv(staging / "facilities.csv", index=False, encoding=csv_encoding)
+        write_workbook(staging / "layout.xlsx", tables, summary, scenario, _)
+        write_qgis_layers(gpkg, tables, summary, scenario, _)
+        write_brief(staging / "brief.pdf", tables, summary, scenario, _, attribution)
         resolved = scenario.model_dump(mode="json")
         resolved["data_root"] = str(scenario.data_root)
         (staging / "scenario.resolved.yaml").write_text(

@@ -282,7 +282,7 @@ def run(
         )
 
     with stage("outputs"):
-        written = write_outputs(out_dir, tables, figures, scenario, draw, stage.seconds)
+        written = write_outputs(out_dir, tables, figures, scenario, draw, stage.seconds, region.attribution)
     return RunResult(out_dir=written, summary=figures, model=model, result=result, sites=sites, demand=demand)
 
 
