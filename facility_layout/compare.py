@@ -207,6 +207,7 @@ def compare(
     FacilityLayoutError
         A scenario that cannot be compared or run; nothing is written then.
     """
+    from facility_layout.brief import write_comparison_brief  # the briefs import this module's tables
     from facility_layout.report import render_report  # the report imports this module's tables
 
     scenarios = {name: s.in_language(language) for name, s in load_scenarios(paths, data_root).items()}
@@ -227,6 +228,7 @@ def compare(
         comparison = comparison_tables(layouts, cross_conditions(runs))
         write_tables(comparison, staging)
         render_report(comparison, staging / "report.html", map_pair=pair)
+        write_comparison_brief(staging / "brief.pdf", comparison)
         report_progress("report", time.perf_counter() - start)
         replace_folder(staging, out_dir)
     except BaseException:

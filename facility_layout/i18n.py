@@ -147,6 +147,7 @@ VALUE_LABELS = {
     "upgrade": "upgrade",
     "existing": "existing",
     "new": "new site",
+    "not built": "not built",  # a new site a compared layout does not build
     "catchment": "catchment",
     "beyond": "beyond the standard",
     "uncoverable": "no possible site within the standard",
@@ -170,11 +171,13 @@ def code_of(word: str) -> str:
 
 
 def localised_table(frame, _: Translator):
-    """``frame`` with headers and coded values (tier, decision, origin, kind) in ``_``'s language."""
+    """``frame`` with headers, coded values (tier, decision, origin, kind) and yes/no in ``_``'s language."""
     out = frame.copy()
     for field in CODED_FIELDS:
         if field in out.columns:
             out[field] = out[field].map(lambda v: _(VALUE_LABELS[v]) if v in VALUE_LABELS else v)
+    for field in out.select_dtypes(include="bool").columns:
+        out[field] = out[field].map({True: _("yes"), False: _("no")})
     return out.rename(columns={c: column_label(c, _) for c in out.columns})
 
 

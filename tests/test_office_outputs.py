@@ -23,9 +23,15 @@ from PIL import Image
 
 from facility_layout.i18n import translator
 
+import browser as browsers
 from conftest import DemoRun, scenario_on_region
 
 FORMULA_NAME = "=1+2 卫生室"
+# The PDF is checked with poppler; CI installs it (.ci/run) and must never skip these tests.
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftoppm") is None and not browsers.in_ci(),
+    reason="poppler-utils not installed (.ci/run installs it)",
+)
 SHEETS = {"en": ["Headline", "Facilities", "Demand cells", "Townships", "Referrals"]}
 SHEETS["zh-CN"] = [translator("zh-CN")(name) for name in SHEETS["en"]]
 
@@ -58,6 +64,8 @@ def test_csv_files_start_with_a_byte_order_mark_under_chinese_only(chinese_run: 
     zh = pd.read_csv(chinese_run / "facilities.csv", encoding="utf-8-sig")
     assert list(zh.columns[:5]) == ["站点编号", "名称", "层级", "来源", "决策"]
     assert set(zh["决策"]) <= {"保留", "关闭", "新建", "升级"}
+    demand = pd.read_csv(chinese_run / "demand.csv", encoding="utf-8-sig")
+    assert set(demand["服务半径内无可选址"]) <= {"是", "否"}
     assert list(pd.read_csv(demo_run.out / "facilities.csv").columns[:5]) == [
         "site_id",
         "name",
@@ -214,7 +222,7 @@ def _render(pdf: Path, tmp_path: Path) -> tuple[str, np.ndarray]:
     return text.stdout, np.asarray(Image.open(tmp_path / "page.png").convert("L"))
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed (.ci/run installs it)")
+@needs_poppler
 def test_brief_in_chinese_renders_text_and_map(chinese_run: Path, tmp_path: Path) -> None:
     text, pixels = _render(chinese_run / "brief.pdf", tmp_path)
     for words in ("医疗机构布局规划方案", "现状 → 规划方案", "新建的村卫生室", "调整清单", "求解器", "数据来源"):
@@ -228,10 +236,47 @@ def test_brief_in_chinese_renders_text_and_map(chinese_run: Path, tmp_path: Path
     assert len(np.unique(map_area)) > 30  # relief shades, not a flat fill
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed (.ci/run installs it)")
+@needs_poppler
 def test_brief_in_english_names_the_status(demo_run: DemoRun, tmp_path: Path) -> None:
     text, _pixels = _render(demo_run.out / "brief.pdf", tmp_path)
     summary = json.loads((demo_run.out / "summary.json").read_text())
     assert "proposed health facility layout" in text
     assert ("proven optimal" in text) == summary["solver"]["proven_optimal"]
     assert "Village clinic built" in text
+
+
+@needs_poppler
+def test_comparison_brief_lists_today_each_layout_and_its_status(compared: tuple[Path, str], tmp_path: Path) -> None:
+    out, _printed = compared
+    text, _pixels = _render(out / "brief.pdf", tmp_path)
+    headline = pd.read_csv(out / "headline.csv")
+    changes = pd.read_csv(out / "changes.csv")
+    assert "comparison of layouts" in text and "today" in text
+    for name, proven in zip(headline["scenario"], headline["proven_optimal"], strict=True):
+        assert f"{name}: Solver" in text
+        assert (f"{name}: Solver: cbc, proven optimal" in text) == bool(proven)
+    assert f"{len(changes)} change" in text
+
+
+@needs_poppler
+def test_brief_on_a3(demo_run: DemoRun, tmp_path: Path) -> None:
+    from facility_layout.brief import write_brief
+    from facility_layout.evaluate import LayoutTables
+    from facility_layout.scenario import BriefSettings, load_scenario
+
+    from conftest import REPO
+
+    scenario = load_scenario(REPO / "scenarios" / "demo.yaml", data_root=demo_run.data_root)
+    scenario = scenario.model_copy(
+        update={"outputs": scenario.outputs.model_copy(update={"brief": BriefSettings(paper="a3")})}
+    )
+    gpkg = demo_run.out / "layout.gpkg"
+    layers = ("demand", "facilities", "assignments", "referrals", "boundary")
+    tables = LayoutTables(*(gpd.read_file(gpkg, layer=layer) for layer in layers), roads=None)
+    summary = json.loads((demo_run.out / "summary.json").read_text())
+    write_brief(tmp_path / "a3.pdf", tables, summary, scenario, translator("zh-CN"))
+    info = subprocess.run(["pdfinfo", str(tmp_path / "a3.pdf")], capture_output=True, text=True, check=True).stdout
+    width, height = (float(v) for v in info.split("Page size:")[1].split("pts")[0].split(" x "))
+    assert (width, height) == pytest.approx((420 / 25.4 * 72, 297 / 25.4 * 72), rel=0.005)
+    text, _pixels = _render(tmp_path / "a3.pdf", tmp_path)
+    assert "另有" in text  # more changes than fit: "and K more"

@@ -7,7 +7,6 @@ and the sources. Drawn with matplotlib (no browser, no internet); the font is :m
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +14,21 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: the page is drawn straight to PDF
 
-from matplotlib import font_manager
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
-from matplotlib.text import Text
 
-from facility_layout.brief.fonts import FONT_LICENCE, subset_truetype
+from facility_layout.brief.comparison import write_comparison_brief
+from facility_layout.brief.fonts import FONT_LICENCE
 from facility_layout.brief.map_figure import draw_map
+from facility_layout.brief.page import PAPER_INCHES, page_number, proof_status, save_pdf
 from facility_layout.evaluate import LayoutTables
 from facility_layout.i18n import Translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 from facility_layout.scenario import Scenario
 from facility_layout.workbook import headline_rows
 
-PAPER_INCHES = {"a4": (11.69, 8.27), "a3": (16.54, 11.69)}
+__all__ = ["write_brief", "write_comparison_brief"]
+
 # Changes listed by name before "and K more": what fits under the headline table on A4.
 LISTED_CHANGES = {"a4": 9, "a3": 16}
 CHANGE_GROUPS = (
@@ -74,10 +74,10 @@ def write_brief(
         draw_map(fig.add_axes((0.02, 0.08, 0.55, 0.82)), tables, scenario, _)
         _headline_table(fig, summary, _, top=0.9)
         _changes(fig, tables, _, top=0.47, listed=LISTED_CHANGES[paper])
-        fig.text(0.6, 0.075, _status(summary, _), fontsize=9, va="bottom", weight="bold")
+        fig.text(0.6, 0.075, proof_status(summary, _), fontsize=9, va="bottom", weight="bold")
         sources = "; ".join([*(attribution or []), FONT_LICENCE])
         fig.text(0.02, 0.02, _("Sources: {sources}", sources=sources), fontsize=7, va="bottom", wrap=True)
-        _save(fig, path)
+        save_pdf(fig, path)
     finally:
         plt.close(fig)
     return path
@@ -97,18 +97,7 @@ def _headline_table(fig: Figure, summary: dict[str, Any], _: Translator, top: fl
         fig.text(columns[0], y, label, fontsize=8)
         change = None if today is None else proposed - today
         for x, value in ((columns[1], today), (columns[2], proposed), (0.985, change)):
-            fig.text(x, y, _number(value, kind, _, signed=x == 0.985), fontsize=8, ha="right")
-
-
-def _number(value: Any, kind: str, _: Translator, signed: bool = False) -> str:
-    if value is None:
-        return "–"
-    sign = "+" if signed and value > 0 else ""
-    if kind == "share":
-        return sign + _.percent(value)
-    if kind == "minutes":
-        return sign + _.decimal(value, 1)
-    return sign + _.decimal(value, 0 if kind in ("people", "count") else 2)
+            fig.text(x, y, page_number(value, kind, _, signed=x == 0.985), fontsize=8, ha="right")
 
 
 def _changes(fig: Figure, tables: LayoutTables, _: Translator, top: float, listed: int) -> None:
@@ -136,32 +125,3 @@ def _changes(fig: Figure, tables: LayoutTables, _: Translator, top: float, liste
             )
             y -= 0.018
         y -= 0.006
-
-
-def _status(summary: dict[str, Any], _: Translator) -> str:
-    solver = summary.get("solver") or {}
-    if solver.get("status") == "given":
-        return _("Layout given by hand: evaluated, not optimised")
-    if solver.get("proven_optimal"):
-        return _("Solver: {solver}, proven optimal", solver=solver.get("name", ""))
-    gap = solver.get("gap")
-    return _(
-        "Solver: {solver}, {status}, NOT proven optimal (gap {gap})",
-        solver=solver.get("name", ""),
-        status=solver.get("status", ""),
-        gap="–" if gap is None else _.percent(gap),
-    )
-
-
-def _save(fig: Figure, path: Path) -> None:
-    """Embed the glyphs the page uses (every text of the figure) and write the PDF."""
-    texts = [t for t in fig.findobj(Text) if t.get_text()]
-    characters = "".join(sorted({c for t in texts for c in t.get_text()}))
-    with tempfile.TemporaryDirectory(prefix="facility-layout-font-") as folder:
-        font_file = subset_truetype(characters, Path(folder) / "brief.ttf")
-        font_manager.fontManager.addfont(str(font_file))
-        for text in texts:
-            # One regular face: headings stand out by size, not weight.
-            text.set_fontproperties(font_manager.FontProperties(fname=str(font_file), size=text.get_fontsize()))
-        with matplotlib.rc_context({"pdf.fonttype": 42}):
-            fig.savefig(path, format="pdf")
