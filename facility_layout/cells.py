@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import shapely
+
+GRID_CELL_ID = re.compile(r"c(-?\d+)_(-?\d+)")
+
+
+def on_grid(demand: gpd.GeoDataFrame) -> bool:
+    """Whether the demand points are cells of the population grid (``c<col>_<row>``), not census villages."""
+    return len(demand) > 0 and all(GRID_CELL_ID.fullmatch(str(c)) for c in demand["cell_id"])
 
 
 def cell_squares(demand: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, cell_size_m: float) -> np.ndarray:
@@ -21,8 +30,9 @@ def cell_squares(demand: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, cell_size
         Side of a cell (``population.cell_size_m``).
     """
     x0, y0 = boundary.total_bounds[:2]
-    col_row = np.array([cell.removeprefix("c").split("_") for cell in demand["cell_id"].astype(str)], dtype=np.int64)
-    col_row = col_row.reshape(-1, 2)
+    col_row = np.array(
+        [GRID_CELL_ID.fullmatch(cell).groups() for cell in demand["cell_id"].astype(str)], dtype=np.int64
+    ).reshape(-1, 2)
     left, bottom = x0 + col_row[:, 0] * cell_size_m, y0 + col_row[:, 1] * cell_size_m
     return shapely.box(left, bottom, left + cell_size_m, bottom + cell_size_m)
 

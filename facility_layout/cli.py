@@ -129,7 +129,7 @@ def evaluate(
 def validate(scenario: ScenarioArg, data_root: DataRootOpt = None) -> None:
     """Check a scenario and that its inputs exist, are readable and overlap, without solving."""
     from facility_layout.inputs import is_synthetic, read_region
-    from facility_layout.scenario import load_scenario
+    from facility_layout.scenario import load_scenario, source_file
     from facility_layout.solve import ensure_solver_available
 
     def action() -> None:
@@ -137,13 +137,19 @@ def validate(scenario: ScenarioArg, data_root: DataRootOpt = None) -> None:
         ensure_solver_available(loaded.solver.name)
         missing = [k for k, p in loaded.input_files().items() if not p.is_file()]
         if loaded.region.synthetic is not None and missing:
-            out.print(f"{scenario}: valid; the synthetic region will be generated in {loaded.region.boundary.parent}")
+            folder = source_file(loaded.region.boundary).parent
+            out.print(f"{scenario}: valid; the synthetic region will be generated in {folder}")
             return
         region = read_region(loaded)
         tiers = region.facilities["tier"].value_counts().to_dict()
         out.print(
             f"{scenario}: valid. CRS {region.crs.to_string()}, {region.roads.number_of_nodes():,} road nodes, "
             f"facilities {tiers}, {len(region.settlements)} settlements"
+            + (
+                f", {len(region.villages)} census villages ({region.villages['people'].sum():,.0f} people)"
+                if region.villages is not None
+                else ""
+            )
             + (", synthetic region" if is_synthetic(loaded) else "")
         )
 
@@ -336,7 +342,7 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
             f"({100 * covered / total:.1f} %); minutes mean {today['travel_minutes'][tier]['mean']} → "
             f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
         )
-    table.add_row("cannot be covered", f"{summary['population_uncoverable']:,.0f} people")
+    table.add_row("cannot be covered", _uncoverable_line(summary))
     for future in summary["futures"]:
         minutes = future["clinic_minutes"]
         table.add_row(
@@ -383,6 +389,18 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
     out.print(table)
     out.print(f"outputs: {out_dir}  (open {out_dir / 'map.html'})")
+
+
+def _uncoverable_line(summary: dict) -> str:
+    """'N people: A with no possible site within the standard, B dispersed (cells below M people)'."""
+    split = summary.get("uncoverable")
+    line = f"{summary['population_uncoverable']:,.0f} people"
+    if not split or not summary["population_uncoverable"]:
+        return line
+    line += f": {split['no_possible_site']:,.0f} with no possible site within the standard"
+    if split["dispersed_below_people"] is not None:
+        line += f", {split['dispersed']:,.0f} dispersed (cells below {split['dispersed_below_people']:g} people)"
+    return line
 
 
 def _travel_line(travel: dict) -> str:

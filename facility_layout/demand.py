@@ -100,3 +100,42 @@ def demand_points(
     return DemandPoints(
         x=mean_x, y=mean_y, population=scaled, cell_id=cell_id, cell_size_m=cell_size_m, raw_total=raw_total
     )
+
+
+def village_demand(villages: gpd.GeoDataFrame, cell_size_m: float, scale_to_total: float | None = None) -> DemandPoints:
+    """Demand points from a village census: one point per village, at the village, with its people.
+
+    Parameters
+    ----------
+    villages : geopandas.GeoDataFrame
+        ``people`` and point ``geometry`` in the metric CRS (:func:`facility_layout.readers.census.read_census`).
+    cell_size_m : float
+        Kept as the size each village is drawn with on the map (a village is not a cell).
+    scale_to_total : float, optional
+        Rescale so the villages hold this many people.
+
+    Returns
+    -------
+    DemandPoints
+        ``cell_id`` is ``v<row in the census table>``, so each point can be found in the planner's table.
+    """
+    people = villages["people"].to_numpy(dtype=float)
+    raw_total = float(people.sum())
+    if scale_to_total is not None and raw_total > 0:
+        people = people * (scale_to_total / raw_total)
+    return DemandPoints(
+        x=villages.geometry.x.to_numpy(),
+        y=villages.geometry.y.to_numpy(),
+        population=people,
+        cell_id=np.array([f"v{row}" for row in villages["row"]], dtype=object),
+        cell_size_m=cell_size_m,
+        raw_total=raw_total,
+    )
+
+
+def village_weights(villages: gpd.GeoDataFrame, demand: DemandPoints) -> np.ndarray:
+    """Each village's demand weight (people × visits per person of their age groups), rescaled like its people."""
+    people = villages["people"].to_numpy(dtype=float)
+    return villages["demand_weight"].to_numpy(dtype=float) * np.divide(
+        demand.population, people, out=np.ones_like(people), where=people > 0
+    )

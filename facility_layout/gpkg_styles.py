@@ -14,7 +14,7 @@ from xml.etree import ElementTree as ET
 
 import geopandas as gpd
 
-from facility_layout.cells import cell_squares, dissolved_areas
+from facility_layout.cells import cell_squares, dissolved_areas, on_grid
 from facility_layout.evaluate import LayoutTables
 from facility_layout.i18n import VALUE_LABELS, Translator, column_label
 from facility_layout.palette import (
@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS layer_styles (
 def write_qgis_layers(
     gpkg: Path, tables: LayoutTables, summary: dict[str, Any], scenario: Scenario, _: Translator
 ) -> None:
-    """Add ``demand_cells``, ``catchments`` and ``beyond_standard`` to ``gpkg`` and a QGIS style per layer.
+    """Add ``demand_cells``, ``catchments`` and ``beyond_standard`` to ``gpkg`` (demand on the population grid;
+    a village census has points only) and a QGIS style per layer.
 
     Parameters
     ----------
@@ -58,32 +59,33 @@ def write_qgis_layers(
     _ : Translator
         The language of aliases and legend labels.
     """
-    squares = cell_squares(tables.demand, tables.boundary, scenario.population.cell_size_m)
-    cells = gpd.GeoDataFrame(tables.demand.drop(columns="geometry"), geometry=squares, crs=tables.demand.crs)
-    catchments, beyond = dissolved_areas(tables.demand, squares)
-    for name, frame in (("demand_cells", cells), ("catchments", catchments), ("beyond_standard", beyond)):
-        frame.to_file(gpkg, layer=name, driver="GPKG")
     standard = float(summary["standards"]["village_clinic_max_minutes"])
     styles = {
         "demand": (_minutes_renderer("marker", standard, _), tables.demand),
-        "demand_cells": (_minutes_renderer("fill", standard, _), cells),
         "facilities": (_facility_renderer(_), tables.facilities),
         "assignments": (_single("line", {"line_color": "85,85,85,140", "line_width": "0.2"}), tables.assignments),
         "referrals": (_single("line", {"line_color": _rgba(REFERRAL_COLOUR), "line_width": "0.5"}), tables.referrals),
         "boundary": (_single("fill", _fill("0,0,0,0", _rgba(BOUNDARY_COLOUR), "0.6")), tables.boundary),
-        "catchments": (_single("fill", _fill(_rgba(CATCHMENT_FILL, 31), _rgba(CATCHMENT_OUTLINE), "0.4")), catchments),
-        "beyond_standard": (
-            _categories(
-                "fill",
-                '"kind"',
-                [
-                    ("beyond", _(VALUE_LABELS["beyond"]), _fill(_rgba(BEYOND_STANDARD_COLOUR, 90))),
-                    ("uncoverable", _(VALUE_LABELS["uncoverable"]), _fill(_rgba(UNCOVERABLE_COLOUR, 90))),
-                ],
-            ),
-            beyond,
-        ),
     }
+    # Cells of the population grid have squares; the villages of a census are points only.
+    if on_grid(tables.demand):
+        squares = cell_squares(tables.demand, tables.boundary, scenario.population.cell_size_m)
+        cells = gpd.GeoDataFrame(tables.demand.drop(columns="geometry"), geometry=squares, crs=tables.demand.crs)
+        catchments, beyond = dissolved_areas(tables.demand, squares)
+        for name, frame in (("demand_cells", cells), ("catchments", catchments), ("beyond_standard", beyond)):
+            frame.to_file(gpkg, layer=name, driver="GPKG")
+        beyond_classes = [
+            ("beyond", _(VALUE_LABELS["beyond"]), _fill(_rgba(BEYOND_STANDARD_COLOUR, 90))),
+            ("uncoverable", _(VALUE_LABELS["uncoverable"]), _fill(_rgba(UNCOVERABLE_COLOUR, 90))),
+        ]
+        styles |= {
+            "demand_cells": (_minutes_renderer("fill", standard, _), cells),
+            "catchments": (
+                _single("fill", _fill(_rgba(CATCHMENT_FILL, 31), _rgba(CATCHMENT_OUTLINE), "0.4")),
+                catchments,
+            ),
+            "beyond_standard": (_categories("fill", '"kind"', beyond_classes), beyond),
+        }
     with sqlite3.connect(gpkg) as db:
         db.execute(LAYER_STYLES_SQL)
         # Registered as an attributes table, as QGIS itself does, so the GeoPackage stays valid.

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import yaml
 
 from facility_layout.brief import write_brief
@@ -34,6 +35,7 @@ def write_outputs(
     draw_map: Callable[[Path], Path],
     seconds: dict[str, float],
     attribution: list[str] | None = None,
+    villages: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """Write layout.gpkg (styled for QGIS), CSVs, layout.xlsx, brief.pdf, summary.json, the resolved scenario
     and map.html into ``out_dir``, in the language of ``outputs.language``.
@@ -54,6 +56,9 @@ def write_outputs(
         Seconds of the stages so far; this stage's own seconds and the total are added to summary.json.
     attribution : list of str, optional
         Sources of the input data, for brief.pdf.
+    villages : geopandas.GeoDataFrame, optional
+        The per-village table of a census run (:func:`facility_layout.per_village.village_table`): written as
+        the ``villages`` layer and ``villages.csv``.
     """
     start = time.perf_counter()
     out_dir = Path(out_dir).resolve()
@@ -75,6 +80,11 @@ def write_outputs(
             ),
             _,
         ).to_csv(staging / "facilities.csv", index=False, encoding=csv_encoding)
+        if villages is not None:  # inputs.population is a village census
+            villages.to_file(gpkg, layer="villages", driver="GPKG")
+            villages.drop(columns="geometry").assign(x=villages.geometry.x, y=villages.geometry.y).to_csv(
+                staging / "villages.csv", index=False, encoding="utf-8-sig"
+            )
         write_workbook(staging / "layout.xlsx", tables, summary, scenario, _)
         write_qgis_layers(gpkg, tables, summary, scenario, _)
         write_brief(staging / "brief.pdf", tables, summary, scenario, _, attribution)

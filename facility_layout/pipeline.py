@@ -21,8 +21,8 @@ from facility_layout.access import Minutes, access_figures, cut_off, eligible_si
 from facility_layout.baseline import change, given_report, headline, today_open, today_result
 from facility_layout.basemaps import basemap_for
 from facility_layout.cache import load_travel, save_travel, travel_key
-from facility_layout.candidates import CENTRE_SITE, NEW_SITE, Sites, candidate_sites
-from facility_layout.demand import DemandPoints, demand_points
+from facility_layout.candidates import CENTRE_SITE, NEW_SITE, Sites, candidate_sites, uncoverable_split
+from facility_layout.demand import DemandPoints, demand_points, village_demand, village_weights
 from facility_layout.errors import InputError, SolveError
 from facility_layout.evaluate import LayoutTables, add_today_minutes, layout_tables, summary
 from facility_layout.given_layout import broken_rules, forced_sites, read_given_layout
@@ -39,8 +39,10 @@ from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
 from facility_layout.network import RoadNetwork, build_road_network, travel_graph
 from facility_layout.outputs import write_outputs
+from facility_layout.per_village import village_table
+from facility_layout.readers.vector import companion_files
 from facility_layout.relief import relief_image
-from facility_layout.scenario import Scenario
+from facility_layout.scenario import Scenario, source_file
 from facility_layout.terrain import Elevation
 from facility_layout.traveltime import RegionTravel, graphs_for, region_travel
 from facility_layout.villages import villages_from_region
@@ -86,7 +88,7 @@ def ensure_synthetic_inputs(scenario: Scenario) -> bool:
     generated = [path for key, path in scenario.input_files().items() if not key.startswith(("travel.", "futures["))]
     if settings is None or all(p.is_file() for p in generated):
         return False
-    folder = scenario.region.boundary.parent
+    folder = source_file(scenario.region.boundary).parent
     try:
         synthetic.generate_region(folder, **settings.model_dump())
     except ValueError as exc:
@@ -148,15 +150,18 @@ def run(
     with stage("road graph"):
         network = build_road_network(region.roads, region.crs)
     with stage("demand"):
-        demand = demand_points(
-            region.population,
-            region.boundary,
-            region.crs,
-            scenario.population.cell_size_m,
-            scenario.population.scale_to_total,
-        )
+        demand = region_demand(scenario, region)
     with stage("sites"):
-        sites = candidate_sites(region.facilities, region.settlements, clinic)
+        sites = candidate_sites(
+            region.facilities,
+            region.settlements,
+            clinic,
+            site_points=region.site_points,
+            demand=demand,
+            demand_names=None if region.villages is None else region.villages["village"].to_numpy(),
+            road_xy=(network.x, network.y),
+            max_offroad_m=scenario.travel.max_offroad_m,
+        )
         _check_central_count(scenario, len(sites.centres))
     with stage("travel times"):
         travel, cache_status = travel_times(scenario, region, network, demand, sites)
@@ -167,7 +172,8 @@ def run(
         model = TwoTier.from_cost_matrix(
             travel.demand_to_site,
             travel.site_to_centre,
-            demand.population,
+            # Visits rather than heads where the census gives age groups with their visits per person.
+            demand.population if region.villages is None else village_weights(region.villages, demand),
             sites.kind,
             sites.cost,
             max_travel_minutes=clinic.max_travel_minutes,
@@ -226,6 +232,9 @@ def run(
             today_open(sites.kind),
             (clinic.max_travel_minutes, centre.max_travel_minutes),
         )
+        villages = None
+        if region.villages is not None:
+            villages = village_table(region.villages, tables.demand, clinic.max_travel_minutes)
         figures = summary(
             scenario,
             tables,
@@ -258,6 +267,8 @@ def run(
                         "rules_broken": broken_rules(model, result, sites.site_id),
                     }
                 ),
+                "inputs": {"unmapped_tiers": region.unmapped_tiers or {}},
+                "uncoverable": uncoverable_split(tables.demand["population"].to_numpy(), result.uncoverable, clinic),
             },
         )
         figures["today"] = headline(summary(scenario, today_tables, today, {}, extra={}))
@@ -282,8 +293,19 @@ def run(
         )
 
     with stage("outputs"):
-        written = write_outputs(out_dir, tables, figures, scenario, draw, stage.seconds, region.attribution)
+        written = write_outputs(
+            out_dir, tables, figures, scenario, draw, stage.seconds, attribution=region.attribution, villages=villages
+        )
     return RunResult(out_dir=written, summary=figures, model=model, result=result, sites=sites, demand=demand)
+
+
+def region_demand(scenario: Scenario, region: RegionInputs) -> DemandPoints:
+    """People to serve: cells of the population raster, or the villages of a census table."""
+    settings = scenario.population
+    if region.villages is not None:
+        return village_demand(region.villages, settings.cell_size_m, settings.scale_to_total)
+    assert region.population is not None
+    return demand_points(region.population, region.boundary, region.crs, settings.cell_size_m, settings.scale_to_total)
 
 
 def travel_times(
@@ -296,8 +318,10 @@ def travel_times(
     cutoffs = travel_cutoffs(scenario)
     key = None
     if scenario.cache.enabled:
-        files = [scenario.inputs.roads, scenario.inputs.elevation]
-        files += [c.closed_area for c in scenario.travel.resolved_conditions() if c.closed_area is not None]
+        files = [*companion_files(source_file(scenario.inputs.roads)), scenario.inputs.elevation]
+        files += [
+            source_file(c.closed_area) for c in scenario.travel.resolved_conditions() if c.closed_area is not None
+        ]
         settings = {"travel": scenario.travel.model_dump(mode="json"), "crs": region.crs.to_wkt(), "cutoffs": cutoffs}
         key = travel_key(files, settings, [demand.x, demand.y, sites.x, sites.y, sites.centres])
         cached = load_travel(scenario.cache.folder(), key)

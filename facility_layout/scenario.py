@@ -10,10 +10,19 @@ import copy
 import difflib
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from facility_layout.basemaps import basemap_for
 from facility_layout.errors import ScenarioError
@@ -62,7 +71,44 @@ class SyntheticRegionSettings(_Settings):
     population_total: float = Field(120_000, gt=0)
 
 
-class AdminAreasSettings(_Settings):
+class VectorOptions(_Settings):
+    """How to read a vector file as an office holds it (see :mod:`facility_layout.readers.vector`).
+
+    ``encoding`` of a Shapefile's ``.dbf`` attribute table when it has no ``.cpg`` (e.g. ``gbk``); ``layer``
+    of a GeoPackage (name or index); ``filter``: keep only features whose attributes equal these values,
+    e.g. ``{name: 某某县}`` to pick one county from a file of many.
+    """
+
+    encoding: str | None = None
+    layer: str | int | None = None
+    filter: dict[str, str | int | float] | None = None
+
+
+class VectorSource(VectorOptions):
+    """A vector file given as a mapping ``{file, encoding, layer, filter}`` instead of a plain path."""
+
+    file: Path
+
+
+def source_file(source: Path | VectorOptions) -> Path:
+    """The file of an input given as a path or as a mapping with ``file``."""
+    return source if isinstance(source, Path) else source.file  # type: ignore[attr-defined]
+
+
+# Tags of the two forms of a file input; they never reach the planner (see _explain).
+_PATH_FORM, _MAPPING_FORM = "<path>", "<mapping>"
+
+
+def _path_or(model: type[_Settings]) -> Any:
+    """A file input given as a path or as a mapping of ``model``: only the form given is validated, so an
+    error in the mapping is reported alone, not beside "not a valid path"."""
+    return Annotated[
+        Annotated[Path, Tag(_PATH_FORM)] | Annotated[model, Tag(_MAPPING_FORM)],
+        Discriminator(lambda v: _MAPPING_FORM if isinstance(v, dict | BaseModel) else _PATH_FORM),
+    ]
+
+
+class AdminAreasSettings(VectorOptions):
     """Administrative areas (polygons) the comparison report gives figures for, one row per area."""
 
     file: Path
@@ -71,7 +117,7 @@ class AdminAreasSettings(_Settings):
 
 class RegionSettings(_Settings):
     name: str = Field(min_length=1)
-    boundary: Path
+    boundary: _path_or(VectorSource)
     crs: str | None = Field(
         None, description="Projected metric CRS, e.g. 'EPSG:32738'. Omitted: the UTM zone of the data."
     )
@@ -85,23 +131,101 @@ class FacilityTierValues(_Settings):
     township_centre: list[int | str] = Field(min_length=1)
 
 
-class FacilitiesInput(_Settings):
+# The facility types of Chinese rosters, used when `inputs.facilities.tiers` is omitted.
+CHINESE_FACILITY_TIERS = FacilityTierValues(
+    village_clinic=["村卫生室", "村卫生所", "村诊所"],
+    township_centre=["乡镇卫生院", "乡卫生院", "镇卫生院", "中心卫生院", "社区卫生服务中心"],
+)
+
+# `crs` values of tables that are not EPSG codes: the offset datums of Chinese web maps.
+OFFSET_DATUMS = ("gcj02", "bd09")
+
+
+def _check_point_crs(crs: str) -> str:
+    """A table's coordinate system: any CRS pyproj knows (EPSG:4326, 4490, …) or ``gcj02`` / ``bd09``."""
+    if crs.strip().lower().replace("-", "") in OFFSET_DATUMS:
+        return crs.strip().lower().replace("-", "")
+    from pyproj import CRS
+
+    try:
+        CRS.from_user_input(crs)
+    except Exception:
+        raise ValueError(
+            "not a known coordinate system: give an EPSG code such as EPSG:4326, or gcj02 / bd09"
+        ) from None
+    return crs
+
+
+class TablePoints(_Settings):
+    """Where a table (CSV or XLSX) keeps its points: longitude and latitude columns and their CRS."""
+
+    sheet: str | int | None = Field(None, description="XLSX sheet name or 0-based index (default: the first)")
+    lon_field: str = "lon"
+    lat_field: str = "lat"
+    crs: str = Field("EPSG:4326", description="EPSG code, or gcj02 (AutoNavi, Tencent) / bd09 (Baidu)")
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, crs: str) -> str:
+        return _check_point_crs(crs)
+
+
+class FacilitiesInput(TablePoints, VectorOptions):
+    """The facilities: a vector file, or a roster table (CSV/XLSX) with coordinate columns."""
+
     file: Path
     tier_field: str = "tier"
-    tiers: FacilityTierValues
+    tiers: FacilityTierValues = Field(default_factory=lambda: CHINESE_FACILITY_TIERS)
     name_field: str = "name"
     id_field: str | None = None
 
 
-class SettlementsInput(_Settings):
+class SettlementsInput(VectorOptions):
     file: Path
     name_field: str = "name"
     place_field: str = "place"
 
 
+class AgeGroup(_Settings):
+    """One age-group column of a census table and how often its people visit a clinic."""
+
+    field: str
+    visits_per_person: float = Field(gt=0, allow_inf_nan=False)
+
+
+class VillageCensus(TablePoints):
+    """People by village from a census table (CSV/XLSX): one demand point per village.
+
+    Villages without coordinates are placed at the settlement of the same name (``inputs.settlements``).
+    """
+
+    file: Path
+    encoding: str | None = Field(None, description="CSV text encoding (default: UTF-8, else GBK)")
+    lon_field: str | None = None
+    lat_field: str | None = None
+    name_field: str = "name"
+    population_field: str = "population"
+    township_field: str | None = None
+    age_groups: dict[str, AgeGroup] | None = Field(
+        None, description="age-group columns; demand weight = Σ people of the group × its visits per person"
+    )
+
+
+class RoadsSource(VectorOptions):
+    """Roads from a vector file (a transport bureau's Shapefile), or an OSM file given as a mapping.
+
+    ``class_field`` holds the road grade (高速, 国道, … or OSM highway classes), ``surface_field`` the
+    surface (沥青, 砂石, … or OSM surfaces).
+    """
+
+    file: Path
+    class_field: str | None = None
+    surface_field: str | None = None
+
+
 class InputsSettings(_Settings):
-    roads: Path
-    population: Path
+    roads: _path_or(RoadsSource)
+    population: _path_or(VillageCensus)
     elevation: Path
     facilities: FacilitiesInput
     settlements: SettlementsInput
@@ -183,7 +307,9 @@ class TravelCondition(_Settings):
     unpaved_walking_factor: float = Field(1.0, gt=0, le=1, description="walking speed × this on unpaved ways")
     closed_to_vehicles: list[str] = Field(default_factory=list, description="highway classes closed to vehicles")
     closed_way_ids: list[int] = Field(default_factory=list, description="OSM way ids closed to everyone")
-    closed_area: Path | None = Field(None, description="polygon file; every road segment crossing it is cut")
+    closed_area: _path_or(VectorSource) | None = Field(
+        None, description="polygon file; every road segment crossing it is cut"
+    )
 
 
 BUILTIN_CONDITIONS: dict[str, TravelCondition] = {
@@ -204,6 +330,13 @@ class TravelSettings(_Settings):
     elevation_sample_m: float = Field(30.0, gt=0, le=1_000)
     modes: TravelModes = Field(default_factory=TravelModes)
     conditions: list[str | TravelCondition] = Field(default_factory=list)
+    road_classes: dict[str, str] = Field(
+        default_factory=dict,
+        description="road file's class value → OSM highway class, over the built-in Chinese grades (高速, 国道, …)",
+    )
+    road_surfaces: dict[str, str] = Field(
+        default_factory=dict, description="road file's surface value → OSM surface, over the built-in 沥青, 砂石, …"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> TravelSettings:
@@ -232,12 +365,27 @@ class TravelSettings(_Settings):
         return [BUILTIN_CONDITIONS[c] if isinstance(c, str) else c for c in self.conditions]
 
 
+class CandidateFile(VectorOptions):
+    """Points the county could build a clinic on (a vector file), with an optional name attribute."""
+
+    file: Path
+    name_field: str | None = None
+
+
+class PopulatedCells(_Settings):
+    """Every demand cell (or census village) with at least ``min_people`` people near a road is a candidate."""
+
+    min_people: float = Field(gt=0, allow_inf_nan=False)
+
+
 class CandidateSettings(_Settings):
     settlements: bool = True
     settlement_places: list[str] = Field(
         default_factory=lambda: ["city", "town", "village", "hamlet", "isolated_dwelling"]
     )
     min_distance_to_existing_m: float = Field(500.0, ge=0)
+    file: _path_or(CandidateFile) | None = None
+    populated_cells: PopulatedCells | None = None
 
 
 class MergeRuleSettings(_Settings):
@@ -428,7 +576,7 @@ class Scenario(_Settings):
     def _synthetic_layout(self) -> Scenario:
         if self.region.synthetic is None:
             return self
-        folder = self.region.boundary.parent
+        folder = source_file(self.region.boundary).parent
         expected = {
             "region.boundary": (self.region.boundary, "boundary.geojson"),
             "inputs.roads": (self.inputs.roads, "roads.osm"),
@@ -497,26 +645,28 @@ class Scenario(_Settings):
 
     def input_files(self) -> dict[str, Path]:
         """Every input file by its scenario key, for checks and error messages."""
+        candidates = self.tiers.village_clinic.candidates.file
         return {
-            "region.boundary": self.region.boundary,
-            "inputs.roads": self.inputs.roads,
-            "inputs.population": self.inputs.population,
+            "region.boundary": source_file(self.region.boundary),
+            "inputs.roads": source_file(self.inputs.roads),
+            "inputs.population": source_file(self.inputs.population),
             "inputs.elevation": self.inputs.elevation,
             "inputs.facilities.file": self.inputs.facilities.file,
             "inputs.settlements.file": self.inputs.settlements.file,
             **({"region.admin_areas.file": self.region.admin_areas.file} if self.region.admin_areas else {}),
             **{
-                f"travel.conditions[{i}].closed_area": c.closed_area
+                f"travel.conditions[{i}].closed_area": source_file(c.closed_area)
                 for i, c in enumerate(self.travel.conditions)
                 if isinstance(c, TravelCondition) and c.closed_area is not None
             },
             **{f"futures[{i}].population": f.population for i, f in enumerate(self.futures) if f.population},
             **{
-                f"futures[{i}].conditions[{k}].closed_area": c.closed_area
+                f"futures[{i}].conditions[{k}].closed_area": source_file(c.closed_area)
                 for i, f in enumerate(self.futures)
                 for k, c in enumerate(f.conditions)
                 if isinstance(c, TravelCondition) and c.closed_area is not None
             },
+            **({"tiers.village_clinic.candidates.file": source_file(candidates)} if candidates else {}),
         }
 
 
@@ -614,14 +764,19 @@ def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 _PATH_KEYS = (
     ("region", "boundary"),
+    ("region", "boundary", "file"),
     ("region", "admin_areas", "file"),
     ("inputs", "roads"),
+    ("inputs", "roads", "file"),
     ("inputs", "population"),
+    ("inputs", "population", "file"),
     ("inputs", "elevation"),
     ("inputs", "facilities", "file"),
     ("inputs", "settlements", "file"),
     ("sites", "required"),
     ("sites", "forbidden"),
+    ("tiers", "village_clinic", "candidates", "file"),
+    ("tiers", "village_clinic", "candidates", "file", "file"),
 )
 
 
@@ -644,6 +799,9 @@ def _resolve_paths(raw: dict[str, Any], root: Path) -> dict[str, Any]:
         for condition in group if isinstance(group, list) else []:
             if isinstance(condition, dict) and isinstance(condition.get("closed_area"), str):
                 condition["closed_area"] = str(root / Path(condition["closed_area"]).expanduser())
+            area = condition.get("closed_area") if isinstance(condition, dict) else None
+            if isinstance(area, dict) and isinstance(area.get("file"), str):
+                area["file"] = str(root / Path(area["file"]).expanduser())
     return raw
 
 
@@ -653,7 +811,7 @@ def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> str:
     merged_from = f" (merged with the scenarios it extends: {', '.join(map(str, bases))})" if bases else ""
     lines = [f"{path}{merged_from}: the scenario has {exc.error_count()} problem(s):"]
     for error in exc.errors():
-        loc = [str(p) for p in error["loc"]]
+        loc = [str(p) for p in error["loc"] if p not in (_PATH_FORM, _MAPPING_FORM)]
         key = ".".join(loc) or "(top level)"
         if error["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
@@ -669,14 +827,20 @@ def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> str:
     return "\n".join(lines)
 
 
+def _types_in(annotation: Any) -> list[type]:
+    """The classes an annotation names, through unions and ``Annotated`` (``Path | VectorSource`` → both)."""
+    if isinstance(annotation, type):
+        return [annotation]
+    inner = [*getattr(annotation, "__args__", ()), getattr(annotation, "__origin__", None)]
+    return [t for arg in inner if arg is not None for t in _types_in(arg)]
+
+
 def _allowed_keys(loc: list[str]) -> list[str]:
     """Field names of the settings model at a location such as ['tiers', 'village_clinic']."""
     model: type[BaseModel] = Scenario
     for part in loc:
         field = model.model_fields.get(part)
-        annotation = getattr(field, "annotation", None)
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        nested = [c for c in _types_in(getattr(field, "annotation", None)) if issubclass(c, BaseModel)]
         if not nested:
             return []
         model = nested[0]
