@@ -280,3 +280,16 @@ def test_brief_on_a3(demo_run: DemoRun, tmp_path: Path) -> None:
     assert (width, height) == pytest.approx((420 / 25.4 * 72, 297 / 25.4 * 72), rel=0.005)
     text, _pixels = _render(tmp_path / "a3.pdf", tmp_path)
     assert "另有" in text  # more changes than fit: "and K more"
+
+
+def test_evaluate_reads_back_a_chinese_facilities_csv(chinese_run: Path) -> None:
+    """The Chinese headers and decisions (站点编号, 决策: 保留 …) are read as site_id and decision."""
+    from facility_layout.pipeline import run
+    from facility_layout.scenario import load_scenario
+
+    scenario = load_scenario(chinese_run.parent / "zh.yaml")
+    result = run(scenario, chinese_run.parent / "evaluated", layout=chinese_run / "facilities.csv")
+    proposed = json.loads((chinese_run / "summary.json").read_text())
+    assert result.summary["solver"]["status"] == "given"
+    assert result.summary["facilities"] == proposed["facilities"]
+    assert result.summary["cost"] == pytest.approx(proposed["cost"])
