@@ -3,10 +3,15 @@
 A thin layer: it parses arguments, shows progress, and turns a :class:`FacilityLayoutError` into a
 one-paragraph message and a non-zero exit status (2: bad scenario or input, 3: no layout could be
 solved). Any other exception is a bug in facility_layout and keeps its traceback.
+
+Names, paths and messages come from the planner's files, so the consoles print text literally: rich
+markup (``[bold]``) and emoji codes (``:smile:``) are off, and styles are given as ``style=``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from facility_layout.errors import FacilityLayoutError, SolveError
 
@@ -26,8 +32,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Where to build, keep, merge or upgrade rural health facilities.",
 )
-console = Console(stderr=True)
-out = Console()
+console = Console(stderr=True, markup=False, emoji=False)
+out = Console(markup=False, emoji=False)
 
 T = TypeVar("T")
 
@@ -38,6 +44,15 @@ DataRootOpt = Annotated[
         "--data-root",
         envvar="FACILITY_LAYOUT_DATA",
         help="Folder that relative input paths resolve against (default: the repo's data/).",
+        show_default=False,
+    ),
+]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of the scenario files, e.g. gbk, cp1252, utf-16 (default: detected; see "
+        "docs/reliability.md).",
         show_default=False,
     ),
 ]
@@ -55,8 +70,24 @@ def _guarded(action: Callable[[], T]) -> T:
     try:
         return action()
     except FacilityLayoutError as exc:
-        console.print(f"[bold red]error:[/bold red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        _print_error(str(exc))
         raise typer.Exit(code=3 if isinstance(exc, SolveError) else 2) from None
+
+
+def _print_error(message: str) -> None:
+    """Print an error for the planner; never raises, so the message and the exit status always get out."""
+    try:
+        console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
+    except Exception:  # a broken terminal: the plain message still matters more than colours
+        with contextlib.suppress(Exception):  # and if even that fails, the exit status still gets out
+            sys.stderr.write(f"error: {message}\n")
+
+
+def _announce_encodings(loaded: Scenario) -> None:
+    """One line per scenario file that was not plain UTF-8: the encoding used and why."""
+    for read_as in loaded.read_as:
+        if not read_as.plain_utf8:
+            console.print(read_as.line(), highlight=False)
 
 
 class _StageProgress:
@@ -67,12 +98,12 @@ class _StageProgress:
 
     def __call__(self, stage: str, seconds: float | None) -> None:
         if seconds is None:
-            self._status = console.status(f"{stage} …")
+            self._status = console.status(Text(f"{stage} …"))
             self._status.start()
             return
         if self._status is not None:
             self._status.stop()
-        console.print(f"[green]✓[/green] {stage:<16} {seconds:7.2f} s", highlight=False)
+        console.print(Text.assemble(("✓", "green"), f" {stage:<16} {seconds:7.2f} s"), highlight=False)
 
 
 @app.command()
@@ -82,6 +113,7 @@ def run(
         Path | None, typer.Option("--out", help="Output folder (overrides outputs.dir).", show_default=False)
     ] = None,
     data_root: DataRootOpt = None,
+    encoding: EncodingOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Run a scenario end to end: travel times, layout, map.html, layout.gpkg, layout.xlsx, brief.pdf, summary.json."""
@@ -89,10 +121,15 @@ def run(
     from facility_layout.scenario import load_scenario
 
     def action() -> None:
-        loaded = load_scenario(scenario, data_root).in_language(lang)
-        console.print(f"[bold]{loaded.region.name}[/bold]  ({scenario}, data root {loaded.data_root})")
+        loaded = load_scenario(scenario, data_root, encoding).in_language(lang)
+        _announce_encodings(loaded)
+        console.print(
+            Text.assemble((loaded.region.name, "bold"), f"  ({scenario}, data root {loaded.data_root})"),
+            highlight=False,
+        )
         result = run_pipeline(loaded, out_dir, progress=_StageProgress())
         _print_summary(result.summary, result.out_dir)
+        _print_warnings(result.summary.get("warnings", []))
 
     _guarded(action)
 
@@ -110,6 +147,7 @@ def evaluate(
         Path | None, typer.Option("--out", help="Output folder (overrides outputs.dir).", show_default=False)
     ] = None,
     data_root: DataRootOpt = None,
+    encoding: EncodingOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Evaluate a layout given by hand, without optimising: the outputs of `run`, and every rule it breaks."""
@@ -117,8 +155,9 @@ def evaluate(
     from facility_layout.scenario import load_scenario
 
     def action() -> None:
-        loaded = load_scenario(scenario, data_root).in_language(lang)
-        console.print(f"[bold]{loaded.region.name}[/bold]  ({scenario}, layout {layout})", highlight=False)
+        loaded = load_scenario(scenario, data_root, encoding).in_language(lang)
+        _announce_encodings(loaded)
+        console.print(Text.assemble((loaded.region.name, "bold"), f"  ({scenario}, layout {layout})"), highlight=False)
         result = run_pipeline(loaded, out_dir, progress=_StageProgress(), layout=layout)
         _print_summary(result.summary, result.out_dir)
 
@@ -126,14 +165,15 @@ def evaluate(
 
 
 @app.command()
-def validate(scenario: ScenarioArg, data_root: DataRootOpt = None) -> None:
+def validate(scenario: ScenarioArg, data_root: DataRootOpt = None, encoding: EncodingOpt = None) -> None:
     """Check a scenario and that its inputs exist, are readable and overlap, without solving."""
     from facility_layout.inputs import is_synthetic, read_region
     from facility_layout.scenario import load_scenario, source_file
     from facility_layout.solve import ensure_solver_available
 
     def action() -> None:
-        loaded = load_scenario(scenario, data_root)
+        loaded = load_scenario(scenario, data_root, encoding)
+        _announce_encodings(loaded)
         ensure_solver_available(loaded.solver.name)
         missing = [k for k, p in loaded.input_files().items() if not p.is_file()]
         if loaded.region.synthetic is not None and missing:
@@ -141,6 +181,7 @@ def validate(scenario: ScenarioArg, data_root: DataRootOpt = None) -> None:
             out.print(f"{scenario}: valid; the synthetic region will be generated in {folder}")
             return
         region = read_region(loaded)
+        _print_warnings(region.warnings)
         tiers = region.facilities["tier"].value_counts().to_dict()
         out.print(
             f"{scenario}: valid. CRS {region.crs.to_string()}, {region.roads.number_of_nodes():,} road nodes, "
@@ -171,6 +212,7 @@ def compare(
             show_default=False,
         ),
     ] = None,
+    encoding: EncodingOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
@@ -178,7 +220,8 @@ def compare(
     from facility_layout.compare import today_headline
 
     def announce(position: int, count: int, name: str, loaded: Scenario) -> None:
-        console.print(f"[bold]{position}/{count} {name}[/bold]  ({loaded.source})", highlight=False)
+        _announce_encodings(loaded)
+        console.print(Text.assemble((f"{position}/{count} {name}", "bold"), f"  ({loaded.source})"), highlight=False)
 
     def action() -> None:
         comparison = compare_layouts(
@@ -188,6 +231,7 @@ def compare(
             map_pair=maps,
             progress=_StageProgress(),
             on_scenario=announce,
+            encoding=encoding,
             language=lang,
         )
         table = Table(title="comparison", title_justify="left")
@@ -232,7 +276,7 @@ def generate(
             out_dir, seed=seed, width_km=width_km, height_km=height_km, population_total=population_total
         )
     except ValueError as exc:
-        console.print(f"[bold red]error:[/bold red] {exc}")
+        _print_error(str(exc))
         raise typer.Exit(code=2) from None
     out.print(
         f"generated {region.directory}: a synthetic county of {region.county_km2:,.0f} km², "
@@ -352,6 +396,8 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
             f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
         )
     table.add_row("travel", _travel_line(summary["travel"]))
+    if summary["road_graph"]["piece_count"] > 1:
+        table.add_row("road network", _pieces_line(summary["road_graph"]))
     cut = summary["travel"]["cut_off"]
     access = summary["access"]
     if cut["cells"]:
@@ -371,6 +417,8 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         )
     if access["headline"]:
         table.add_row("beyond every possible site", access["headline"])
+    if summary["referral_violations"]:
+        table.add_row("referral limit not met", _violations_line(summary, out_dir))
     clinics = summary["facilities"]["village_clinic"]
     centres = summary["facilities"]["township_centre"]
     table.add_row(
@@ -401,6 +449,38 @@ def _uncoverable_line(summary: dict) -> str:
     if split["dispersed_below_people"] is not None:
         line += f", {split['dispersed']:,.0f} dispersed (cells below {split['dispersed_below_people']:g} people)"
     return line
+
+
+def _violations_line(summary: dict, out_dir: Path, shown: int = 5) -> str:
+    """The open clinics without a township centre within the referral limit: count and the first few."""
+    ids = summary["referral_violations"]
+    names: dict[str, str] = {}
+    table = out_dir / "facilities.csv"
+    if table.is_file():
+        with table.open(encoding="utf-8", newline="") as rows:
+            names = {row["site_id"]: row.get("name", "") for row in csv.DictReader(rows)}
+    clinics = ", ".join(f"{names.get(i) or 'unnamed'} ({i})" for i in ids[:shown]) + (" …" if len(ids) > shown else "")
+    limit = summary["standards"]["referral_max_minutes"]
+    return f"{len(ids)} open clinic(s) with no township centre within {limit:g} min: {clinics}"
+
+
+def _pieces_line(roads: dict) -> str:
+    """The road network's pieces in use, largest first (five at most), and the unused ones."""
+    used = "; ".join(
+        f"#{p['piece']} {p['people']:,.0f} people, {p['sites']} candidate sites" for p in roads["pieces"][:5]
+    )
+    if len(roads["pieces"]) > 5:
+        used += f"; {len(roads['pieces']) - 5} more in summary.json (road_graph.pieces)"
+    unused = roads["unused_pieces"]
+    if unused["pieces"]:
+        used += f"; {unused['pieces']} with no people or sites near them ({unused['nodes']} nodes)"
+    return f"{roads['piece_count']} pieces not joined by any road; travel stays within each. In use: {used}"
+
+
+def _print_warnings(warnings: list[str] | tuple[str, ...]) -> None:
+    """Each warning on stderr, printed literally (no rich markup in file names)."""
+    for warning in warnings:
+        console.print(f"warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
 
 
 def _travel_line(travel: dict) -> str:

@@ -128,8 +128,11 @@ class Comparison:
     cross_conditions: pd.DataFrame | None = None
 
 
-def load_scenarios(paths: Sequence[Path], data_root: str | Path | None = None) -> dict[str, Scenario]:
-    """Load the scenarios to compare, by name, and check that they can be compared.
+def load_scenarios(
+    paths: Sequence[Path], data_root: str | Path | None = None, encoding: str | None = None
+) -> dict[str, Scenario]:
+    """Load the scenarios to compare (``encoding``: of their files, default detected), by name, and check that
+    they can be compared.
 
     Raises
     ------
@@ -151,7 +154,7 @@ def load_scenarios(paths: Sequence[Path], data_root: str | Path | None = None) -
                 "named after its scenario file. Fix: give each scenario file its own name."
             )
         by_name[path.stem] = path
-    scenarios = {name: load_scenario(path, data_root) for name, path in by_name.items()}
+    scenarios = {name: load_scenario(path, data_root, encoding) for name, path in by_name.items()}
     first_name, first = next(iter(scenarios.items()))
     for name, scenario in scenarios.items():
         if (scenario.region.boundary, scenario.region.synthetic) != (first.region.boundary, first.region.synthetic):
@@ -176,6 +179,7 @@ def compare(
     map_pair: tuple[str, str] | None = None,
     progress: Progress | None = None,
     on_scenario: ScenarioStart | None = None,
+    encoding: str | None = None,
     language: str | None = None,
 ) -> Comparison:
     """Run each scenario and write its layout, the comparison CSVs and ``report.html`` into ``out_dir``.
@@ -194,6 +198,8 @@ def compare(
         ``progress(stage, seconds)`` for the stages of each run and for writing the report.
     on_scenario : callable, optional
         ``on_scenario(position, count, name, scenario)`` before each run.
+    encoding : str, optional
+        Text encoding of the scenario files; default: detected.
     language : str, optional
         Overrides each scenario's ``outputs.language`` (``--lang``).
 
@@ -210,7 +216,7 @@ def compare(
     from facility_layout.brief import write_comparison_brief  # the briefs import this module's tables
     from facility_layout.report import render_report  # the report imports this module's tables
 
-    scenarios = {name: s.in_language(language) for name, s in load_scenarios(paths, data_root).items()}
+    scenarios = {name: s.in_language(language) for name, s in load_scenarios(paths, data_root, encoding).items()}
     pair = _map_pair(map_pair, list(scenarios))
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ import pandas as pd
 import rasterio
 from pyproj import CRS, Transformer
 from rasterio.errors import RasterioIOError
+from rasterio.features import geometry_mask
 from rasterio.transform import array_bounds, rowcol
 from rasterio.warp import transform_bounds
 from shapely.geometry import box
@@ -104,6 +105,9 @@ class RegionInputs:
     unmapped_tiers: dict[str, int] | None = None
     # tiers.village_clinic.candidates.file: points a new clinic could be built on (name, geometry).
     site_points: gpd.GeoDataFrame | None = None
+    population_covered_share: float = 1.0
+    dropped_facilities: tuple[dict, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def read_region(scenario: Scenario) -> RegionInputs:
@@ -123,12 +127,15 @@ def read_region(scenario: Scenario) -> RegionInputs:
     for raster, key in ((population, "inputs.population"), (elevation, "inputs.elevation")):
         if raster is not None:
             check_raster_overlaps(raster, boundary, key)
+    covered_share = check_population(population, boundary) if population is not None else 1.0
     roads = read_road_input(scenario)
     check_roads_overlap(roads, boundary, source_file(scenario.inputs.roads))
     boundary_m = boundary.to_crs(crs)
-    facilities = read_facilities(scenario, boundary_m)
+    facilities, dropped = read_facilities(scenario, boundary_m)
     settlements = read_settlements(scenario, boundary_m)
     villages = read_census(census, settlements, boundary_m) if census else None
+    notes = [population_coverage_warning(scenario, covered_share)] if covered_share < FULL_COVERAGE else []
+    notes += [dropped_facilities_warning(scenario, dropped)] if dropped else []
     return RegionInputs(
         name=scenario.region.name,
         crs=crs,
@@ -144,6 +151,9 @@ def read_region(scenario: Scenario) -> RegionInputs:
         villages=villages,
         unmapped_tiers=facilities.attrs.get("unmapped_tiers", {}),
         site_points=read_site_points(scenario, boundary_m),
+        population_covered_share=covered_share,
+        dropped_facilities=tuple(dropped),
+        warnings=tuple(notes),
     )
 
 
@@ -239,6 +249,72 @@ def check_raster_overlaps(raster: Raster, boundary: gpd.GeoDataFrame, key: str) 
         )
 
 
+# Below this share of the region's area covered by population data, read_region warns.
+FULL_COVERAGE = 0.95
+
+
+def check_population(population: Raster, boundary: gpd.GeoDataFrame) -> float:
+    """People live inside the region on this raster; returns the share of the region's area it covers.
+
+    The share counts pixels with data (not nodata) whose centre lies inside the boundary, times the pixel
+    area, over the boundary's area (both in the raster's CRS units), capped at 1.
+
+    Raises
+    ------
+    InputError
+        When the raster holds nobody inside the boundary (all nodata, zeros, or people only outside).
+    """
+    values = population.values
+    region = boundary.to_crs(population.crs).union_all()
+    inside = ~geometry_mask([region], out_shape=values.shape, transform=population.transform)
+    valid = ~np.ma.getmaskarray(values)
+    # People as demand.demand_points counts them: nodata, NaN and negative pixels hold nobody.
+    people = np.nan_to_num(np.ma.filled(values.astype(np.float64), 0.0), nan=0.0, posinf=0.0, neginf=0.0)
+    people[people < 0] = 0.0
+    if people[inside].sum() <= 0:
+        nodata = 1.0 - valid.mean() if values.size else 1.0
+        raise InputError(
+            "inputs.population",
+            population.path,
+            f"holds no people inside the region boundary (people inside: 0; pixels inside the boundary: "
+            f"{int(inside.sum()):,}; nodata share of the raster: {nodata:.0%}; people on the whole raster: "
+            f"{people.sum():,.0f})",
+            "give the population raster of this region (a WorldPop-style people-per-pixel GeoTIFF), and check "
+            "that its nodata value is not the value of populated pixels",
+        )
+    a, b, _, d, e = population.transform[:5]
+    pixel_area = abs(a * e - b * d)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # area in degrees² is fine for a ratio of two such areas
+        region_area = float(region.area)
+    return float(min(1.0, (inside & valid).sum() * pixel_area / region_area)) if region_area > 0 else 1.0
+
+
+def dropped_facilities_warning(scenario: Scenario, dropped: list[dict]) -> str:
+    """The warning naming the facilities left out for lying outside the region (the first 20)."""
+    listed = "; ".join(f"{d['id']} {d['name']!r} ({d['tier']}, {d['distance_km']:g} km)" for d in dropped[:20])
+    more = f"; and {len(dropped) - 20} more (summary.json: inputs.dropped_facilities)" if len(dropped) > 20 else ""
+    return (
+        f"inputs.facilities.file ({scenario.inputs.facilities.file}): {len(dropped)} facilities lie outside the "
+        f"region (more than 1 km beyond region.boundary) and are left out: {listed}{more}"
+    )
+
+
+def population_coverage_warning(scenario: Scenario, covered_share: float) -> str:
+    """The warning of a population raster covering only part of the region."""
+    scaled = scenario.population.scale_to_total
+    effect = (
+        f"population.scale_to_total ({scaled:,.0f}) is spread over the covered part only, so its people are "
+        "counted there and nobody lives in the rest"
+        if scaled is not None
+        else "people living in the rest are missing from every figure"
+    )
+    return (
+        f"inputs.population ({scenario.inputs.population}): the raster has data on only {covered_share:.0%} of the "
+        f"region's area; {effect} (summary.json: population.covered_share)"
+    )
+
+
 # Way tags the travel model reads, on top of the ones osmnx keeps by default (it drops `surface`).
 ROAD_TAGS = ("highway", "oneway", "maxspeed", "surface", "tracktype", "name", "ref")
 
@@ -312,11 +388,17 @@ def read_closed_areas(scenario: Scenario, crs: CRS) -> list[BaseGeometry | None]
     return areas
 
 
-def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[dict]]:
     """Existing village clinics and township centres inside the region (metric CRS).
 
-    Returns columns ``facility_id``, ``name``, ``tier`` (``village_clinic`` | ``township_centre``),
-    ``geometry``. Facilities of other tiers (hospitals) are left out; so are those outside the region.
+    Returns
+    -------
+    facilities : geopandas.GeoDataFrame
+        Columns ``facility_id``, ``name``, ``tier`` (``village_clinic`` | ``township_centre``), ``geometry``.
+        Facilities of other tiers (hospitals) are left out; so are those more than 1 km outside the region.
+    dropped : list of dict
+        The clinics and centres left out for lying outside: ``id``, ``name``, ``tier``, ``distance_km``
+        (to the boundary).
     """
     spec = scenario.inputs.facilities
     frame = read_roster(spec) if is_table(spec.file) else _read_vector(spec.file, "inputs.facilities.file", spec)
@@ -332,6 +414,8 @@ def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Geo
                 f"has no attribute {field!r} (attributes: {', '.join(map(str, frame.columns.drop('geometry')))})",
                 f"set inputs.facilities.{field_key} to one of those",
             )
+    if spec.id_field is not None:
+        check_unique_ids(frame[spec.id_field], spec.file)
     tier_values = frame[spec.tier_field].map(_normalise)
     tier = pd.Series(pd.NA, index=frame.index, dtype="object")
     tier[tier_values.isin([_normalise(v) for v in spec.tiers.village_clinic])] = VILLAGE_CLINIC
@@ -359,10 +443,17 @@ def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Geo
             f"no facility has {spec.tier_field} in {spec.tiers.township_centre} (values found: {found})",
             "list the value(s) that mark township health centres",
         )
-    region = boundary_m.union_all().buffer(1_000)  # facilities geocoded on the shore still count
-    inside = out.within(region)
-    if not inside.all():
-        log.warning("%d facilities lie outside the region and are ignored", int((~inside).sum()))
+    boundary = boundary_m.union_all()
+    inside = out.within(boundary.buffer(1_000))  # facilities geocoded on the shore still count
+    dropped = [
+        {
+            "id": row.facility_id,
+            "name": row.name,
+            "tier": row.tier,
+            "distance_km": round(float(row.geometry.distance(boundary)) / 1000, 2),
+        }
+        for row in out[~inside].itertuples()
+    ]
     out = out[inside].reset_index(drop=True)
     if out.empty or not (out["tier"] == TOWNSHIP_CENTRE).any():
         raise InputError(
@@ -372,7 +463,29 @@ def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Geo
             "give the facility list of this region",
         )
     out.attrs["unmapped_tiers"] = unmapped
-    return out
+    return out, dropped
+
+
+def check_unique_ids(ids: pd.Series, path: Path) -> None:
+    """Every facility id appears once (an id shared by two rows makes every output row ambiguous)."""
+    text = ids.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
+    repeated = text[text.duplicated(keep=False)]
+    if repeated.empty:
+        return
+    rows = repeated.groupby(repeated).groups  # id → row labels (0-based feature order)
+    listed = "; ".join(
+        f"{value or '(empty)'!s} in rows {', '.join(str(int(r) + 1) for r in index)}"
+        for value, index in list(rows.items())[:10]
+    )
+    more = f"; and {len(rows) - 10} more" if len(rows) > 10 else ""
+    raise InputError(
+        "inputs.facilities.id_field",
+        path,
+        f"{len(rows)} id(s) of attribute {ids.name!r} are shared by several facilities (rows are features, "
+        f"counted from 1): {listed}{more}",
+        "give each facility its own id in the file, or set inputs.facilities.id_field to an attribute that is "
+        "unique (or remove it to number the facilities automatically)",
+    )
 
 
 def _unmapped_tiers(values: pd.Series, field: str) -> dict[str, int]:

@@ -6,7 +6,6 @@ stays untouched until the new one is ready.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import time
@@ -21,6 +20,7 @@ from facility_layout.brief import write_brief
 from facility_layout.evaluate import LayoutTables
 from facility_layout.gpkg_styles import write_qgis_layers
 from facility_layout.i18n import csv_table, translator
+from facility_layout.jsonio import dump_json
 from facility_layout.scenario import Scenario
 from facility_layout.workbook import write_workbook
 
@@ -90,6 +90,7 @@ def write_outputs(
         write_brief(staging / "brief.pdf", tables, summary, scenario, _, attribution)
         resolved = scenario.model_dump(mode="json")
         resolved["data_root"] = str(scenario.data_root)
+        resolved["read_as"] = [{"file": str(r.file), "encoding": r.encoding, "how": r.how} for r in scenario.read_as]
         (staging / "scenario.resolved.yaml").write_text(
             yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), "utf-8"
         )
@@ -98,7 +99,7 @@ def write_outputs(
         stage_seconds = {**seconds, "outputs": time.perf_counter() - start}
         stage_seconds["total"] = sum(stage_seconds.values())
         summary["seconds"] = {k: round(v, 3) for k, v in stage_seconds.items()}
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        dump_json(summary, staging / "summary.json")
         replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -20,9 +20,16 @@ from facility_layout import maps, synthetic
 from facility_layout.access import Minutes, access_figures, cut_off, eligible_sites, newly_beyond_words
 from facility_layout.baseline import change, given_report, headline, today_open, today_result
 from facility_layout.basemaps import basemap_for
-from facility_layout.cache import load_travel, save_travel, travel_key
+from facility_layout.cache import UNREADABLE, UNREADABLE_WARNING, load_travel, save_travel, travel_key
 from facility_layout.candidates import CENTRE_SITE, NEW_SITE, Sites, candidate_sites, uncoverable_split
-from facility_layout.demand import DemandPoints, demand_points, village_demand, village_weights
+from facility_layout.demand import (
+    DemandPoints,
+    check_cell_size,
+    demand_points,
+    pixel_side_m,
+    village_demand,
+    village_weights,
+)
 from facility_layout.errors import InputError, SolveError
 from facility_layout.evaluate import LayoutTables, add_today_minutes, layout_tables, summary
 from facility_layout.given_layout import broken_rules, forced_sites, read_given_layout
@@ -37,7 +44,7 @@ from facility_layout.inputs import (
 from facility_layout.models.base import InfeasibleLayoutError, LocationResult
 from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
-from facility_layout.network import RoadNetwork, build_road_network, travel_graph
+from facility_layout.network import RoadNetwork, build_road_network, nearest_piece, piece_report, travel_graph
 from facility_layout.outputs import write_outputs
 from facility_layout.per_village import village_table
 from facility_layout.readers.vector import companion_files
@@ -163,6 +170,12 @@ def run(
             max_offroad_m=scenario.travel.max_offroad_m,
         )
         _check_central_count(scenario, len(sites.centres))
+        warnings = list(region.warnings)
+        if region.population is not None:  # a census gives villages, not cells: no cell size to check
+            walk_m = clinic.max_travel_minutes * scenario.travel.walking_speed_kmh * 1000 / 60  # within the standard
+            pixel_m = pixel_side_m(region.population, region.crs)
+            destinations = len(sites.x) + len(sites.centres)
+            warnings += check_cell_size(demand, pixel_m, walk_m, destinations, scenario.source or "")
     with stage("travel times"):
         travel, cache_status = travel_times(scenario, region, network, demand, sites)
         futures = future_demand(scenario, region, network, demand, sites)
@@ -235,6 +248,14 @@ def run(
         villages = None
         if region.villages is not None:
             villages = village_table(region.villages, tables.demand, clinic.max_travel_minutes)
+        demand_piece, site_piece = (
+            nearest_piece(network, x, y, scenario.travel.max_offroad_m)
+            for x, y in ((demand.x, demand.y), (sites.x, sites.y))
+        )
+        tables.demand["road_piece"] = demand_piece
+        tables.facilities["road_piece"] = (
+            tables.facilities["site_id"].map(dict(zip(sites.site_id, site_piece, strict=True))).astype(int)
+        )
         figures = summary(
             scenario,
             tables,
@@ -243,7 +264,20 @@ def run(
             extra={
                 "synthetic": region.synthetic,
                 "crs": region.crs.to_string(),
-                "road_graph": {"nodes": network.n_nodes, "dropped_nodes": network.dropped_nodes},
+                "road_graph": {
+                    "nodes": network.n_nodes,
+                    **piece_report(network, demand_piece, demand.population, site_piece),
+                },
+                "population": {
+                    "raw_total": round(demand.raw_total, 2),
+                    "scale_factor": round(demand.scale_factor, 6),
+                    "covered_share": round(region.population_covered_share, 4),
+                },
+                "inputs": {
+                    "dropped_facilities": list(region.dropped_facilities),
+                    "unmapped_tiers": region.unmapped_tiers or {},
+                },
+                "warnings": warnings + ([UNREADABLE_WARNING] if cache_status == UNREADABLE else []),
                 "travel_pairs": {
                     "demand_to_site": travel.demand_to_site.n_pairs,
                     "demand_to_centre": travel.demand_to_centre.n_pairs,
@@ -267,7 +301,6 @@ def run(
                         "rules_broken": broken_rules(model, result, sites.site_id),
                     }
                 ),
-                "inputs": {"unmapped_tiers": region.unmapped_tiers or {}},
                 "uncoverable": uncoverable_split(tables.demand["population"].to_numpy(), result.uncoverable, clinic),
             },
         )
@@ -290,6 +323,7 @@ def run(
             basemap=basemap,
             relief=relief,
             cell_size_m=scenario.population.cell_size_m,
+            settlements=region.settlements,
         )
 
     with stage("outputs"):
@@ -313,7 +347,8 @@ def travel_times(
 ) -> tuple[RegionTravel, str]:
     """The travel-time stage, read from the cache when the same inputs and settings produced it before.
 
-    Returns the matrices and the cache status: ``hit``, ``miss`` (computed and stored) or ``off``.
+    Returns the matrices and the cache status: ``hit``, ``miss`` (computed and stored), ``off``, or
+    :data:`~facility_layout.cache.UNREADABLE` (an unreadable entry was deleted, recomputed and stored).
     """
     cutoffs = travel_cutoffs(scenario)
     key = None
@@ -324,7 +359,7 @@ def travel_times(
         ]
         settings = {"travel": scenario.travel.model_dump(mode="json"), "crs": region.crs.to_wkt(), "cutoffs": cutoffs}
         key = travel_key(files, settings, [demand.x, demand.y, sites.x, sites.y, sites.centres])
-        cached = load_travel(scenario.cache.folder(), key)
+        cached, problem = load_travel(scenario.cache.folder(), key)
         if cached is not None:
             return cached, "hit"
     elevation = Elevation.from_raster(region.elevation, region.crs)
@@ -339,7 +374,7 @@ def travel_times(
     if key is None:
         return travel, "off"
     save_travel(scenario.cache.folder(), key, travel)
-    return travel, "miss"
+    return travel, "miss" if problem is None else UNREADABLE
 
 
 def travel_cutoffs(scenario: Scenario) -> tuple[float, float, float]:

@@ -20,7 +20,6 @@ scenario's conditions),
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,6 +42,7 @@ from facility_layout.compare import (
 )
 from facility_layout.cross_conditions import cross_words
 from facility_layout.inputs import VILLAGE_CLINIC
+from facility_layout.jsonio import dumps_json
 from facility_layout.maps import (
     COORDINATE_DECIMALS,
     FACILITY_SYMBOLS,
@@ -208,7 +208,7 @@ def render_report(comparison: Comparison, path: Path, *, map_pair: tuple[str, st
 def script_json(value: Any) -> str:
     """JSON that is safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` appears literally, so no text
     in it (``</script>``, ``<!--``) can end the element; ``JSON.parse`` reads the escapes back."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = dumps_json(value, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

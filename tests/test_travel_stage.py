@@ -77,7 +77,7 @@ def test_an_unreadable_cache_file_is_recomputed_not_trusted(tmp_path: Path, coun
     (cached,) = (tmp_path / "cache").glob("travel-*.npz")
     cached.write_bytes(b"not an npz file")
     again = run_summary(path)
-    assert again["travel"]["cache"] == "miss"  # the broken file was not read as a hit
+    assert again["travel"]["cache"] == "recomputed (unreadable entry)"  # not read as a hit, and said so
     assert again["travel_pairs"] == first["travel_pairs"]
     assert run_summary(path)["travel"]["cache"] == "hit"  # and it was rewritten
 

@@ -11,8 +11,10 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from facility_layout.errors import InputError
 from facility_layout.scenario import VectorOptions
@@ -65,9 +67,37 @@ def read_vector(path: Path, key: str, options: VectorOptions | None = None) -> g
     if frame.empty:
         raise InputError(key, path, "has no features", "give a file with features")
     _check_text(frame, path, key, encoding)
+    check_lonlat(frame, path, key)
     if options and options.filter:
         frame = _filtered(frame, path, key, options.filter)
     return frame
+
+
+def check_lonlat(frame: gpd.GeoDataFrame, path: Path, key: str) -> None:
+    """A layer in degrees has coordinates that are longitudes and latitudes.
+
+    A GeoJSON without a ``crs`` member is read as WGS 84 (RFC 7946), so a file saved in metres (a UTM or
+    national grid) without declaring it comes in with "longitudes" in the hundreds of thousands.
+    """
+    if not frame.crs.is_geographic:
+        return
+    coords = shapely.get_coordinates(frame.geometry.dropna().to_numpy())
+    if not len(coords):
+        return
+    finite = np.isfinite(coords).all(axis=1)
+    wrong = ~finite | (np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)
+    if wrong.any():
+        x, y = coords[np.argmax(wrong)]
+        raise InputError(
+            key,
+            path,
+            f"its coordinates are not longitude/latitude (e.g. ({x:.6g}, {y:.6g})), yet the file declares "
+            f"{frame.crs.to_string()} (a GeoJSON without a 'crs' member is read as WGS 84 lon/lat); they look "
+            "like metres of a projected CRS",
+            "declare the file's real CRS: re-save it from QGIS (Export > Save Features As, with the layer's CRS "
+            "set to the one it was made in, e.g. the UTM zone EPSG:327xx), or convert it with "
+            "'ogr2ogr -s_srs EPSG:<its CRS> -t_srs EPSG:4326 out.geojson in.geojson'; a GeoPackage keeps its CRS",
+        )
 
 
 def _check_layer(path: Path, key: str, layer: str | int) -> None:
