@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -54,6 +56,14 @@ EncodingOpt = Annotated[
         help="Text encoding of the scenario files, e.g. gbk, cp1252, utf-16 (default: detected; see "
         "docs/reliability.md).",
         show_default=False,
+    ),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into an existing folder facility-layout did not write: only its own output files there are "
+        "replaced, every other file is kept.",
     ),
 ]
 
@@ -114,6 +124,7 @@ def run(
     ] = None,
     data_root: DataRootOpt = None,
     encoding: EncodingOpt = None,
+    force: ForceOpt = False,
     lang: LangOpt = None,
 ) -> None:
     """Run a scenario end to end: travel times, layout, map.html, layout.gpkg, layout.xlsx, brief.pdf, summary.json."""
@@ -127,11 +138,13 @@ def run(
             Text.assemble((loaded.region.name, "bold"), f"  ({scenario}, data root {loaded.data_root})"),
             highlight=False,
         )
-        result = run_pipeline(loaded, out_dir, progress=_StageProgress())
+        result = run_pipeline(loaded, out_dir, progress=_StageProgress(), force=force)
         _print_summary(result.summary, result.out_dir)
+        _print_kept(result.kept, result.out_dir)
         _print_warnings(result.summary.get("warnings", []))
 
-    _guarded(action)
+    with _ending_cleanly_on_sigterm():
+        _guarded(action)
 
 
 @app.command()
@@ -148,6 +161,7 @@ def evaluate(
     ] = None,
     data_root: DataRootOpt = None,
     encoding: EncodingOpt = None,
+    force: ForceOpt = False,
     lang: LangOpt = None,
 ) -> None:
     """Evaluate a layout given by hand, without optimising: the outputs of `run`, and every rule it breaks."""
@@ -158,10 +172,12 @@ def evaluate(
         loaded = load_scenario(scenario, data_root, encoding).in_language(lang)
         _announce_encodings(loaded)
         console.print(Text.assemble((loaded.region.name, "bold"), f"  ({scenario}, layout {layout})"), highlight=False)
-        result = run_pipeline(loaded, out_dir, progress=_StageProgress(), layout=layout)
+        result = run_pipeline(loaded, out_dir, progress=_StageProgress(), layout=layout, force=force)
         _print_summary(result.summary, result.out_dir)
+        _print_kept(result.kept, result.out_dir)
 
-    _guarded(action)
+    with _ending_cleanly_on_sigterm():
+        _guarded(action)
 
 
 @app.command()
@@ -213,6 +229,7 @@ def compare(
         ),
     ] = None,
     encoding: EncodingOpt = None,
+    force: ForceOpt = False,
     lang: LangOpt = None,
 ) -> None:
     """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
@@ -232,6 +249,7 @@ def compare(
             progress=_StageProgress(),
             on_scenario=announce,
             encoding=encoding,
+            force=force,
             language=lang,
         )
         table = Table(title="comparison", title_justify="left")
@@ -256,8 +274,10 @@ def compare(
             )
         out.print(table)
         out.print(f"outputs: {out_dir.resolve()}  (open {out_dir.resolve() / 'report.html'})")
+        _print_kept(comparison.kept, out_dir.resolve())
 
-    _guarded(action)
+    with _ending_cleanly_on_sigterm():
+        _guarded(action)
 
 
 @app.command()
@@ -267,13 +287,16 @@ def generate(
     width_km: float = 30.0,
     height_km: float = 24.0,
     population_total: float = 120_000,
+    force: Annotated[
+        bool, typer.Option("--force", help="Also replace region files of the same names the generator did not write.")
+    ] = False,
 ) -> None:
     """Generate a synthetic mountainous county in the real input formats (OSM XML, GeoTIFF, GeoJSON)."""
     from facility_layout.synthetic import generate_region
 
     try:
         region = generate_region(
-            out_dir, seed=seed, width_km=width_km, height_km=height_km, population_total=population_total
+            out_dir, seed=seed, width_km=width_km, height_km=height_km, population_total=population_total, force=force
         )
     except ValueError as exc:
         _print_error(str(exc))
@@ -284,6 +307,30 @@ def generate(
         f"{region.hamlets} hamlets, {region.township_centres} township centres, {region.village_clinics} "
         f"village clinics, {region.road_nodes:,} road nodes"
     )
+
+
+@contextmanager
+def _ending_cleanly_on_sigterm() -> Iterator[None]:
+    """SIGTERM becomes an exit that runs every clean-up on the way out (the solver process ended, temporary
+    and staging files removed, the output folder's lock released), as Ctrl-C already does."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _print_kept(kept: tuple[str, ...], folder: Path) -> None:
+    if kept:
+        console.print(
+            f"kept {len(kept)} file(s) in {folder} that facility-layout did not write: {', '.join(kept)}",
+            markup=False,
+            highlight=False,
+        )
 
 
 def _endpoint_option(name: str, service: str) -> object:

@@ -13,11 +13,9 @@ exactly what the layouts' own maps and CSVs say. docs/compare.md explains each t
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +28,9 @@ from facility_layout.cross_conditions import cross_conditions
 from facility_layout.errors import ScenarioError
 from facility_layout.evaluate import not_built_reason
 from facility_layout.figures import minutes_figures
+from facility_layout.folders import claim_output_folder, protected_places
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC, read_admin_areas
-from facility_layout.outputs import replace_folder
+from facility_layout.outputs import RUN_NAMES, write_csv
 from facility_layout.pipeline import Progress, RunResult
 from facility_layout.pipeline import run as run_layout
 from facility_layout.scenario import Scenario, load_scenario
@@ -116,6 +115,8 @@ class Comparison:
     cross_conditions : pandas.DataFrame or None
         Every layout under every scenario's conditions (:mod:`facility_layout.cross_conditions`); None when
         the comparison is built from files alone.
+    kept : tuple of str
+        Files found in the comparison's folder that the tool did not write; they stay untouched.
     """
 
     layouts: list[Layout]
@@ -126,6 +127,7 @@ class Comparison:
     admin_areas: pd.DataFrame | None
     remote_definition: str
     cross_conditions: pd.DataFrame | None = None
+    kept: tuple[str, ...] = ()  # files in the comparison's folder the tool did not write, left untouched
 
 
 def load_scenarios(
@@ -180,6 +182,7 @@ def compare(
     progress: Progress | None = None,
     on_scenario: ScenarioStart | None = None,
     encoding: str | None = None,
+    force: bool = False,
     language: str | None = None,
 ) -> Comparison:
     """Run each scenario and write its layout, the comparison CSVs and ``report.html`` into ``out_dir``.
@@ -189,7 +192,9 @@ def compare(
     paths : sequence of Path
         Scenario files, at least two, of one region; the first is the reference for the remote people.
     out_dir : Path
-        Folder of the comparison; replaced as a whole once everything is written.
+        Folder of the comparison, checked before any run and locked until the end; once everything is
+        written, the files of an earlier comparison there are replaced and any other file is kept (the rules
+        of :mod:`facility_layout.folders`).
     data_root : str or Path, optional
         Where relative input paths resolve (see :func:`facility_layout.scenario.resolve_data_root`).
     map_pair : (str, str), optional
@@ -200,6 +205,8 @@ def compare(
         ``on_scenario(position, count, name, scenario)`` before each run.
     encoding : str, optional
         Text encoding of the scenario files; default: detected.
+    force : bool
+        Write into an existing folder the tool did not write, replacing only its own output names there.
     language : str, optional
         Overrides each scenario's ``outputs.language`` (``--lang``).
 
@@ -218,10 +225,12 @@ def compare(
 
     scenarios = {name: s.in_language(language) for name, s in load_scenarios(paths, data_root, encoding).items()}
     pair = _map_pair(map_pair, list(scenarios))
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
-    try:
+    names = dict.fromkeys((*CSV_FILES, "report.html", "brief.pdf")) | dict.fromkeys(scenarios, RUN_NAMES)
+    protected = [place for scenario in scenarios.values() for place in protected_places(scenario)]
+    claim = claim_output_folder(
+        out_dir, command="compare", names=names, force=force, field="--out", protected=protected
+    )
+    with claim as folder, folder.staging() as staging:
         layouts, runs = [], {}
         for position, (name, scenario) in enumerate(scenarios.items(), start=1):
             if on_scenario is not None:
@@ -231,15 +240,11 @@ def compare(
         report_progress = progress or (lambda stage, seconds: None)
         report_progress("report", None)
         start = time.perf_counter()
-        comparison = comparison_tables(layouts, cross_conditions(runs))
+        comparison = replace(comparison_tables(layouts, cross_conditions(runs)), kept=folder.kept)
         write_tables(comparison, staging)
         render_report(comparison, staging / "report.html", map_pair=pair)
         write_comparison_brief(staging / "brief.pdf", comparison)
         report_progress("report", time.perf_counter() - start)
-        replace_folder(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return comparison
 
 
@@ -309,7 +314,7 @@ def write_tables(comparison: Comparison, folder: Path) -> None:
     }
     for name, table in tables.items():
         if table is not None:
-            table.to_csv(folder / name, index=False)
+            write_csv(table, folder / name)
 
 
 # --- tables -------------------------------------------------------------------------------------------

@@ -13,9 +13,7 @@ import importlib
 import math
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +26,7 @@ import pulp
 import scipy.sparse as sp
 
 from facility_layout.errors import SolveError
+from facility_layout.solver_process import cbc_arguments, run_cbc, solve_with_cbc, solver_folder
 
 SOLVERS = ("cbc", "highs")
 # A gap this small is round-off, not a layout that could be better.
@@ -135,22 +134,13 @@ def solve_problem(problem: pulp.LpProblem, solver: str, time_limit_s: float, mip
         raise ValueError("solve_problem expects a minimisation problem")
     ensure_solver_available(solver)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="facility_layout_solve_") as tmp:
+    with solver_folder() as tmp:
         if solver == "cbc":
-            log = Path(tmp) / "cbc.log"
-            # One thread: CBC is then deterministic, so the same inputs give the same layout.
-            command = pulp.PULP_CBC_CMD(
-                msg=False,
-                timeLimit=time_limit_s,
-                gapRel=mip_gap,
-                threads=1,
-                logPath=str(log),
-                keepFiles=False,
-            )
             try:
-                problem.solve(command)
+                solve_with_cbc(problem, time_limit_s, mip_gap, tmp)
             except pulp.PulpSolverError:
                 return _failed(solver, start, problem)
+            log = tmp / "cbc.log"
             bound = _cbc_bound(log.read_text(errors="replace") if log.is_file() else "")
         else:
             command = pulp.HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=1, random_seed=0)
@@ -521,17 +511,12 @@ def _highs_arrays(
 def _cbc_arrays(
     milp: Milp, time_limit_s: float, mip_gap: float
 ) -> tuple[np.ndarray | None, str, float | None, float | None]:
-    with tempfile.TemporaryDirectory(prefix="facility_layout_cbc_") as tmp:
-        model, solution, log = Path(tmp) / "model.mps", Path(tmp) / "model.sol", Path(tmp) / "cbc.log"
+    with solver_folder() as tmp:
+        model, solution, log = tmp / "model.mps", tmp / "model.sol", tmp / "cbc.log"
         write_mps(milp, model)
-        # One thread: CBC is then deterministic, so the same inputs give the same layout.
-        args = [pulp.PULP_CBC_CMD().path, str(model), "-sec", f"{time_limit_s:g}", "-timeMode", "elapsed"]
-        args += ["-ratio", f"{mip_gap:g}", "-threads", "1", "-solve", "-printingOptions", "all"]
-        args += ["-solution", str(solution)]
-        with open(log, "w") as out:
-            finished = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        returncode = run_cbc(cbc_arguments(model, solution, time_limit_s, mip_gap), log)
         text = log.read_text(errors="replace")
-        if finished.returncode != 0 or not solution.is_file():
+        if returncode != 0 or not solution.is_file():
             return None, "error", None, None
         lines = solution.read_text().splitlines()
     head = lines[0] if lines else ""

@@ -317,7 +317,9 @@ def raw_with(path: tuple, text: str) -> str:
                 node.append({"name": "x"})
             node = node[0]
             continue
-        if not node.get(step):
+        # A setting given as a path where a mapping may go (inputs.population: a raster or a census table)
+        # becomes a mapping, so that the nested number can be put in.
+        if not isinstance(node.get(step), dict | list):
             node[step] = [] if following == 0 else {}
         node = node[step]
     if path[-1] == 0:
