@@ -45,3 +45,28 @@ def test_a_cache_entry_of_another_region_is_recomputed_not_a_traceback(tmp_path:
     assert again["travel"]["cache"] == "recomputed (unreadable entry)"
     assert again["travel_pairs"] == first["travel_pairs"]
     assert again["population_covered"] == first["population_covered"]
+
+
+def test_init_on_a_boundary_file_of_several_counties_picks_one(tmp_path: Path) -> None:
+    """A prefecture's county file (several polygons): `init` named the region after the first county but
+    planned the union of all of them, saying nothing; now it writes a `filter` for that county, marked GUESS,
+    and lists the others."""
+    import geopandas as gpd
+    import yaml
+    from shapely.geometry import box
+
+    from facility_layout.init_scenario import init_folder
+
+    counties = gpd.GeoDataFrame(
+        {"名称": ["某某县", "邻县", "远县"]},
+        geometry=[box(104.0, 26.0, 104.1, 26.1), box(104.1, 26.0, 104.2, 26.1), box(104.2, 26.0, 104.3, 26.1)],
+        crs="EPSG:4326",
+    )
+    counties.to_file(tmp_path / "县界.shp", encoding="gbk")
+    (tmp_path / "县界.cpg").unlink()
+    path, guess = init_folder(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    boundary = yaml.safe_load(text)["region"]["boundary"]
+    assert boundary["filter"] == {"名称": "某某县"}
+    assert "邻县" in text and "远县" in text  # the other counties are named, so the planner can pick one
+    assert any("filter" in line for line in guess.report)
