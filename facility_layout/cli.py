@@ -469,7 +469,12 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         table.add_row("layout", f"given in {summary['layout_file']}: evaluated, not optimised")
     else:
         gap = "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}"
-        proven = "proven optimal" if solver["proven_optimal"] else f"NOT proven optimal (gap {gap})"
+        unproven = ", ".join(
+            f"{name.replace('_', ' ')} {stage['status']}"
+            for name, stage in solver.get("stages", {}).items()
+            if not stage["proven_optimal"]
+        )
+        proven = "proven optimal" if solver["proven_optimal"] else f"NOT proven optimal (gap {gap}; {unproven})"
         table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
     out.print(table)
     out.print(f"outputs: {out_dir}  (open {out_dir / 'map.html'})")

@@ -51,6 +51,7 @@ from facility_layout.per_village import village_table
 from facility_layout.readers.vector import companion_files
 from facility_layout.relief import relief_image
 from facility_layout.scenario import Scenario, source_file
+from facility_layout.solve import NoLayoutError
 from facility_layout.terrain import Elevation
 from facility_layout.traveltime import RegionTravel, graphs_for, region_travel
 from facility_layout.villages import villages_from_region
@@ -218,9 +219,6 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
         )
         if layout is None:
             result, _ = solve_objective(scenario, model)
-            # Both the clinic layout and the choice of central centres must have a solution.
-            for report in (result.report, result.central_report):
-                _check_solution(scenario, report.status)
         else:
             given = read_given_layout(layout, sites)
             result = model.result_given(given.open_sites, given.central, given_report())
@@ -490,6 +488,8 @@ def solve_objective(scenario: Scenario, model: TwoTier) -> tuple[TwoTierResult, 
         return solve_layout(
             model, objective, scenario.solver.name, scenario.solver.time_limit_s, scenario.solver.mip_gap
         )
+    except NoLayoutError as exc:
+        raise _no_layout(scenario, exc) from None
     except InfeasibleLayoutError as exc:
         if exc.needed_budget is not None:
             merging = scenario.tiers.village_clinic.merge_rule is not None
@@ -560,14 +560,17 @@ def _check_central_count(scenario: Scenario, n_centres: int) -> None:
         )
 
 
-def _check_solution(scenario: Scenario, status: str) -> None:
-    if status == "no_solution":
-        raise SolveError(
-            f"solver.time_limit_s ({scenario.source}): the solver found no feasible layout within "
-            f"{scenario.solver.time_limit_s:g} s. Fix: raise solver.time_limit_s, or try solver.name: "
-            f"{'cbc' if scenario.solver.name == 'highs' else 'highs'}."
+def _no_layout(scenario: Scenario, exc: NoLayoutError) -> SolveError:
+    """A stage's solve ended without a layout: the message names the stage and the setting to change."""
+    stage = exc.stage.replace("_", " ")
+    budget = scenario.solver.time_limit_s
+    if exc.report.status == "no_solution":
+        return SolveError(
+            f"solver.time_limit_s ({scenario.source}): the {stage} stage found no feasible layout within "
+            f"{exc.time_left_s:g} s (the run's {budget:g} s are one budget shared by its stages). Fix: raise "
+            f"solver.time_limit_s, or try solver.name: {'cbc' if scenario.solver.name == 'highs' else 'highs'}."
         )
-    if status in {"infeasible", "unbounded", "error"}:
-        raise SolveError(
-            f"The solver reported '{status}' for {scenario.source}. Fix: check the tiers' limits and the budget."
-        )
+    return SolveError(
+        f"The solver reported '{exc.report.status}' in the {stage} stage for {scenario.source}. Fix: check the "
+        "tiers' limits and the budget."
+    )
