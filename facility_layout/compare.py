@@ -183,6 +183,7 @@ def compare(
     on_scenario: ScenarioStart | None = None,
     encoding: str | None = None,
     force: bool = False,
+    language: str | None = None,
 ) -> Comparison:
     """Run each scenario and write its layout, the comparison CSVs and ``report.html`` into ``out_dir``.
 
@@ -206,6 +207,8 @@ def compare(
         Text encoding of the scenario files; default: detected.
     force : bool
         Write into an existing folder the tool did not write, replacing only its own output names there.
+    language : str, optional
+        Overrides each scenario's ``outputs.language`` (``--lang``).
 
     Returns
     -------
@@ -217,11 +220,12 @@ def compare(
     FacilityLayoutError
         A scenario that cannot be compared or run; nothing is written then.
     """
+    from facility_layout.brief import write_comparison_brief  # the briefs import this module's tables
     from facility_layout.report import render_report  # the report imports this module's tables
 
-    scenarios = load_scenarios(paths, data_root, encoding)
+    scenarios = {name: s.in_language(language) for name, s in load_scenarios(paths, data_root, encoding).items()}
     pair = _map_pair(map_pair, list(scenarios))
-    names = dict.fromkeys((*CSV_FILES, "report.html")) | dict.fromkeys(scenarios, RUN_NAMES)
+    names = dict.fromkeys((*CSV_FILES, "report.html", "brief.pdf")) | dict.fromkeys(scenarios, RUN_NAMES)
     protected = [place for scenario in scenarios.values() for place in protected_places(scenario)]
     claim = claim_output_folder(
         out_dir, command="compare", names=names, force=force, field="--out", protected=protected
@@ -239,6 +243,7 @@ def compare(
         comparison = replace(comparison_tables(layouts, cross_conditions(runs)), kept=folder.kept)
         write_tables(comparison, staging)
         render_report(comparison, staging / "report.html", map_pair=pair)
+        write_comparison_brief(staging / "brief.pdf", comparison)
         report_progress("report", time.perf_counter() - start)
     return comparison
 
