@@ -1,0 +1,338 @@
+"""A partitioned region end to end: split into counties, run them on Dask, merge their outputs.
+
+The merged output folder holds ``summary.json`` (region totals recomputed from the counties' own
+figures: people summed, travel-minute percentiles recomputed over the merged demand table, never
+averaged; and a ``counties`` list with each county's figures and status), ``layout.gpkg`` (each layer of
+the counties' GeoPackages with a ``county`` column), ``counties.csv`` (the report table, one row per
+county), ``index.html`` (an overview map of the counties coloured by the share of people within the
+clinic standard, each linking to its own map) and ``counties/<slug>/`` (each county's complete outputs).
+Totals count the counties that completed; ``counties_failed`` names the others.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from facility_layout.distributed import CountyOutcome, run_counties
+from facility_layout.errors import SolveError
+from facility_layout.figures import minutes_figures
+from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
+from facility_layout.outputs import GPKG_LAYERS, replace_folder
+from facility_layout.partition import County, split_counties
+from facility_layout.pipeline import ensure_synthetic_inputs
+from facility_layout.scenario import Scenario
+from facility_layout.webassets import leaflet_head
+
+# Summed over counties as they are (people, counts, cost).
+_SUMMED = ("population_total", "population_uncoverable", "population_off_network", "cost")
+CSV_COLUMNS = (
+    "county",
+    "status",
+    "population_total",
+    "population_within_clinic_standard",
+    "share_within_clinic_standard",
+    "population_within_centre_standard",
+    "clinics_keep",
+    "clinics_close",
+    "clinics_build",
+    "centres_upgrade",
+    "cost",
+    "clinic_minutes_mean",
+    "clinic_minutes_p95",
+    "solver_status",
+    "seconds",
+    "message",
+)
+
+
+@dataclass(frozen=True)
+class ProvinceResult:
+    out_dir: Path
+    summary: dict[str, Any]
+    outcomes: dict[str, CountyOutcome]
+
+
+def run_partitioned(
+    scenario: Scenario,
+    out_dir: Path | None = None,
+    scheduler: str | None = None,
+    progress: Callable[..., None] | None = None,
+) -> ProvinceResult:
+    """Plan every county of ``scenario`` (which has ``region.partition``) on Dask and merge the results.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        With ``region.partition`` and ``region.admin_areas``.
+    out_dir : Path, optional
+        Overrides ``outputs.dir``.
+    scheduler : str, optional
+        Address of a running Dask scheduler; default ``$DASK_SCHEDULER_ADDRESS``, else a LocalCluster.
+    progress : callable, optional
+        Told each county's outcome, see :data:`facility_layout.distributed.Progress`.
+
+    Raises
+    ------
+    FacilityLayoutError
+        A region-wide input is bad, or no county got a layout (nothing is written then). Counties that
+        fail while others succeed are listed in the outputs instead.
+    """
+    out_dir = Path(out_dir) if out_dir is not None else scenario.output_dir
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    if scenario.region.synthetic is not None:
+        ensure_synthetic_inputs(scenario)
+    counties = split_counties(scenario)
+    seconds["split"] = time.perf_counter() - start
+    start = time.perf_counter()
+    outcomes, engine = run_counties(scenario, counties, scheduler, progress)
+    seconds["counties"] = time.perf_counter() - start
+    if all(o.status == "failed" for o in outcomes.values()):
+        lines = "; ".join(f"{c.name}: {outcomes[c.slug].message}" for c in counties)
+        raise SolveError(f"no county of {scenario.region.name} got a layout ({lines})")
+    start = time.perf_counter()
+    written, figures = write_province(out_dir, scenario, counties, outcomes, engine, seconds)
+    return ProvinceResult(written, figures, outcomes)
+
+
+def write_province(
+    out_dir: Path,
+    scenario: Scenario,
+    counties: list[County],
+    outcomes: dict[str, CountyOutcome],
+    engine: dict[str, Any],
+    seconds: dict[str, float],
+) -> tuple[Path, dict[str, Any]]:
+    """Merge the counties' outputs into ``out_dir`` (written in a staging folder, swapped in when complete)."""
+    start = time.perf_counter()
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
+    try:
+        summaries: dict[str, dict[str, Any]] = {}
+        for county in counties:
+            outcome = outcomes[county.slug]
+            if outcome.status != "failed":
+                shutil.copytree(outcome.folder, staging / "counties" / county.slug)
+                summaries[county.slug] = json.loads((outcome.folder / "summary.json").read_text("utf-8"))
+        _merge_gpkg(staging / "layout.gpkg", counties, outcomes)
+        figures = province_summary(scenario, counties, outcomes, summaries, staging)
+        figures["engine"] = engine
+        pd.DataFrame([_csv_row(row) for row in figures["counties"]], columns=list(CSV_COLUMNS)).to_csv(
+            staging / "counties.csv", index=False
+        )
+        (staging / "index.html").write_text(overview_page(scenario, counties, figures), "utf-8")
+        merge_seconds = {**seconds, "merge": time.perf_counter() - start}
+        merge_seconds["total"] = sum(merge_seconds.values())
+        figures["seconds"] = {k: round(v, 3) for k, v in merge_seconds.items()}
+        (staging / "summary.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        replace_folder(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir, figures
+
+
+def province_summary(
+    scenario: Scenario,
+    counties: list[County],
+    outcomes: dict[str, CountyOutcome],
+    summaries: dict[str, dict[str, Any]],
+    folder: Path,
+) -> dict[str, Any]:
+    """Region figures from the completed counties, and one entry per county (completed or failed)."""
+    done = [summaries[c.slug] for c in counties if c.slug in summaries]
+    demand = pd.concat(
+        [pd.read_csv(folder / "counties" / c.slug / "demand.csv") for c in counties if c.slug in summaries],
+        ignore_index=True,
+    )
+    people = demand["population"].to_numpy(dtype=float)
+    tiers = {VILLAGE_CLINIC: ("keep", "close", "build"), TOWNSHIP_CENTRE: ("keep", "upgrade")}
+    figures: dict[str, Any] = {
+        "scenario": scenario.region.name,
+        "partition": scenario.region.partition.model_dump(mode="json"),  # type: ignore[union-attr]
+        "objective": scenario.objective.type,
+        **{key: round(sum(s[key] for s in done), 4 if key == "cost" else 2) for key in _SUMMED},
+        "population_covered": {t: round(sum(s["population_covered"][t] for s in done), 2) for t in tiers},
+        "demand_points": {k: int(sum(s["demand_points"][k] for s in done)) for k in ("count", "uncoverable")},
+        # Percentiles over the merged demand cells, weighted by their people (an average of the counties'
+        # percentiles would not be a percentile of anyone).
+        "travel_minutes": {
+            VILLAGE_CLINIC: minutes_figures(demand["clinic_minutes"].to_numpy(dtype=float), people),
+            TOWNSHIP_CENTRE: minutes_figures(demand["centre_minutes"].to_numpy(dtype=float), people),
+        },
+        "facilities": {
+            t: {k: int(sum(s["facilities"][t][k] for s in done)) for k in kinds} for t, kinds in tiers.items()
+        },
+        "counties_included": [c.name for c in counties if c.slug in summaries],
+        "counties_failed": [c.name for c in counties if c.slug not in summaries],
+        "counties_count": {
+            status: sum(o.status == status for o in outcomes.values()) for status in ("done", "reused", "failed")
+        },
+        "counties": [_county_entry(c, outcomes[c.slug], summaries.get(c.slug)) for c in counties],
+    }
+    return figures
+
+
+def _county_entry(county: County, outcome: CountyOutcome, figures: dict[str, Any] | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": county.name,
+        "slug": county.slug,
+        "status": outcome.status,
+        "seconds": round(outcome.seconds, 3),
+        "worker": outcome.worker,
+        "peak_rss_bytes": outcome.peak_rss_bytes,
+        "key": county.key,
+    }
+    if figures is None:
+        return entry | {"error": outcome.error, "message": outcome.message}
+    return entry | {
+        "map": f"counties/{county.slug}/map.html",
+        "population_total": figures["population_total"],
+        "population_covered": figures["population_covered"],
+        "facilities": figures["facilities"],
+        "cost": figures["cost"],
+        "travel_minutes": figures["travel_minutes"],
+        "solver_status": figures["solver"]["status"],
+        "central_centre_solver_status": figures["central_centre_solver"]["status"],
+        "run_seconds": figures["seconds"],
+    }
+
+
+def _csv_row(entry: dict[str, Any]) -> dict[str, Any]:
+    if entry["status"] == "failed":
+        return {"county": entry["name"], "status": "failed", "message": entry["message"], "seconds": entry["seconds"]}
+    total = entry["population_total"]
+    within = entry["population_covered"][VILLAGE_CLINIC]
+    clinics = entry["facilities"][VILLAGE_CLINIC]
+    return {
+        "county": entry["name"],
+        "status": entry["status"],
+        "population_total": total,
+        "population_within_clinic_standard": within,
+        "share_within_clinic_standard": round(within / total, 4) if total else None,
+        "population_within_centre_standard": entry["population_covered"][TOWNSHIP_CENTRE],
+        "clinics_keep": clinics["keep"],
+        "clinics_close": clinics["close"],
+        "clinics_build": clinics["build"],
+        "centres_upgrade": entry["facilities"][TOWNSHIP_CENTRE]["upgrade"],
+        "cost": entry["cost"],
+        "clinic_minutes_mean": entry["travel_minutes"][VILLAGE_CLINIC]["mean"],
+        "clinic_minutes_p95": entry["travel_minutes"][VILLAGE_CLINIC]["p95"],
+        "solver_status": entry["solver_status"],
+        "seconds": entry["seconds"],
+        "message": "",
+    }
+
+
+def _merge_gpkg(path: Path, counties: list[County], outcomes: dict[str, CountyOutcome]) -> None:
+    """Each layer of the completed counties' GeoPackages, one under the other, with a ``county`` column."""
+    done = [c for c in counties if outcomes[c.slug].status != "failed"]
+    for layer in GPKG_LAYERS:
+        frames = [
+            gpd.read_file(outcomes[c.slug].folder / "layout.gpkg", layer=layer).assign(county=c.name) for c in done
+        ]
+        merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
+        merged.to_file(path, layer=layer, driver="GPKG")
+
+
+def overview_page(scenario: Scenario, counties: list[County], figures: dict[str, Any]) -> str:
+    """One offline HTML page: the counties coloured by the share of people within the clinic standard, each
+    linking to its own map, and the report table per county."""
+    features = []
+    rows = []
+    for county, entry in zip(counties, figures["counties"], strict=True):
+        shape = gpd.read_file(county.scenario.region.boundary).to_crs("EPSG:4326")
+        share = None
+        if entry["status"] != "failed" and entry["population_total"]:
+            share = entry["population_covered"][VILLAGE_CLINIC] / entry["population_total"]
+        geometry = json.loads(shape.geometry.iloc[0:1].to_json())["features"][0]["geometry"]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {"name": county.name, "share": share, "map": entry.get("map"), "status": entry["status"]},
+            }
+        )
+        row = _csv_row(entry)
+        link = (
+            f'<a href="{html.escape(entry["map"])}">{html.escape(county.name)}</a>'
+            if entry.get("map")
+            else html.escape(county.name)
+        )
+        shown = "—" if share is None else f"{share:.1%}"
+        rows.append(
+            f"<tr><td>{link}</td><td>{html.escape(entry['status'])}</td><td>{_num(row.get('population_total'))}</td>"
+            f"<td>{shown}</td><td>{_num(row.get('clinics_keep'))}</td><td>{_num(row.get('clinics_close'))}</td>"
+            f"<td>{_num(row.get('clinics_build'))}</td><td>{_num(row.get('cost'))}</td>"
+            f"<td>{html.escape(str(row.get('message') or ''))}</td></tr>"
+        )
+    data = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).replace("</", "<\\/")
+    minutes = scenario.tiers.village_clinic.max_travel_minutes
+    title = html.escape(f"{scenario.region.name}: counties")
+    total = figures["population_total"]
+    within = figures["population_covered"][VILLAGE_CLINIC]
+    headline = (
+        f"{within:,.0f} of {total:,.0f} people ({within / total:.1%}) within {minutes:g} min of a village clinic, "
+        f"in the {len(figures['counties_included'])} counties that completed"
+        if total
+        else "no people in the completed counties"
+    )
+    failed = ", ".join(figures["counties_failed"])
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{leaflet_head()}
+<style>body{{font-family:sans-serif;margin:0}} #map{{height:60vh}} main{{padding:0 1em 1em}}
+table{{border-collapse:collapse}} td,th{{border-bottom:1px solid #ccc;padding:2px 8px;text-align:right}}
+td:first-child,th:first-child,td:last-child{{text-align:left}}</style></head>
+<body><div id="map"></div><main>
+<h1>{title}</h1>
+<p>{html.escape(headline)}.{" Failed: " + html.escape(failed) + "." if failed else ""}
+Colour: share of each county's people within {minutes:g} min of a village clinic (grey: failed). Click a
+county for its own map.</p>
+<table><thead><tr><th>county</th><th>status</th><th>people</th><th>within {minutes:g} min</th><th>keep</th>
+<th>close</th><th>build</th><th>cost</th><th>message</th></tr></thead><tbody>
+{"".join(rows)}
+</tbody></table></main>
+<script>
+const counties = {data};
+function colour(share) {{
+  if (share === null) return "#999999";
+  return share >= 0.95 ? "#1a9850" : share >= 0.85 ? "#91cf60" : share >= 0.7 ? "#fee08b" : "#d73027";
+}}
+const map = L.map("map");
+const layer = L.geoJSON(counties, {{
+  style: f => ({{color: "#333", weight: 1, fillColor: colour(f.properties.share), fillOpacity: 0.6}}),
+  onEachFeature: (f, l) => {{
+    const p = f.properties;
+    const share = p.share === null ? p.status : (100 * p.share).toFixed(1) + "% within the standard";
+    const el = document.createElement("div");
+    const name = document.createElement(p.map ? "a" : "b");
+    name.textContent = p.name;
+    if (p.map) name.href = p.map;
+    el.append(name, document.createElement("br"), share);
+    l.bindPopup(el);
+  }}
+}}).addTo(map);
+map.fitBounds(layer.getBounds());
+</script></body></html>
+"""
+
+
+def _num(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return f"{value:,.0f}" if isinstance(value, int | float) else html.escape(str(value))
