@@ -68,6 +68,17 @@ class _StageProgress:
         console.print(f"[green]✓[/green] {stage:<16} {seconds:7.2f} s", highlight=False)
 
 
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="DASK_SCHEDULER_ADDRESS",
+        help="Dask scheduler (e.g. tcp://10.0.0.5:8786) for partitioned scenarios; default a LocalCluster here.",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
 def run(
     scenario: ScenarioArg,
@@ -75,6 +86,7 @@ def run(
         Path | None, typer.Option("--out", help="Output folder (overrides outputs.dir).", show_default=False)
     ] = None,
     data_root: DataRootOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run a scenario end to end: travel times, layout, map.html, layout.gpkg, summary.json."""
     from facility_layout.pipeline import run as run_pipeline
@@ -83,10 +95,49 @@ def run(
     def action() -> None:
         loaded = load_scenario(scenario, data_root)
         console.print(f"[bold]{loaded.region.name}[/bold]  ({scenario}, data root {loaded.data_root})")
+        if loaded.region.partition is not None:
+            _run_partitioned(loaded, out_dir, scheduler)
+            return
         result = run_pipeline(loaded, out_dir, progress=_StageProgress())
         _print_summary(result.summary, result.out_dir)
 
     _guarded(action)
+
+
+def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | None) -> None:
+    """Run the counties on Dask, one line per county as it ends; exit 2 (bad input) or 3 (no layout) at the
+    end if any county failed, after the others' outputs are written."""
+    from facility_layout.distributed import exit_error
+    from facility_layout.province import run_partitioned
+
+    def county_line(county, outcome, finished, unfinished, failed, total) -> None:
+        detail = f": {outcome.message}" if outcome.status == "failed" else f" ({outcome.seconds:.1f} s)"
+        console.print(
+            f"{outcome.status:>6} {county.name}{detail}  [{finished}/{total} finished, {unfinished} waiting or "
+            f"running, {failed} failed]",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    result = run_partitioned(scenario, out_dir, scheduler, progress=county_line)
+    figures = result.summary
+    total = figures["population_total"] or 1.0
+    covered = figures["population_covered"]["village_clinic"]
+    counts = figures["counties_count"]
+    out.print(
+        f"{len(figures['counties'])} counties: {counts['done']} computed, {counts['reused']} reused, "
+        f"{counts['failed']} failed. Within the village clinic standard: {covered:,.0f} of {total:,.0f} people "
+        f"({100 * covered / total:.1f} %) in the counties that completed; solver: {figures['solver']['status']}",
+        markup=False,
+        highlight=False,
+    )
+    out.print(f"outputs: {result.out_dir}  (open {result.out_dir / 'index.html'})", markup=False, highlight=False)
+    error = exit_error(result.outcomes)
+    if error is not None:
+        failed = ", ".join(figures["counties_failed"])
+        console.print(f"error: counties failed: {failed}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=3 if error is SolveError else 2)
 
 
 @app.command()
@@ -129,6 +180,7 @@ def compare(
             show_default=False,
         ),
     ] = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
     from facility_layout.compare import compare as compare_layouts
@@ -138,7 +190,13 @@ def compare(
 
     def action() -> None:
         comparison = compare_layouts(
-            scenarios, out_dir, data_root=data_root, map_pair=maps, progress=_StageProgress(), on_scenario=announce
+            scenarios,
+            out_dir,
+            data_root=data_root,
+            map_pair=maps,
+            progress=_StageProgress(),
+            on_scenario=announce,
+            scheduler=scheduler,
         )
         table = Table(title="comparison", title_justify="left")
         for column in ("layout", "clinic standard met", "beyond it", "cost", "solver"):

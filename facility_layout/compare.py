@@ -157,6 +157,7 @@ def compare(
     map_pair: tuple[str, str] | None = None,
     progress: Progress | None = None,
     on_scenario: ScenarioStart | None = None,
+    scheduler: str | None = None,
 ) -> Comparison:
     """Run each scenario and write its layout, the comparison CSVs and ``report.html`` into ``out_dir``.
 
@@ -174,6 +175,9 @@ def compare(
         ``progress(stage, seconds)`` for the stages of each run and for writing the report.
     on_scenario : callable, optional
         ``on_scenario(position, count, name, scenario)`` before each run.
+    scheduler : str, optional
+        Dask scheduler of the partitioned scenarios (``region.partition``), which run county by county on
+        it (default ``$DASK_SCHEDULER_ADDRESS``, else a LocalCluster); the others run here as usual.
 
     Returns
     -------
@@ -197,7 +201,12 @@ def compare(
         for position, (name, scenario) in enumerate(scenarios.items(), start=1):
             if on_scenario is not None:
                 on_scenario(position, len(scenarios), name, scenario)
-            run_layout(scenario, staging / name, progress)
+            if scenario.region.partition is not None:
+                from facility_layout.province import run_partitioned
+
+                run_partitioned(scenario, staging / name, scheduler)
+            else:
+                run_layout(scenario, staging / name, progress)
             layouts.append(read_layout(name, scenario, staging / name))
         report_progress = progress or (lambda stage, seconds: None)
         report_progress("report", None)

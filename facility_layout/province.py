@@ -176,6 +176,14 @@ def province_summary(
         "facilities": {
             t: {k: int(sum(s["facilities"][t][k] for s in done)) for k in kinds} for t, kinds in tiers.items()
         },
+        "standards": done[0]["standards"],
+        "travel": {
+            "conditions": done[0]["travel"]["conditions"],
+            "cut_off": {"population": round(sum(s["travel"]["cut_off"]["population"] for s in done), 2)},
+        },
+        # The region's layout is as proven as its least proven county.
+        "solver": least_proven([s["solver"] for s in done]),
+        "central_centre_solver": least_proven([s["central_centre_solver"] for s in done]),
         "counties_included": [c.name for c in counties if c.slug in summaries],
         "counties_failed": [c.name for c in counties if c.slug not in summaries],
         "counties_count": {
@@ -184,6 +192,21 @@ def province_summary(
         "counties": [_county_entry(c, outcomes[c.slug], summaries.get(c.slug)) for c in counties],
     }
     return figures
+
+
+def least_proven(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """The solver figures of several counties as one: the status of the first county not proven optimal
+    (else ``optimal``), proven only if all are, the largest gap, the summed seconds."""
+    unproven = [r for r in reports if not r["proven_optimal"]]
+    gaps = [r["gap"] for r in reports if r["gap"] is not None]
+    return {
+        "name": reports[0]["name"],
+        "status": unproven[0]["status"] if unproven else "optimal",
+        "proven_optimal": not unproven,
+        "gap": max(gaps) if len(gaps) == len(reports) else None,
+        "seconds": round(sum(r["seconds"] for r in reports), 3),
+        "counties_not_proven": len(unproven),
+    }
 
 
 def _county_entry(county: County, outcome: CountyOutcome, figures: dict[str, Any] | None) -> dict[str, Any]:
