@@ -35,7 +35,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from facility_layout.cache import file_digest
 from facility_layout.inputs import _read_vector, choose_metric_crs, read_admin_areas, read_boundary
@@ -109,7 +109,6 @@ def _write_clipped(scenario: Scenario, areas: gpd.GeoDataFrame, slugs: list[str]
     facility_owner = _owners(facilities, areas, crs, SHORE_M)
     settlement_owner = _owners(settlements, areas, crs, 0.0)
     roads = _OsmRoads(scenario.inputs.roads)
-    to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
@@ -124,7 +123,8 @@ def _write_clipped(scenario: Scenario, areas: gpd.GeoDataFrame, slugs: list[str]
             ).to_file(out / "boundary.geojson", driver="GeoJSON")
             _write_points(facilities[facility_owner == i], out / "facilities.geojson")
             _write_points(settlements[settlement_owner == i], out / "settlements.geojson")
-            travel_space = shapely.ops.transform(to_lonlat.transform, polygon.buffer(halo_m) if halo_m else polygon)
+            grown = polygon.buffer(halo_m) if halo_m else polygon
+            travel_space = gpd.GeoSeries([grown], crs=crs).to_crs("EPSG:4326").iloc[0]
             roads.write_clip(travel_space, out / "roads.osm")
             if meta.is_file():  # a generated region stays marked as such (no real-world basemap)
                 shutil.copyfile(meta, out / "region.json")

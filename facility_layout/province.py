@@ -35,6 +35,9 @@ from facility_layout.pipeline import ensure_synthetic_inputs
 from facility_layout.scenario import Scenario
 from facility_layout.webassets import leaflet_head
 
+# Columns holding site ids in the GeoPackage layers, and how the ids of new sites start (candidates.py).
+SITE_ID_COLUMNS = {"site_id", "merged_into_id", "centre_id", "clinic_site_id"}
+NEW_SITE_PREFIX = "new-"
 # Summed over counties as they are (people, counts, cost).
 _SUMMED = ("population_total", "population_uncoverable", "population_off_network", "cost")
 CSV_COLUMNS = (
@@ -261,12 +264,20 @@ def _csv_row(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _merge_gpkg(path: Path, counties: list[County], outcomes: dict[str, CountyOutcome]) -> None:
-    """Each layer of the completed counties' GeoPackages, one under the other, with a ``county`` column."""
+    """Each layer of the completed counties' GeoPackages, one under the other, with a ``county`` column.
+
+    Existing facilities keep their ids (unique in the region's file); a new site's id (``new-0005``,
+    numbered per county) becomes ``<county slug>/new-0005`` so that every id names one site.
+    """
     done = [c for c in counties if outcomes[c.slug].status != "failed"]
     for layer in GPKG_LAYERS:
-        frames = [
-            gpd.read_file(outcomes[c.slug].folder / "layout.gpkg", layer=layer).assign(county=c.name) for c in done
-        ]
+        frames = []
+        for county in done:
+            frame = gpd.read_file(outcomes[county.slug].folder / "layout.gpkg", layer=layer)
+            for column in SITE_ID_COLUMNS & set(frame.columns):
+                ids = frame[column].astype("string")
+                frame[column] = ids.where(~ids.str.startswith(NEW_SITE_PREFIX, na=False), county.slug + "/" + ids)
+            frames.append(frame.assign(county=county.name))
         merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
         merged.to_file(path, layer=layer, driver="GPKG")
 
