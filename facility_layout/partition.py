@@ -94,10 +94,11 @@ def split_counties(scenario: Scenario) -> list[County]:
     digests = {
         path: file_digest(path) for path in (scenario.inputs.population, scenario.inputs.elevation) if path.is_file()
     }
+    code = code_version()
     counties = []
     for name, slug in zip(names, slugs, strict=True):
         county = _county_scenario(scenario, name, folder / slug, crs)
-        counties.append(County(name, slug, county, _run_key(county, digests)))
+        counties.append(County(name, slug, county, _run_key(county, digests, code)))
     return counties
 
 
@@ -252,10 +253,10 @@ def _split_key(scenario: Scenario, crs: CRS) -> str:
     return digest.hexdigest()[:24]
 
 
-def _run_key(county: Scenario, digests: dict[Path, str]) -> str:
+def _run_key(county: Scenario, digests: dict[Path, str], code: str) -> str:
     """Key of a county's run: its input files' contents, its settings (without paths), the code version."""
     digest = hashlib.sha256(b"facility_layout county run")
-    digest.update(code_version().encode())
+    digest.update(code.encode())
     for key, path in sorted(county.input_files().items()):
         digest.update(key.encode())
         digest.update((digests.get(path) or file_digest(path)).encode())
