@@ -267,7 +267,8 @@ def _merge_gpkg(path: Path, counties: list[County], outcomes: dict[str, CountyOu
     """Each layer of the completed counties' GeoPackages, one under the other, with a ``county`` column.
 
     Existing facilities keep their ids (unique in the region's file); a new site's id (``new-0005``,
-    numbered per county) becomes ``<county slug>/new-0005`` so that every id names one site.
+    numbered per county) becomes ``<county slug>/new-0005`` so that every id names one site; so does every
+    cell id (each county's cells are numbered on a grid from its own south-west corner).
     """
     done = [c for c in counties if outcomes[c.slug].status != "failed"]
     for layer in GPKG_LAYERS:
@@ -277,6 +278,8 @@ def _merge_gpkg(path: Path, counties: list[County], outcomes: dict[str, CountyOu
             for column in SITE_ID_COLUMNS & set(frame.columns):
                 ids = frame[column].astype("string")
                 frame[column] = ids.where(~ids.str.startswith(NEW_SITE_PREFIX, na=False), county.slug + "/" + ids)
+            if "cell_id" in frame.columns:
+                frame["cell_id"] = county.slug + "/" + frame["cell_id"].astype("string")
             frames.append(frame.assign(county=county.name))
         merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
         merged.to_file(path, layer=layer, driver="GPKG")

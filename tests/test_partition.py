@@ -177,3 +177,22 @@ def test_a_broken_county_fails_alone_by_name(runs: dict, region: Path, tmp_path:
     # The three intact counties have the same clipped inputs as before: their results are reused.
     assert summary["counties_count"] == {"done": 0, "reused": 3, "failed": 1}
     assert not (tmp_path / "out" / "counties" / summary["counties"][0]["slug"]).exists()
+
+
+def test_compare_runs_partitioned_scenarios_through_the_engine(runs: dict, tmp_path: Path) -> None:
+    """Two partitioned variants of one region: each merged run reuses the counties computed above (same
+    keys), and the comparison's headline carries the merged figures."""
+    from facility_layout.compare import compare
+
+    first = Path(runs["scenario"].source)
+    second = tmp_path / "again.yaml"
+    second.write_text(f"extends: {first}\n")
+    comparison = compare([first, second], tmp_path / "cmp", scheduler=runs["scheduler"])
+    merged = json.loads((runs["result"].out_dir / "summary.json").read_text())
+    for _, row in comparison.headline.iterrows():
+        assert row["population_total"] == pytest.approx(merged["population_total"])
+        assert row["village_clinic_within_standard"] == pytest.approx(merged["population_covered"]["village_clinic"])
+        assert row["cost"] == pytest.approx(merged["cost"])
+    for name in ("scenario", "again"):
+        summary = json.loads((tmp_path / "cmp" / name / "summary.json").read_text())
+        assert summary["counties_count"] == {"done": 0, "reused": 4, "failed": 0}
