@@ -164,38 +164,41 @@ def _write_points(frame: gpd.GeoDataFrame, path: Path) -> None:
 
 
 class _OsmRoads:
-    """An OSM XML file held as its node coordinates and the XML of its nodes and ways, for clipping."""
+    """An OSM XML file held as its node coordinates, the XML of its nodes and ways, and each way's nodes as
+    one flat index array, so that clipping a county is a few array operations."""
 
     def __init__(self, path: Path) -> None:
-        self.node_xml: dict[str, bytes] = {}
-        self.lon: dict[str, float] = {}
-        self.lat: dict[str, float] = {}
-        self.ways: list[tuple[list[str], bytes]] = []
+        self.node_xml: list[bytes] = []
+        self.way_xml: list[bytes] = []
+        index: dict[str, int] = {}
+        lonlat: list[tuple[float, float]] = []
+        way_refs: list[list[str]] = []
         for _, element in ET.iterparse(path, events=("end",)):
             if element.tag == "node":
-                ref = element.get("id", "")
-                self.node_xml[ref] = ET.tostring(element)
-                self.lon[ref] = float(element.get("lon", "nan"))
-                self.lat[ref] = float(element.get("lat", "nan"))
+                index[element.get("id", "")] = len(self.node_xml)
+                self.node_xml.append(ET.tostring(element).strip())
+                lonlat.append((float(element.get("lon", "nan")), float(element.get("lat", "nan"))))
                 element.clear()
             elif element.tag == "way":
-                self.ways.append(([nd.get("ref", "") for nd in element.iter("nd")], ET.tostring(element)))
+                way_refs.append([nd.get("ref", "") for nd in element.iter("nd")])
+                self.way_xml.append(ET.tostring(element).strip())
                 element.clear()
-        ids = list(self.lon)
-        self._index = {ref: i for i, ref in enumerate(ids)}
-        self._xy = np.array([[self.lon[r], self.lat[r]] for r in ids]).reshape(-1, 2)
+        self.xy = np.array(lonlat, dtype=float).reshape(-1, 2)
+        # Flat (way, node) pairs; a way's node missing from the file is left out.
+        pairs = [(w, index[r]) for w, refs in enumerate(way_refs) for r in refs if r in index]
+        flat = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        self.pair_way, self.pair_node = flat[:, 0], flat[:, 1]
 
     def write_clip(self, area: shapely.Geometry, path: Path) -> None:
         """Every way with a node in ``area`` (lon/lat), whole, with all of its nodes."""
-        inside = shapely.contains_xy(area, self._xy[:, 0], self._xy[:, 1]) if len(self._xy) else np.zeros(0, bool)
-        kept = [(refs, xml) for refs, xml in self.ways if any(inside[self._index[r]] for r in refs if r in self._index)]
-        refs = dict.fromkeys(r for way_refs, _ in kept for r in way_refs if r in self.node_xml)
+        inside = shapely.contains_xy(area, self.xy[:, 0], self.xy[:, 1])
+        hit = np.zeros(len(self.way_xml), dtype=bool)
+        hit[self.pair_way[inside[self.pair_node]]] = True
+        nodes = np.unique(self.pair_node[hit[self.pair_way]])
         with open(path, "wb") as out:
             out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="facility_layout">\n')
-            for ref in refs:
-                out.write(self.node_xml[ref].strip() + b"\n")
-            for _, xml in kept:
-                out.write(xml.strip() + b"\n")
+            out.write(b"".join(self.node_xml[i] + b"\n" for i in nodes.tolist()))
+            out.write(b"".join(self.way_xml[w] + b"\n" for w in np.flatnonzero(hit).tolist()))
             out.write(b"</osm>\n")
 
 

@@ -25,8 +25,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from facility_layout.distributed import CountyOutcome, run_counties
-from facility_layout.errors import SolveError
+from facility_layout.distributed import CountyOutcome, exit_error, run_counties
+from facility_layout.errors import InputError, SolveError
 from facility_layout.figures import minutes_figures
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 from facility_layout.outputs import GPKG_LAYERS, replace_folder
@@ -104,7 +104,14 @@ def run_partitioned(
     seconds["counties"] = time.perf_counter() - start
     if all(o.status == "failed" for o in outcomes.values()):
         lines = "; ".join(f"{c.name}: {outcomes[c.slug].message}" for c in counties)
-        raise SolveError(f"no county of {scenario.region.name} got a layout ({lines})")
+        if exit_error(outcomes) is SolveError:
+            raise SolveError(f"no county of {scenario.region.name} got a layout ({lines})")
+        raise InputError(
+            "region.partition",
+            scenario.source or scenario.region.boundary,
+            f"no county of {scenario.region.name} could be planned ({lines})",
+            "correct the inputs each county's message names",
+        )
     start = time.perf_counter()
     written, figures = write_province(out_dir, scenario, counties, outcomes, engine, seconds)
     return ProvinceResult(written, figures, outcomes)
