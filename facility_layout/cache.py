@@ -4,7 +4,8 @@ The key hashes the contents of the files the stage reads (roads, elevation, clos
 settings, the metric CRS, the exact coordinates of demand points and sites, the cutoffs, and the source
 code of the modules that compute travel times (so an upgraded engine never reads an old result). Change
 any of them and the key changes; change only costs, budgets or the solver and the stage is read back
-instead of recomputed. A cache file that cannot be read is ignored (and recomputed), never trusted; files
+instead of recomputed. A cache file that cannot be read, or whose arrays do not fit together, is ignored,
+deleted and recomputed, never trusted (the run reports it); files
 are written atomically so a stopped run leaves no half file.
 """
 
@@ -15,6 +16,7 @@ import json
 import logging
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,11 @@ log = logging.getLogger(__name__)
 TRAVEL_MODULES = ("inputs", "network", "terrain", "traveltime", "odmatrix", "cache")
 
 _MATRICES = ("demand_to_site", "demand_to_centre", "site_to_centre")
+
+# The stage's cache status (``travel.cache`` in summary.json) when an unreadable entry was replaced, and the
+# run's warning then.
+UNREADABLE = "recomputed (unreadable entry)"
+UNREADABLE_WARNING = "travel-time cache: this run's entry was unreadable (truncated or corrupt); deleted and recomputed"
 
 
 def file_digest(path: Path) -> str:
@@ -55,32 +62,63 @@ def travel_key(files: list[Path], settings: dict, arrays: list[np.ndarray]) -> s
     return digest.hexdigest()
 
 
-def load_travel(folder: Path, key: str) -> RegionTravel | None:
-    """The cached stage for ``key``, or None (absent or unreadable)."""
+def load_travel(folder: Path, key: str) -> tuple[RegionTravel | None, str | None]:
+    """The cached stage for ``key``.
+
+    Returns
+    -------
+    travel : RegionTravel or None
+        None when there is no entry, or it cannot be trusted.
+    problem : str or None
+        Why an existing entry was not used (truncated, emptied, corrupt, inconsistent); the entry, a file
+        of this tool's own cache, is then deleted so that the next run does not meet it again.
+    """
     path = folder / f"travel-{key}.npz"
     if not path.is_file():
-        return None
+        return None, None
     try:
-        with np.load(path, allow_pickle=False) as data:
-            matrices = {
-                name: ODMatrix(
-                    data[f"{name}_origin"],
-                    data[f"{name}_destination"],
-                    data[f"{name}_minutes"],
-                    tuple(int(v) for v in data[f"{name}_shape"]),
-                )
-                for name in _MATRICES
-            }
-            closed = json.loads(str(data["closed_segments"]))
-            return RegionTravel(
-                **matrices,
-                demand_off_network=data["demand_off_network"].astype(bool),
-                demand_cut_off=data["demand_cut_off"].astype(bool),
-                closed_segments={str(k): int(v) for k, v in closed.items()},
-            )
-    except (OSError, KeyError, ValueError) as exc:
-        log.warning("ignoring unreadable travel cache %s (%s); recomputing", path, exc)
-        return None
+        return _read_entry(path), None
+    # Anything wrong with the file (zipfile, numpy and our own checks raise many types, EOFError for a
+    # zero-byte file among them) only means it is recomputed: a cache is never worth a failed run.
+    except Exception as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+        log.warning("ignoring unreadable travel cache %s (%s); recomputing", path, problem)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as unlink_error:
+            log.warning("could not delete %s (%s)", path, unlink_error)
+        return None, problem
+
+
+def _read_entry(path: Path) -> RegionTravel:
+    """Read and check one cache file: every member intact (CRC), arrays consistent with each other."""
+    with zipfile.ZipFile(path) as archive:
+        bad = archive.testzip()
+        if bad is not None:
+            raise ValueError(f"member {bad} is corrupt")
+        names = set(archive.namelist())
+    expected = {f"{name}_{part}.npy" for name in _MATRICES for part in ("origin", "destination", "minutes", "shape")}
+    expected |= {"demand_off_network.npy", "demand_cut_off.npy", "closed_segments.npy"}
+    if not expected <= names:
+        raise ValueError(f"missing members {sorted(expected - names)}")
+    with np.load(path, allow_pickle=False) as data:
+        matrices = {}
+        for name in _MATRICES:
+            shape = tuple(int(v) for v in data[f"{name}_shape"])
+            origin, destination = data[f"{name}_origin"], data[f"{name}_destination"]
+            if len(shape) != 2 or min(shape) < 0:
+                raise ValueError(f"{name} has shape {shape}")
+            if len(origin) and (origin.min() < 0 or origin.max() >= shape[0]):
+                raise ValueError(f"{name} has origins outside its shape {shape}")
+            if len(destination) and (destination.min() < 0 or destination.max() >= shape[1]):
+                raise ValueError(f"{name} has destinations outside its shape {shape}")
+            matrices[name] = ODMatrix(origin, destination, data[f"{name}_minutes"], shape)
+        n_demand = matrices["demand_to_site"].shape[0]
+        flags = {name: data[name].astype(bool) for name in ("demand_off_network", "demand_cut_off")}
+        if any(flag.shape != (n_demand,) for flag in flags.values()):
+            raise ValueError(f"demand flags do not have one entry per demand point ({n_demand})")
+        closed = json.loads(str(data["closed_segments"]))
+        return RegionTravel(**matrices, **flags, closed_segments={str(k): int(v) for k, v in closed.items()})
 
 
 def save_travel(folder: Path, key: str, travel: RegionTravel) -> Path | None:

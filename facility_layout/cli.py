@@ -1,12 +1,17 @@
-"""Command line: ``facility-layout run | validate | compare | generate | fetch | init``.
+"""Command line: ``facility-layout run | evaluate | validate | compare | generate | fetch | init``.
 
 A thin layer: it parses arguments, shows progress, and turns a :class:`FacilityLayoutError` into a
 one-paragraph message and a non-zero exit status (2: bad scenario or input, 3: no layout could be
 solved). Any other exception is a bug in facility_layout and keeps its traceback.
+
+Names, paths and messages come from the planner's files, so the consoles print text literally: rich
+markup (``[bold]``) and emoji codes (``:smile:``) are off, and styles are given as ``style=``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from facility_layout.errors import FacilityLayoutError, SolveError
 
@@ -26,8 +32,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Where to build, keep, merge or upgrade rural health facilities.",
 )
-console = Console(stderr=True)
-out = Console()
+console = Console(stderr=True, markup=False, emoji=False)
+out = Console(markup=False, emoji=False)
 
 T = TypeVar("T")
 
@@ -41,6 +47,15 @@ DataRootOpt = Annotated[
         show_default=False,
     ),
 ]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of the scenario files, e.g. gbk, cp1252, utf-16 (default: detected; see "
+        "docs/reliability.md).",
+        show_default=False,
+    ),
+]
 
 
 def _guarded(action: Callable[[], T]) -> T:
@@ -48,8 +63,24 @@ def _guarded(action: Callable[[], T]) -> T:
     try:
         return action()
     except FacilityLayoutError as exc:
-        console.print(f"[bold red]error:[/bold red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        _print_error(str(exc))
         raise typer.Exit(code=3 if isinstance(exc, SolveError) else 2) from None
+
+
+def _print_error(message: str) -> None:
+    """Print an error for the planner; never raises, so the message and the exit status always get out."""
+    try:
+        console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
+    except Exception:  # a broken terminal: the plain message still matters more than colours
+        with contextlib.suppress(Exception):  # and if even that fails, the exit status still gets out
+            sys.stderr.write(f"error: {message}\n")
+
+
+def _announce_encodings(loaded: Scenario) -> None:
+    """One line per scenario file that was not plain UTF-8: the encoding used and why."""
+    for read_as in loaded.read_as:
+        if not read_as.plain_utf8:
+            console.print(read_as.line(), highlight=False)
 
 
 class _StageProgress:
@@ -60,12 +91,12 @@ class _StageProgress:
 
     def __call__(self, stage: str, seconds: float | None) -> None:
         if seconds is None:
-            self._status = console.status(f"{stage} …")
+            self._status = console.status(Text(f"{stage} …"))
             self._status.start()
             return
         if self._status is not None:
             self._status.stop()
-        console.print(f"[green]✓[/green] {stage:<16} {seconds:7.2f} s", highlight=False)
+        console.print(Text.assemble(("✓", "green"), f" {stage:<16} {seconds:7.2f} s"), highlight=False)
 
 
 SchedulerOpt = Annotated[
@@ -86,6 +117,7 @@ def run(
         Path | None, typer.Option("--out", help="Output folder (overrides outputs.dir).", show_default=False)
     ] = None,
     data_root: DataRootOpt = None,
+    encoding: EncodingOpt = None,
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Run a scenario end to end: travel times, layout, map.html, layout.gpkg, summary.json."""
@@ -93,12 +125,46 @@ def run(
     from facility_layout.scenario import load_scenario
 
     def action() -> None:
-        loaded = load_scenario(scenario, data_root)
-        console.print(f"[bold]{loaded.region.name}[/bold]  ({scenario}, data root {loaded.data_root})")
+        loaded = load_scenario(scenario, data_root, encoding)
+        _announce_encodings(loaded)
+        console.print(
+            Text.assemble((loaded.region.name, "bold"), f"  ({scenario}, data root {loaded.data_root})"),
+            highlight=False,
+        )
         if loaded.region.partition is not None:
             _run_partitioned(loaded, out_dir, scheduler)
             return
         result = run_pipeline(loaded, out_dir, progress=_StageProgress())
+        _print_summary(result.summary, result.out_dir)
+        _print_warnings(result.summary.get("warnings", []))
+
+    _guarded(action)
+
+
+@app.command()
+def evaluate(
+    scenario: ScenarioArg,
+    layout: Annotated[
+        Path,
+        typer.Option(
+            "--layout", help="CSV with site_id and decision: a run's facilities.csv, edited.", show_default=False
+        ),
+    ],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (overrides outputs.dir).", show_default=False)
+    ] = None,
+    data_root: DataRootOpt = None,
+    encoding: EncodingOpt = None,
+) -> None:
+    """Evaluate a layout given by hand, without optimising: the outputs of `run`, and every rule it breaks."""
+    from facility_layout.pipeline import run as run_pipeline
+    from facility_layout.scenario import load_scenario
+
+    def action() -> None:
+        loaded = load_scenario(scenario, data_root, encoding)
+        _announce_encodings(loaded)
+        console.print(Text.assemble((loaded.region.name, "bold"), f"  ({scenario}, layout {layout})"), highlight=False)
+        result = run_pipeline(loaded, out_dir, progress=_StageProgress(), layout=layout)
         _print_summary(result.summary, result.out_dir)
 
     _guarded(action)
@@ -141,24 +207,32 @@ def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | 
 
 
 @app.command()
-def validate(scenario: ScenarioArg, data_root: DataRootOpt = None) -> None:
+def validate(scenario: ScenarioArg, data_root: DataRootOpt = None, encoding: EncodingOpt = None) -> None:
     """Check a scenario and that its inputs exist, are readable and overlap, without solving."""
     from facility_layout.inputs import is_synthetic, read_region
-    from facility_layout.scenario import load_scenario
+    from facility_layout.scenario import load_scenario, source_file
     from facility_layout.solve import ensure_solver_available
 
     def action() -> None:
-        loaded = load_scenario(scenario, data_root)
+        loaded = load_scenario(scenario, data_root, encoding)
+        _announce_encodings(loaded)
         ensure_solver_available(loaded.solver.name)
         missing = [k for k, p in loaded.input_files().items() if not p.is_file()]
         if loaded.region.synthetic is not None and missing:
-            out.print(f"{scenario}: valid; the synthetic region will be generated in {loaded.region.boundary.parent}")
+            folder = source_file(loaded.region.boundary).parent
+            out.print(f"{scenario}: valid; the synthetic region will be generated in {folder}")
             return
         region = read_region(loaded)
+        _print_warnings(region.warnings)
         tiers = region.facilities["tier"].value_counts().to_dict()
         out.print(
             f"{scenario}: valid. CRS {region.crs.to_string()}, {region.roads.number_of_nodes():,} road nodes, "
             f"facilities {tiers}, {len(region.settlements)} settlements"
+            + (
+                f", {len(region.villages)} census villages ({region.villages['people'].sum():,.0f} people)"
+                if region.villages is not None
+                else ""
+            )
             + (", synthetic region" if is_synthetic(loaded) else "")
         )
 
@@ -181,12 +255,15 @@ def compare(
         ),
     ] = None,
     scheduler: SchedulerOpt = None,
+    encoding: EncodingOpt = None,
 ) -> None:
     """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
     from facility_layout.compare import compare as compare_layouts
+    from facility_layout.compare import today_headline
 
     def announce(position: int, count: int, name: str, loaded: Scenario) -> None:
-        console.print(f"[bold]{position}/{count} {name}[/bold]  ({loaded.source})", highlight=False)
+        _announce_encodings(loaded)
+        console.print(Text.assemble((f"{position}/{count} {name}", "bold"), f"  ({loaded.source})"), highlight=False)
 
     def action() -> None:
         comparison = compare_layouts(
@@ -197,10 +274,19 @@ def compare(
             progress=_StageProgress(),
             on_scenario=announce,
             scheduler=scheduler,
+            encoding=encoding,
         )
         table = Table(title="comparison", title_justify="left")
         for column in ("layout", "clinic standard met", "beyond it", "cost", "solver"):
             table.add_column(column)
+        today = today_headline(comparison.layouts[0])
+        table.add_row(
+            f"today (conditions of {comparison.layouts[0].name})",
+            f"{today['village_clinic_within_standard']:,.0f} ({today['village_clinic_within_standard_share']:.1%})",
+            f"{today['village_clinic_beyond_standard']:,.0f}",
+            f"{today['cost']:g}",
+            "existing facilities, not optimised",
+        )
         for _, row in comparison.headline.iterrows():
             proven = "proven optimal" if row["proven_optimal"] else f"NOT proven optimal (gap {row['gap']})"
             table.add_row(
@@ -232,7 +318,7 @@ def generate(
             out_dir, seed=seed, width_km=width_km, height_km=height_km, population_total=population_total
         )
     except ValueError as exc:
-        console.print(f"[bold red]error:[/bold red] {exc}")
+        _print_error(str(exc))
         raise typer.Exit(code=2) from None
     out.print(
         f"generated {region.directory}: a synthetic county of {region.county_km2:,.0f} km², "
@@ -332,15 +418,17 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
     solver = summary["solver"]
     table = Table(title=f"{summary['scenario']}", show_header=False, title_justify="left")
     total = summary["population_total"] or 1.0
+    today = summary["today"]
     for tier, label in (("village_clinic", "village clinic"), ("township_centre", "township centre")):
-        covered = summary["population_covered"][tier]
+        covered, before = summary["population_covered"][tier], today["population_covered"][tier]
         minutes = summary["travel_minutes"][tier]
         table.add_row(
             f"within the {label} standard",
-            f"{covered:,.0f} of {total:,.0f} people ({100 * covered / total:.1f} %); minutes mean "
+            f"today {before:,.0f} ({100 * before / total:.1f} %) → {covered:,.0f} of {total:,.0f} people "
+            f"({100 * covered / total:.1f} %); minutes mean {today['travel_minutes'][tier]['mean']} → "
             f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
         )
-    table.add_row("cannot be covered", f"{summary['population_uncoverable']:,.0f} people")
+    table.add_row("cannot be covered", _uncoverable_line(summary))
     for future in summary["futures"]:
         minutes = future["clinic_minutes"]
         table.add_row(
@@ -350,10 +438,29 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
             f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
         )
     table.add_row("travel", _travel_line(summary["travel"]))
+    if summary["road_graph"]["piece_count"] > 1:
+        table.add_row("road network", _pieces_line(summary["road_graph"]))
     cut = summary["travel"]["cut_off"]
+    access = summary["access"]
     if cut["cells"]:
         places = ", ".join(cut["places"][:8]) + (" …" if len(cut["places"]) > 8 else "")
-        table.add_row("cut off by closures", f"{cut['population']:,.0f} people, near {places or 'no named place'}")
+        reach = access["computed_up_to_minutes"]
+        table.add_row(
+            "no facility within reach",
+            f"{cut['population']:,.0f} people reach no open clinic within {reach['village_clinic']:g} min nor "
+            f"township centre within {reach['township_centre']:g} min, near {places or 'no named place'}",
+        )
+    if access["losing_access"] is not None:
+        lost = access["losing_access"]
+        table.add_row(
+            "losing access to the conditions",
+            f"{lost['village_clinic']:,.0f} people lose their clinic within the standard, "
+            f"{lost['township_centre']:,.0f} their township centre (within it without the conditions)",
+        )
+    if access["headline"]:
+        table.add_row("beyond every possible site", access["headline"])
+    if summary["referral_violations"]:
+        table.add_row("referral limit not met", _violations_line(summary, out_dir))
     clinics = summary["facilities"]["village_clinic"]
     centres = summary["facilities"]["township_centre"]
     table.add_row(
@@ -361,11 +468,61 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         f"clinics kept {clinics['keep']}, closed {clinics['close']}, built {clinics['build']}; "
         f"centres upgraded {centres['upgrade']}, kept {centres['keep']}",
     )
-    gap = "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}"
-    proven = "proven optimal" if solver["proven_optimal"] else f"NOT proven optimal (gap {gap})"
-    table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
+    table.add_row("cost", f"today {today['cost']:g} → {summary['cost']:g}")
+    for rule in summary.get("rules_broken", []):
+        table.add_row(f"breaks {rule['rule'].replace('_', ' ')}", rule["words"])
+    if "layout_file" in summary:
+        table.add_row("layout", f"given in {summary['layout_file']}: evaluated, not optimised")
+    else:
+        gap = "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}"
+        proven = "proven optimal" if solver["proven_optimal"] else f"NOT proven optimal (gap {gap})"
+        table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
     out.print(table)
     out.print(f"outputs: {out_dir}  (open {out_dir / 'map.html'})")
+
+
+def _uncoverable_line(summary: dict) -> str:
+    """'N people: A with no possible site within the standard, B dispersed (cells below M people)'."""
+    split = summary.get("uncoverable")
+    line = f"{summary['population_uncoverable']:,.0f} people"
+    if not split or not summary["population_uncoverable"]:
+        return line
+    line += f": {split['no_possible_site']:,.0f} with no possible site within the standard"
+    if split["dispersed_below_people"] is not None:
+        line += f", {split['dispersed']:,.0f} dispersed (cells below {split['dispersed_below_people']:g} people)"
+    return line
+
+
+def _violations_line(summary: dict, out_dir: Path, shown: int = 5) -> str:
+    """The open clinics without a township centre within the referral limit: count and the first few."""
+    ids = summary["referral_violations"]
+    names: dict[str, str] = {}
+    table = out_dir / "facilities.csv"
+    if table.is_file():
+        with table.open(encoding="utf-8", newline="") as rows:
+            names = {row["site_id"]: row.get("name", "") for row in csv.DictReader(rows)}
+    clinics = ", ".join(f"{names.get(i) or 'unnamed'} ({i})" for i in ids[:shown]) + (" …" if len(ids) > shown else "")
+    limit = summary["standards"]["referral_max_minutes"]
+    return f"{len(ids)} open clinic(s) with no township centre within {limit:g} min: {clinics}"
+
+
+def _pieces_line(roads: dict) -> str:
+    """The road network's pieces in use, largest first (five at most), and the unused ones."""
+    used = "; ".join(
+        f"#{p['piece']} {p['people']:,.0f} people, {p['sites']} candidate sites" for p in roads["pieces"][:5]
+    )
+    if len(roads["pieces"]) > 5:
+        used += f"; {len(roads['pieces']) - 5} more in summary.json (road_graph.pieces)"
+    unused = roads["unused_pieces"]
+    if unused["pieces"]:
+        used += f"; {unused['pieces']} with no people or sites near them ({unused['nodes']} nodes)"
+    return f"{roads['piece_count']} pieces not joined by any road; travel stays within each. In use: {used}"
+
+
+def _print_warnings(warnings: list[str] | tuple[str, ...]) -> None:
+    """Each warning on stderr, printed literally (no rich markup in file names)."""
+    for warning in warnings:
+        console.print(f"warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
 
 
 def _travel_line(travel: dict) -> str:

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from facility_layout.candidates import NEW_SITE
+from facility_layout.cross_conditions import cross_conditions
 from facility_layout.errors import ScenarioError
+from facility_layout.evaluate import not_built_reason
 from facility_layout.figures import minutes_figures
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC, read_admin_areas
 from facility_layout.outputs import replace_folder
-from facility_layout.pipeline import Progress
+from facility_layout.pipeline import Progress, RunResult
 from facility_layout.pipeline import run as run_layout
 from facility_layout.scenario import Scenario, load_scenario
 
@@ -41,7 +44,16 @@ CURVE_STEP_MINUTES = 0.5
 # A site a layout does not list: a new candidate site that layout did not build.
 NOT_BUILT = "not built"
 OUTSIDE_AREAS = "(outside every area)"
-CSV_FILES = ("headline.csv", "cumulative_minutes.csv", "changes.csv", "remote.csv", "admin_areas.csv")
+CSV_FILES = (
+    "headline.csv",
+    "cumulative_minutes.csv",
+    "changes.csv",
+    "remote.csv",
+    "admin_areas.csv",
+    "cross_conditions.csv",
+)
+# The headline's first row: today's layout, under the first scenario's conditions.
+TODAY = "today"
 
 # Called as on_scenario(position, count, name, scenario) before each scenario runs (position from 1).
 ScenarioStart = Callable[[int, int, str, Scenario], None]
@@ -61,6 +73,8 @@ class Layout:
         ``summary.json``.
     demand, facilities, boundary : geopandas.GeoDataFrame
         Layers of ``layout.gpkg`` (see :class:`facility_layout.evaluate.LayoutTables`).
+    not_built_reasons : dict
+        Why each new site the layout does not build is not built, by site id (the files list built sites only).
     """
 
     name: str
@@ -69,6 +83,7 @@ class Layout:
     demand: gpd.GeoDataFrame
     facilities: gpd.GeoDataFrame
     boundary: gpd.GeoDataFrame
+    not_built_reasons: dict[str, str] = field(default_factory=dict)
 
     def standard(self, tier: str) -> float:
         """The tier's travel standard in minutes, as the run applied it."""
@@ -98,6 +113,9 @@ class Comparison:
         One row per area and layout, when the scenario gives ``region.admin_areas``.
     remote_definition : str
         Who the remote people are, in words, for the report.
+    cross_conditions : pandas.DataFrame or None
+        Every layout under every scenario's conditions (:mod:`facility_layout.cross_conditions`); None when
+        the comparison is built from files alone.
     """
 
     layouts: list[Layout]
@@ -107,10 +125,14 @@ class Comparison:
     remote: pd.DataFrame
     admin_areas: pd.DataFrame | None
     remote_definition: str
+    cross_conditions: pd.DataFrame | None = None
 
 
-def load_scenarios(paths: Sequence[Path], data_root: str | Path | None = None) -> dict[str, Scenario]:
-    """Load the scenarios to compare, by name, and check that they can be compared.
+def load_scenarios(
+    paths: Sequence[Path], data_root: str | Path | None = None, encoding: str | None = None
+) -> dict[str, Scenario]:
+    """Load the scenarios to compare (``encoding``: of their files, default detected), by name, and check that
+    they can be compared.
 
     Raises
     ------
@@ -132,7 +154,7 @@ def load_scenarios(paths: Sequence[Path], data_root: str | Path | None = None) -
                 "named after its scenario file. Fix: give each scenario file its own name."
             )
         by_name[path.stem] = path
-    scenarios = {name: load_scenario(path, data_root) for name, path in by_name.items()}
+    scenarios = {name: load_scenario(path, data_root, encoding) for name, path in by_name.items()}
     first_name, first = next(iter(scenarios.items()))
     for name, scenario in scenarios.items():
         if (scenario.region.boundary, scenario.region.synthetic) != (first.region.boundary, first.region.synthetic):
@@ -157,6 +179,7 @@ def compare(
     map_pair: tuple[str, str] | None = None,
     progress: Progress | None = None,
     on_scenario: ScenarioStart | None = None,
+    encoding: str | None = None,
     scheduler: str | None = None,
 ) -> Comparison:
     """Run each scenario and write its layout, the comparison CSVs and ``report.html`` into ``out_dir``.
@@ -175,6 +198,8 @@ def compare(
         ``progress(stage, seconds)`` for the stages of each run and for writing the report.
     on_scenario : callable, optional
         ``on_scenario(position, count, name, scenario)`` before each run.
+    encoding : str, optional
+        Text encoding of the scenario files; default: detected.
     scheduler : str, optional
         Dask scheduler of the partitioned scenarios (``region.partition``), which run county by county on
         it (default ``$DASK_SCHEDULER_ADDRESS``, else a LocalCluster); the others run here as usual.
@@ -191,27 +216,30 @@ def compare(
     """
     from facility_layout.report import render_report  # the report imports this module's tables
 
-    scenarios = load_scenarios(paths, data_root)
+    scenarios = load_scenarios(paths, data_root, encoding)
     pair = _map_pair(map_pair, list(scenarios))
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
     try:
-        layouts = []
+        layouts, runs = [], {}
         for position, (name, scenario) in enumerate(scenarios.items(), start=1):
             if on_scenario is not None:
                 on_scenario(position, len(scenarios), name, scenario)
             if scenario.region.partition is not None:
+                # The counties ran on Dask workers: the layout is read back from its files, with no model
+                # at hand for the reasons of unbuilt sites or the cross-conditions table.
                 from facility_layout.province import run_partitioned
 
                 run_partitioned(scenario, staging / name, scheduler)
+                layouts.append(read_layout(name, scenario, staging / name))
             else:
-                run_layout(scenario, staging / name, progress)
-            layouts.append(read_layout(name, scenario, staging / name))
+                runs[name] = run_layout(scenario, staging / name, progress)
+                layouts.append(read_layout(name, scenario, staging / name, not_built_reasons(runs[name])))
         report_progress = progress or (lambda stage, seconds: None)
         report_progress("report", None)
         start = time.perf_counter()
-        comparison = comparison_tables(layouts)
+        comparison = comparison_tables(layouts, cross_conditions(runs) if len(runs) == len(layouts) else None)
         write_tables(comparison, staging)
         render_report(comparison, staging / "report.html", map_pair=pair)
         report_progress("report", time.perf_counter() - start)
@@ -234,8 +262,16 @@ def _map_pair(requested: tuple[str, str] | None, names: list[str]) -> tuple[str,
     return requested
 
 
-def read_layout(name: str, scenario: Scenario, folder: Path) -> Layout:
-    """A layout from the folder its run wrote (``summary.json`` and ``layout.gpkg``)."""
+def not_built_reasons(run: RunResult) -> dict[str, str]:
+    """Why each new site the run's layout does not build is not built, by site id."""
+    assert run.model is not None and run.result is not None and run.sites is not None
+    unbuilt = np.flatnonzero((run.sites.kind == NEW_SITE) & ~run.result.open_sites)
+    return {str(run.sites.site_id[j]): not_built_reason(run.model, run.result, int(j)) for j in unbuilt}
+
+
+def read_layout(name: str, scenario: Scenario, folder: Path, not_built: dict[str, str] | None = None) -> Layout:
+    """A layout from the folder its run wrote (``summary.json`` and ``layout.gpkg``), with the reasons its new
+    sites are not built when known."""
     gpkg = folder / "layout.gpkg"
     facilities = gpd.read_file(gpkg, layer="facilities")
     # Empty text comes back from the GeoPackage as None; the tables compare and print it as "".
@@ -248,11 +284,13 @@ def read_layout(name: str, scenario: Scenario, folder: Path) -> Layout:
         demand=gpd.read_file(gpkg, layer="demand"),
         facilities=facilities.astype({"site_id": str}),
         boundary=gpd.read_file(gpkg, layer="boundary"),
+        not_built_reasons=not_built or {},
     )
 
 
-def comparison_tables(layouts: list[Layout]) -> Comparison:
-    """Every table of the comparison, from layouts of one region (the first is the reference)."""
+def comparison_tables(layouts: list[Layout], cross: pd.DataFrame | None = None) -> Comparison:
+    """Every table of the comparison, from layouts of one region (the first is the reference), with the
+    cross-conditions table when the runs are at hand."""
     remote, definition = remote_people(layouts)
     return Comparison(
         layouts=layouts,
@@ -262,6 +300,7 @@ def comparison_tables(layouts: list[Layout]) -> Comparison:
         remote=remote,
         admin_areas=admin_area_figures(layouts),
         remote_definition=definition,
+        cross_conditions=cross,
     )
 
 
@@ -273,6 +312,7 @@ def write_tables(comparison: Comparison, folder: Path) -> None:
         "changes.csv": comparison.changes,
         "remote.csv": comparison.remote,
         "admin_areas.csv": comparison.admin_areas,
+        "cross_conditions.csv": comparison.cross_conditions,
     }
     for name, table in tables.items():
         if table is not None:
@@ -283,49 +323,83 @@ def write_tables(comparison: Comparison, folder: Path) -> None:
 
 
 def headline(layouts: list[Layout]) -> pd.DataFrame:
-    """One row per layout: what it decides, what it costs, whom it serves within each standard, and how sure
-    the solver is (``proven_optimal`` false means the layout may be off by up to ``gap``)."""
+    """One row per layout: what it decides, what it costs, whom it serves within each standard, who loses
+    access to its conditions, and how sure the solver is (``proven_optimal`` false means the layout may be off
+    by up to ``gap``).
+
+    ``cost_falls_as_people_leave_standard`` flags a layout that costs less than the first while its conditions
+    put people beyond every possible site (they leave the clinic standard's rows, so the plan need not serve
+    them): its saving is not a better plan.
+    """
+    first_cost = float(layouts[0].summary["cost"])
     rows = []
     for layout in layouts:
         s = layout.summary
-        total = float(s["population_total"])
-        clinics, centres = s["facilities"][VILLAGE_CLINIC], s["facilities"][TOWNSHIP_CENTRE]
-        row: dict[str, Any] = {
-            "scenario": layout.name,
-            "file": str(layout.scenario.source),
-            "objective": s["objective"],
-            "conditions": ", ".join(s["travel"]["conditions"]),
-            "population_total": total,
-            "clinics_kept": clinics["keep"],
-            "clinics_closed": clinics["close"],
-            "clinics_built": clinics["build"],
-            "centres_kept": centres["keep"],
-            "centres_upgraded": centres["upgrade"],
-            "cost": s["cost"],
-        }
-        for tier in TIERS:
-            covered = float(s["population_covered"][tier])
-            minutes = s["travel_minutes"][tier]
-            row |= {
-                f"{tier}_standard_minutes": layout.standard(tier),
-                f"{tier}_within_standard": covered,
-                f"{tier}_within_standard_share": round(covered / total, 4) if total else np.nan,
-                f"{tier}_beyond_standard": round(total - covered, 2),
-                f"{tier}_minutes_mean": minutes["mean"],
-                f"{tier}_minutes_p95": minutes["p95"],
-                f"{tier}_minutes_max": minutes["max"],
-            }
+        access = s["access"]
+        newly = (access.get("newly_beyond_every_site") or {}).get("population", 0.0)
+        lost = access.get("losing_access") or {}
         solver = s["solver"]
-        row |= {
-            "uncoverable": s["population_uncoverable"],
-            "cut_off_by_closures": s["travel"]["cut_off"]["population"],
-            "solver": solver["name"],
-            "solver_status": solver["status"],
-            "proven_optimal": bool(solver["proven_optimal"]),
-            "gap": solver["gap"],
-        }
-        rows.append(row)
+        rows.append(
+            _headline_row(layout, layout.name, str(layout.scenario.source), s["objective"], s)
+            | {
+                "no_facility_reachable": s["travel"]["cut_off"]["population"],
+                "reach_computed_clinic_minutes": access["computed_up_to_minutes"][VILLAGE_CLINIC],
+                "reach_computed_centre_minutes": access["computed_up_to_minutes"][TOWNSHIP_CENTRE],
+                "losing_access_village_clinic": lost.get(VILLAGE_CLINIC, 0.0),
+                "losing_access_township_centre": lost.get(TOWNSHIP_CENTRE, 0.0),
+                "beyond_every_site_in_conditions": newly,
+                "cost_falls_as_people_leave_standard": bool(newly > 0 and float(s["cost"]) < first_cost),
+                "solver": solver["name"],
+                "solver_status": solver["status"],
+                "proven_optimal": bool(solver["proven_optimal"]),
+                "gap": solver["gap"],
+            }
+        )
     return pd.DataFrame(rows)
+
+
+def today_headline(layout: Layout) -> dict[str, Any]:
+    """The headline row of today's layout (every existing facility open, nothing upgraded or built) under the
+    conditions and people of ``layout``'s scenario, as its run evaluated it."""
+    return _headline_row(layout, TODAY, "", "none: the existing facilities", layout.summary["today"]) | {
+        "solver": "none",
+        "solver_status": "given",
+        "proven_optimal": False,
+        "gap": None,
+    }
+
+
+def _headline_row(layout: Layout, name: str, file: str, objective: str, figures: dict[str, Any]) -> dict[str, Any]:
+    """Decisions, cost and people within each standard of a layout's ``figures`` (a summary or its today)."""
+    s = layout.summary
+    total = float(s["population_total"])
+    clinics, centres = figures["facilities"][VILLAGE_CLINIC], figures["facilities"][TOWNSHIP_CENTRE]
+    row: dict[str, Any] = {
+        "scenario": name,
+        "file": file,
+        "objective": objective,
+        "conditions": ", ".join(s["travel"]["conditions"]),
+        "population_total": total,
+        "clinics_kept": clinics["keep"],
+        "clinics_closed": clinics["close"],
+        "clinics_built": clinics["build"],
+        "centres_kept": centres["keep"],
+        "centres_upgraded": centres["upgrade"],
+        "cost": figures["cost"],
+    }
+    for tier in TIERS:
+        covered = float(figures["population_covered"][tier])
+        minutes = figures["travel_minutes"][tier]
+        row |= {
+            f"{tier}_standard_minutes": layout.standard(tier),
+            f"{tier}_within_standard": covered,
+            f"{tier}_within_standard_share": round(covered / total, 4) if total else np.nan,
+            f"{tier}_beyond_standard": round(total - covered, 2),
+            f"{tier}_minutes_mean": minutes["mean"],
+            f"{tier}_minutes_p95": minutes["p95"],
+            f"{tier}_minutes_max": minutes["max"],
+        }
+    return row | {"uncoverable": figures["population_uncoverable"]}
 
 
 def curve_minutes(layouts: list[Layout], tier: str) -> np.ndarray:
@@ -368,6 +442,7 @@ def facility_changes(layouts: list[Layout]) -> pd.DataFrame:
     A new candidate site appears in a layout only if it is built there; elsewhere its decision is "not built".
     """
     by_site = {layout.name: layout.facilities.set_index("site_id") for layout in layouts}
+    reasons = {layout.name: layout.not_built_reasons for layout in layouts}
     sites: dict[str, tuple[str, str]] = {}
     for frame in by_site.values():
         for site_id, name, tier in zip(frame.index, frame["name"], frame["tier"], strict=True):
@@ -379,7 +454,9 @@ def facility_changes(layouts: list[Layout]) -> pd.DataFrame:
             listed = site_id in frame.index
             row[f"decision: {layout_name}"] = frame.at[site_id, "decision"] if listed else NOT_BUILT
             row[f"merged_into: {layout_name}"] = frame.at[site_id, "merged_into"] if listed else ""
-            row[f"reason: {layout_name}"] = frame.at[site_id, "reason"] if listed else ""
+            row[f"reason: {layout_name}"] = (
+                frame.at[site_id, "reason"] if listed else reasons[layout_name].get(site_id, "")
+            )
         if len({row[f"decision: {n}"] for n in by_site}) > 1:
             rows.append(row)
     per_layout = [f"{key}: {name}" for name in by_site for key in ("decision", "merged_into", "reason")]

@@ -8,13 +8,16 @@ Nodata pixels (WorldPop's sea, a lake) hold nobody.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 from pyproj import CRS, Transformer
 from rasterio.features import geometry_mask
 
+from facility_layout.errors import InputError
 from facility_layout.inputs import Raster
 
 
@@ -34,6 +37,8 @@ class DemandPoints:
         Side of the cells.
     raw_total : float
         People inside the boundary before rescaling (for the record).
+    scale_factor : float
+        ``population`` ÷ the raster's people (1 without ``population.scale_to_total``).
     """
 
     x: np.ndarray
@@ -42,6 +47,7 @@ class DemandPoints:
     cell_id: np.ndarray
     cell_size_m: float
     raw_total: float
+    scale_factor: float = 1.0
 
     @property
     def total(self) -> float:
@@ -93,10 +99,135 @@ def demand_points(
     mean_y = np.bincount(cell_of_pixel, weights=weights * y, minlength=len(cells)) / total_per_cell
 
     raw_total = float(weights.sum())
-    scaled = total_per_cell
-    if scale_to_total is not None and raw_total > 0:
-        scaled = total_per_cell * (scale_to_total / raw_total)
+    factor = scale_to_total / raw_total if scale_to_total is not None and raw_total > 0 else 1.0
     cell_id = np.array([f"c{c}_{r}" for c, r in cells], dtype=object)
     return DemandPoints(
-        x=mean_x, y=mean_y, population=scaled, cell_id=cell_id, cell_size_m=cell_size_m, raw_total=raw_total
+        x=mean_x,
+        y=mean_y,
+        population=total_per_cell * factor,
+        cell_id=cell_id,
+        cell_size_m=cell_size_m,
+        raw_total=raw_total,
+        scale_factor=factor,
     )
+
+
+def village_demand(villages: gpd.GeoDataFrame, cell_size_m: float, scale_to_total: float | None = None) -> DemandPoints:
+    """Demand points from a village census: one point per village, at the village, with its people.
+
+    Parameters
+    ----------
+    villages : geopandas.GeoDataFrame
+        ``people`` and point ``geometry`` in the metric CRS (:func:`facility_layout.readers.census.read_census`).
+    cell_size_m : float
+        Kept as the size each village is drawn with on the map (a village is not a cell).
+    scale_to_total : float, optional
+        Rescale so the villages hold this many people.
+
+    Returns
+    -------
+    DemandPoints
+        ``cell_id`` is ``v<row in the census table>``, so each point can be found in the planner's table.
+    """
+    people = villages["people"].to_numpy(dtype=float)
+    raw_total = float(people.sum())
+    scale_factor = scale_to_total / raw_total if scale_to_total is not None and raw_total > 0 else 1.0
+    people = people * scale_factor
+    return DemandPoints(
+        x=villages.geometry.x.to_numpy(),
+        y=villages.geometry.y.to_numpy(),
+        population=people,
+        cell_id=np.array([f"v{row}" for row in villages["row"]], dtype=object),
+        cell_size_m=cell_size_m,
+        raw_total=raw_total,
+        scale_factor=scale_factor,
+    )
+
+
+def village_weights(villages: gpd.GeoDataFrame, demand: DemandPoints) -> np.ndarray:
+    """Each village's demand weight (people × visits per person of their age groups), rescaled like its people."""
+    people = villages["people"].to_numpy(dtype=float)
+    return villages["demand_weight"].to_numpy(dtype=float) * np.divide(
+        demand.population, people, out=np.ones_like(people), where=people > 0
+    )
+
+
+# Cell-size sanity (docs/reliability.md, "Input data"): warn when cells are finer than this share of the
+# population raster's pixel side (they add demand points, not detail) ...
+FINE_CELL_SHARE = 0.5
+# ... or when the upper bound of the travel matrices (every cell to every site and centre, BYTES_PER_PAIR
+# each) passes this share of the machine's memory; refuse when it passes the whole memory.
+LARGE_MEMORY_SHARE = 0.25
+BYTES_PER_PAIR = 24  # origin and destination (int64) and minutes (float64)
+
+
+def pixel_side_m(raster: Raster, crs: CRS) -> float:
+    """Side of the raster's middle pixel in metres of ``crs`` (geometric mean of its width and height)."""
+    rows, cols = raster.values.shape
+    r, c = rows // 2, cols // 2
+    corners = [raster.transform @ (c + dc, r + dr) for dc, dr in ((0, 0), (1, 0), (0, 1))]
+    x, y = Transformer.from_crs(raster.crs, crs, always_xy=True).transform(*np.array(corners).T)
+    width = float(np.hypot(x[1] - x[0], y[1] - y[0]))
+    height = float(np.hypot(x[2] - x[0], y[2] - y[0]))
+    return float(np.sqrt(width * height))
+
+
+def check_cell_size(
+    demand: DemandPoints,
+    pixel_m: float,
+    standard_walk_m: float,
+    destinations: int,
+    source: Path | str,
+    memory_bytes: int | None = None,
+) -> list[str]:
+    """Warnings about ``population.cell_size_m``; an :class:`InputError` when the run cannot fit in memory.
+
+    Parameters
+    ----------
+    demand : DemandPoints
+        The cells as aggregated.
+    pixel_m : float
+        Side of the population raster's pixels (m), see :func:`pixel_side_m`.
+    standard_walk_m : float
+        Metres walked on flat ground within the village-clinic standard's minutes.
+    destinations : int
+        Sites plus township centres: the columns of the travel matrices.
+    source : Path or str
+        The scenario file, for the messages.
+    memory_bytes : int, optional
+        The machine's memory (default: this machine's physical memory).
+    """
+    key = "population.cell_size_m"
+    memory_bytes = memory_bytes if memory_bytes is not None else machine_memory_bytes()
+    cell = demand.cell_size_m
+    pairs = len(demand) * destinations
+    need = pairs * BYTES_PER_PAIR
+    estimate = (
+        f"{len(demand):,} demand cells × {destinations:,} sites and centres = {pairs:,} pairs, up to "
+        f"{need / 2**30:.1f} GiB of travel matrices (this machine has {memory_bytes / 2**30:.1f} GiB)"
+    )
+    if need > memory_bytes:
+        raise InputError(
+            key, source, f"{cell:g} m cells cannot fit in memory: {estimate}", "use larger cells (e.g. 500 m)"
+        )
+    warnings = []
+    if cell < FINE_CELL_SHARE * pixel_m:
+        warnings.append(
+            f"{key} ({source}): {cell:g} m cells are much finer than the population raster's {pixel_m:.0f} m "
+            f"pixels: each pixel's people fall in one cell, so finer cells add demand points but no detail "
+            f"({estimate}); use at least {pixel_m:.0f} m"
+        )
+    if cell > standard_walk_m:
+        warnings.append(
+            f"{key} ({source}): {cell:g} m cells are wider than the {standard_walk_m:.0f} m walked within the "
+            "village-clinic standard: everyone in a cell is timed from one point, so minutes can be wrong by "
+            f"more than the standard itself; use at most {standard_walk_m / 2:.0f} m"
+        )
+    if need > LARGE_MEMORY_SHARE * memory_bytes:
+        warnings.append(f"{key} ({source}): {cell:g} m cells make a large run: {estimate}")
+    return warnings
+
+
+def machine_memory_bytes() -> int:
+    """Physical memory of this machine (bytes)."""
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))

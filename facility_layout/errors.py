@@ -39,3 +39,16 @@ class InputError(FacilityLayoutError):
 
 class SolveError(FacilityLayoutError):
     """The solver could not give a layout: not installed, time limit without a solution, infeasible."""
+
+
+def echo(value: object, limit: int = 80) -> str:
+    """``value`` as a message shows it: its repr (an error: its message), cut to ``limit`` characters.
+
+    A message must stay short whatever the input held (a huge list, an expanded YAML alias, a
+    5,000-digit number whose repr Python refuses).
+    """
+    try:
+        shown = str(value) if isinstance(value, BaseException) else repr(value)
+    except ValueError:  # an integer too long to print
+        shown = f"<a number of more than {limit} digits>"
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"

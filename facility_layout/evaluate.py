@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -14,7 +14,7 @@ from facility_layout.demand import DemandPoints
 from facility_layout.figures import minutes_figures
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 from facility_layout.models.merge_rule import VillageMerge
-from facility_layout.models.two_tier import TwoTierResult
+from facility_layout.models.two_tier import TwoTier, TwoTierResult
 from facility_layout.scenario import Scenario
 
 
@@ -30,8 +30,9 @@ class LayoutTables:
         ``clinic_site_id``, ``clinic_name``, ``centre_minutes`` (to the nearest township centre, NaN if
         beyond the standard), ``centre_name``, ``uncoverable`` (bool: no eligible site can reach it within
         the standard), ``off_network`` (bool: farther than ``max_offroad_m`` from any road and no site
-        within walking reach), ``cut_off`` (bool: on roads the scenario's closures cut from the network),
-        ``elevation_m``.
+        within walking reach), ``cut_off`` (bool: no open facility of any tier reachable at all, see
+        :mod:`facility_layout.access`), ``elevation_m``; a run adds ``clinic_minutes_today`` and
+        ``centre_minutes_today`` (the same minutes in today's layout, :func:`add_today_minutes`).
     facilities : geopandas.GeoDataFrame
         One Point per existing facility and per built new site: ``site_id``, ``name``, ``tier``
         (``village_clinic`` | ``township_centre``), ``origin`` (``existing`` | ``new``), ``decision``
@@ -74,8 +75,12 @@ def layout_tables(
     cut_off: np.ndarray,
     demand_elevation_m: np.ndarray,
     site_elevation_m: np.ndarray,
+    forced: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> LayoutTables:
-    """Turn a solved layout into tables a planner (and QGIS) can read, with a reason per decision."""
+    """Turn a solved layout into tables a planner (and QGIS) can read, with a reason per decision.
+
+    ``forced`` is (required, forbidden) per site, from ``sites.required`` / ``sites.forbidden``: a clinic's
+    reason then says the scenario forced its decision."""
     crs = boundary.crs
     pop = demand.population
     assigned = result.assignment
@@ -118,7 +123,7 @@ def layout_tables(
                 "decision": _decision(sites, result, j),
                 "merged_into": sites.name[result.merged_into[j]] if result.merged_into[j] >= 0 else "",
                 "merged_into_id": sites.site_id[result.merged_into[j]] if result.merged_into[j] >= 0 else "",
-                "reason": _reason(scenario, demand, sites, result, j),
+                "reason": _forced_words(sites, result, j, forced) + _reason(scenario, demand, sites, result, j),
                 "population_served": round(float(pop[served].sum()), 2),
                 "mean_minutes": figures["mean"],
                 "p95_minutes": figures["p95"],
@@ -157,6 +162,15 @@ def layout_tables(
     return LayoutTables(demand_table, facilities, assignments, referrals, boundary, roads)
 
 
+def add_today_minutes(tables: LayoutTables, today: LayoutTables) -> LayoutTables:
+    """``tables`` with today's minutes to each tier beside the proposal's in the demand table."""
+    demand = tables.demand.copy()
+    at = demand.columns.get_loc("centre_name") + 1
+    demand.insert(at, "clinic_minutes_today", today.demand["clinic_minutes"].to_numpy())
+    demand.insert(at + 1, "centre_minutes_today", today.demand["centre_minutes"].to_numpy())
+    return replace(tables, demand=demand)
+
+
 def _lines(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray | list:
     """Straight lines from (x0, y0) to (x1, y1), one per element."""
     if len(x0) == 0:
@@ -170,6 +184,18 @@ def _decision(sites: Sites, result: TwoTierResult, j: int) -> str:
     if sites.kind[j] == NEW_SITE:
         return "build"
     return "keep" if result.open_sites[j] else "close"
+
+
+def _forced_words(sites: Sites, result: TwoTierResult, j: int, forced: tuple[np.ndarray, np.ndarray] | None) -> str:
+    """'required by sites.required; ' (or forbidden) before a clinic's reason when the scenario forced it."""
+    if forced is None or sites.kind[j] == CENTRE_SITE:
+        return ""
+    required, forbidden = forced
+    if required[j] and result.open_sites[j]:
+        return "required by sites.required; "
+    if forbidden[j] and not result.open_sites[j]:
+        return "forbidden by sites.forbidden; "
+    return ""
 
 
 def _reason(scenario: Scenario, demand: DemandPoints, sites: Sites, result: TwoTierResult, j: int) -> str:
@@ -221,6 +247,31 @@ def _reason(scenario: Scenario, demand: DemandPoints, sites: Sites, result: TwoT
     if not reached.any():
         return f"closed: its {_people(w.sum())} people have no open clinic within the standard"
     return f"closed: its {_people(w.sum())} people reach {where} in {mean_after:.0f} min on average ({_change(added)})"
+
+
+def not_built_reason(model: TwoTier, result: TwoTierResult, j: int) -> str:
+    """Why new site ``j`` is not built in ``result``'s layout, in one sentence (compare shows it beside the
+    layout that builds it)."""
+    standard = model.max_travel_minutes
+    if model.forbidden[j]:
+        return "not built: forbidden by sites.forbidden"
+    if not model.eligible_sites()[j]:
+        return f"not built: no township centre within {model.referral_max_minutes:g} min for referral"
+    near = model.demand_to_site.within(standard)
+    reach = np.unique(near.origin[near.destination == j])
+    people = model.population[reach]
+    if not people.sum():
+        return f"not built: nobody lives within {standard:g} min of it"
+    beyond = result.assignment[reach] < 0
+    if not beyond.any():
+        return (
+            f"not built: all {_people(people.sum())} people within {standard:g} min of it have an open clinic within "
+            "the standard"
+        )
+    return (
+        f"not built: {_people(people[beyond].sum())} of the {_people(people.sum())} people within {standard:g} min of "
+        "it stay beyond the standard, as the objective allows (e.g. the budget covers more people elsewhere)"
+    )
 
 
 def _merge_words(merge: VillageMerge) -> str:

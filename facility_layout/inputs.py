@@ -21,13 +21,20 @@ import pandas as pd
 import rasterio
 from pyproj import CRS, Transformer
 from rasterio.errors import RasterioIOError
+from rasterio.features import geometry_mask
 from rasterio.transform import array_bounds, rowcol
 from rasterio.warp import transform_bounds
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from facility_layout.errors import InputError
-from facility_layout.scenario import Scenario
+from facility_layout.readers.census import read_census
+from facility_layout.readers.pbf import highways_as_xml
+from facility_layout.readers.roads_vector import read_road_lines
+from facility_layout.readers.roster import read_roster
+from facility_layout.readers.tables import is_table
+from facility_layout.readers.vector import read_vector
+from facility_layout.scenario import RoadsSource, Scenario, VectorOptions, VillageCensus, source_file
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +92,22 @@ class RegionInputs:
     crs: CRS
     boundary: gpd.GeoDataFrame
     roads: nx.MultiDiGraph
-    population: Raster
+    population: Raster | None
     elevation: Raster
     facilities: gpd.GeoDataFrame
     settlements: gpd.GeoDataFrame
     synthetic: bool
     attribution: list[str]
     closed_areas: list[BaseGeometry | None]
+    # inputs.population as a village census (then ``population`` is None): village, township, people, …
+    villages: gpd.GeoDataFrame | None = None
+    # Facility types in the roster that no tier maps (e.g. 县医院) and how many facilities have each.
+    unmapped_tiers: dict[str, int] | None = None
+    # tiers.village_clinic.candidates.file: points a new clinic could be built on (name, geometry).
+    site_points: gpd.GeoDataFrame | None = None
+    population_covered_share: float = 1.0
+    dropped_facilities: tuple[dict, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def read_region(scenario: Scenario) -> RegionInputs:
@@ -105,15 +121,21 @@ def read_region(scenario: Scenario) -> RegionInputs:
     check_files_exist(scenario)
     boundary = read_boundary(scenario.region.boundary)
     crs = choose_metric_crs(boundary, scenario.region.crs)
-    population = read_raster(scenario.inputs.population, "inputs.population")
+    census = scenario.inputs.population if isinstance(scenario.inputs.population, VillageCensus) else None
+    population = None if census else read_raster(scenario.inputs.population, "inputs.population")
     elevation = read_raster(scenario.inputs.elevation, "inputs.elevation")
     for raster, key in ((population, "inputs.population"), (elevation, "inputs.elevation")):
-        check_raster_overlaps(raster, boundary, key)
-    roads = read_roads(scenario.inputs.roads)
-    check_roads_overlap(roads, boundary, scenario.inputs.roads)
+        if raster is not None:
+            check_raster_overlaps(raster, boundary, key)
+    covered_share = check_population(population, boundary) if population is not None else 1.0
+    roads = read_road_input(scenario)
+    check_roads_overlap(roads, boundary, source_file(scenario.inputs.roads))
     boundary_m = boundary.to_crs(crs)
-    facilities = read_facilities(scenario, boundary_m)
+    facilities, dropped = read_facilities(scenario, boundary_m)
     settlements = read_settlements(scenario, boundary_m)
+    villages = read_census(census, settlements, boundary_m) if census else None
+    notes = [population_coverage_warning(scenario, covered_share)] if covered_share < FULL_COVERAGE else []
+    notes += [dropped_facilities_warning(scenario, dropped)] if dropped else []
     return RegionInputs(
         name=scenario.region.name,
         crs=crs,
@@ -126,6 +148,12 @@ def read_region(scenario: Scenario) -> RegionInputs:
         synthetic=is_synthetic(scenario),
         attribution=scenario.region.attribution or _metadata(scenario).get("attribution_list", []),
         closed_areas=read_closed_areas(scenario, crs),
+        villages=villages,
+        unmapped_tiers=facilities.attrs.get("unmapped_tiers", {}),
+        site_points=read_site_points(scenario, boundary_m),
+        population_covered_share=covered_share,
+        dropped_facilities=tuple(dropped),
+        warnings=tuple(notes),
     )
 
 
@@ -148,7 +176,7 @@ def is_synthetic(scenario: Scenario) -> bool:
 
 
 def _metadata(scenario: Scenario) -> dict:
-    meta = scenario.region.boundary.parent / "region.json"
+    meta = source_file(scenario.region.boundary).parent / "region.json"
     try:
         return json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
     except (OSError, json.JSONDecodeError):
@@ -176,9 +204,10 @@ def choose_metric_crs(boundary: gpd.GeoDataFrame, requested: str | None) -> CRS:
     return CRS.from_user_input(utm)
 
 
-def read_boundary(path: Path) -> gpd.GeoDataFrame:
+def read_boundary(source: Path | VectorOptions) -> gpd.GeoDataFrame:
     """The region's polygon(s), dissolved into one feature, in the file's CRS."""
-    frame = _read_vector(path, "region.boundary")
+    path = source_file(source)
+    frame = _read_vector(path, "region.boundary", None if isinstance(source, Path) else source)
     polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polygons.empty:
         kinds = sorted(set(frame.geometry.geom_type.dropna()))
@@ -188,18 +217,8 @@ def read_boundary(path: Path) -> gpd.GeoDataFrame:
     return dissolved.reset_index(drop=True)
 
 
-def _read_vector(path: Path, key: str) -> gpd.GeoDataFrame:
-    try:
-        frame = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises several types for unreadable files
-        raise InputError(
-            key, path, f"is not a readable vector file ({exc})", "give a GeoJSON or GeoPackage file"
-        ) from None
-    if frame.crs is None:
-        raise InputError(key, path, "has no coordinate reference system", "save it with a CRS (e.g. EPSG:4326)")
-    if frame.empty:
-        raise InputError(key, path, "has no features", "give a file with features")
-    return frame
+def _read_vector(path: Path, key: str, options: VectorOptions | None = None) -> gpd.GeoDataFrame:
+    return read_vector(path, key, options)
 
 
 def read_raster(path: Path, key: str) -> Raster:
@@ -230,8 +249,87 @@ def check_raster_overlaps(raster: Raster, boundary: gpd.GeoDataFrame, key: str) 
         )
 
 
+# Below this share of the region's area covered by population data, read_region warns.
+FULL_COVERAGE = 0.95
+
+
+def check_population(population: Raster, boundary: gpd.GeoDataFrame) -> float:
+    """People live inside the region on this raster; returns the share of the region's area it covers.
+
+    The share counts pixels with data (not nodata) whose centre lies inside the boundary, times the pixel
+    area, over the boundary's area (both in the raster's CRS units), capped at 1.
+
+    Raises
+    ------
+    InputError
+        When the raster holds nobody inside the boundary (all nodata, zeros, or people only outside).
+    """
+    values = population.values
+    region = boundary.to_crs(population.crs).union_all()
+    inside = ~geometry_mask([region], out_shape=values.shape, transform=population.transform)
+    valid = ~np.ma.getmaskarray(values)
+    # People as demand.demand_points counts them: nodata, NaN and negative pixels hold nobody.
+    people = np.nan_to_num(np.ma.filled(values.astype(np.float64), 0.0), nan=0.0, posinf=0.0, neginf=0.0)
+    people[people < 0] = 0.0
+    if people[inside].sum() <= 0:
+        nodata = 1.0 - valid.mean() if values.size else 1.0
+        raise InputError(
+            "inputs.population",
+            population.path,
+            f"holds no people inside the region boundary (people inside: 0; pixels inside the boundary: "
+            f"{int(inside.sum()):,}; nodata share of the raster: {nodata:.0%}; people on the whole raster: "
+            f"{people.sum():,.0f})",
+            "give the population raster of this region (a WorldPop-style people-per-pixel GeoTIFF), and check "
+            "that its nodata value is not the value of populated pixels",
+        )
+    a, b, _, d, e = population.transform[:5]
+    pixel_area = abs(a * e - b * d)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # area in degrees² is fine for a ratio of two such areas
+        region_area = float(region.area)
+    return float(min(1.0, (inside & valid).sum() * pixel_area / region_area)) if region_area > 0 else 1.0
+
+
+def dropped_facilities_warning(scenario: Scenario, dropped: list[dict]) -> str:
+    """The warning naming the facilities left out for lying outside the region (the first 20)."""
+    listed = "; ".join(f"{d['id']} {d['name']!r} ({d['tier']}, {d['distance_km']:g} km)" for d in dropped[:20])
+    more = f"; and {len(dropped) - 20} more (summary.json: inputs.dropped_facilities)" if len(dropped) > 20 else ""
+    return (
+        f"inputs.facilities.file ({scenario.inputs.facilities.file}): {len(dropped)} facilities lie outside the "
+        f"region (more than 1 km beyond region.boundary) and are left out: {listed}{more}"
+    )
+
+
+def population_coverage_warning(scenario: Scenario, covered_share: float) -> str:
+    """The warning of a population raster covering only part of the region."""
+    scaled = scenario.population.scale_to_total
+    effect = (
+        f"population.scale_to_total ({scaled:,.0f}) is spread over the covered part only, so its people are "
+        "counted there and nobody lives in the rest"
+        if scaled is not None
+        else "people living in the rest are missing from every figure"
+    )
+    return (
+        f"inputs.population ({scenario.inputs.population}): the raster has data on only {covered_share:.0%} of the "
+        f"region's area; {effect} (summary.json: population.covered_share)"
+    )
+
+
 # Way tags the travel model reads, on top of the ones osmnx keeps by default (it drops `surface`).
 ROAD_TAGS = ("highway", "oneway", "maxspeed", "surface", "tracktype", "name", "ref")
+
+
+def read_road_input(scenario: Scenario) -> nx.MultiDiGraph:
+    """``inputs.roads`` as a road graph: OSM XML, OSM ``.osm.pbf``, or road lines of a vector file."""
+    source = scenario.inputs.roads
+    path = source_file(source)
+    if path.name.lower().endswith(".pbf"):
+        with highways_as_xml(path) as xml:
+            return read_roads(xml)
+    if path.suffix.lower() in (".osm", ".xml"):
+        return read_roads(path)
+    spec = source if isinstance(source, RoadsSource) else RoadsSource(file=path)
+    return read_road_lines(spec, scenario.travel)
 
 
 def read_roads(path: Path) -> nx.MultiDiGraph:
@@ -280,25 +378,30 @@ def read_closed_areas(scenario: Scenario, crs: CRS) -> list[BaseGeometry | None]
             areas.append(None)
             continue
         key = f"travel.conditions[{i}].closed_area"
-        frame = _read_vector(condition.closed_area, key)
+        area = condition.closed_area
+        frame = _read_vector(source_file(area), key, None if isinstance(area, Path) else area)
         polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
         if polygons.empty:
             kinds = sorted(set(frame.geometry.geom_type.dropna()))
-            raise InputError(
-                key, condition.closed_area, f"has no polygon (geometry types: {kinds})", "give a polygon file"
-            )
+            raise InputError(key, source_file(area), f"has no polygon (geometry types: {kinds})", "give a polygon file")
         areas.append(polygons.to_crs(crs).geometry.make_valid().union_all())
     return areas
 
 
-def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[dict]]:
     """Existing village clinics and township centres inside the region (metric CRS).
 
-    Returns columns ``facility_id``, ``name``, ``tier`` (``village_clinic`` | ``township_centre``),
-    ``geometry``. Facilities of other tiers (hospitals) are left out; so are those outside the region.
+    Returns
+    -------
+    facilities : geopandas.GeoDataFrame
+        Columns ``facility_id``, ``name``, ``tier`` (``village_clinic`` | ``township_centre``), ``geometry``.
+        Facilities of other tiers (hospitals) are left out; so are those more than 1 km outside the region.
+    dropped : list of dict
+        The clinics and centres left out for lying outside: ``id``, ``name``, ``tier``, ``distance_km``
+        (to the boundary).
     """
     spec = scenario.inputs.facilities
-    frame = _read_vector(spec.file, "inputs.facilities.file")
+    frame = read_roster(spec) if is_table(spec.file) else _read_vector(spec.file, "inputs.facilities.file", spec)
     for field_key, field in (
         ("tier_field", spec.tier_field),
         ("name_field", spec.name_field),
@@ -311,11 +414,14 @@ def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Geo
                 f"has no attribute {field!r} (attributes: {', '.join(map(str, frame.columns.drop('geometry')))})",
                 f"set inputs.facilities.{field_key} to one of those",
             )
+    if spec.id_field is not None:
+        check_unique_ids(frame[spec.id_field], spec.file)
     tier_values = frame[spec.tier_field].map(_normalise)
     tier = pd.Series(pd.NA, index=frame.index, dtype="object")
     tier[tier_values.isin([_normalise(v) for v in spec.tiers.village_clinic])] = VILLAGE_CLINIC
     tier[tier_values.isin([_normalise(v) for v in spec.tiers.township_centre])] = TOWNSHIP_CENTRE
     found = sorted(set(tier_values.dropna()))
+    unmapped = _unmapped_tiers(tier_values[tier.isna()], spec.tier_field)
     out = gpd.GeoDataFrame(
         {
             "facility_id": (
@@ -337,10 +443,17 @@ def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Geo
             f"no facility has {spec.tier_field} in {spec.tiers.township_centre} (values found: {found})",
             "list the value(s) that mark township health centres",
         )
-    region = boundary_m.union_all().buffer(1_000)  # facilities geocoded on the shore still count
-    inside = out.within(region)
-    if not inside.all():
-        log.warning("%d facilities lie outside the region and are ignored", int((~inside).sum()))
+    boundary = boundary_m.union_all()
+    inside = out.within(boundary.buffer(1_000))  # facilities geocoded on the shore still count
+    dropped = [
+        {
+            "id": row.facility_id,
+            "name": row.name,
+            "tier": row.tier,
+            "distance_km": round(float(row.geometry.distance(boundary)) / 1000, 2),
+        }
+        for row in out[~inside].itertuples()
+    ]
     out = out[inside].reset_index(drop=True)
     if out.empty or not (out["tier"] == TOWNSHIP_CENTRE).any():
         raise InputError(
@@ -349,13 +462,51 @@ def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Geo
             "no township centre lies inside the region boundary",
             "give the facility list of this region",
         )
-    return out
+    out.attrs["unmapped_tiers"] = unmapped
+    return out, dropped
+
+
+def check_unique_ids(ids: pd.Series, path: Path) -> None:
+    """Every facility id appears once (an id shared by two rows makes every output row ambiguous)."""
+    text = ids.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
+    repeated = text[text.duplicated(keep=False)]
+    if repeated.empty:
+        return
+    rows = repeated.groupby(repeated).groups  # id → row labels (0-based feature order)
+    listed = "; ".join(
+        f"{value or '(empty)'!s} in rows {', '.join(str(int(r) + 1) for r in index)}"
+        for value, index in list(rows.items())[:10]
+    )
+    more = f"; and {len(rows) - 10} more" if len(rows) > 10 else ""
+    raise InputError(
+        "inputs.facilities.id_field",
+        path,
+        f"{len(rows)} id(s) of attribute {ids.name!r} are shared by several facilities (rows are features, "
+        f"counted from 1): {listed}{more}",
+        "give each facility its own id in the file, or set inputs.facilities.id_field to an attribute that is "
+        "unique (or remove it to number the facilities automatically)",
+    )
+
+
+def _unmapped_tiers(values: pd.Series, field: str) -> dict[str, int]:
+    """Facility types no tier maps (a county hospital), counted and reported rather than silently dropped."""
+    counts = {str(k): int(n) for k, n in values.fillna("(empty)").value_counts().items()}
+    if counts:
+        listed = ", ".join(f"{value} ({n})" for value, n in counts.items())
+        log.warning(
+            "%s facilities have a %s that no tier maps and are left out: %s "
+            "(map them under inputs.facilities.tiers to include them)",
+            sum(counts.values()),
+            field,
+            listed,
+        )
+    return counts
 
 
 def read_settlements(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Settlement points inside the region: ``name``, ``place``, ``geometry`` (metric CRS)."""
     spec = scenario.inputs.settlements
-    frame = _read_vector(spec.file, "inputs.settlements.file")
+    frame = _read_vector(spec.file, "inputs.settlements.file", spec)
     for field_key, field in (("name_field", spec.name_field), ("place_field", spec.place_field)):
         if field not in frame.columns:
             raise InputError(
@@ -373,6 +524,33 @@ def read_settlements(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Ge
     return out[out.within(boundary_m.union_all())].reset_index(drop=True)
 
 
+def read_site_points(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """``tiers.village_clinic.candidates.file``: ``name`` and points inside the region (metric CRS), or None."""
+    source = scenario.tiers.village_clinic.candidates.file
+    if source is None:
+        return None
+    key = "tiers.village_clinic.candidates.file"
+    path = source_file(source)
+    frame = _read_vector(path, key, None if isinstance(source, Path) else source)
+    name_field = None if isinstance(source, Path) else source.name_field
+    if name_field is not None and name_field not in frame.columns:
+        raise InputError(
+            f"{key}.name_field",
+            path,
+            f"has no attribute {name_field!r} (attributes: {', '.join(map(str, frame.columns.drop('geometry')))})",
+            f"set {key}.name_field to one of those",
+        )
+    names = frame[name_field].fillna("").astype(str) if name_field else pd.Series("", index=frame.index)
+    names = names.where(names != "", pd.Series([f"possible site #{i + 1}" for i in range(len(frame))], frame.index))
+    points = gpd.GeoDataFrame({"name": names}, geometry=frame.geometry, crs=frame.crs)
+    points = points[points.geometry.notna() & (points.geometry.geom_type == "Point")]
+    if points.empty:
+        kinds = sorted(set(frame.geometry.geom_type.dropna()))
+        raise InputError(key, path, f"has no points (geometry types: {kinds})", "give a point file")
+    points = points.to_crs(boundary_m.crs)
+    return points[points.within(boundary_m.union_all())].reset_index(drop=True)
+
+
 def read_admin_areas(scenario: Scenario, crs: CRS) -> gpd.GeoDataFrame | None:
     """The scenario's administrative areas (``region.admin_areas``): ``name``, polygon ``geometry`` in ``crs``.
 
@@ -382,7 +560,7 @@ def read_admin_areas(scenario: Scenario, crs: CRS) -> gpd.GeoDataFrame | None:
     spec = scenario.region.admin_areas
     if spec is None:
         return None
-    frame = _read_vector(spec.file, "region.admin_areas.file")
+    frame = _read_vector(spec.file, "region.admin_areas.file", spec)
     if spec.name_field not in frame.columns:
         raise InputError(
             "region.admin_areas.name_field",

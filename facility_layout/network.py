@@ -10,6 +10,10 @@ travels on:
   speed, capped by a tagged ``maxspeed``, times the surface factor of a tagged unpaved surface, times the
   slope penalty along the segment. Footways, paths and steps carry walkers only.
 
+Every piece of the network is kept (an island's roads, a valley reached only by a ferry): travel happens
+within each piece, and a point ties to the nearest road whatever piece it is on (see
+:func:`facility_layout.traveltime.snap_points`). Pieces are numbered by size, 1 the largest.
+
 Conditions (a rainy season, closures) only slow or remove edges; they never add or speed one up.
 Nodes stay, so a village cut off by a closure is still on its piece of road and shows as unreachable.
 """
@@ -25,6 +29,7 @@ import scipy.sparse as sp
 import shapely
 from pyproj import CRS, Transformer
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 from shapely import LineString, MultiLineString, line_merge
 from shapely.geometry.base import BaseGeometry
 
@@ -46,7 +51,7 @@ MOTOR = "motor"
 
 @dataclass(frozen=True)
 class RoadNetwork:
-    """The usable road network (its largest connected part), one row per directed OSM edge.
+    """The usable road network (every connected piece of it), one row per directed OSM edge.
 
     Attributes
     ----------
@@ -66,8 +71,8 @@ class RoadNetwork:
     crs : pyproj.CRS
     roads : geopandas.GeoDataFrame
         Merged lines per highway class (for maps).
-    dropped_nodes : int
-        Nodes on pieces not connected to the main network.
+    piece : numpy.ndarray of int64
+        Per node: its connected piece of road (any usable way, either direction), 1 the largest.
     """
 
     osm_id: np.ndarray
@@ -83,11 +88,15 @@ class RoadNetwork:
     way_id: np.ndarray
     crs: CRS
     roads: gpd.GeoDataFrame
-    dropped_nodes: int
+    piece: np.ndarray
 
     @property
     def n_nodes(self) -> int:
         return len(self.osm_id)
+
+    @property
+    def n_pieces(self) -> int:
+        return int(self.piece.max()) if len(self.piece) else 0
 
 
 @dataclass(frozen=True)
@@ -101,9 +110,13 @@ class TravelGraph:
     minutes : scipy.sparse.csr_matrix
         ``minutes[u, v]``: fastest edge from node u to node v, all nodes of the network.
     usable : numpy.ndarray of bool
-        Nodes a point may be tied to: the mode's largest strongly connected part, before conditions.
+        Nodes a point may be tied to: in each piece of the mode's roads, its largest strongly connected
+        part, before conditions (a one-way stub that cannot be left is not a place to start from).
+    part : numpy.ndarray of int64
+        Per usable node, a label of its part (-1 for other nodes); ``main_part`` is the largest one's.
+    main_part : int
     cut_off : numpy.ndarray of bool
-        Usable nodes that the conditions (closures) cut off from the largest part.
+        Usable nodes that the conditions (closures) cut off from the bulk of their part.
     closed_segments : int
         Road segments (between two OSM nodes, either direction) this mode may not use under the conditions.
     x, y : numpy.ndarray
@@ -118,6 +131,8 @@ class TravelGraph:
     mode: str
     minutes: sp.csr_matrix
     usable: np.ndarray
+    part: np.ndarray
+    main_part: int
     cut_off: np.ndarray
     closed_segments: int
     x: np.ndarray
@@ -163,31 +178,87 @@ def build_road_network(osm_graph: nx.MultiDiGraph, crs: CRS) -> RoadNetwork:
     u, v, length, highway, surface, unpaved, maxspeed, way = (np.array(c) for c in zip(*rows, strict=True))
     n = len(osm_ids)
 
-    # Keep the largest connected part: a point tied to an islet of road could reach nothing.
-    links = sp.csr_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
-    _, label = connected_components(links, directed=False)
-    main = label == np.bincount(label).argmax()
-    new_index = np.cumsum(main) - 1
-    keep_edge = main[u] & main[v]
-    u, v = new_index[u[keep_edge]], new_index[v[keep_edge]]
-    x, y = x[main], y[main]
-    highway = highway[keep_edge].astype(str)
+    # Every piece is kept, numbered by size; nodes on no usable way (a construction site's) are left out.
+    touched = np.zeros(n, dtype=bool)
+    touched[u] = touched[v] = True
+    new_index = np.cumsum(touched) - 1
+    u, v = new_index[u], new_index[v]
+    x, y = x[touched], y[touched]
+    highway = highway.astype(str)
     return RoadNetwork(
-        osm_id=osm_ids[main],
+        osm_id=osm_ids[touched],
         x=x,
         y=y,
         edge_u=u.astype(np.int64),
         edge_v=v.astype(np.int64),
-        length_m=length[keep_edge].astype(float),
+        length_m=length.astype(float),
         highway=highway,
-        surface=surface[keep_edge].astype(str),
-        unpaved=unpaved[keep_edge].astype(bool),
-        maxspeed_kmh=maxspeed[keep_edge].astype(float),
-        way_id=way[keep_edge].astype(np.int64),
+        surface=surface.astype(str),
+        unpaved=unpaved.astype(bool),
+        maxspeed_kmh=maxspeed.astype(float),
+        way_id=way.astype(np.int64),
         crs=crs,
         roads=_road_lines(x, y, u, v, highway, crs),
-        dropped_nodes=int(n - main.sum()),
+        piece=_pieces_by_size(u, v, len(x)),
     )
+
+
+def _pieces_by_size(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    """Connected piece of each node (edges taken both ways), numbered 1, 2, … from the largest."""
+    links = sp.csr_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
+    _, label = connected_components(links, directed=False)
+    sizes = np.bincount(label)
+    rank = np.empty_like(sizes)
+    rank[np.lexsort((np.arange(len(sizes)), -sizes))] = np.arange(1, len(sizes) + 1)
+    return rank[label].astype(np.int64)
+
+
+def nearest_piece(network: RoadNetwork, x: np.ndarray, y: np.ndarray, max_m: float) -> np.ndarray:
+    """The piece of the nearest road node within ``max_m`` of each point (0 where none is)."""
+    if network.n_nodes == 0 or len(x) == 0:
+        return np.zeros(len(x), dtype=np.int64)
+    distance, k = cKDTree(np.column_stack([network.x, network.y])).query(np.column_stack([x, y]))
+    return np.where(distance <= max_m, network.piece[np.minimum(k, network.n_nodes - 1)], 0).astype(np.int64)
+
+
+def piece_report(
+    network: RoadNetwork, demand_piece: np.ndarray, people: np.ndarray, site_piece: np.ndarray
+) -> dict[str, object]:
+    """The pieces of road in use (with people or sites near them), and the count of the others.
+
+    Returns ``{"piece_count", "pieces": [{"piece", "nodes", "segments", "people", "sites"}, …],
+    "unused_pieces": {"pieces", "nodes", "segments"}}``; ``people`` and ``sites`` count the points whose
+    nearest road node (within ``max_offroad_m``) is on the piece. Unused pieces stay in the graphs (nobody
+    starts or ends a trip on them, so they change no travel time).
+    """
+    count = network.n_pieces
+    nodes = np.bincount(network.piece, minlength=count + 1)
+    ends = np.sort(np.column_stack([network.edge_u, network.edge_v]), axis=1)
+    segment_start = np.unique(ends, axis=0)[:, 0]  # each undirected segment once
+    segments = np.bincount(network.piece[segment_start], minlength=count + 1)
+    on_people = np.bincount(demand_piece, weights=people, minlength=count + 1)
+    on_sites = np.bincount(site_piece, minlength=count + 1)
+    in_use = (on_people > 0) | (on_sites > 0)
+    used = [p for p in range(1, count + 1) if in_use[p]]
+    unused = [p for p in range(1, count + 1) if not in_use[p]]
+    return {
+        "piece_count": count,
+        "pieces": [
+            {
+                "piece": p,
+                "nodes": int(nodes[p]),
+                "segments": int(segments[p]),
+                "people": round(float(on_people[p]), 2),
+                "sites": int(on_sites[p]),
+            }
+            for p in used
+        ],
+        "unused_pieces": {
+            "pieces": len(unused),
+            "nodes": int(nodes[unused].sum()),
+            "segments": int(segments[unused].sum()),
+        },
+    }
 
 
 def parse_maxspeed_kmh(value: object) -> float:
@@ -278,14 +349,24 @@ def travel_graph(
     normal = _min_csr(rows[usable], cols[usable], minutes[usable], n)
     touched = np.zeros(n, dtype=bool)
     touched[rows[usable]] = touched[cols[usable]] = True
-    usable_nodes = _largest_strong_part(normal, touched)
+    _, piece = connected_components(normal, directed=True, connection="weak")
+    _, part = connected_components(normal, directed=True, connection="strong")
+    usable_nodes = _largest_within(piece, part, touched)
     open_ = usable & ~closed
     graph = _min_csr(rows[open_], cols[open_], minutes[open_], n)
-    still_main = _largest_strong_part(graph, touched=usable_nodes) if closed.any() else usable_nodes
+    if closed.any():  # what is left of each part: its largest strongly connected part under the conditions
+        _, after = connected_components(graph, directed=True, connection="strong")
+        still_main = _largest_within(part, after, usable_nodes)
+    else:
+        still_main = usable_nodes
+    part = np.where(usable_nodes, part, -1)
+    sizes = np.bincount(part[usable_nodes]) if usable_nodes.any() else np.zeros(1, dtype=np.int64)
     return TravelGraph(
         mode=mode,
         minutes=graph,
         usable=usable_nodes,
+        part=part.astype(np.int64),
+        main_part=int(np.argmax(sizes)),
         cut_off=usable_nodes & ~still_main,
         closed_segments=_segments(rows[usable & closed], cols[usable & closed]),
         x=network.x,
@@ -330,11 +411,23 @@ def _closed_to_everyone(
     return closed
 
 
-def _largest_strong_part(graph: sp.csr_matrix, touched: np.ndarray) -> np.ndarray:
-    """Nodes of the largest strongly connected part among ``touched`` nodes (others never count)."""
-    _, label = connected_components(graph, directed=True, connection="strong")
-    counts = np.bincount(label[touched], minlength=label.max() + 1) if touched.any() else np.zeros(1)
-    return touched & (label == int(np.argmax(counts)))
+def _largest_within(group: np.ndarray, label: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Members whose ``label`` is the most common one among the members of their ``group``.
+
+    With weakly connected pieces as groups and strongly connected parts as labels: each piece's largest
+    strong part (ties to the lowest label, so the choice is deterministic).
+    """
+    keep = np.zeros(len(group), dtype=bool)
+    if not members.any():
+        return keep
+    pairs, counts = np.unique(np.column_stack([group[members], label[members]]), axis=0, return_counts=True)
+    order = np.lexsort((pairs[:, 1], -counts, pairs[:, 0]))  # by group, most members first, lowest label
+    pairs = pairs[order]
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:, 0] != pairs[:-1, 0]
+    best = np.full(int(group.max()) + 1, -1, dtype=np.int64)
+    best[pairs[first, 0]] = pairs[first, 1]
+    return members & (label == best[group])
 
 
 def _first(value: object) -> str:

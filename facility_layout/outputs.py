@@ -6,7 +6,6 @@ stays untouched until the new one is ready.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import time
@@ -14,9 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import yaml
 
 from facility_layout.evaluate import LayoutTables
+from facility_layout.jsonio import dump_json
 from facility_layout.scenario import Scenario
 
 GPKG_LAYERS = ("demand", "facilities", "assignments", "referrals", "boundary")
@@ -29,6 +30,7 @@ def write_outputs(
     scenario: Scenario,
     draw_map: Callable[[Path], Path],
     seconds: dict[str, float],
+    villages: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """Write layout.gpkg, CSVs, summary.json, the resolved scenario and map.html into ``out_dir``.
 
@@ -46,6 +48,9 @@ def write_outputs(
         Writes the map to the path it is given.
     seconds : dict
         Seconds of the stages so far; this stage's own seconds and the total are added to summary.json.
+    villages : geopandas.GeoDataFrame, optional
+        The per-village table of a census run (:func:`facility_layout.per_village.village_table`): written as
+        the ``villages`` layer and ``villages.csv``.
     """
     start = time.perf_counter()
     out_dir = Path(out_dir).resolve()
@@ -62,8 +67,14 @@ def write_outputs(
         tables.facilities.drop(columns="geometry").assign(
             x=tables.facilities.geometry.x, y=tables.facilities.geometry.y
         ).to_csv(staging / "facilities.csv", index=False)
+        if villages is not None:  # inputs.population is a village census
+            villages.to_file(gpkg, layer="villages", driver="GPKG")
+            villages.drop(columns="geometry").assign(x=villages.geometry.x, y=villages.geometry.y).to_csv(
+                staging / "villages.csv", index=False, encoding="utf-8-sig"
+            )
         resolved = scenario.model_dump(mode="json")
         resolved["data_root"] = str(scenario.data_root)
+        resolved["read_as"] = [{"file": str(r.file), "encoding": r.encoding, "how": r.how} for r in scenario.read_as]
         (staging / "scenario.resolved.yaml").write_text(
             yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), "utf-8"
         )
@@ -72,7 +83,7 @@ def write_outputs(
         stage_seconds = {**seconds, "outputs": time.perf_counter() - start}
         stage_seconds["total"] = sum(stage_seconds.values())
         summary["seconds"] = {k: round(v, 3) for k, v in stage_seconds.items()}
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        dump_json(summary, staging / "summary.json")
         replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

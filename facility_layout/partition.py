@@ -38,8 +38,9 @@ import shapely
 from pyproj import CRS
 
 from facility_layout.cache import file_digest
+from facility_layout.errors import InputError
 from facility_layout.inputs import _read_vector, choose_metric_crs, read_admin_areas, read_boundary
-from facility_layout.scenario import OutputSettings, Scenario
+from facility_layout.scenario import OutputSettings, Scenario, source_file
 
 # A facility this far outside every county (geocoded on the shore) still belongs to the nearest one,
 # as the whole-region run keeps facilities within 1 km of its boundary.
@@ -78,6 +79,7 @@ def split_counties(scenario: Scenario) -> list[County]:
     """
     partition = scenario.region.partition
     assert partition is not None and scenario.region.admin_areas is not None
+    check_supported(scenario)
     boundary = read_boundary(scenario.region.boundary)
     crs = choose_metric_crs(boundary, scenario.region.crs)
     region = boundary.to_crs(crs).union_all()
@@ -102,11 +104,36 @@ def split_counties(scenario: Scenario) -> list[County]:
     return counties
 
 
+# Inputs the split can clip: OSM XML roads, a population raster, facilities and settlements as vector files.
+_TABLE_SUFFIXES = (".csv", ".xlsx", ".xls", ".txt")
+
+
+def check_supported(scenario: Scenario) -> None:
+    """Refuse, naming the key, the inputs a partitioned run cannot clip per county (yet)."""
+    inputs = scenario.inputs
+    unsupported = []
+    if not isinstance(inputs.roads, Path) or inputs.roads.suffix.lower() != ".osm":
+        unsupported.append(("inputs.roads", source_file(inputs.roads), "an OSM XML file (.osm)"))
+    if not isinstance(inputs.population, Path):
+        unsupported.append(("inputs.population", source_file(inputs.population), "a population raster"))
+    for key, spec in (("inputs.facilities.file", inputs.facilities), ("inputs.settlements.file", inputs.settlements)):
+        if spec.file.suffix.lower() in _TABLE_SUFFIXES:
+            unsupported.append((key, spec.file, "a vector file (GeoJSON, GeoPackage, Shapefile)"))
+    if unsupported:
+        key, path, needed = unsupported[0]
+        raise InputError(
+            key,
+            path,
+            f"region.partition splits {needed} only",
+            "convert it (e.g. osmium cat x.osm.pbf -o x.osm; a table to GeoJSON), or remove region.partition",
+        )
+
+
 def _write_clipped(scenario: Scenario, areas: gpd.GeoDataFrame, slugs: list[str], crs: CRS, folder: Path) -> None:
     """Write every county's boundary, facilities, settlements and roads, all at once (staging folder)."""
     halo_m = scenario.region.partition.halo_km * 1_000.0  # type: ignore[union-attr]
-    facilities = _read_vector(scenario.inputs.facilities.file, "inputs.facilities.file")
-    settlements = _read_vector(scenario.inputs.settlements.file, "inputs.settlements.file")
+    facilities = _read_vector(scenario.inputs.facilities.file, "inputs.facilities.file", scenario.inputs.facilities)
+    settlements = _read_vector(scenario.inputs.settlements.file, "inputs.settlements.file", scenario.inputs.settlements)
     facility_owner = _owners(facilities, areas, crs, SHORE_M)
     settlement_owner = _owners(settlements, areas, crs, 0.0)
     roads = _OsmRoads(scenario.inputs.roads)
@@ -114,7 +141,7 @@ def _write_clipped(scenario: Scenario, areas: gpd.GeoDataFrame, slugs: list[str]
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        meta = scenario.region.boundary.parent / "region.json"
+        meta = source_file(scenario.region.boundary).parent / "region.json"
         for i, slug in enumerate(slugs):
             out = staging / slug
             out.mkdir()
@@ -214,11 +241,17 @@ def _county_scenario(scenario: Scenario, name: str, folder: Path, crs: CRS) -> S
             "partition": None,
         }
     )
+    # The clipped files are plain GeoJSON of the features kept: no layer, filter or encoding to apply again.
+    plain = {"encoding": None, "layer": None, "filter": None}
     inputs = scenario.inputs.model_copy(
         update={
             "roads": folder / "roads.osm",
-            "facilities": scenario.inputs.facilities.model_copy(update={"file": folder / "facilities.geojson"}),
-            "settlements": scenario.inputs.settlements.model_copy(update={"file": folder / "settlements.geojson"}),
+            "facilities": scenario.inputs.facilities.model_copy(
+                update={"file": folder / "facilities.geojson", **plain}
+            ),
+            "settlements": scenario.inputs.settlements.model_copy(
+                update={"file": folder / "settlements.geojson", **plain}
+            ),
         }
     )
     return scenario.model_copy(update={"region": region, "inputs": inputs, "outputs": OutputSettings()})
@@ -240,7 +273,7 @@ def _split_key(scenario: Scenario, crs: CRS) -> str:
     digest.update(file_digest(Path(__file__)).encode())
     region = scenario.region
     for path in (
-        region.boundary,
+        source_file(region.boundary),
         region.admin_areas.file,  # type: ignore[union-attr]
         scenario.inputs.roads,
         scenario.inputs.facilities.file,
@@ -249,7 +282,10 @@ def _split_key(scenario: Scenario, crs: CRS) -> str:
         digest.update(file_digest(path).encode())
     settings = {
         "partition": region.partition.model_dump(mode="json"),  # type: ignore[union-attr]
-        "name_field": region.admin_areas.name_field,  # type: ignore[union-attr]
+        "admin_areas": region.admin_areas.model_dump(mode="json", exclude={"file"}),  # type: ignore[union-attr]
+        "facilities": scenario.inputs.facilities.model_dump(mode="json", exclude={"file"}),
+        "settlements": scenario.inputs.settlements.model_dump(mode="json", exclude={"file"}),
+        "boundary": None if isinstance(region.boundary, Path) else region.boundary.model_dump(mode="json"),
         "crs": crs.to_wkt(),
     }
     digest.update(json.dumps(settings, sort_keys=True).encode())

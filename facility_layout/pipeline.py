@@ -17,20 +17,39 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from facility_layout import maps, synthetic
+from facility_layout.access import Minutes, access_figures, cut_off, eligible_sites, newly_beyond_words
+from facility_layout.baseline import change, given_report, headline, today_open, today_result
 from facility_layout.basemaps import basemap_for
-from facility_layout.cache import load_travel, save_travel, travel_key
-from facility_layout.candidates import Sites, candidate_sites
-from facility_layout.demand import DemandPoints, demand_points
+from facility_layout.cache import UNREADABLE, UNREADABLE_WARNING, load_travel, save_travel, travel_key
+from facility_layout.candidates import CENTRE_SITE, NEW_SITE, Sites, candidate_sites, uncoverable_split
+from facility_layout.demand import (
+    DemandPoints,
+    check_cell_size,
+    demand_points,
+    pixel_side_m,
+    village_demand,
+    village_weights,
+)
 from facility_layout.errors import InputError, SolveError
-from facility_layout.evaluate import layout_tables, summary
-from facility_layout.inputs import RegionInputs, read_closed_areas, read_raster, read_region
+from facility_layout.evaluate import LayoutTables, add_today_minutes, layout_tables, summary
+from facility_layout.given_layout import broken_rules, forced_sites, read_given_layout
+from facility_layout.inputs import (
+    TOWNSHIP_CENTRE,
+    VILLAGE_CLINIC,
+    RegionInputs,
+    read_closed_areas,
+    read_raster,
+    read_region,
+)
 from facility_layout.models.base import InfeasibleLayoutError, LocationResult
 from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
-from facility_layout.network import RoadNetwork, build_road_network, travel_graph
+from facility_layout.network import RoadNetwork, build_road_network, nearest_piece, piece_report, travel_graph
 from facility_layout.outputs import write_outputs
+from facility_layout.per_village import village_table
+from facility_layout.readers.vector import companion_files
 from facility_layout.relief import relief_image
-from facility_layout.scenario import Scenario
+from facility_layout.scenario import Scenario, source_file
 from facility_layout.terrain import Elevation
 from facility_layout.traveltime import RegionTravel, graphs_for, region_travel
 from facility_layout.villages import villages_from_region
@@ -41,8 +60,14 @@ Progress = Callable[[str, float | None], None]
 
 @dataclass(frozen=True)
 class RunResult:
+    """What a run wrote, and the model and layout it wrote them from (e.g. for compare's cross conditions)."""
+
     out_dir: Path
     summary: dict[str, Any]
+    model: TwoTier | None = None
+    result: TwoTierResult | None = None
+    sites: Sites | None = None
+    demand: DemandPoints | None = None
 
 
 class _Stages:
@@ -70,7 +95,7 @@ def ensure_synthetic_inputs(scenario: Scenario) -> bool:
     generated = [path for key, path in scenario.input_files().items() if not key.startswith(("travel.", "futures["))]
     if settings is None or all(p.is_file() for p in generated):
         return False
-    folder = scenario.region.boundary.parent
+    folder = source_file(scenario.region.boundary).parent
     try:
         synthetic.generate_region(folder, **settings.model_dump())
     except ValueError as exc:
@@ -87,17 +112,23 @@ def ensure_synthetic_inputs(scenario: Scenario) -> bool:
     return True
 
 
-def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | None = None) -> RunResult:
-    """Run a scenario end to end and write its outputs.
+def run(
+    scenario: Scenario, out_dir: Path | None = None, progress: Progress | None = None, layout: Path | None = None
+) -> RunResult:
+    """Run a scenario end to end and write its outputs; with ``layout``, evaluate that layout instead of
+    optimising one (``facility-layout evaluate``).
 
     Parameters
     ----------
     scenario : Scenario
         As returned by :func:`facility_layout.scenario.load_scenario`.
     out_dir : Path, optional
-        Overrides ``outputs.dir``.
+        Overrides ``outputs.dir`` (with ``layout``, by default ``<outputs.dir>_evaluated``).
     progress : callable, optional
         ``progress(stage, seconds)``, called at the start (seconds None) and end of each stage.
+    layout : Path, optional
+        A layout file (site_id, decision: a run's facilities.csv, edited): evaluated as given, with solver
+        status ``given`` and every rule it breaks listed in ``rules_broken``.
 
     Raises
     ------
@@ -105,7 +136,16 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
         Bad input (:class:`InputError`) or no layout (:class:`SolveError`); nothing is written then.
     """
     stage = _Stages(progress)
+    if layout is not None and out_dir is None:  # beside the run's outputs, which may hold the layout file
+        out_dir = scenario.output_dir.with_name(f"{scenario.output_dir.name}_evaluated")
     out_dir = Path(out_dir) if out_dir is not None else scenario.output_dir
+    if layout is not None and Path(layout).resolve().is_relative_to(out_dir.resolve()):
+        raise InputError(
+            "--out",
+            out_dir,
+            f"holds the layout file {layout}, which writing the outputs would replace",
+            "give --out another folder",
+        )
     clinic = scenario.tiers.village_clinic
     centre = scenario.tiers.township_centre
 
@@ -117,25 +157,36 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
     with stage("road graph"):
         network = build_road_network(region.roads, region.crs)
     with stage("demand"):
-        demand = demand_points(
-            region.population,
-            region.boundary,
-            region.crs,
-            scenario.population.cell_size_m,
-            scenario.population.scale_to_total,
-        )
+        demand = region_demand(scenario, region)
     with stage("sites"):
-        sites = candidate_sites(region.facilities, region.settlements, clinic)
+        sites = candidate_sites(
+            region.facilities,
+            region.settlements,
+            clinic,
+            site_points=region.site_points,
+            demand=demand,
+            demand_names=None if region.villages is None else region.villages["village"].to_numpy(),
+            road_xy=(network.x, network.y),
+            max_offroad_m=scenario.travel.max_offroad_m,
+        )
         _check_central_count(scenario, len(sites.centres))
+        warnings = list(region.warnings)
+        if region.population is not None:  # a census gives villages, not cells: no cell size to check
+            walk_m = clinic.max_travel_minutes * scenario.travel.walking_speed_kmh * 1000 / 60  # within the standard
+            pixel_m = pixel_side_m(region.population, region.crs)
+            destinations = len(sites.x) + len(sites.centres)
+            warnings += check_cell_size(demand, pixel_m, walk_m, destinations, scenario.source or "")
     with stage("travel times"):
         travel, cache_status = travel_times(scenario, region, network, demand, sites)
         futures = future_demand(scenario, region, network, demand, sites)
+        base = travel_under(scenario, [], region, network, demand, sites) if scenario.travel.conditions else None
     with stage("model"):
         merge = clinic.merge_rule
         model = TwoTier.from_cost_matrix(
             travel.demand_to_site,
             travel.site_to_centre,
-            demand.population,
+            # Visits rather than heads where the census gives age groups with their visits per person.
+            demand.population if region.villages is None else village_weights(region.villages, demand),
             sites.kind,
             sites.cost,
             max_travel_minutes=clinic.max_travel_minutes,
@@ -152,23 +203,58 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             else villages_from_region(region.settlements, demand, sites, merge.max_added_minutes),
             futures=futures,
             robust=scenario.objective.robust,
+            **_forced(scenario, sites, travel),
+            site_ids=sites.site_id,
         )
-        result, _ = solve_objective(scenario, model)
-        # Both the clinic layout and the choice of central centres must have a solution.
-        for report in (result.report, result.central_report):
-            _check_solution(scenario, report.status)
+        if layout is None:
+            result, _ = solve_objective(scenario, model)
+            # Both the clinic layout and the choice of central centres must have a solution.
+            for report in (result.report, result.central_report):
+                _check_solution(scenario, report.status)
+        else:
+            given = read_given_layout(layout, sites)
+            result = model.result_given(given.open_sites, given.central, given_report())
+        today = today_result(model)
     with stage("evaluate"):
-        tables = layout_tables(
-            scenario,
-            demand,
-            sites,
-            result,
-            region.boundary,
-            network.roads,
-            off_network=travel.demand_off_network & ~np.isin(np.arange(len(demand)), travel.demand_to_site.origin),
-            cut_off=travel.demand_cut_off,
-            demand_elevation_m=region.elevation.sample(demand.x, demand.y, region.crs),
-            site_elevation_m=region.elevation.sample(sites.x, sites.y, region.crs),
+        now = _minutes(travel, model)
+        demand_elevation_m = region.elevation.sample(demand.x, demand.y, region.crs)
+        site_elevation_m = region.elevation.sample(sites.x, sites.y, region.crs)
+
+        def tables_of(layout_result: TwoTierResult) -> LayoutTables:
+            return layout_tables(
+                scenario,
+                demand,
+                sites,
+                layout_result,
+                region.boundary,
+                network.roads,
+                off_network=travel.demand_off_network & ~np.isin(np.arange(len(demand)), travel.demand_to_site.origin),
+                cut_off=cut_off(now, layout_result.open_sites),
+                demand_elevation_m=demand_elevation_m,
+                site_elevation_m=site_elevation_m,
+                forced=(model.required, model.forbidden),
+            )
+
+        today_tables = tables_of(today)
+        tables = add_today_minutes(tables_of(result), today_tables)
+        access = access_figures(
+            demand.population,
+            now,
+            None if base is None else _minutes(base, model),
+            result.open_sites,
+            today_open(sites.kind),
+            (clinic.max_travel_minutes, centre.max_travel_minutes),
+        )
+        villages = None
+        if region.villages is not None:
+            villages = village_table(region.villages, tables.demand, clinic.max_travel_minutes)
+        demand_piece, site_piece = (
+            nearest_piece(network, x, y, scenario.travel.max_offroad_m)
+            for x, y in ((demand.x, demand.y), (sites.x, sites.y))
+        )
+        tables.demand["road_piece"] = demand_piece
+        tables.facilities["road_piece"] = (
+            tables.facilities["site_id"].map(dict(zip(sites.site_id, site_piece, strict=True))).astype(int)
         )
         figures = summary(
             scenario,
@@ -178,15 +264,48 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             extra={
                 "synthetic": region.synthetic,
                 "crs": region.crs.to_string(),
-                "road_graph": {"nodes": network.n_nodes, "dropped_nodes": network.dropped_nodes},
+                "road_graph": {
+                    "nodes": network.n_nodes,
+                    **piece_report(network, demand_piece, demand.population, site_piece),
+                },
+                "population": {
+                    "raw_total": round(demand.raw_total, 2),
+                    "scale_factor": round(demand.scale_factor, 6),
+                    "covered_share": round(region.population_covered_share, 4),
+                },
+                "inputs": {
+                    "dropped_facilities": list(region.dropped_facilities),
+                    "unmapped_tiers": region.unmapped_tiers or {},
+                },
+                "warnings": warnings + ([UNREADABLE_WARNING] if cache_status == UNREADABLE else []),
                 "travel_pairs": {
                     "demand_to_site": travel.demand_to_site.n_pairs,
                     "demand_to_centre": travel.demand_to_centre.n_pairs,
                     "site_to_centre": travel.site_to_centre.n_pairs,
                 },
-                "travel": travel_report(scenario, travel, demand, region, cache_status),
+                "travel": travel_report(
+                    scenario, travel, demand, region, cache_status, tables.demand["cut_off"].to_numpy(dtype=bool)
+                ),
+                "access": access
+                | {
+                    "computed_up_to_minutes": dict(
+                        zip((VILLAGE_CLINIC, TOWNSHIP_CENTRE), travel_cutoffs(scenario)[:2], strict=True)
+                    ),
+                    "headline": newly_beyond_words(access),
+                },
+                **(
+                    {}
+                    if layout is None
+                    else {
+                        "layout_file": str(Path(layout).resolve()),
+                        "rules_broken": broken_rules(model, result, sites.site_id),
+                    }
+                ),
+                "uncoverable": uncoverable_split(tables.demand["population"].to_numpy(), result.uncoverable, clinic),
             },
         )
+        figures["today"] = headline(summary(scenario, today_tables, today, {}, extra={}))
+        figures["change"] = change(headline(figures), figures["today"])
 
     def draw(path: Path) -> Path:
         title = f"{scenario.region.name}: proposed health facility layout"
@@ -204,11 +323,21 @@ def run(scenario: Scenario, out_dir: Path | None = None, progress: Progress | No
             basemap=basemap,
             relief=relief,
             cell_size_m=scenario.population.cell_size_m,
+            settlements=region.settlements,
         )
 
     with stage("outputs"):
-        written = write_outputs(out_dir, tables, figures, scenario, draw, stage.seconds)
-    return RunResult(out_dir=written, summary=figures)
+        written = write_outputs(out_dir, tables, figures, scenario, draw, stage.seconds, villages=villages)
+    return RunResult(out_dir=written, summary=figures, model=model, result=result, sites=sites, demand=demand)
+
+
+def region_demand(scenario: Scenario, region: RegionInputs) -> DemandPoints:
+    """People to serve: cells of the population raster, or the villages of a census table."""
+    settings = scenario.population
+    if region.villages is not None:
+        return village_demand(region.villages, settings.cell_size_m, settings.scale_to_total)
+    assert region.population is not None
+    return demand_points(region.population, region.boundary, region.crs, settings.cell_size_m, settings.scale_to_total)
 
 
 def travel_times(
@@ -216,22 +345,19 @@ def travel_times(
 ) -> tuple[RegionTravel, str]:
     """The travel-time stage, read from the cache when the same inputs and settings produced it before.
 
-    Returns the matrices and the cache status: ``hit``, ``miss`` (computed and stored) or ``off``.
+    Returns the matrices and the cache status: ``hit``, ``miss`` (computed and stored), ``off``, or
+    :data:`~facility_layout.cache.UNREADABLE` (an unreadable entry was deleted, recomputed and stored).
     """
-    clinic = scenario.tiers.village_clinic
-    centre = scenario.tiers.township_centre
-    cutoffs = (
-        max(clinic.max_travel_minutes, clinic.remote_keep_minutes or 0.0),
-        centre.max_travel_minutes,
-        centre.referral_max_minutes,
-    )
+    cutoffs = travel_cutoffs(scenario)
     key = None
     if scenario.cache.enabled:
-        files = [scenario.inputs.roads, scenario.inputs.elevation]
-        files += [c.closed_area for c in scenario.travel.resolved_conditions() if c.closed_area is not None]
+        files = [*companion_files(source_file(scenario.inputs.roads)), scenario.inputs.elevation]
+        files += [
+            source_file(c.closed_area) for c in scenario.travel.resolved_conditions() if c.closed_area is not None
+        ]
         settings = {"travel": scenario.travel.model_dump(mode="json"), "crs": region.crs.to_wkt(), "cutoffs": cutoffs}
         key = travel_key(files, settings, [demand.x, demand.y, sites.x, sites.y, sites.centres])
-        cached = load_travel(scenario.cache.folder(), key)
+        cached, problem = load_travel(scenario.cache.folder(), key)
         if cached is not None:
             return cached, "hit"
     elevation = Elevation.from_raster(region.elevation, region.crs)
@@ -246,7 +372,34 @@ def travel_times(
     if key is None:
         return travel, "off"
     save_travel(scenario.cache.folder(), key, travel)
-    return travel, "miss"
+    return travel, "miss" if problem is None else UNREADABLE
+
+
+def travel_cutoffs(scenario: Scenario) -> tuple[float, float, float]:
+    """Minutes up to which the travel stage keeps trips: demand → site, demand → centre, site → centre."""
+    clinic = scenario.tiers.village_clinic
+    centre = scenario.tiers.township_centre
+    return (
+        max(clinic.max_travel_minutes, clinic.remote_keep_minutes or 0.0),
+        centre.max_travel_minutes,
+        centre.referral_max_minutes,
+    )
+
+
+def travel_under(
+    scenario: Scenario,
+    conditions: list,
+    region: RegionInputs,
+    network: RoadNetwork,
+    demand: DemandPoints,
+    sites: Sites,
+) -> RegionTravel:
+    """The travel-time stage (cached like the scenario's own) under other travel ``conditions`` on the same
+    demand points and sites: a future's, or none (the base conditions people lose access against)."""
+    then = scenario.model_copy(update={"travel": scenario.travel.model_copy(update={"conditions": conditions})})
+    roads = replace(region, closed_areas=read_closed_areas(then, region.crs))
+    travel, _ = travel_times(then, roads, network, demand, sites)
+    return travel
 
 
 def future_demand(
@@ -256,10 +409,7 @@ def future_demand(
     (cached like today's), demand = people (its raster, else today's) × population factor × visits per person."""
     futures = []
     for i, future in enumerate(scenario.futures):
-        travel_settings = scenario.travel.model_copy(update={"conditions": future.conditions})
-        then = scenario.model_copy(update={"travel": travel_settings})
-        roads = replace(region, closed_areas=read_closed_areas(then, region.crs))
-        travel, _ = travel_times(then, roads, network, demand, sites)
+        travel = travel_under(scenario, future.conditions, region, network, demand, sites)
         people = demand.population if future.population is None else _future_people(scenario, i, region, demand)
         weight = people * future.population_factor * future.visits_per_person
         futures.append(Future(future.name, travel.demand_to_site, weight, future.probability))
@@ -284,10 +434,15 @@ def _future_people(scenario: Scenario, i: int, region: RegionInputs, demand: Dem
 
 
 def travel_report(
-    scenario: Scenario, travel: RegionTravel, demand: DemandPoints, region: RegionInputs, cache_status: str
+    scenario: Scenario,
+    travel: RegionTravel,
+    demand: DemandPoints,
+    region: RegionInputs,
+    cache_status: str,
+    cut: np.ndarray,
 ) -> dict[str, Any]:
-    """How people travel in this run, and who the conditions cut off (named by their nearest settlement)."""
-    cut = travel.demand_cut_off
+    """How people travel in this run, and who is cut off: no open facility of any tier reachable (``cut``),
+    named by their nearest settlement."""
     places: list[str] = []
     if cut.any() and len(region.settlements):
         xy = np.column_stack([region.settlements.geometry.x, region.settlements.geometry.y])
@@ -340,6 +495,40 @@ def solve_objective(scenario: Scenario, model: TwoTier) -> tuple[TwoTierResult, 
             f"or no dearer to keep than to close) and {allowed} (clinics allowed to open) village clinics can be "
             f"chosen. Fix: set objective.clinics between {kept} and {allowed}."
         ) from None
+
+
+def _minutes(travel: RegionTravel, model: TwoTier) -> Minutes:
+    """The matrices of one set of travel conditions, for the access figures."""
+    eligible = eligible_sites(model.site_kind, travel.site_to_centre, model.referral_max_minutes, model.forbidden)
+    return Minutes(travel.demand_to_site, travel.demand_to_centre, eligible)
+
+
+def _forced(scenario: Scenario, sites: Sites, travel: RegionTravel) -> dict[str, np.ndarray]:
+    """``sites.required`` and ``sites.forbidden`` as site indices, checked against what the model allows."""
+    forced = {
+        key: forced_sites(getattr(scenario.sites, key), f"sites.{key}", sites, scenario.source)
+        for key in ("required", "forbidden")
+    }
+    where = scenario.source or "scenario"
+    both = np.intersect1d(forced["required"], forced["forbidden"])
+    centres = forced["forbidden"][sites.kind[forced["forbidden"]] == CENTRE_SITE]
+    referable = travel.site_to_centre.within(scenario.tiers.township_centre.referral_max_minutes).origin
+    required = forced["required"]
+    unreferable = required[(sites.kind[required] == NEW_SITE) & ~np.isin(required, referable)]
+    for key, bad, problem, fix in (
+        ("sites", both, "both required and forbidden", "list each site in one of the two"),
+        ("sites.forbidden", centres, "township centres, which are always kept", "remove them from sites.forbidden"),
+        (
+            "sites.required",
+            unreferable,
+            "new sites with no township centre within tiers.township_centre.referral_max_minutes, so they may not "
+            "be built",
+            "remove them from sites.required or raise referral_max_minutes",
+        ),
+    ):
+        if len(bad):
+            raise InputError(key, where, f"{', '.join(map(str, sites.site_id[bad]))}: {problem}", fix)
+    return forced
 
 
 def _check_central_count(scenario: Scenario, n_centres: int) -> None:

@@ -194,6 +194,8 @@ def province_summary(
         # The region's layout is as proven as its least proven county.
         "solver": least_proven([s["solver"] for s in done]),
         "central_centre_solver": least_proven([s["central_centre_solver"] for s in done]),
+        **({"access": _merged_access(done)} if all("access" in s for s in done) else {}),
+        **({"today": _merged_today(done)} if all("today" in s for s in done) else {}),
         "counties_included": [c.name for c in counties if c.slug in summaries],
         "counties_failed": [c.name for c in counties if c.slug not in summaries],
         "counties_count": {
@@ -202,6 +204,52 @@ def province_summary(
         "counties": [_county_entry(c, outcomes[c.slug], summaries.get(c.slug)) for c in counties],
     }
     return figures
+
+
+def _people_sum(values: list[Any]) -> Any:
+    """People figures of the counties summed: numbers added, mappings key by key; None where all are None."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    if isinstance(present[0], dict):
+        return {k: _people_sum([v.get(k) for v in present]) for k in present[0]}
+    return round(sum(present), 2)
+
+
+def _merged_access(done: list[dict[str, Any]]) -> dict[str, Any]:
+    """Who is unreachable or loses access, summed over the counties (each figure counts people)."""
+    access = [s["access"] for s in done]
+    keys = ("unreachable", "losing_access", "newly_beyond_every_site")
+    merged = {k: _people_sum([a.get(k) for a in access]) for k in keys}
+    return merged | {"computed_up_to_minutes": access[0]["computed_up_to_minutes"], "headline": None}
+
+
+def _merged_today(done: list[dict[str, Any]]) -> dict[str, Any]:
+    """Today's layout over the counties: people, counts and cost summed; minutes: the mean weighted by the
+    people each county's mean is over (those within the standard), the largest max, and no p95 (a percentile
+    of the region needs every cell's minutes today, which the counties' files do not hold)."""
+    today = [s["today"] for s in done]
+    minutes = {}
+    for tier in (VILLAGE_CLINIC, TOWNSHIP_CENTRE):
+        figures = [(t["travel_minutes"][tier], t["population_covered"][tier]) for t in today]
+        reached = [(m, w) for m, w in figures if m["mean"] is not None and w > 0]
+        weight = sum(w for _, w in reached)
+        minutes[tier] = {
+            "mean": round(sum(m["mean"] * w for m, w in reached) / weight, 2) if weight else None,
+            "p95": None,
+            "max": max((m["max"] for m, _ in reached), default=None),
+        }
+    return {
+        "population_covered": _people_sum([t["population_covered"] for t in today]),
+        "population_uncoverable": _people_sum([t["population_uncoverable"] for t in today]),
+        "travel_minutes": minutes,
+        "facilities": {
+            tier: {k: sum(t["facilities"][tier][k] for t in today) for k in today[0]["facilities"][tier]}
+            for tier in (VILLAGE_CLINIC, TOWNSHIP_CENTRE)
+        },
+        "cost": round(sum(t["cost"] for t in today), 4),
+        "referral_violations": [v for t in today for v in t["referral_violations"]],
+    }
 
 
 def least_proven(reports: list[dict[str, Any]]) -> dict[str, Any]:

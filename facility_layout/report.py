@@ -9,7 +9,10 @@ Everything from input data (scenario, facility and area names, reasons) is HTML-
 travels as JSON in a ``<script type="application/json">`` element with ``<``, ``>`` and ``&`` written as
 ``\\u`` escapes, so no name can close the element; the page's script reads it with ``JSON.parse``.
 
-Elements tests and readers can find: ``#headline-table`` (a ``<th data-layout>`` per layout),
+Elements tests and readers can find: ``#headline-table`` (a ``<th data-today>`` for today's layout, then a
+``<th data-layout>`` per layout), ``#cost-falls`` (layouts cheaper because people left the standard),
+``#cross-verdict`` and ``#cross-table`` (a ``tr[data-layout]`` per layout, a ``td[data-conditions]`` per
+scenario's conditions),
 ``#chart-village_clinic`` and ``#chart-township_centre`` (a ``path.curve[data-layout]`` per layout),
 ``#remote-table``, ``#areas-table``, ``#changes-table`` (a ``tr[data-site-id]`` per changed site),
 ``#map-0`` and ``#map-1`` (``data-layout`` names the layout; ``window.reportMaps`` holds both maps).
@@ -17,7 +20,6 @@ Elements tests and readers can find: ``#headline-table`` (a ``<th data-layout>``
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,8 +31,18 @@ import shapely
 from shapely.geometry import mapping
 
 from facility_layout import formatting as fmt
-from facility_layout.compare import NOT_BUILT, TIERS, Comparison, Layout, curve_column, curve_minutes
+from facility_layout.compare import (
+    NOT_BUILT,
+    TIERS,
+    Comparison,
+    Layout,
+    curve_column,
+    curve_minutes,
+    today_headline,
+)
+from facility_layout.cross_conditions import cross_words
 from facility_layout.inputs import VILLAGE_CLINIC
+from facility_layout.jsonio import dumps_json
 from facility_layout.maps import (
     COORDINATE_DECIMALS,
     FACILITY_SYMBOLS,
@@ -152,8 +164,13 @@ def render_report(comparison: Comparison, path: Path, *, map_pair: tuple[str, st
         f'<p class="note">Layouts: {fmt.text(names)}. Each layout\'s own map, GeoPackage and CSVs are in the folder of '
         "its name beside this report; the tables below are also there as CSV files.</p>",
         _not_proven_warning(comparison.headline),
+        _cost_falls_warning(comparison.headline),
         "<h2>Headline figures</h2>",
-        _headline_table(comparison.headline),
+        f'<p class="note">The first column is today: every existing clinic and township centre open, nothing '
+        f"upgraded or built, under the conditions and people of {fmt.text(first.name)}. "
+        "People lose access to a scenario's conditions when they are within the standard of an open facility "
+        "without the conditions and no longer with them (same layout, same people).</p>",
+        _headline_table(pd.concat([pd.DataFrame([today_headline(first)]), comparison.headline], ignore_index=True)),
         "<h2>People within each number of minutes</h2>",
         '<p class="note">How many people reach their facility within a given number of minutes: a curve higher '
         "and further left serves more people sooner. Each curve ends at the standard, as the runs compute trips "
@@ -166,6 +183,7 @@ def render_report(comparison: Comparison, path: Path, *, map_pair: tuple[str, st
         _remote_table(comparison.remote),
         "<h2>By administrative area</h2>",
         _areas_table(comparison.admin_areas, layouts),
+        *_cross_section(comparison),
         "<h2>Facilities whose decision differs</h2>",
         _changes_table(comparison.changes, layouts),
         f"<h2>Maps: {fmt.text(pair[0].name)} and {fmt.text(pair[1].name)}</h2>",
@@ -190,7 +208,7 @@ def render_report(comparison: Comparison, path: Path, *, map_pair: tuple[str, st
 def script_json(value: Any) -> str:
     """JSON that is safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` appears literally, so no text
     in it (``</script>``, ``<!--``) can end the element; ``JSON.parse`` reads the escapes back."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = dumps_json(value, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -207,6 +225,59 @@ def _not_proven_warning(headline: pd.DataFrame) -> str:
     return (
         f'<p class="warn" id="solver-verdict">NOT proven optimal — {fmt.text(names)}. A better layout may exist for '
         "these scenarios; raise solver.time_limit_s to close the gap before deciding on them.</p>"
+    )
+
+
+def _cost_falls_warning(headline: pd.DataFrame) -> str:
+    """Layouts that cost less than the first because their conditions put people beyond every possible site."""
+    flagged = headline[headline["cost_falls_as_people_leave_standard"].astype(bool)]
+    if flagged.empty:
+        return ""
+    first = headline.iloc[0]
+    words = "; ".join(
+        f"{r['scenario']} costs {fmt.number(r['cost'])} against {fmt.number(first['cost'])} for {first['scenario']}, "
+        f"but its conditions put {fmt.people(r['beyond_every_site_in_conditions'])} people beyond every possible "
+        "site, whom the plan then need not serve"
+        for _, r in flagged.iterrows()
+    )
+    return (
+        f'<p class="warn" id="cost-falls">Cheaper because people left the standard — {fmt.text(words)}. Compare the '
+        "plans under the same conditions (the table of every layout under every scenario's conditions).</p>"
+    )
+
+
+def _cross_section(comparison: Comparison) -> list[str]:
+    """Every layout under every scenario's conditions: the answers in words, then the matrix."""
+    table = comparison.cross_conditions
+    if table is None:
+        return []
+    names = [layout.name for layout in comparison.layouts]
+    head = "<tr><th>Layout ↓ under the conditions of →</th>" + "".join(
+        f'<th data-conditions="{fmt.text(n)}">{fmt.text(n)}</th>' for n in names
+    )
+    by = table.set_index(["layout", "conditions_of"])
+    body = []
+    for layout in names:
+        cells = "".join(_cross_cell(by.loc[(layout, c)], c) for c in names)
+        body.append(f'<tr data-layout="{fmt.text(layout)}"><th>{fmt.text(layout)}</th>{cells}</tr>')
+    verdict = "".join(f"<li>{fmt.text(words)}</li>" for words in cross_words(table, names))
+    return [
+        "<h2>Every layout under every scenario's conditions</h2>",
+        '<p class="note">Each layout (row) measured with the travel times and people of each scenario (column), '
+        "sites matched by id; the diagonal is each run's own figures. People lose access when the layout serves "
+        "them within the clinic standard under its own conditions and not under these. Also in "
+        "cross_conditions.csv.</p>",
+        f'<ul id="cross-verdict">{verdict}</ul>',
+        f'<table id="cross-table"><thead>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>',
+    ]
+
+
+def _cross_cell(row: pd.Series, conditions: str) -> str:
+    return (
+        f'<td class="num" data-conditions="{fmt.text(conditions)}">'
+        f"{fmt.share(row['population_covered_village_clinic'], row['population_total'])} within the clinic "
+        f"standard<br>{fmt.people(row['people_losing_access'])} lose access<br>township centre: "
+        f"{fmt.people(row['population_covered_township_centre'])}</td>"
     )
 
 
@@ -246,13 +317,39 @@ def _headline_table(headline: pd.DataFrame) -> str:
             rows.append((f"{label.capitalize()} standard", lambda r, t=tier: fmt.minutes(r[f"{t}_standard_minutes"])))
     rows += [
         ("People no possible clinic site reaches within the standard", lambda r: fmt.people(r["uncoverable"])),
-        ("People cut off by road closures", lambda r: fmt.people(r["cut_off_by_closures"])),
+        (
+            "… of whom the conditions put beyond every possible site",
+            lambda r: fmt.people(r["beyond_every_site_in_conditions"]),
+        ),
+        (_no_facility_label(headline), lambda r: fmt.people(r["no_facility_reachable"])),
+        (
+            "People losing their village clinic to the conditions",
+            lambda r: fmt.people(r["losing_access_village_clinic"]),
+        ),
+        (
+            "People losing their township centre to the conditions",
+            lambda r: fmt.people(r["losing_access_township_centre"]),
+        ),
         ("Solver", _solver_cell),
     ]
     return _layout_table("headline-table", headline, rows)
 
 
+def _no_facility_label(headline: pd.DataFrame) -> str:
+    """The runs compute trips only up to each tier's limit, so "no facility reachable" is within those minutes."""
+    clinic, centre = headline["reach_computed_clinic_minutes"], headline["reach_computed_centre_minutes"]
+    if clinic.nunique() == 1 and centre.nunique() == 1:
+        within = (
+            f"no clinic within {fmt.minutes(clinic.iloc[0])}, no township centre within {fmt.minutes(centre.iloc[0])}"
+        )
+    else:
+        within = "none within the minutes each run computes"
+    return f"People no open facility reaches ({within})"
+
+
 def _solver_cell(row: pd.Series) -> str:
+    if row["solver_status"] == "given":
+        return "existing facilities, not optimised"
     status = fmt.text(f"{row['solver']} {row['solver_status']}")
     if row["proven_optimal"]:
         return f'<span class="ok">{status}: proven optimal</span>'
@@ -261,7 +358,13 @@ def _solver_cell(row: pd.Series) -> str:
 
 def _layout_table(table_id: str, frame: pd.DataFrame, rows: Sequence[tuple[str, Callable[[pd.Series], str]]]) -> str:
     """Figures as rows, one column per layout (a row of ``frame`` each, by its ``scenario``)."""
-    head = "".join(f'<th data-layout="{fmt.text(name)}">{fmt.text(name)}</th>' for name in frame["scenario"])
+    # Today's column (a headline of today's layout, no file) is not a layout of the comparison.
+    head = "".join(
+        f'<th data-today="{fmt.text(name)}">{fmt.text(name)}</th>'
+        if file == ""
+        else f'<th data-layout="{fmt.text(name)}">{fmt.text(name)}</th>'
+        for name, file in zip(frame["scenario"], frame.get("file", pd.Series(["-"] * len(frame))), strict=True)
+    )
     body = "".join(
         f"<tr><th>{label}</th>" + "".join(f'<td class="num">{cell(r)}</td>' for _, r in frame.iterrows()) + "</tr>"
         for label, cell in rows

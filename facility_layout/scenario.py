@@ -6,17 +6,31 @@ This is the only module that knows the YAML keys. Every later stage receives a v
 
 from __future__ import annotations
 
+import builtins
 import copy
 import difflib
 import os
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from facility_layout.basemaps import basemap_for
-from facility_layout.errors import ScenarioError
+from facility_layout.errors import ScenarioError, echo
+from facility_layout.scenario_file import ReadAs, read_scenario_file
 
 REPO_DATA_ROOT = Path(__file__).resolve().parents[1] / "data"
 DATA_ROOT_ENV = "FACILITY_LAYOUT_DATA"
@@ -43,9 +57,58 @@ DEFAULT_MOTOR_SPEEDS_KMH: dict[str, float] = {
 
 
 class _Settings(BaseModel):
-    """Strict base: unknown keys are errors, values are immutable once validated."""
+    """Strict base: unknown keys are errors, numbers are finite, values are immutable once validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+@dataclass(frozen=True)
+class NumberOf:
+    """What a number setting counts, for messages ("this key wants a number of minutes")."""
+
+    words: str
+
+
+def _plain_number(words: str, value: Any) -> Any:
+    """Refuse what YAML typed as other than a number: yes/no (``yes`` would read as 1) and quoted text."""
+    if isinstance(value, bool):
+        raise ValueError(f"a YAML yes/no value (YAML reads yes, no, on, off, true, false as yes/no), not {words}")
+    if isinstance(value, str):
+        raise ValueError(f"text, not {words} (write the number without quotes or units)")
+    return value
+
+
+def _number(words: str, most: float, kind: type = float) -> Any:
+    """The type of a setting holding ``words``: a finite number (``kind``) of at most ``most``, never a
+    yes/no nor text. Fields add their own lower (and tighter upper) bounds."""
+    return Annotated[kind, BeforeValidator(partial(_plain_number, words)), Field(le=most), NumberOf(words)]
+
+
+# Every number setting has one of these types: finite, at most a physically sane bound (docs/reliability.md).
+MAX_MINUTES = 7 * 24 * 60  # a week: no travel standard or added minutes is longer
+Minutes = _number("a number of minutes", MAX_MINUTES)
+Seconds = _number("a number of seconds", 7 * 24 * 3600)
+Kmh = _number("a speed in km/h", 300)
+Km = _number("a length in km", 40_000)
+Metres = _number("a length in metres", 100_000)
+Percent = _number("a percentage", 100)
+Share = _number("a share from 0 to 1", 1)
+Factor = _number("a factor", 100)
+People = _number("a number of people", 1e10)
+Cost = _number("a cost", 1e12)
+Count = _number("a whole number", 1_000_000, int)
+Seed = _number("a whole number (a seed)", 2**32 - 1, int)
+OsmId = _number("an OSM id", 2**63 - 1, int)
+
+
+def _not_yes_no(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("a YAML yes/no value; to mean the text, quote it (e.g. 'yes')")
+    return value
+
+
+# A value of the facility file's tier field: a number or text, never a YAML yes/no.
+TierValue = Annotated[int | str, BeforeValidator(_not_yes_no)]
 
 
 # A generated county smaller than this cannot hold a township seat with villages around it.
@@ -56,13 +119,50 @@ MAX_SYNTHETIC_SIDE_KM = 400.0
 class SyntheticRegionSettings(_Settings):
     """Parameters of a generated region; its files are written where ``inputs`` expect them."""
 
-    seed: int = Field(7, ge=0)
-    width_km: float = Field(30.0, ge=MIN_SYNTHETIC_SIDE_KM, le=MAX_SYNTHETIC_SIDE_KM)
-    height_km: float = Field(24.0, ge=MIN_SYNTHETIC_SIDE_KM, le=MAX_SYNTHETIC_SIDE_KM)
-    population_total: float = Field(120_000, gt=0)
+    seed: Seed = Field(7, ge=0)
+    width_km: Km = Field(30.0, ge=MIN_SYNTHETIC_SIDE_KM, le=MAX_SYNTHETIC_SIDE_KM)
+    height_km: Km = Field(24.0, ge=MIN_SYNTHETIC_SIDE_KM, le=MAX_SYNTHETIC_SIDE_KM)
+    population_total: People = Field(120_000, gt=0)
 
 
-class AdminAreasSettings(_Settings):
+class VectorOptions(_Settings):
+    """How to read a vector file as an office holds it (see :mod:`facility_layout.readers.vector`).
+
+    ``encoding`` of a Shapefile's ``.dbf`` attribute table when it has no ``.cpg`` (e.g. ``gbk``); ``layer``
+    of a GeoPackage (name or index); ``filter``: keep only features whose attributes equal these values,
+    e.g. ``{name: 某某县}`` to pick one county from a file of many.
+    """
+
+    encoding: str | None = None
+    layer: str | int | None = None
+    filter: dict[str, str | int | float] | None = None
+
+
+class VectorSource(VectorOptions):
+    """A vector file given as a mapping ``{file, encoding, layer, filter}`` instead of a plain path."""
+
+    file: Path
+
+
+def source_file(source: Path | VectorOptions) -> Path:
+    """The file of an input given as a path or as a mapping with ``file``."""
+    return source if isinstance(source, Path) else source.file  # type: ignore[attr-defined]
+
+
+# Tags of the two forms of a file input; they never reach the planner (see _explain).
+_PATH_FORM, _MAPPING_FORM = "<path>", "<mapping>"
+
+
+def _path_or(model: type[_Settings]) -> Any:
+    """A file input given as a path or as a mapping of ``model``: only the form given is validated, so an
+    error in the mapping is reported alone, not beside "not a valid path"."""
+    return Annotated[
+        Annotated[Path, Tag(_PATH_FORM)] | Annotated[model, Tag(_MAPPING_FORM)],
+        Discriminator(lambda v: _MAPPING_FORM if isinstance(v, dict | BaseModel) else _PATH_FORM),
+    ]
+
+
+class AdminAreasSettings(VectorOptions):
     """Administrative areas (polygons) the comparison report gives figures for, one row per area."""
 
     file: Path
@@ -82,7 +182,7 @@ class PartitionSettings(_Settings):
 
 class RegionSettings(_Settings):
     name: str = Field(min_length=1)
-    boundary: Path
+    boundary: _path_or(VectorSource)
     crs: str | None = Field(
         None, description="Projected metric CRS, e.g. 'EPSG:32738'. Omitted: the UTM zone of the data."
     )
@@ -102,35 +202,113 @@ class RegionSettings(_Settings):
 
 
 class FacilityTierValues(_Settings):
-    village_clinic: list[int | str] = Field(min_length=1)
-    township_centre: list[int | str] = Field(min_length=1)
+    village_clinic: list[TierValue] = Field(min_length=1)
+    township_centre: list[TierValue] = Field(min_length=1)
 
 
-class FacilitiesInput(_Settings):
+# The facility types of Chinese rosters, used when `inputs.facilities.tiers` is omitted.
+CHINESE_FACILITY_TIERS = FacilityTierValues(
+    village_clinic=["村卫生室", "村卫生所", "村诊所"],
+    township_centre=["乡镇卫生院", "乡卫生院", "镇卫生院", "中心卫生院", "社区卫生服务中心"],
+)
+
+# `crs` values of tables that are not EPSG codes: the offset datums of Chinese web maps.
+OFFSET_DATUMS = ("gcj02", "bd09")
+
+
+def _check_point_crs(crs: str) -> str:
+    """A table's coordinate system: any CRS pyproj knows (EPSG:4326, 4490, …) or ``gcj02`` / ``bd09``."""
+    if crs.strip().lower().replace("-", "") in OFFSET_DATUMS:
+        return crs.strip().lower().replace("-", "")
+    from pyproj import CRS
+
+    try:
+        CRS.from_user_input(crs)
+    except Exception:
+        raise ValueError(
+            "not a known coordinate system: give an EPSG code such as EPSG:4326, or gcj02 / bd09"
+        ) from None
+    return crs
+
+
+class TablePoints(_Settings):
+    """Where a table (CSV or XLSX) keeps its points: longitude and latitude columns and their CRS."""
+
+    sheet: str | int | None = Field(None, description="XLSX sheet name or 0-based index (default: the first)")
+    lon_field: str = "lon"
+    lat_field: str = "lat"
+    crs: str = Field("EPSG:4326", description="EPSG code, or gcj02 (AutoNavi, Tencent) / bd09 (Baidu)")
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, crs: str) -> str:
+        return _check_point_crs(crs)
+
+
+class FacilitiesInput(TablePoints, VectorOptions):
+    """The facilities: a vector file, or a roster table (CSV/XLSX) with coordinate columns."""
+
     file: Path
     tier_field: str = "tier"
-    tiers: FacilityTierValues
+    tiers: FacilityTierValues = Field(default_factory=lambda: CHINESE_FACILITY_TIERS)
     name_field: str = "name"
     id_field: str | None = None
 
 
-class SettlementsInput(_Settings):
+class SettlementsInput(VectorOptions):
     file: Path
     name_field: str = "name"
     place_field: str = "place"
 
 
+class AgeGroup(_Settings):
+    """One age-group column of a census table and how often its people visit a clinic."""
+
+    field: str
+    visits_per_person: Factor = Field(gt=0)
+
+
+class VillageCensus(TablePoints):
+    """People by village from a census table (CSV/XLSX): one demand point per village.
+
+    Villages without coordinates are placed at the settlement of the same name (``inputs.settlements``).
+    """
+
+    file: Path
+    encoding: str | None = Field(None, description="CSV text encoding (default: UTF-8, else GBK)")
+    lon_field: str | None = None
+    lat_field: str | None = None
+    name_field: str = "name"
+    population_field: str = "population"
+    township_field: str | None = None
+    age_groups: dict[str, AgeGroup] | None = Field(
+        None, description="age-group columns; demand weight = Σ people of the group × its visits per person"
+    )
+
+
+class RoadsSource(VectorOptions):
+    """Roads from a vector file (a transport bureau's Shapefile), or an OSM file given as a mapping.
+
+    ``class_field`` holds the road grade (高速, 国道, … or OSM highway classes), ``surface_field`` the
+    surface (沥青, 砂石, … or OSM surfaces).
+    """
+
+    file: Path
+    class_field: str | None = None
+    surface_field: str | None = None
+
+
 class InputsSettings(_Settings):
-    roads: Path
-    population: Path
+    roads: _path_or(RoadsSource)
+    population: _path_or(VillageCensus)
     elevation: Path
     facilities: FacilitiesInput
     settlements: SettlementsInput
 
 
 class PopulationSettings(_Settings):
-    scale_to_total: float | None = Field(None, gt=0)
-    cell_size_m: float = Field(500.0, gt=0, le=10_000)
+    scale_to_total: People | None = Field(None, gt=0)
+    cell_size_m: Metres = Field(500.0, gt=0, le=10_000)
 
 
 # Surfaces that count as unpaved (OSM `surface=*`): slower for vehicles, and what a rainy season hits.
@@ -191,20 +369,22 @@ class TravelModes(_Settings):
 class MotorSlopePenalty(_Settings):
     """Vehicles slow down on steep grades, uphill and downhill alike."""
 
-    free_grade_percent: float = Field(6.0, ge=0, le=100)
-    loss_per_grade_percent: float = Field(0.04, ge=0, le=1)
-    min_factor: float = Field(0.3, gt=0, le=1)
+    free_grade_percent: Percent = Field(6.0, ge=0, le=100)
+    loss_per_grade_percent: Share = Field(0.04, ge=0, le=1)
+    min_factor: Share = Field(0.3, gt=0, le=1)
 
 
 class TravelCondition(_Settings):
     """A named condition that can only slow or cut roads (a season, a flood, a landslide)."""
 
     name: str = Field(min_length=1)
-    unpaved_motor_factor: float = Field(1.0, gt=0, le=1, description="vehicle speed × this on unpaved roads")
-    unpaved_walking_factor: float = Field(1.0, gt=0, le=1, description="walking speed × this on unpaved ways")
+    unpaved_motor_factor: Share = Field(1.0, gt=0, le=1, description="vehicle speed × this on unpaved roads")
+    unpaved_walking_factor: Share = Field(1.0, gt=0, le=1, description="walking speed × this on unpaved ways")
     closed_to_vehicles: list[str] = Field(default_factory=list, description="highway classes closed to vehicles")
-    closed_way_ids: list[int] = Field(default_factory=list, description="OSM way ids closed to everyone")
-    closed_area: Path | None = Field(None, description="polygon file; every road segment crossing it is cut")
+    closed_way_ids: list[OsmId] = Field(default_factory=list, description="OSM way ids closed to everyone")
+    closed_area: _path_or(VectorSource) | None = Field(
+        None, description="polygon file; every road segment crossing it is cut"
+    )
 
 
 BUILTIN_CONDITIONS: dict[str, TravelCondition] = {
@@ -215,16 +395,23 @@ BUILTIN_CONDITIONS: dict[str, TravelCondition] = {
 
 
 class TravelSettings(_Settings):
-    motor_speeds_kmh: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_MOTOR_SPEEDS_KMH))
-    surface_speed_factors: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SURFACE_SPEED_FACTORS))
+    motor_speeds_kmh: dict[str, Kmh] = Field(default_factory=lambda: dict(DEFAULT_MOTOR_SPEEDS_KMH))
+    surface_speed_factors: dict[str, Share] = Field(default_factory=lambda: dict(DEFAULT_SURFACE_SPEED_FACTORS))
     motor_slope_penalty: MotorSlopePenalty | None = Field(default_factory=MotorSlopePenalty)
-    walking_speed_kmh: float = Field(4.5, gt=0, le=15, description="on flat ground")
+    walking_speed_kmh: Kmh = Field(4.5, gt=0, le=15, description="on flat ground")
     walking_slope: Literal["tobler", "flat"] = "tobler"
-    max_offroad_m: float = Field(2_000.0, ge=0)
-    offroad_detour_factor: float = Field(1.3, ge=1, le=5)
-    elevation_sample_m: float = Field(30.0, gt=0, le=1_000)
+    max_offroad_m: Metres = Field(2_000.0, ge=0)
+    offroad_detour_factor: Factor = Field(1.3, ge=1, le=5)
+    elevation_sample_m: Metres = Field(30.0, gt=0, le=1_000)
     modes: TravelModes = Field(default_factory=TravelModes)
     conditions: list[str | TravelCondition] = Field(default_factory=list)
+    road_classes: dict[str, str] = Field(
+        default_factory=dict,
+        description="road file's class value → OSM highway class, over the built-in Chinese grades (高速, 国道, …)",
+    )
+    road_surfaces: dict[str, str] = Field(
+        default_factory=dict, description="road file's surface value → OSM surface, over the built-in 沥青, 砂石, …"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> TravelSettings:
@@ -253,36 +440,51 @@ class TravelSettings(_Settings):
         return [BUILTIN_CONDITIONS[c] if isinstance(c, str) else c for c in self.conditions]
 
 
+class CandidateFile(VectorOptions):
+    """Points the county could build a clinic on (a vector file), with an optional name attribute."""
+
+    file: Path
+    name_field: str | None = None
+
+
+class PopulatedCells(_Settings):
+    """Every demand cell (or census village) with at least ``min_people`` people near a road is a candidate."""
+
+    min_people: People = Field(gt=0)
+
+
 class CandidateSettings(_Settings):
     settlements: bool = True
     settlement_places: list[str] = Field(
         default_factory=lambda: ["city", "town", "village", "hamlet", "isolated_dwelling"]
     )
-    min_distance_to_existing_m: float = Field(500.0, ge=0)
+    min_distance_to_existing_m: Metres = Field(500.0, ge=0)
+    file: _path_or(CandidateFile) | None = None
+    populated_cells: PopulatedCells | None = None
 
 
 class MergeRuleSettings(_Settings):
     """One clinic per administrative village (settlement), unless merged with an adjacent village."""
 
-    max_added_minutes: float = Field(
+    max_added_minutes: Minutes = Field(
         ge=0, description="most mean minutes a merge may add for the people of the village that gives up its clinic"
     )
 
 
 class VillageClinicTier(_Settings):
-    max_travel_minutes: float = Field(30.0, gt=0)
-    keep_cost: float = Field(1.0, ge=0)
-    build_cost: float = Field(3.0, ge=0)
-    close_cost: float = Field(0.0, ge=0, description="one-off cost of closing an existing clinic")
+    max_travel_minutes: Minutes = Field(30.0, gt=0)
+    keep_cost: Cost = Field(1.0, ge=0)
+    build_cost: Cost = Field(3.0, ge=0)
+    close_cost: Cost = Field(0.0, ge=0, description="one-off cost of closing an existing clinic")
     candidates: CandidateSettings = Field(default_factory=CandidateSettings)
-    remote_keep_minutes: float | None = Field(45.0, gt=0)
+    remote_keep_minutes: Minutes | None = Field(45.0, gt=0)
     merge_rule: MergeRuleSettings | None = None
 
 
 class TownshipCentreTier(_Settings):
-    max_travel_minutes: float = Field(60.0, gt=0)
-    referral_max_minutes: float = Field(60.0, gt=0)
-    central_count: int = Field(1, ge=0)
+    max_travel_minutes: Minutes = Field(60.0, gt=0)
+    referral_max_minutes: Minutes = Field(60.0, gt=0)
+    central_count: Count = Field(1, ge=0)
 
 
 class TiersSettings(_Settings):
@@ -299,9 +501,9 @@ class ObjectiveSettings(_Settings):
     """
 
     type: Literal["min_cost", "max_coverage", "set_cover", "p_median", "p_center"] = "min_cost"
-    budget: float | None = Field(None, ge=0)
-    clinics: int | None = Field(None, ge=0, description="village clinics to open; township centres come on top")
-    capacity: float | None = Field(None, gt=0, description="people one clinic can serve")
+    budget: Cost | None = Field(None, ge=0)
+    clinics: Count | None = Field(None, ge=0, description="village clinics to open; township centres come on top")
+    capacity: People | None = Field(None, gt=0, description="people one clinic can serve")
     split_demand: bool = False
     backup: bool = False
     robust: Literal["all", "worst", "expected"] = Field(
@@ -347,13 +549,13 @@ class FutureSettings(_Settings):
     """A future the layout must hold up in, besides today: other people on today's cells, other roads."""
 
     name: str = Field(min_length=1)
-    population_factor: float = Field(1.0, gt=0, description="growth (> 1) or decline (< 1) in every cell")
+    population_factor: Factor = Field(1.0, gt=0, description="growth (> 1) or decline (< 1) in every cell")
     population: Path | None = Field(None, description="a population raster of this future, instead of today's")
-    visits_per_person: float = Field(
+    visits_per_person: Factor = Field(
         1.0, gt=0, description="demand per person, e.g. Σ age-group share × visits per person of that group"
     )
     conditions: list[str | TravelCondition] = Field(default_factory=list, description="as travel.conditions")
-    probability: float | None = Field(None, ge=0, le=1, description="for objective.robust: expected")
+    probability: Share | None = Field(None, ge=0, le=1, description="for objective.robust: expected")
 
     @field_validator("conditions")
     @classmethod
@@ -363,8 +565,8 @@ class FutureSettings(_Settings):
 
 class SolverSettings(_Settings):
     name: Literal["cbc", "highs"] = "cbc"
-    time_limit_s: float = Field(300.0, gt=0)
-    mip_gap: float = Field(0.0, ge=0, lt=1)
+    time_limit_s: Seconds = Field(300.0, gt=0)
+    mip_gap: Share = Field(0.0, ge=0, lt=1)
 
 
 class OutputSettings(_Settings):
@@ -403,6 +605,14 @@ class CacheSettings(_Settings):
         return Path(base) / "facility_layout"
 
 
+class SitesSettings(_Settings):
+    """Sites forced open or closed in the optimisation, by ``site_id`` (as in a run's facilities.csv): a list
+    of ids, or a file of them (one per line, or a CSV with a ``site_id`` column) under the data root."""
+
+    required: list[int | str] | Path = Field(default_factory=list, description="site ids kept or built")
+    forbidden: list[int | str] | Path = Field(default_factory=list, description="site ids closed or not built")
+
+
 class Scenario(_Settings):
     """A validated scenario. Paths in ``region`` and ``inputs`` are absolute after :func:`load_scenario`."""
 
@@ -417,16 +627,18 @@ class Scenario(_Settings):
     map: MapSettings = Field(default_factory=MapSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     futures: list[FutureSettings] = Field(default_factory=list)
+    sites: SitesSettings = Field(default_factory=SitesSettings)
 
     # Set by load_scenario, not by the YAML.
     source: Path | None = Field(None, exclude=True)
     data_root: Path | None = Field(None, exclude=True)
+    read_as: tuple[ReadAs, ...] = Field((), exclude=True, description="how each file (and its bases) was decoded")
 
     @model_validator(mode="after")
     def _synthetic_layout(self) -> Scenario:
         if self.region.synthetic is None:
             return self
-        folder = self.region.boundary.parent
+        folder = source_file(self.region.boundary).parent
         expected = {
             "region.boundary": (self.region.boundary, "boundary.geojson"),
             "inputs.roads": (self.inputs.roads, "roads.osm"),
@@ -482,26 +694,28 @@ class Scenario(_Settings):
 
     def input_files(self) -> dict[str, Path]:
         """Every input file by its scenario key, for checks and error messages."""
+        candidates = self.tiers.village_clinic.candidates.file
         return {
-            "region.boundary": self.region.boundary,
-            "inputs.roads": self.inputs.roads,
-            "inputs.population": self.inputs.population,
+            "region.boundary": source_file(self.region.boundary),
+            "inputs.roads": source_file(self.inputs.roads),
+            "inputs.population": source_file(self.inputs.population),
             "inputs.elevation": self.inputs.elevation,
             "inputs.facilities.file": self.inputs.facilities.file,
             "inputs.settlements.file": self.inputs.settlements.file,
             **({"region.admin_areas.file": self.region.admin_areas.file} if self.region.admin_areas else {}),
             **{
-                f"travel.conditions[{i}].closed_area": c.closed_area
+                f"travel.conditions[{i}].closed_area": source_file(c.closed_area)
                 for i, c in enumerate(self.travel.conditions)
                 if isinstance(c, TravelCondition) and c.closed_area is not None
             },
             **{f"futures[{i}].population": f.population for i, f in enumerate(self.futures) if f.population},
             **{
-                f"futures[{i}].conditions[{k}].closed_area": c.closed_area
+                f"futures[{i}].conditions[{k}].closed_area": source_file(c.closed_area)
                 for i, f in enumerate(self.futures)
                 for k, c in enumerate(f.conditions)
                 if isinstance(c, TravelCondition) and c.closed_area is not None
             },
+            **({"tiers.village_clinic.candidates.file": source_file(candidates)} if candidates else {}),
         }
 
 
@@ -512,7 +726,7 @@ def resolve_data_root(data_root: str | Path | None = None) -> Path:
     return Path(data_root).expanduser().resolve()
 
 
-def load_scenario(path: str | Path, data_root: str | Path | None = None) -> Scenario:
+def load_scenario(path: str | Path, data_root: str | Path | None = None, encoding: str | None = None) -> Scenario:
     """Read, validate and resolve a scenario YAML file.
 
     A file may start from another with ``extends: base.yaml`` (relative to the file; the base may extend
@@ -524,6 +738,8 @@ def load_scenario(path: str | Path, data_root: str | Path | None = None) -> Scen
         The scenario file.
     data_root : str or Path, optional
         Folder that relative input paths resolve against; see :func:`resolve_data_root`.
+    encoding : str, optional
+        Text encoding of the file and its bases; default: detected (see :mod:`facility_layout.scenario_file`).
 
     Raises
     ------
@@ -531,42 +747,43 @@ def load_scenario(path: str | Path, data_root: str | Path | None = None) -> Scen
         Naming the file, the key, the value and the fix.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: scenario file not found. Fix: check the path (cwd is {Path.cwd()}).")
-    raw, bases = _read_extended(path, ())
+    raw, bases, read_as = _read_extended(path, (), encoding)
     root = resolve_data_root(data_root)
     try:
         scenario = Scenario.model_validate(_resolve_paths(raw, root))
     except ValidationError as exc:
         raise ScenarioError(_explain(path, exc, bases)) from None
-    return scenario.model_copy(update={"source": path.resolve(), "data_root": root})
+    return scenario.model_copy(update={"source": path.resolve(), "data_root": root, "read_as": read_as})
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    """The top-level mapping of one scenario file."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML ({exc}). Fix: correct the YAML syntax.") from exc
+def _read_yaml(path: Path, encoding: str | None) -> tuple[dict[str, Any], ReadAs]:
+    """The top-level mapping of one scenario file, and how its text was decoded."""
+    raw, read_as = read_scenario_file(path, encoding)
     if not isinstance(raw, dict):
-        kind = type(raw).__name__
-        raise ScenarioError(f"{path}: expected a mapping of settings at the top level, got {kind}.")
-    return raw
+        kind = {type(None): "nothing (only comments)", list: "a list", str: "a single text"}.get(type(raw))
+        raise ScenarioError(
+            f"{path}: expected a mapping of settings (`key: value` lines) at the top level, got "
+            f"{kind or f'a single {type(raw).__name__}'} ({echo(raw)}). Fix: write the settings as in "
+            "scenarios/demo.yaml."
+        )
+    return raw, read_as
 
 
-def _read_extended(path: Path, extending: tuple[Path, ...]) -> tuple[dict[str, Any], list[Path]]:
+def _read_extended(
+    path: Path, extending: tuple[Path, ...], encoding: str | None
+) -> tuple[dict[str, Any], list[Path], tuple[ReadAs, ...]]:
     """The settings of ``path`` merged over those of the file it ``extends`` (and its bases, in turn).
 
     ``extending`` holds the files that extend ``path``, nearest last, to name a cycle. Returns the merged
-    settings and the base files, nearest first, for error messages.
+    settings, the base files, nearest first, for error messages, and how each file was decoded.
     """
-    raw = _read_yaml(path)
+    raw, read_as = _read_yaml(path, encoding)
     base = raw.pop("extends", None)
     if base is None:
-        return raw, []
+        return raw, [], (read_as,)
     if not isinstance(base, str) or not base.strip():
         raise ScenarioError(
-            f"{path}: `extends` = {base!r} is not a file name. Fix: give the base scenario's path relative to "
+            f"{path}: `extends` = {echo(base)} is not a file name. Fix: give the base scenario's path relative to "
             "this file, e.g. `extends: demo.yaml`."
         )
     base_path = (path.parent / Path(base).expanduser()).resolve()
@@ -574,16 +791,16 @@ def _read_extended(path: Path, extending: tuple[Path, ...]) -> tuple[dict[str, A
     if base_path in chain:
         loop = " → ".join(str(p) for p in (*chain[chain.index(base_path) :], base_path))
         raise ScenarioError(
-            f"{path}: `extends` = {base!r} makes a cycle ({loop}). Fix: let the base scenario extend none of the "
+            f"{path}: `extends` = {echo(base)} makes a cycle ({loop}). Fix: let the base scenario extend none of the "
             "files that extend it."
         )
     if not base_path.is_file():
         raise ScenarioError(
-            f"{path}: `extends` = {base!r}: base scenario {base_path} not found. Fix: give its path relative to "
+            f"{path}: `extends` = {echo(base)}: base scenario {base_path} not found. Fix: give its path relative to "
             f"{path.parent.resolve()}."
         )
-    base_raw, bases = _read_extended(base_path, chain)
-    return _merged(base_raw, raw), [base_path, *bases]
+    base_raw, bases, base_read_as = _read_extended(base_path, chain, encoding)
+    return _merged(base_raw, raw), [base_path, *bases], (read_as, *base_read_as)
 
 
 def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -599,12 +816,19 @@ def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 _PATH_KEYS = (
     ("region", "boundary"),
+    ("region", "boundary", "file"),
     ("region", "admin_areas", "file"),
     ("inputs", "roads"),
+    ("inputs", "roads", "file"),
     ("inputs", "population"),
+    ("inputs", "population", "file"),
     ("inputs", "elevation"),
     ("inputs", "facilities", "file"),
     ("inputs", "settlements", "file"),
+    ("sites", "required"),
+    ("sites", "forbidden"),
+    ("tiers", "village_clinic", "candidates", "file"),
+    ("tiers", "village_clinic", "candidates", "file", "file"),
 )
 
 
@@ -627,6 +851,9 @@ def _resolve_paths(raw: dict[str, Any], root: Path) -> dict[str, Any]:
         for condition in group if isinstance(group, list) else []:
             if isinstance(condition, dict) and isinstance(condition.get("closed_area"), str):
                 condition["closed_area"] = str(root / Path(condition["closed_area"]).expanduser())
+            area = condition.get("closed_area") if isinstance(condition, dict) else None
+            if isinstance(area, dict) and isinstance(area.get("file"), str):
+                area["file"] = str(root / Path(area["file"]).expanduser())
     return raw
 
 
@@ -634,10 +861,14 @@ def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> str:
     """One paragraph per problem: file, key, value, and the fix ('did you mean …' for typos)."""
     # A key may come from a base file: name them all, as the planner must look in each.
     merged_from = f" (merged with the scenarios it extends: {', '.join(map(str, bases))})" if bases else ""
-    lines = [f"{path}{merged_from}: the scenario has {exc.error_count()} problem(s):"]
-    for error in exc.errors():
-        loc = [str(p) for p in error["loc"]]
-        key = ".".join(loc) or "(top level)"
+    # A mapping where a name or a mapping may go (travel.conditions) fails both ways; the mapping's reason is the one.
+    errors = [e for e in exc.errors() if not (isinstance(e.get("input"), dict) and "str" in e["loc"][-1:])]
+    lines = [f"{path}{merged_from}: the scenario has {len(errors)} problem(s):"]
+    for error in errors:
+        # Without the tags of a file input's two forms (path or mapping) and the names pydantic gives the
+        # members of a union (`travel.conditions.0.TravelCondition.name`).
+        loc = [str(p) for p in error["loc"] if p not in (_PATH_FORM, _MAPPING_FORM)]
+        key = ".".join(p for p in loc if not _is_settings_name(p)) or "(top level)"
         if error["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
             hint = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6)
@@ -647,21 +878,85 @@ def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> str:
             lines.append(f"  - `{key}`: required but missing. Fix: add it.")
         else:
             value = error.get("input")
-            shown = repr(value) if not isinstance(value, dict) else "{…}"
-            lines.append(f"  - `{key}` = {shown}: {error['msg']}. Fix: correct this value.")
+            shown = echo(value) if not isinstance(value, dict) else "{…}"
+            problem = error["msg"].removeprefix("Value error, ")
+            lines.append(f"  - `{key}` = {shown}: {problem}. Fix: {_number_fix(loc) or 'correct this value.'}")
     return "\n".join(lines)
+
+
+def _is_settings_name(part: str) -> bool:
+    """Whether a part of an error's location names a member of a union (a settings model, or str, int …)."""
+    found = globals().get(part, getattr(builtins, part, None))
+    return isinstance(found, type) and (issubclass(found, BaseModel) or found in (str, int, float))
+
+
+_BOUND_SIGNS = (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤"))
+
+
+def _number_fix(loc: list[str]) -> str | None:
+    """'write a number of minutes > 0 and ≤ 10080' for a number setting at ``loc``, else None."""
+    metadata = _metadata_at(loc)
+    unit = next((m.words for m in metadata if isinstance(m, NumberOf)), None)
+    if unit is None:
+        return None
+    bounds = [f"{sign} {_plain(getattr(m, name))}" for name, sign in _BOUND_SIGNS for m in metadata if hasattr(m, name)]
+    upper = [b for b in bounds if b.startswith(("<", "≤"))]
+    bounds = [b for b in bounds if b not in upper][:1] + upper[:1]  # the field's own bounds come first
+    return f"write {unit} (finite, {' and '.join(bounds)}), without quotes."
+
+
+def _plain(bound: float) -> str:
+    """10080 as '10,080', 0.5 as '0.5'."""
+    return f"{int(bound):,}" if float(bound).is_integer() else f"{bound:g}"
+
+
+def _metadata_at(loc: list[str]) -> list[Any]:
+    """Constraints and markers (pydantic field metadata) of the setting at a location, outermost first."""
+    return _setting_at(loc)[1]
+
+
+def _setting_at(loc: list[str]) -> tuple[Any, list[Any]]:
+    """The type of the setting at a location (a settings model, or e.g. float) and its field metadata."""
+    annotation: Any = Scenario
+    metadata: list[Any] = []
+    for part in loc:
+        annotation = _unwrapped(annotation, metadata, part)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(part)
+            if field is None:  # a union member's name in the location
+                continue
+            metadata = list(field.metadata)
+            annotation = field.annotation
+        elif get_origin(annotation) in (list, dict, tuple):
+            annotation = get_args(annotation)[-1]
+    return _unwrapped(annotation, metadata, None), metadata
+
+
+def _unwrapped(annotation: Any, metadata: list[Any], member: str | None) -> Any:
+    """``annotation`` without Optional, the union member named ``member`` and Annotated (whose metadata,
+    pydantic's nested FieldInfo constraints included, is added to ``metadata``)."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation, *extra = get_args(annotation)
+            for item in extra:
+                metadata.extend(item.metadata if hasattr(item, "metadata") else [item])
+        elif origin in (Union, UnionType):
+            members = [a for a in get_args(annotation) if a is not type(None)]
+            # A file input's forms are tagged members (Annotated[VectorSource, Tag(...)]): judged without the tag,
+            # kept with it so that its metadata is read on the next turn.
+            bare = [get_args(a)[0] if get_origin(a) is Annotated else a for a in members]
+            named = [a for a, b in zip(members, bare, strict=True) if getattr(b, "__name__", None) == member]
+            models = [a for a, b in zip(members, bare, strict=True) if isinstance(b, type) and issubclass(b, BaseModel)]
+            annotation = (named or models or members)[0]
+        else:
+            return annotation
 
 
 def _allowed_keys(loc: list[str]) -> list[str]:
     """Field names of the settings model at a location such as ['tiers', 'village_clinic']."""
-    model: type[BaseModel] = Scenario
-    for part in loc:
-        field = model.model_fields.get(part)
-        annotation = getattr(field, "annotation", None)
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
-        if not nested:
-            return []
-        model = nested[0]
+    model = _setting_at(loc)[0]
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
     top_level = ["extends"] if not loc else []  # read before validation, so not a field
     return [name for name, f in model.model_fields.items() if not f.exclude] + top_level

@@ -36,6 +36,7 @@ from scipy import ndimage
 from scipy.sparse.csgraph import breadth_first_order, dijkstra, minimum_spanning_tree
 from scipy.spatial import cKDTree
 
+from facility_layout.jsonio import dumps_json
 from facility_layout.scenario import MAX_SYNTHETIC_SIDE_KM, MIN_SYNTHETIC_SIDE_KM
 
 # Where the county lies: the karst mountains of western Guizhou, well inside UTM zone 48N (102–108°E).
@@ -247,7 +248,7 @@ def generate_region(
         _write_osm(staging / "roads.osm", frame, roads)
         _write_facilities(staging / "facilities.geojson", frame, facilities)
         _write_township_areas(staging / "admin_areas.geojson", frame, places, county)
-        text = json.dumps(metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        text = dumps_json(metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         (staging / "region.json").write_text(text, encoding="utf-8")
         _publish(staging, target)
     except BaseException:

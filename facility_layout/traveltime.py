@@ -3,7 +3,10 @@
 A trip from a village (or population cell) to a site is: a walk straight to a node of the mode's graph
 (over the DEM by Tobler's function, times a detour factor, at most ``max_offroad_m``), the fastest route
 over that graph, and the walk from its last node to the site. Points closer than ``max_offroad_m`` may also
-walk straight across. The modes:
+walk straight across. A road network may come in pieces (islands, valleys joined by no road): a point
+walks to the nearest road node whatever piece it is on, or to the nearest node of the largest piece when
+that is within reach too (whichever makes the trip faster), and travels within the piece it walked to.
+The modes:
 
 - ``walk``: over the walking graph.
 - ``motor``: ride from the motor road nearest to the origin to the one nearest to the destination.
@@ -22,7 +25,7 @@ not the size of the graph.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,18 +48,22 @@ AREA_NODES = 20_000
 
 @dataclass(frozen=True)
 class SnappedPoints:
-    """Points tied to a node of one travel graph.
+    """Points tied to nodes of one travel graph: the nearest node, and the nearest of the largest part.
 
     Attributes
     ----------
     x, y : numpy.ndarray
         The points, metric CRS.
     node : numpy.ndarray of int64
-        Their node, -1 where none is within reach (off the network).
+        Their nearest usable node, -1 where none is within reach (off the network).
     access_minutes : numpy.ndarray
         Minutes from the point to its node (``inf`` off the network).
     egress_minutes : numpy.ndarray
         Minutes from the node to the point (differs from access on a slope).
+    main_node, main_access, main_egress : numpy.ndarray
+        The same for the nearest node of the graph's largest part, where that is another node within
+        reach (-1 and ``inf`` elsewhere): a point beside a stray islet of road may still walk to the
+        main network.
     """
 
     x: np.ndarray
@@ -64,6 +71,9 @@ class SnappedPoints:
     node: np.ndarray
     access_minutes: np.ndarray
     egress_minutes: np.ndarray
+    main_node: np.ndarray
+    main_access: np.ndarray
+    main_egress: np.ndarray
 
     @property
     def off_network(self) -> np.ndarray:
@@ -71,8 +81,17 @@ class SnappedPoints:
 
     def take(self, index: np.ndarray) -> SnappedPoints:
         """The points at ``index``, tied as they already are."""
-        return SnappedPoints(
-            self.x[index], self.y[index], self.node[index], self.access_minutes[index], self.egress_minutes[index]
+        return SnappedPoints(*(getattr(self, f.name)[index] for f in fields(self)))
+
+    def ties(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every (point, node, access minutes, egress minutes) tie, nearest nodes first."""
+        near = np.flatnonzero(self.node >= 0)
+        main = np.flatnonzero(self.main_node >= 0)
+        return (
+            np.concatenate([near, main]),
+            np.concatenate([self.node[near], self.main_node[main]]),
+            np.concatenate([self.access_minutes[near], self.main_access[main]]),
+            np.concatenate([self.egress_minutes[near], self.main_egress[main]]),
         )
 
 
@@ -102,21 +121,45 @@ def snap_points(
     travel: TravelSettings,
     elevation: Elevation | None,
 ) -> SnappedPoints:
-    """Tie each point to the nearest usable node of ``graph`` within ``travel.max_offroad_m``."""
+    """Tie each point to the nearest usable node of ``graph`` within ``travel.max_offroad_m``, whatever its
+    piece, and also to the nearest node of the largest part where that is another node within reach."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     usable = np.flatnonzero(graph.usable)
-    if len(usable) == 0 or len(x) == 0:
-        none = np.full(len(x), np.inf)
-        return SnappedPoints(x, y, np.full(len(x), -1, dtype=np.int64), none, none.copy())
-    distance, k = cKDTree(np.column_stack([network.x[usable], network.y[usable]])).query(np.column_stack([x, y]))
-    near = distance <= travel.max_offroad_m
-    node = np.where(near, usable[np.minimum(k, len(usable) - 1)], -1).astype(np.int64)
+    node, access, egress = _nearest(network, usable, x, y, travel, elevation)
+    main = usable[graph.part[usable] == graph.main_part]
+    main_node, main_access, main_egress = _nearest(network, main, x, y, travel, elevation, skip=node)
+    return SnappedPoints(x, y, node, access, egress, main_node, main_access, main_egress)
+
+
+def _nearest(
+    network: RoadNetwork,
+    candidates: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    travel: TravelSettings,
+    elevation: Elevation | None,
+    skip: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest of the ``candidates`` nodes within reach (-1 where none is, or where it is ``skip``'s node),
+    with the off-road minutes to and from it."""
+    node = np.full(len(x), -1, dtype=np.int64)
     access = np.full(len(x), np.inf)
     egress = np.full(len(x), np.inf)
-    nx_, ny_ = network.x[node[near]], network.y[node[near]]
-    access[near], egress[near] = offroad_minutes(x[near], y[near], nx_, ny_, travel, elevation)
-    return SnappedPoints(x, y, node, access, egress)
+    if len(candidates) == 0 or len(x) == 0:
+        return node, access, egress
+    distance, k = cKDTree(np.column_stack([network.x[candidates], network.y[candidates]])).query(
+        np.column_stack([x, y])
+    )
+    near = distance <= travel.max_offroad_m
+    node[near] = candidates[k[near]]
+    if skip is not None:
+        near &= node != skip
+        node[~near] = -1
+    access[near], egress[near] = offroad_minutes(
+        x[near], y[near], network.x[node[near]], network.y[node[near]], travel, elevation
+    )
+    return node, access, egress
 
 
 def walk_then_ride(walk: TravelGraph, motor: TravelGraph) -> TravelGraph:
@@ -135,6 +178,8 @@ def walk_then_ride(walk: TravelGraph, motor: TravelGraph) -> TravelGraph:
         mode="walk_then_motor",
         minutes=minutes,
         usable=np.concatenate([walk.usable, motor.usable]),
+        part=np.concatenate([walk.part, np.where(motor.part >= 0, motor.part + n, -1)]),
+        main_part=walk.main_part,
         cut_off=np.concatenate([walk.cut_off, motor.cut_off]),
         closed_segments=walk.closed_segments + motor.closed_segments,
         x=np.concatenate([walk.x, motor.x]),
@@ -146,8 +191,11 @@ def walk_then_ride(walk: TravelGraph, motor: TravelGraph) -> TravelGraph:
 
 def _riding(points: SnappedPoints, n_nodes: int) -> SnappedPoints:
     """Points tied to the motor graph, renumbered onto the ridden half of :func:`walk_then_ride`'s graph."""
-    node = np.where(points.node >= 0, points.node + n_nodes, -1)
-    return SnappedPoints(points.x, points.y, node, points.access_minutes, points.egress_minutes)
+    return replace(
+        points,
+        node=np.where(points.node >= 0, points.node + n_nodes, -1),
+        main_node=np.where(points.main_node >= 0, points.main_node + n_nodes, -1),
+    )
 
 
 def road_minutes(graph: TravelGraph, origins: SnappedPoints, destinations: SnappedPoints, cutoff: float) -> ODMatrix:
@@ -165,14 +213,13 @@ def road_minutes(graph: TravelGraph, origins: SnappedPoints, destinations: Snapp
     if cutoff < 0:
         raise ValueError("cutoff must be >= 0")
     shape = (len(origins.x), len(destinations.x))
-    on_o = np.flatnonzero(~origins.off_network)
-    on_d = np.flatnonzero(~destinations.off_network)
+    # One row per tie: a point tied to two nodes is searched from both, and its faster trip kept.
+    on_o, o_node, access, _ = origins.ties()
+    on_d, d_node, _, egress = destinations.ties()
     if len(on_o) == 0 or len(on_d) == 0:
         return ODMatrix.from_pairs([], [], [], shape)
-    origin_nodes, origin_at = np.unique(origins.node[on_o], return_inverse=True)
-    dest_nodes, dest_at = np.unique(destinations.node[on_d], return_inverse=True)
-    access = origins.access_minutes[on_o]
-    egress = destinations.egress_minutes[on_d]
+    origin_nodes, origin_at = np.unique(o_node, return_inverse=True)
+    dest_nodes, dest_at = np.unique(d_node, return_inverse=True)
     # Search from the side with fewer distinct nodes; backwards (reversed graph) from destinations.
     forward = len(origin_nodes) <= len(dest_nodes)
     if forward:
@@ -466,8 +513,10 @@ def region_travel(
     clinic_tie = demand.on_motor if modes.village_clinic == MOTOR else demand.on_walk
     cut_off = np.zeros(len(demand.x), dtype=bool)
     for tied, kind in ((demand.on_walk, WALK), (demand.on_motor, MOTOR)):
-        if tied is not None:
-            cut_off |= ~tied.off_network & graphs[kind].cut_off[np.maximum(tied.node, 0)]
+        if tied is not None:  # cut off: every road it is tied to is cut off (being on another piece is not)
+            cut = graphs[kind].cut_off
+            main_cut = (tied.main_node < 0) | cut[np.maximum(tied.main_node, 0)]
+            cut_off |= ~tied.off_network & cut[np.maximum(tied.node, 0)] & main_cut
     return RegionTravel(
         demand_to_site=mode_minutes(modes.village_clinic, graphs, demand, sites, travel, elevation, cutoffs[0]),
         demand_to_centre=mode_minutes(

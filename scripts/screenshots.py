@@ -1,6 +1,7 @@
-"""Screenshots for the docs: a scenario's map (default Ngazidja, from the shared data) and, if given, a report.
+"""Screenshots for the docs: a scenario's map on a laptop and a phone (default Ngazidja, from the shared data)
+and, if given, a report.
 
-    .venv/bin/python scripts/screenshots.py                       # docs/img/ngazidja_map.png
+    .venv/bin/python scripts/screenshots.py             # docs/img/ngazidja_map.png, docs/img/ngazidja_map_phone.png
     .venv/bin/python scripts/screenshots.py --report out/cmp/report.html   # … and docs/img/compare_report.png
     .venv/bin/python scripts/screenshots.py --scenario scenarios/mwali.yaml --zoom 11
 
@@ -28,6 +29,8 @@ import browser  # noqa: E402
 
 DEFAULT_DATA_ROOT = REPO.parent / "shared" / "data"
 ZOOM_MAPS = "(zoom) => window.__flBrowserTest.maps.forEach((map) => map.setZoom(zoom, {animate: false}))"
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
 
 
 def screenshot(
@@ -80,14 +83,18 @@ def screenshot(
     return png
 
 
-def map_screenshot(scenario: Path, data_root: Path, png: Path, *, zoom: float | None = None) -> Path:
-    """Run ``scenario`` into a temporary folder and save its map.html as ``png``."""
+def map_screenshots(scenario: Path, data_root: Path, out_dir: Path, *, zoom: float | None = None) -> list[Path]:
+    """Run ``scenario`` into a temporary folder and save its map.html as seen on a laptop
+    (``<scenario>_map.png``) and on a phone, panels folded as it opens (``<scenario>_map_phone.png``)."""
     from facility_layout.pipeline import run
     from facility_layout.scenario import load_scenario
 
     with tempfile.TemporaryDirectory() as tmp:
         out = run(load_scenario(scenario, data_root=data_root), out_dir=Path(tmp) / "out").out_dir
-        return screenshot(out / "map.html", png, zoom=zoom)
+        return [
+            screenshot(out / "map.html", out_dir / f"{scenario.stem}_map{suffix}.png", zoom=zoom, viewport=size)
+            for suffix, size in (("", LAPTOP), ("_phone", PHONE))
+        ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,8 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=REPO / "docs" / "img")
     args = parser.parse_args(argv)
 
-    png = map_screenshot(args.scenario, args.data_root, args.out_dir / f"{args.scenario.stem}_map.png", zoom=args.zoom)
-    print(f"{png} ({png.stat().st_size / 1000:.0f} kB)")
+    for png in map_screenshots(args.scenario, args.data_root, args.out_dir, zoom=args.zoom):
+        print(f"{png} ({png.stat().st_size / 1000:.0f} kB)")
     if args.report:
         report = args.out_dir / "compare_report.png"
         png = screenshot(args.report, report, min_maps=0, clicks=args.click, full_page=True)

@@ -216,12 +216,12 @@ def screenshot_not_blank(
 
 
 # --- Leaflet --------------------------------------------------------------------------------------------
-# The layer controls' overlays come from Leaflet 1.9's `control._layers` ({layer, name, overlay}): Leaflet
+# The layer controls' entries come from Leaflet 1.9's `control._layers` ({layer, name, overlay}): Leaflet
 # offers no public way to read them back, and the vendored Leaflet is pinned (facility_layout/webassets.py).
+# Both kinds count: overlays (check boxes) and base layers (radio buttons, e.g. the map's cell themes).
 _LEAFLET_HELPERS = """
 const seen = window.__flBrowserTest;
-const overlays = () => seen.controls.flatMap(
-    (c) => c._layers.filter((e) => e.overlay).map((e) => ({...e, control: c})));
+const overlays = () => seen.controls.flatMap((c) => c._layers.map((e) => ({...e, control: c})));
 const leaves = (layer) => layer.getLayers ? layer.getLayers().flatMap(leaves) : [layer];
 const mapOf = (control) => control._map;
 """
@@ -299,8 +299,8 @@ CLICK_TARGET = (
 
 
 def overlay_names(page: Page) -> list[str]:
-    """The overlays listed in the page's layer controls, as shown."""
-    return [text.strip() for text in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+    """The layers listed in the page's layer controls (check boxes and radio buttons), as shown."""
+    return [text.strip() for text in page.locator(".leaflet-control-layers-list label").all_inner_texts()]
 
 
 def overlay_state(page: Page, name: str) -> dict[str, Any]:
@@ -313,7 +313,7 @@ def overlay_state(page: Page, name: str) -> dict[str, Any]:
 
 
 def toggle_overlay(page: Page, name: str) -> None:
-    """Click the named overlay's checkbox in the layer control, as a person would."""
+    """Click the named layer's check box (or radio button) in the layer control, as a person would."""
     page.get_by_label(name, exact=True).click()
 
 

@@ -19,7 +19,9 @@ from facility_layout.maps import (
     BEYOND_LAYER,
     CATCHMENT_LAYER,
     CELL_LAYERS,
+    CELLS_OFF_LAYER,
     FACILITY_SYMBOLS,
+    LABEL_MIN_ZOOM,
     MERGE_LAYER,
     RELIEF_LAYER,
     ROAD_STYLES,
@@ -35,6 +37,7 @@ from browser import (
     PANES_DRAWN,
     BrowserPage,
     click_feature,
+    offline_page,
     open_html,
     overlay_names,
     overlay_state,
@@ -107,7 +110,7 @@ def test_layers_and_legend_entries(demo_page: BrowserPage, demo_run: DemoRun) ->
     names = overlay_names(page)
     for symbol in FACILITY_SYMBOLS:
         assert facility_layer(symbol, facilities) in names
-    for name in [*CELL_LAYERS.values(), RELIEF_LAYER, CATCHMENT_LAYER, BEYOND_LAYER, MERGE_LAYER]:
+    for name in [*CELL_LAYERS.values(), CELLS_OFF_LAYER, RELIEF_LAYER, CATCHMENT_LAYER, BEYOND_LAYER, MERGE_LAYER]:
         assert name in names
     # The relief is an image the browser decoded and laid under the layout.
     relief = page.locator(".leaflet-pane.leaflet-relief-pane img.leaflet-image-layer")
@@ -151,20 +154,21 @@ def test_toggling_a_layer_removes_it_from_the_map(demo_page: BrowserPage, demo_r
     toggle_overlay(page, name)
     assert overlay_state(page, name)["elements_in_page"] == before["leaves"]
 
-    # Cells are drawn on a canvas: switched off, their leaves leave the map and the canvas loses their pixels
-    # (the within-standard greens: the areas beyond the standard share the other classes' colours).
+    # Cells are drawn on a canvas: with no theme chosen, their leaves leave the map and the canvas loses their
+    # pixels (the within-standard greens: the areas beyond the standard share the other classes' colours).
     cells = CELL_LAYERS["minutes"]
     colours = list(WITHIN_STANDARD_COLOURS)
     shown = pixels_in_colours(demo_page, colours)
-    toggle_overlay(page, cells)
-    assert overlay_state(page, cells)["leaves_on_map"] == 0
+    toggle_overlay(page, CELLS_OFF_LAYER)
+    assert not overlay_state(page, cells)["on_map"]
     assert shown > 10_000 and pixels_in_colours(demo_page, colours) < 0.1 * shown  # roads share greys
     demo_page.assert_clean()
 
 
 def test_popups_of_a_facility_and_a_cell(demo_page: BrowserPage, demo_run: DemoRun) -> None:
     page = demo_page.page
-    crs = json.loads((demo_run.out / "summary.json").read_text())["crs"]
+    summary = json.loads((demo_run.out / "summary.json").read_text())
+    crs, standard = summary["crs"], summary["standards"]["village_clinic_max_minutes"]
     facilities = pd.read_csv(demo_run.out / "facilities.csv", keep_default_na=False)
     # A closed clinic if the layout closes one: its popup must say where its people go.
     drawn = [s for s in FACILITY_SYMBOLS if facility_count(s, facilities)]
@@ -183,6 +187,14 @@ def test_popups_of_a_facility_and_a_cell(demo_page: BrowserPage, demo_run: DemoR
     cell = nearest_row(demand, crs, clicked["lat"], clicked["lng"])
     text = popup_text(page)
     assert f"{cell['population']:,.0f}" in text and cell["clinic_name"] and cell["clinic_name"] in text
+    assert f"{cell['clinic_name']} · {round(float(cell['clinic_minutes']), 1):g} min" in text
+    assert f"{float(cell['elevation_m']):,.0f} m" in text
+    page.locator(".leaflet-popup-close-button").click()
+    # A cell no possible site can reach within the standard says so.
+    clicked = click_feature(page, CELL_LAYERS["minutes"], where="p.classes[0] === 4", order="p.radius || 0")
+    cell = nearest_row(demand, crs, clicked["lat"], clicked["lng"])
+    assert cell["uncoverable"] in (True, "True")
+    assert f"none: no possible site within {standard:g} min" in popup_text(page)
     demo_page.assert_clean()
 
 
@@ -217,8 +229,12 @@ def test_input_text_stays_text_in_the_browser(browser_page: BrowserPage, demo_ru
         arg=[lat, lng],
     )
     popup = popup_text(page)
-    page.mouse.move(clicked["x"] + 1, clicked["y"] + 1)  # hovering shows the tooltip
-    tooltip = page.locator(".leaflet-tooltip")
+    # Hovering shows the tooltip, once the popup (which closes tooltips) is closed and the mouse comes back.
+    page.locator(".leaflet-popup-close-button").click()
+    page.mouse.move(clicked["x"] + 200, clicked["y"] + 200)
+    page.mouse.move(clicked["x"] + 1, clicked["y"] + 1)
+    # (a tooltip of a cell crossed on the way may linger: the clinic's is the one with its name)
+    tooltip = page.locator(".leaflet-tooltip").filter(has_text="__pwned")
     tooltip.wait_for(state="visible", timeout=5_000)
 
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
@@ -242,3 +258,193 @@ def test_ngazidja_map_in_the_browser(browser_page: BrowserPage, tmp_path: Path) 
     for symbol in FACILITY_SYMBOLS:
         assert facility_layer(symbol, facilities) in names
     screenshot_not_blank(browser_page.page, tmp_path / "ngazidja_map.png")
+
+
+# --- on a phone, a laptop and paper ---------------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 768}
+A4_LANDSCAPE = {"width": 1123, "height": 794}  # 297 × 210 mm at 96 px per inch
+
+# Boxes (left, top, right, bottom) of the map, the panels and the controls, as laid out.
+LAYOUT = """() => {
+    const box = (selector) => {
+        const e = document.querySelector(selector);
+        if (!e) { return null; }
+        const r = e.getBoundingClientRect();
+        const shown = r.width && r.height && e.checkVisibility();
+        return shown ? [r.left, r.top, r.right, r.bottom] : null;
+    };
+    const map = window.__flBrowserTest.maps[0];
+    return {
+        map: box(".folium-map"),
+        panels: [...document.querySelectorAll(".fl-panel")].map((e) => {
+            const r = e.getBoundingClientRect();
+            return r.width && r.height ? [r.left, r.top, r.right, r.bottom] : null;
+        }).filter((b) => b),
+        scale: box(".leaflet-control-scale"),
+        attribution: box(".leaflet-control-attribution"),
+        layers: box(".leaflet-control-layers"),
+        open: Object.fromEntries([...document.querySelectorAll("details.fl-collapsible")].map((d) => [d.id, d.open])),
+        zoom: map.getZoom(),
+    };
+}"""
+
+# The region's bounding box (left, top, right, bottom) in page pixels, from the boundary layer's bounds.
+REGION_BOX = """() => {
+    const map = window.__flBrowserTest.maps[0];
+    const entry = window.__flBrowserTest.controls[0]._layers.find((e) => e.name === "Boundary");
+    const b = entry.layer.getBounds();
+    const nw = map.latLngToContainerPoint(b.getNorthWest()), se = map.latLngToContainerPoint(b.getSouthEast());
+    const c = map.getContainer().getBoundingClientRect();
+    return [c.left + nw.x, c.top + nw.y, c.left + se.x, c.top + se.y];
+}"""
+
+
+def area(box: list[float]) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
+def overlap(a: list[float], b: list[float]) -> float:
+    return area([max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])])
+
+
+def covered_share(boxes: list[list[float]], map_box: list[float]) -> float:
+    """Share of the map under the boxes, counted on a 4 px raster (boxes may overlap each other)."""
+    x0, y0, x1, y1 = (int(v) for v in map_box)
+    xs, ys = np.arange(x0, x1, 4) + 2, np.arange(y0, y1, 4) + 2
+    under = np.zeros((len(ys), len(xs)), dtype=bool)
+    for left, top, right, bottom in boxes:
+        under |= ((ys >= top) & (ys < bottom))[:, None] & ((xs >= left) & (xs < right))[None, :]
+    return float(under.mean())
+
+
+@pytest.fixture
+def map_html(demo_run: DemoRun) -> Path:
+    return demo_run.out / "map.html"
+
+
+def test_on_a_phone_the_panels_start_closed_and_open_on_demand(browser, map_html: Path) -> None:
+    with offline_page(browser, viewport=PHONE) as watched:
+        page = watched.page
+        open_html(page, map_html)
+        layout = page.evaluate(LAYOUT)
+        assert layout["open"] == {"fl-headline": False, "fl-layers": False, "fl-legend": False}
+        assert covered_share(layout["panels"], layout["map"]) < 0.12
+        assert layout["layers"] is None  # the layer list is folded away with its panel
+        # The region is fitted below the closed panels' bar and fills most of the phone's width.
+        region = page.evaluate(REGION_BOX)
+        assert all(overlap(region, panel) < 0.02 * area(region) for panel in layout["panels"])
+        assert region[2] - region[0] > 0.6 * PHONE["width"]
+        assert overlap(layout["scale"], layout["attribution"]) == 0
+
+        page.locator("#fl-layers > summary").click()
+        assert page.get_by_label(CELL_LAYERS["minutes"], exact=True).is_visible()
+        page.get_by_label(CELL_LAYERS["density"], exact=True).click()
+        assert overlay_state(page, CELL_LAYERS["density"])["on_map"]
+        # One panel at a time on a phone: the open side panel covers the headline's title, so it is closed first.
+        page.locator("#fl-layers > summary").click()
+        page.locator("#fl-headline > summary").click()
+        assert page.locator("#fl-headline table").is_visible()
+        page.locator("#fl-legend > summary").click()
+        assert page.evaluate(LAYOUT)["open"] == {"fl-headline": False, "fl-layers": False, "fl-legend": True}
+        watched.assert_clean()
+
+
+def test_on_a_laptop_the_panels_leave_the_region_free(browser, map_html: Path) -> None:
+    with offline_page(browser, viewport=LAPTOP) as watched:
+        page = watched.page
+        open_html(page, map_html)
+        layout = page.evaluate(LAYOUT)
+        assert layout["open"] == {"fl-headline": True, "fl-layers": True, "fl-legend": True}
+        assert covered_share(layout["panels"], layout["map"]) < 0.30  # 45 % before panels were sized
+        region = page.evaluate(REGION_BOX)
+        for panel in layout["panels"]:
+            assert overlap(region, panel) < 0.02 * area(region), (region, panel)
+        assert layout["layers"] is not None and overlap(layout["scale"], layout["attribution"]) == 0
+        # Leaflet is credited, without the flag it shows by default.
+        prefix = page.locator(".leaflet-control-attribution")
+        assert "Leaflet" in prefix.inner_text() and prefix.locator("svg").count() == 0
+        watched.assert_clean()
+
+
+def test_cell_themes_are_one_choice(demo_page: BrowserPage) -> None:
+    page = demo_page.page
+    choices = [*CELL_LAYERS.values(), CELLS_OFF_LAYER]
+    for chosen in choices:
+        page.get_by_label(chosen, exact=True).click()
+        for name in choices:
+            assert page.get_by_label(name, exact=True).is_checked() == (name == chosen), (chosen, name)
+        on_map = [name for name in CELL_LAYERS.values() if overlay_state(page, name)["on_map"]]
+        assert on_map == ([] if chosen == CELLS_OFF_LAYER else [chosen])
+    # Back to the clinic minutes: drawn under the roads again (the roads' layer is later in the canvas order).
+    page.get_by_label(CELL_LAYERS["minutes"], exact=True).click()
+    order = page.evaluate(
+        """(names) => {
+            const entries = window.__flBrowserTest.controls[0]._layers;
+            const first = (name) => {
+                const layer = entries.find((e) => e.name === name).layer;
+                const leaf = layer.cellsPath ? layer.cellsPath() : layer.getLayers()[0];  // the cells: one path
+                let k = 0;
+                for (let o = leaf._renderer._drawFirst; o; o = o.next, k++) { if (o.layer === leaf) { return k; } }
+                return -1;
+            };
+            return names.map(first);
+        }""",
+        ["Boundary", CELL_LAYERS["minutes"], "Roads"],
+    )
+    assert -1 not in order and order == sorted(order), order
+    demo_page.assert_clean()
+
+
+def test_a_popup_closes_the_tooltip_under_it(demo_page: BrowserPage) -> None:
+    page = demo_page.page
+    target = click_feature(page, CELL_LAYERS["minutes"], where="p.classes[0] < 3", order="p.radius || 0")
+    popup_text(page)
+    page.mouse.move(target["x"] + 1, target["y"])  # still over the cell: its tooltip must not come back under
+    page.evaluate(NEXT_FRAMES)
+    assert page.locator(".leaflet-tooltip").count() == 0
+    # Hover shows the tooltip again once the popup is closed.
+    page.locator(".leaflet-popup-close-button").click()
+    page.mouse.move(target["x"] + 200, target["y"] + 200)
+    page.mouse.move(target["x"], target["y"])
+    page.locator(".leaflet-tooltip").first.wait_for(state="visible", timeout=5_000)
+    demo_page.assert_clean()
+
+
+def test_place_labels_appear_from_their_zoom_level(demo_page: BrowserPage, demo_run: DemoRun) -> None:
+    page = demo_page.page
+    facilities = pd.read_csv(demo_run.out / "facilities.csv")
+    centres = set(facilities.loc[facilities["tier"] == "township_centre", "name"])
+    labels = "(kind) => [...document.querySelectorAll(`.fl-label-${kind}`)].map((e) => e.textContent)"
+    map_js = "window.__flBrowserTest.maps[0]"
+    page.evaluate(f"(z) => {{ {map_js}.setZoom(z, {{animate: false}}); }}", LABEL_MIN_ZOOM["centre"] - 1)
+    page.evaluate(NEXT_FRAMES)
+    assert page.evaluate(labels, "centre") == [] and page.evaluate(labels, "settlement") == []
+    page.evaluate(f"(z) => {{ {map_js}.setZoom(z, {{animate: false}}); }}", LABEL_MIN_ZOOM["centre"])
+    page.evaluate(NEXT_FRAMES)
+    assert set(page.evaluate(labels, "centre")) == centres  # the demo's region is in view whole at this zoom
+    assert page.evaluate(labels, "settlement") == []
+    page.evaluate(f"(z) => {{ {map_js}.setZoom(z, {{animate: false}}); }}", LABEL_MIN_ZOOM["settlement"])
+    page.evaluate(NEXT_FRAMES)
+    assert len(page.evaluate(labels, "settlement")) > 0
+    demo_page.assert_clean()
+
+
+def test_printed_the_map_fills_the_page(browser, map_html: Path, tmp_path: Path) -> None:
+    with offline_page(browser, viewport=A4_LANDSCAPE) as watched:
+        page = watched.page
+        open_html(page, map_html)
+        page.emulate_media(media="print")
+        page.evaluate(NEXT_FRAMES)
+        layout = page.evaluate(LAYOUT)
+        page_box = [0, 0, A4_LANDSCAPE["width"], A4_LANDSCAPE["height"]]
+        assert area(layout["map"]) > 0.55 * area(page_box), layout["map"]
+        for panel in layout["panels"]:
+            assert overlap(panel, layout["map"]) == 0, (panel, layout["map"])
+        assert all(layout["open"].values())  # the figures and the legend print, even if folded on screen
+        assert layout["layers"] is None  # no layer list on paper
+        region = page.evaluate(REGION_BOX)
+        assert overlap(region, layout["map"]) > 0.98 * area(region)  # the whole region is on the page
+        screenshot_not_blank(page, tmp_path / "print.png")
+        watched.assert_clean()

@@ -214,6 +214,14 @@ def make_summary(proven: bool = True) -> dict:
             "cut_off": {"population": 60.0, "cells": 1, "places": ["Hahaya"]},
             "cache": "miss",
         },
+        "access": {
+            "unreachable": {"village_clinic": 80.0, "township_centre": 60.0},
+            "losing_access": {"village_clinic": 45.0, "township_centre": 30.0},
+            "newly_beyond_every_site": {"population": 25.0, "within_standard_today": 5.0},
+            "computed_up_to_minutes": {"village_clinic": 45.0, "township_centre": 60.0},
+            "headline": "25 people no possible site reaches within the clinic standard in these conditions; "
+            "5 of them are within the standard today",
+        },
         "solver": {
             "name": "cbc",
             "status": "optimal" if proven else "feasible",
@@ -263,14 +271,17 @@ def test_legend_has_one_entry_per_decision_and_minutes_class(tmp_path: Path) -> 
     assert "≤ 10 min" in page and "10–20 min" in page and "20–30 min (the standard)" in page
 
 
+def cell_data(page: str) -> tuple[dict, dict]:
+    """The demand cells' columns and the words their tooltips and popups are made of, as embedded."""
+    found = re.search(r'\}\)\(JSON\.parse\(("(?:[^"\\]|\\.)*")\), (\{"centre_mode": .*?\})\);', page, re.S)
+    return json.loads(json.loads(found[1])), json.loads(found[2])
+
+
 def cell_colours(page: str) -> list[list[str]]:
-    """Each cell layer's fill colour per cell, in the order the page draws the themes' layers."""
-    classes = [json.loads(k) for k in re.findall(r'"classes": (\[[^\]]*\])', page)]
-    by_theme = {
-        int(theme): json.loads(palette)
-        for palette, theme in re.findall(r"fillColor: (\[[^\]]*\])\[p\.classes\[(\d)\]\]", page)
-    }
-    return [[by_theme[t][k[t]] for k in classes] for t in sorted(by_theme)]
+    """Each cell theme's fill colour per cell, in the order of the themes' radio buttons."""
+    data, _ = cell_data(page)
+    palettes = {int(t): json.loads(p) for t, p in re.findall(r"cells\.path\.setTheme\((\d), (\[[^\]]*\])\)", page)}
+    return [[palettes[t][int(k)] for k in classes] for t, classes in enumerate(data["classes"])]
 
 
 def test_cells_are_classed_by_minutes_to_each_tier_and_by_density(tmp_path: Path) -> None:
@@ -282,9 +293,20 @@ def test_cells_are_classed_by_minutes_to_each_tier_and_by_density(tmp_path: Path
     assert centre == [WITHIN_STANDARD_COLOURS[1]] * 2 + [WITHIN_STANDARD_COLOURS[2]] + [BEYOND_STANDARD_COLOUR] * 2
     # 800, 300, 150, 60, 20 people in 0.25 km² cells: 3,200, 1,200, 600, 240 and 80 per km²
     assert density == [DENSITY_CLASSES[k].colour for k in (6, 5, 4, 2, 1)]
-    assert "none: no possible site within 30 min" in page
-    assert "none: no village clinic within 30 min" in page
-    assert "Off the road network" in page
+    # What the cells' popups are made of (put together in the browser: tests/test_browser_map.py).
+    data, text = cell_data(page)
+    assert text["clinic_standard"] == "30 min" and text["centre_standard"] == "60 min"
+    assert [data["clinic_names"][k] if k >= 0 else None for k in data["clinic"]] == [
+        "Mitsamiouli",
+        "Mitsamiouli",
+        "Nouveau poste",
+        None,
+        None,
+    ]
+    assert data["clinic_minutes"] == [40, 150, 250, -1, -1]  # tenths of a minute; -1: none within the standard
+    assert data["people"] == [800, 300, 150, 60, 20] and data["elevation"] == [100, 300, 650, 900, None]
+    assert data["off_network"] == [4] and data["cut_off"] == [3]
+    assert data["ids"] == [f"cell-{i}" for i in range(5)]
 
 
 def test_synthetic_banner_and_basemap(tmp_path: Path) -> None:
@@ -320,13 +342,21 @@ def test_headline_figures(tmp_path: Path) -> None:
 
 def test_minutes_are_given_by_mode_and_conditions_are_shown(tmp_path: Path) -> None:
     page = render(tmp_path)
-    assert "Mitsamiouli · 4 min on foot" in page  # a cell's clinic, walked
-    assert "Moroni · 30 min walking, then by road" in page  # its township centre
+    _, text = cell_data(page)
+    assert text["clinic_mode"] == "on foot" and text["centre_mode"] == "walking, then by road"  # in cells' popups
     assert "Minutes for them on foot" in page  # a clinic's catchment
     assert "22 min by road" in page  # a referral
     assert "to clinics on foot · to centres walking, then by road · referrals by road" in page
-    assert "rainy_season" in page and "12 road segments closed · 60 people cut off" in page
-    assert "Cut off: the closures in this scenario cut its roads" in page
+    assert (
+        "rainy_season" in page
+        and "12 road segments closed · people losing their clinic within the standard: 45" in page
+    )
+    assert "their township centre: 30" in page and "25 people no possible site reaches" in page
+    # Cut off means no open facility within the minutes computed, nothing about closures.
+    assert text["cut_off"] == (
+        "Cut off: no open facility of any tier within 45 min (clinic) or 60 min (township centre), "
+        "the farthest travel times computed."
+    )
 
 
 def test_missing_figures_and_empty_layers_do_not_break_the_map(tmp_path: Path) -> None:
@@ -370,9 +400,9 @@ def test_the_page_loads_nothing_from_the_network(tmp_path: Path) -> None:
 
 
 def catchment_frame(tables: LayoutTables) -> gpd.GeoDataFrame:
-    from facility_layout.maps import _cell_areas
+    from facility_layout.maps.cells import cell_areas
 
-    return _cell_areas(tables.demand, tables.boundary, 500.0)
+    return cell_areas(tables.demand, tables.boundary, 500.0)
 
 
 def test_catchments_and_unreached_areas_partition_the_cells() -> None:
@@ -488,3 +518,46 @@ def test_a_closed_clinic_is_linked_to_the_clinic_its_people_use(tmp_path: Path) 
     (x0, y0), (x1, y1) = merges[0]["geometry"]["coordinates"]
     assert (x0, y0) == pytest.approx((closed.x, closed.y), abs=2e-5)
     assert (x1, y1) == pytest.approx((kept.x, kept.y), abs=2e-5)
+
+
+def test_headline_shows_today_then_proposed_when_today_is_given(tmp_path: Path) -> None:
+    summary = make_summary()
+    summary["today"] = {
+        "population_covered": {"village_clinic": 1000.0, "township_centre": 1100.0},
+        "travel_minutes": {
+            "village_clinic": {"mean": 12.4, "p95": 40.0, "max": 41.0},
+            "township_centre": {"mean": 36.0, "p95": 58.0, "max": 59.0},
+        },
+        "facilities": {
+            "village_clinic": {"keep": 3, "close": 0, "build": 0},
+            "township_centre": {"keep": 2, "upgrade": 0},
+        },
+        "cost": 3.0,
+    }
+    panel = re.search(r'<details id="fl-headline".*?</details>', render(tmp_path, summary=summary), re.S)[0]
+    assert "today → proposed" in panel
+    # 1,000 of 1,330 people today (75.2 %), 1,250 proposed (94.0 %); 1,100 → 1,250 within the centre standard.
+    assert '<span class="fl-today">1,000 (75.2%)</span> → 1,250 (94.0%)' in panel
+    assert '<span class="fl-today">1,100 (82.7%)</span> → 1,250 (94.0%)' in panel
+    assert "mean today 12.4 min" in panel
+    # Open clinics: 3 today; proposed 1 kept + 1 built. Central centres: none today, 1 upgraded.
+    assert '<span class="fl-today">3</span> → 2' in panel and '<span class="fl-today">0</span> → 1' in panel
+    assert '<span class="fl-today">3</span> → 4' in panel  # cost
+    plain = re.search(r'<details id="fl-headline".*?</details>', render(tmp_path), re.S)[0]
+    assert "today →" not in plain and "fl-today" not in plain and "mean today" not in plain
+
+
+def test_settlements_and_township_centres_are_labelled(tmp_path: Path) -> None:
+    tables = make_tables()
+    centre = tables.facilities[tables.facilities["tier"] == "township_centre"].iloc[0]
+    settlements = gpd.GeoDataFrame(
+        {"name": [HOSTILE, "Hahaya"], "place": ["village", "town"]},
+        geometry=[centre.geometry, tables.demand.geometry.iloc[0]],
+        crs=tables.facilities.crs,
+    )
+    page = render(tmp_path, settlements=settlements)
+    labels = json.loads(re.search(r"\}\)\(\w+, \w+, (\[\[.*?\]\]),", page)[1])
+    kinds = {name: kind for _, _, name, kind in labels}
+    assert kinds[html.escape(HOSTILE)] == "settlement" and kinds["Hahaya"] == "settlement"
+    assert kinds[html.escape(centre["name"])] == "centre"
+    assert HOSTILE not in json.dumps(labels)

@@ -6,7 +6,6 @@ absent, see ``conftest.shared_orlib``).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -104,9 +103,8 @@ def test_reads_every_instance(orlib: Path) -> None:
 def test_pmedian_reproduces_published_optimum(orlib: Path, name: str) -> None:
     opt = read_pmedopt(orlib / "pmedopt.txt")[name]
     instance = read_pmed(orlib / f"{name}.txt")
-    start = time.perf_counter()
+    # Speed is measured in benchmarks/location_models.py, not timed here: a shared machine made this flaky.
     result = PMedian.from_cost_matrix(instance.cost, instance.p).solve(solver="highs")
-    assert time.perf_counter() - start < 20, "a fast instance became slow"
     # The objective is recomputed from the open sites over integer costs, so it is exact; the bound is the
     # solver's and may carry round-off (pmed24's is 2960.9999999999995).
     assert result.objective == opt

@@ -11,7 +11,8 @@ Only the inputs are shared: the scenario and ``read_region`` (the OSM graph, the
 points). The model checked is the one the modules document: every usable way walked both ways (not
 motorways) at Tobler speeds over straight pieces of at most ``elevation_sample_m``, motor classes driven as
 OSM allows at class speed × surface factor × slope penalty, straight off-road legs (Tobler × detour factor)
-to the nearest usable node within ``max_offroad_m``, and direct walks between points that close.
+to the nearest usable node within ``max_offroad_m`` whatever piece of road it is on (and to the nearest node of
+the largest piece where that is another node within reach), and direct walks between points that close.
 """
 
 from __future__ import annotations
@@ -254,7 +255,7 @@ def cut_lines(a: np.ndarray, b: np.ndarray, spacing_m: float, dem: Dem | None) -
 # --- the independent computation: graphs and trips -----------------------------------------------------------
 
 
-Tie = tuple[int, float, float] | None  # (node, minutes point → node, minutes node → point), None: beyond reach
+Tie = tuple[int, float, float]  # (node, minutes point → node, minutes node → point)
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,7 @@ class Independent:
     walk: nx.DiGraph
     motor: nx.DiGraph
     xy: dict[int, np.ndarray]  # OSM node id → metric x, y
+    main: dict[str, set]  # "walk", "motor" → the nodes of the graph's largest piece
 
     def offroad(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Minutes to walk straight from ``a[i]`` to ``b[i]`` over the DEM, detour factor applied."""
@@ -273,21 +275,23 @@ class Independent:
         minutes = pieces.walk_minutes(np.hypot(*(b - a).T), self.travel.walking_speed_kmh)
         return minutes * self.travel.offroad_detour_factor
 
-    def tie(self, graph: nx.DiGraph, points: np.ndarray) -> list[Tie]:
-        """Each point tied to the nearest node of ``graph`` (brute force), within ``max_offroad_m``."""
-        nodes = list(graph.nodes)
-        node_xy = np.array([self.xy[n] for n in nodes])
-        out: list[Tie] = []
+    def tie(self, mode: str, points: np.ndarray) -> list[list[Tie]]:
+        """Each point's ties to the ``mode`` graph: its nearest node (brute force) within ``max_offroad_m``,
+        and the nearest node of the largest piece where that is another node within reach."""
+        out: list[list[Tie]] = []
         for p in points:
-            dist = np.hypot(*(node_xy - p).T)
-            best = int(np.argmin(dist))
-            if dist[best] > self.travel.max_offroad_m:
-                out.append(None)
-                continue
-            there = node_xy[best][None, :]
-            out.append(
-                (nodes[best], float(self.offroad(p[None, :], there)[0]), float(self.offroad(there, p[None, :])[0]))
-            )
+            ties: list[Tie] = []
+            for nodes in (list(getattr(self, mode).nodes), sorted(self.main[mode])):
+                node_xy = np.array([self.xy[n] for n in nodes])
+                dist = np.hypot(*(node_xy - p).T)
+                best = int(np.argmin(dist))
+                if dist[best] > self.travel.max_offroad_m or any(t[0] == nodes[best] for t in ties):
+                    continue
+                there = node_xy[best][None, :]
+                ties.append(
+                    (nodes[best], float(self.offroad(p[None, :], there)[0]), float(self.offroad(there, p[None, :])[0]))
+                )
+            out.append(ties)
         return out
 
 
@@ -335,11 +339,17 @@ def independent_model(island: Island, dem: Dem | None) -> Independent:
         add(walk, b, a, float(backward[i]))
         if np.isfinite(ride[i]):  # a motor class; osmnx already added the reverse edge of a two-way road
             add(motor, a, b, float(ride[i]))
-    # A point tied to a piece of road cut off from the rest could reach nothing: keep the largest part that
-    # can be both left and re-entered (strongly connected; the walking graph is symmetric anyway).
-    walk = walk.subgraph(max(nx.strongly_connected_components(walk), key=len)).copy()
-    motor = motor.subgraph(max(nx.strongly_connected_components(motor), key=len)).copy()
-    return Independent(travel, dem, walk, motor, xy)
+    # Every piece of road keeps the largest part of it that can be both left and re-entered (strongly
+    # connected; the walking graph is symmetric anyway).
+    graphs, main = {}, {}
+    for mode, graph in (("walk", walk), ("motor", motor)):
+        parts = [
+            max(nx.strongly_connected_components(graph.subgraph(piece)), key=len)
+            for piece in nx.weakly_connected_components(graph)
+        ]
+        graphs[mode] = graph.subgraph(set().union(*parts)).copy()
+        main[mode] = max(parts, key=len)
+    return Independent(travel, dem, graphs["walk"], graphs["motor"], xy, main)
 
 
 @dataclass(frozen=True)
@@ -376,39 +386,38 @@ def independent_minutes(model: Independent, origins: np.ndarray, destinations: n
         direct = float(model.offroad(origins[i][None, :], destinations[j][None, :])[0])
         trips.fold(i, j, direct, direct)
 
-    def over(graph: nx.DiGraph, starts: list[Tie], ends: list[Tie]) -> None:
+    def over(graph: nx.DiGraph, starts: list[list[Tie]], ends: list[list[Tie]]) -> None:
         reached: dict[int, dict[int, float]] = {}
-        for i, s in enumerate(starts):
-            if s is None:
-                continue
-            if s[0] not in reached:
-                reached[s[0]] = nx.single_source_dijkstra_path_length(graph, s[0], weight="minutes")
-            for j, e in enumerate(ends):
-                if e is not None and e[0] in reached[s[0]]:
-                    trips.fold(i, j, s[1] + reached[s[0]][e[0]] + e[2], s[1] + e[2])
+        for i, ties in enumerate(starts):
+            for s in ties:
+                if s[0] not in reached:
+                    reached[s[0]] = nx.single_source_dijkstra_path_length(graph, s[0], weight="minutes")
+                for j, end_ties in enumerate(ends):
+                    for e in end_ties:
+                        if e[0] in reached[s[0]]:
+                            trips.fold(i, j, s[1] + reached[s[0]][e[0]] + e[2], s[1] + e[2])
 
     if mode in ("walk", "walk_then_motor"):
-        over(model.walk, model.tie(model.walk, origins), model.tie(model.walk, destinations))
+        over(model.walk, model.tie("walk", origins), model.tie("walk", destinations))
     if mode == "motor":
-        over(model.motor, model.tie(model.motor, origins), model.tie(model.motor, destinations))
+        over(model.motor, model.tie("motor", origins), model.tie("motor", destinations))
     if mode == "walk_then_motor":
         stops = [n for n in model.motor if n in model.walk]
-        ends = model.tie(model.motor, destinations)
+        ends = model.tie("motor", destinations)
         # Ride minutes from every stop to each destination's motor node: one search back over the reversed graph.
         backwards = model.motor.reverse(copy=False)
         ride = {}
-        for e in ends:
-            if e is not None and e[0] not in ride:
+        for e in (e for end_ties in ends for e in end_ties):
+            if e[0] not in ride:
                 found = nx.single_source_dijkstra_path_length(backwards, e[0], weight="minutes")
                 ride[e[0]] = np.array([found.get(k, np.inf) for k in stops])
-        for i, s in enumerate(model.tie(model.walk, origins)):
-            if s is None:
-                continue
-            found = nx.single_source_dijkstra_path_length(model.walk, s[0], weight="minutes")
-            walked = np.array([found.get(k, np.inf) for k in stops])
-            for j, e in enumerate(ends):
-                if e is not None:
-                    trips.fold(i, j, s[1] + float(np.min(walked + ride[e[0]])) + e[2], s[1] + e[2])
+        for i, ties in enumerate(model.tie("walk", origins)):
+            for s in ties:
+                found = nx.single_source_dijkstra_path_length(model.walk, s[0], weight="minutes")
+                walked = np.array([found.get(k, np.inf) for k in stops])
+                for j, end_ties in enumerate(ends):
+                    for e in end_ties:
+                        trips.fold(i, j, s[1] + float(np.min(walked + ride[e[0]])) + e[2], s[1] + e[2])
     return trips
 
 
@@ -419,16 +428,19 @@ def nearest_road_minutes(model: Independent, origins: np.ndarray, destinations: 
     """
     best = independent_minutes(model, origins, destinations, "walk").minutes
     stops = {n for n in model.motor if n in model.walk}
-    ends = model.tie(model.motor, destinations)
-    for i, s in enumerate(model.tie(model.walk, origins)):
-        if s is None:
-            continue
-        walked = nx.single_source_dijkstra_path_length(model.walk, s[0], weight="minutes")
-        stop = min((k for k in walked if k in stops), key=walked.__getitem__)
-        rides = nx.single_source_dijkstra_path_length(model.motor, stop, weight="minutes")
-        for j, e in enumerate(ends):
-            if e is not None and e[0] in rides:
-                best[i, j] = min(best[i, j], s[1] + walked[stop] + rides[e[0]] + e[2])
+    ends = model.tie("motor", destinations)
+    for i, ties in enumerate(model.tie("walk", origins)):
+        for s in ties:
+            walked = nx.single_source_dijkstra_path_length(model.walk, s[0], weight="minutes")
+            reachable = [k for k in walked if k in stops]
+            if not reachable:  # a piece without motor roads
+                continue
+            stop = min(reachable, key=walked.__getitem__)
+            rides = nx.single_source_dijkstra_path_length(model.motor, stop, weight="minutes")
+            for j, end_ties in enumerate(ends):
+                for e in end_ties:
+                    if e[0] in rides:
+                        best[i, j] = min(best[i, j], s[1] + walked[stop] + rides[e[0]] + e[2])
     return best
 
 

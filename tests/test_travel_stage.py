@@ -77,7 +77,7 @@ def test_an_unreadable_cache_file_is_recomputed_not_trusted(tmp_path: Path, coun
     (cached,) = (tmp_path / "cache").glob("travel-*.npz")
     cached.write_bytes(b"not an npz file")
     again = run_summary(path)
-    assert again["travel"]["cache"] == "miss"  # the broken file was not read as a hit
+    assert again["travel"]["cache"] == "recomputed (unreadable entry)"  # not read as a hit, and said so
     assert again["travel_pairs"] == first["travel_pairs"]
     assert run_summary(path)["travel"]["cache"] == "hit"  # and it was rewritten
 
@@ -107,12 +107,16 @@ def test_a_closure_that_cuts_off_a_village_is_reported(tmp_path: Path, county: P
     travel = summary["travel"]
     assert travel["conditions"] == ["flood"]
     assert travel["closed_road_segments"]["walk"] > 0
+    # Cut off: no open facility of any tier reachable; the village inside the ring has none.
     assert village["name"] in travel["cut_off"]["places"]
     assert travel["cut_off"]["population"] > 0
-    assert "cut off by closures" in result.output and village["name"] in result.output
-    # The same county without the flood cuts nobody off.
+    assert "no facility within reach" in result.output
+    assert summary["access"]["losing_access"]["township_centre"] > 0
+    # The same county without the flood: fewer people are cut off, and nobody loses access.
     dry = run_summary(write_scenario(tmp_path, county, name="dry.yaml"))
-    assert dry["travel"]["cut_off"]["cells"] == 0 and dry["travel"]["conditions"] == []
+    assert dry["travel"]["conditions"] == []
+    assert dry["travel"]["cut_off"]["population"] < travel["cut_off"]["population"]
+    assert dry["access"]["losing_access"] is None
 
 
 def test_a_missing_closure_file_names_its_key(tmp_path: Path, county: Path) -> None:

@@ -99,7 +99,7 @@ def test_maxspeed_parsing() -> None:
     assert np.isnan(parse_maxspeed_kmh("CN:rural")) and np.isnan(parse_maxspeed_kmh(None))
 
 
-def test_unusable_ways_and_road_islands_are_left_out() -> None:
+def test_unusable_ways_are_left_out_and_road_islands_kept_as_pieces() -> None:
     xy = {
         1: (X0, Y0),
         2: (X0 + 1000, Y0),
@@ -113,8 +113,8 @@ def test_unusable_ways_and_road_islands_are_left_out() -> None:
         [(1, 2, "construction", False), (2, 3, "primary", False), (3, 4, "residential", False), (5, 6, "track", False)],
     )
     network = build_road_network(osm, UTM)
-    assert network.n_nodes == 3 and network.dropped_nodes == 3
-    assert not {1, 5, 6} & set(network.osm_id.tolist())
+    assert network.osm_id.tolist() == [2, 3, 4, 5, 6]  # node 1 is only on a construction site
+    assert network.piece.tolist() == [1, 1, 1, 2, 2] and network.n_pieces == 2
 
 
 def test_offroad_walk_and_off_network_points() -> None:
@@ -170,12 +170,10 @@ def test_random_network_matches_networkx(seed: int, mode: str) -> None:
     # Independent truth: networkx over the same OSM edges. Walkers use every usable way both ways at
     # walking speed; vehicles the classes with a speed, in their direction.
     speeds = TRAVEL.motor_speeds_kmh
-    everyone = nx.Graph()
     g = nx.DiGraph()
     for u, v, data in osm.edges(data=True):
         if data["highway"] == "construction":
             continue
-        everyone.add_edge(u, v)
         if mode == "walk":
             pairs = [(u, v), (v, u)]
             minutes = data["length"] / WALK_M_PER_MIN
@@ -187,26 +185,34 @@ def test_random_network_matches_networkx(seed: int, mode: str) -> None:
         for a, b in pairs:
             if not g.has_edge(a, b) or g[a][b]["minutes"] > minutes:
                 g.add_edge(a, b, minutes=minutes)
-    network_nodes = max(nx.connected_components(everyone), key=len)
-    g = g.subgraph(network_nodes)
-    main = max(nx.strongly_connected_components(g), key=len)
-    g = g.subgraph(main)
-    node_ids = np.array(sorted(main))
-    node_xy = np.array([xy[k] for k in node_ids])
+    # Each piece of the mode's roads keeps its largest strongly connected part; points tie to the nearest
+    # kept node, and to the nearest node of the largest part as well.
+    parts = [
+        max(nx.strongly_connected_components(g.subgraph(piece)), key=len) for piece in nx.weakly_connected_components(g)
+    ]
+    assert len(parts) > 1 or (seed, mode) == (3, "walk")  # mostly the random roads come in pieces
+    main = max(parts, key=len)
+    g = g.subgraph(set().union(*parts))
 
-    def snap(p):
-        dist = np.hypot(*(node_xy - p).T)
+    def nearest(nodes, p):
+        ids = np.array(sorted(nodes))
+        dist = np.hypot(*(np.array([xy[k] for k in ids]) - p).T)
         k = int(np.argmin(dist))
-        return (node_ids[k], dist[k] * 1.25 / WALK_M_PER_MIN) if dist[k] <= TRAVEL.max_offroad_m else (None, None)
+        return [(ids[k], dist[k] * 1.25 / WALK_M_PER_MIN)] if dist[k] <= TRAVEL.max_offroad_m else []
+
+    def ties(p):
+        return {*nearest(g.nodes, p), *nearest(main, p)}
 
     truth = np.full((len(origins), len(destinations)), np.inf)
     for j, dpt in enumerate(destinations):
-        dnode, dwalk = snap(dpt)
-        to_d = nx.single_source_dijkstra_path_length(g.reverse(copy=False), dnode, weight="minutes") if dnode else {}
+        for dnode, dwalk in ties(dpt):
+            to_d = nx.single_source_dijkstra_path_length(g.reverse(copy=False), dnode, weight="minutes")
+            for i, opt in enumerate(origins):
+                for onode, owalk in ties(opt):
+                    if onode in to_d:
+                        truth[i, j] = min(truth[i, j], owalk + to_d[onode] + dwalk)
+    for j, dpt in enumerate(destinations):
         for i, opt in enumerate(origins):
-            onode, owalk = snap(opt)
-            if onode is not None and onode in to_d:
-                truth[i, j] = owalk + to_d[onode] + dwalk
             straight = np.hypot(*(opt - dpt))
             if straight <= TRAVEL.max_offroad_m:
                 truth[i, j] = min(truth[i, j], straight * 1.25 / WALK_M_PER_MIN)
@@ -244,6 +250,8 @@ def test_searches_cut_to_their_reach_give_exact_minutes(backwards: bool, monkeyp
         mode="walk",
         minutes=matrix,
         usable=np.ones(side * side, dtype=bool),
+        part=np.zeros(side * side, dtype=np.int64),
+        main_part=0,
         cut_off=np.zeros(side * side, dtype=bool),
         closed_segments=0,
         x=x,
@@ -255,7 +263,17 @@ def test_searches_cut_to_their_reach_give_exact_minutes(backwards: bool, monkeyp
     def points(count: int) -> SnappedPoints:
         at = rng.choice(side * side, size=count, replace=False)
         legs = rng.uniform(0, 1.5, size=count)
-        return SnappedPoints(x[at], y[at], at.astype(np.int64), legs, legs[::-1].copy())
+        none = np.full(count, -1, dtype=np.int64)
+        return SnappedPoints(
+            x[at],
+            y[at],
+            at.astype(np.int64),
+            legs,
+            legs[::-1].copy(),
+            none,
+            np.full(count, np.inf),
+            np.full(count, np.inf),
+        )
 
     many, few = points(900), points(120)
     origins, destinations = (few, many) if backwards else (many, few)

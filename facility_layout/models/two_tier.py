@@ -185,6 +185,7 @@ class TwoTier:
     merge_rule: VillageMergeRule | None = None
     futures: list[Future] | None = None
     robust: str = "all"
+    site_ids: np.ndarray | None = None
     centres: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -272,6 +273,7 @@ class TwoTier:
         merge_rule: VillageMergeRule | None = None,
         futures: list[Future] | None = None,
         robust: str = "all",
+        site_ids: np.ndarray | None = None,
     ) -> TwoTier:
         """Build the model from travel minutes.
 
@@ -310,6 +312,8 @@ class TwoTier:
             ``demand_to_site`` may be dense arrays as above.
         robust : {"all", "worst", "expected"}
             How ``max_coverage`` weighs the futures.
+        site_ids : numpy.ndarray of str, optional
+            The planner's id of each site, to name sites in error messages (default: their indices).
         """
         return cls(
             demand_to_site=as_od(demand_to_site),
@@ -334,7 +338,13 @@ class TwoTier:
                 for f in futures or []
             ],
             robust=robust,
+            site_ids=site_ids,
         )
+
+    def _named(self, sites: list[int] | np.ndarray) -> list:
+        """Sites by their ids when the model has them, else by index, for messages."""
+        indices = [int(j) for j in sites]
+        return indices if self.site_ids is None else [str(self.site_ids[j]) for j in indices]
 
     # --- the rules, as sets of sites -------------------------------------------------------------------
 
@@ -431,8 +441,8 @@ class TwoTier:
         stranded = np.array([i for i, row in rows.items() if not row])
         if len(stranded):
             raise InfeasibleLayoutError(
-                f"forbidden clinics {sorted(set(catchment[stranded].tolist()))} are the only clinic within "
-                f"{self.remote_keep_minutes:g} min for {self.population[stranded].sum():,.0f} people, so the "
+                f"forbidden clinics {self._named(sorted(set(catchment[stranded].tolist())))} are the only clinic "
+                f"within {self.remote_keep_minutes:g} min for {self.population[stranded].sum():,.0f} people, so the "
                 "remote-keep rule cannot let them close"
             )
         return list(dict.fromkeys(rows.values()))
@@ -450,9 +460,9 @@ class TwoTier:
             allowed = tuple(j for j in row if not self.forbidden[j])
             if not allowed:
                 raise InfeasibleLayoutError(
-                    f"village {rule.village_names[village]}: its clinics {list(row)} are forbidden and no clinic of "
-                    f"an adjacent village serves its people within {rule.max_added_minutes:g} added minutes, so "
-                    "the village merge rule cannot let them all close"
+                    f"village {rule.village_names[village]}: its clinics {self._named(row)} are forbidden and no "
+                    f"clinic of an adjacent village serves its people within {rule.max_added_minutes:g} added "
+                    "minutes, so the village merge rule cannot let them all close"
                 )
             out.append(allowed)
         return out
@@ -485,6 +495,12 @@ class TwoTier:
         open_sites = np.asarray(open_sites, dtype=bool) | (self.site_kind == TOWNSHIP_CENTRE)
         central, central_report = self._solve_central(solver, time_limit_s, mip_gap)
         return self._result(open_sites, self.uncoverable_points(), central, report, central_report)
+
+    def result_given(self, open_sites: np.ndarray, central: np.ndarray, report: SolveReport) -> TwoTierResult:
+        """The full result of a layout given whole, clinics and central centres (today's, or one edited by
+        hand): nothing is chosen, and ``report`` stands for both decisions."""
+        open_sites = np.asarray(open_sites, dtype=bool) | (self.site_kind == TOWNSHIP_CENTRE)
+        return self._result(open_sites, self.uncoverable_points(), np.asarray(central, dtype=bool), report, report)
 
     def uncoverable_points(self, demand_to_site: ODMatrix | None = None) -> np.ndarray:
         """Demand points that no eligible site reaches within the clinic standard, whatever the layout (today,

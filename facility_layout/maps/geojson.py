@@ -1,0 +1,82 @@
+"""Layout frames as GeoJSON in map coordinates, and the properties that carry each feature's tooltip and popup.
+
+Tooltips and popups travel in each feature's GeoJSON properties and Leaflet inserts them as markup, so
+everything that comes from input data (names, reasons, ids) is HTML-escaped before it reaches the page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from folium.utilities import JsCode
+from shapely.geometry import mapping
+
+from facility_layout.evaluate import LayoutTables
+from facility_layout.gcj02 import wgs84_to_gcj02
+from facility_layout.maps.styles import COORDINATE_DECIMALS, WGS84
+
+# Binds each feature's own style, radius, tooltip and popup. A popup is assembled from its parts (already
+# HTML-escaped in Python) when first opened: as whole HTML strings in the JSON, popups made the page a
+# third larger.
+BIND_FEATURE = JsCode(
+    """function (feature, layer) {
+        const p = feature.properties;
+        if (p.style && layer.setStyle) { layer.setStyle(p.style); }
+        if (p.radius) { layer.setRadius(p.radius); }
+        if (p.tooltip) { layer.bindTooltip(p.tooltip); }
+        if (p.popup) { layer.bindPopup(() => flPopupHtml(p.popup), {maxWidth: 380}); }
+    }"""
+)
+# The popup's markup from its parts ({title, status, reason, rows: [[label, value], …]}, all already HTML).
+POPUP_HTML = """<script>
+  function flPopupHtml(q) {
+    return `<div class="fl-popup"><h3>${q.title}</h3>`
+      + (q.status ? `<p class="fl-status">${q.status}</p>` : "")
+      + (q.reason ? `<p class="fl-reason">${q.reason}</p>` : "")
+      + "<table>" + q.rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join("")
+      + "</table></div>";
+  }
+</script>"""
+
+
+def in_map_coordinates(tables: LayoutTables, gcj02: bool) -> LayoutTables:
+    """The layout in lon/lat (WGS 84, or GCJ-02 over tiles drawn in it)."""
+    return LayoutTables(*(lonlat(getattr(tables, f.name), gcj02) for f in dataclasses.fields(tables)))
+
+
+def lonlat(frame: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
+    shown = frame.to_crs(WGS84)
+    if gcj02:
+        shifted = shapely.transform(shown.geometry.to_numpy(), lambda xy: np.column_stack(wgs84_to_gcj02(*xy.T)))
+        shown = shown.set_geometry(gpd.GeoSeries(shifted, index=shown.index, crs=WGS84))
+    return shown
+
+
+def mode_words(modes: Mapping[str, str], tier: str) -> str:
+    """How people travel to ``tier`` ("on foot", …), from the run's travel settings; '' if unknown."""
+    return html.escape(modes.get(tier, ""))
+
+
+def popup(title: str, rows: list[tuple[str, str]], *, status: str = "", reason: str = "") -> dict[str, Any]:
+    """The parts of a popup, already HTML, for :data:`BIND_FEATURE` to assemble."""
+    return {"title": title, "status": status, "reason": reason, "rows": rows}
+
+
+def feature_collection(frame: gpd.GeoDataFrame, properties: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """GeoJSON in lon/lat, coordinates rounded to about a metre to keep the page small."""
+    geometries = shapely.transform(
+        frame.geometry.to_crs(WGS84).to_numpy(), lambda xy: np.round(xy, COORDINATE_DECIMALS)
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": mapping(geometry), "properties": props}
+            for geometry, props in zip(geometries, properties, strict=True)
+        ],
+    }

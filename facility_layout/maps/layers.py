@@ -1,0 +1,277 @@
+"""The map's context and line layers: basemap, relief, boundary, roads, catchments and areas beyond the
+standard, merges, assignments and referrals."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+from facility_layout import formatting as fmt
+from facility_layout.basemaps import Basemap
+from facility_layout.gcj02 import wgs84_to_gcj02
+from facility_layout.maps.geojson import BIND_FEATURE, feature_collection, lonlat
+from facility_layout.maps.styles import (
+    AREA_SIMPLIFY_DEGREES,
+    BEYOND_AREA_STYLE,
+    BEYOND_LAYER,
+    BOUNDARY_COLOUR,
+    CATCHMENT_LAYER,
+    CATCHMENT_STYLE,
+    COORDINATE_DECIMALS,
+    LAND_COLOUR,
+    MAIN_ROADS,
+    MERGE_LAYER,
+    MERGE_STYLE,
+    PATHS,
+    REFERRAL_STYLE,
+    RELIEF_LAYER,
+    RELIEF_OPACITY_OVER_BASEMAP,
+    RELIEF_PANE,
+    ROAD_MIN_ZOOM,
+    ROAD_SIMPLIFY_DEGREES,
+    ROAD_STYLES,
+    TRACKS,
+    UNCOVERABLE_AREA_STYLE,
+)
+from facility_layout.relief import ReliefImage
+
+
+def add_basemap(fmap: folium.Map, basemap: Basemap) -> folium.TileLayer:
+    tiles = folium.TileLayer(
+        basemap.url,
+        name=f"Basemap: {basemap.name} (online)",
+        attr=basemap.attribution,
+        subdomains=basemap.subdomains or "abc",
+        max_zoom=basemap.max_zoom,
+        overlay=True,
+        control=True,
+    ).add_to(fmap)
+    if basemap.labels_url:
+        folium.TileLayer(
+            basemap.labels_url,
+            name=f"Basemap labels: {basemap.name} (online)",
+            attr=basemap.attribution,
+            subdomains=basemap.subdomains,
+            max_zoom=basemap.max_zoom,
+            overlay=True,
+        ).add_to(fmap)
+    return tiles
+
+
+class _OpaqueWhenTilesFail(MacroElement):
+    """Turns the relief opaque once the basemap's tiles fail to load (offline), so the land still shows."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.tiles.get_name() }}.once("tileerror", function () {
+            {{ this.relief.get_name() }}.setOpacity(1);
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, tiles: folium.TileLayer, relief: folium.raster_layers.ImageOverlay) -> None:
+        super().__init__()
+        self._name = "OpaqueWhenTilesFail"
+        self.tiles = tiles
+        self.relief = relief
+
+
+def add_relief(fmap: folium.Map, relief: ReliefImage, gcj02: bool, tiles: folium.TileLayer | None) -> None:
+    lon, lat = np.array([relief.west, relief.east]), np.array([relief.south, relief.north])
+    if gcj02:  # the offset barely changes across a region: shifting the corners is enough
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    encoded = base64.b64encode(relief.png).decode("ascii")
+    image = folium.raster_layers.ImageOverlay(
+        f"data:image/png;base64,{encoded}",
+        bounds=[[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]],
+        name=RELIEF_LAYER,
+        pixelated=False,
+        pane=RELIEF_PANE,
+        opacity=1.0 if tiles is None else RELIEF_OPACITY_OVER_BASEMAP,
+        interactive=False,
+    ).add_to(fmap)
+    if tiles is not None:
+        fmap.add_child(_OpaqueWhenTilesFail(tiles, image))
+
+
+def add_boundary(fmap: folium.Map, boundary: gpd.GeoDataFrame, land_fill: bool) -> folium.GeoJson:
+    # With neither basemap nor relief the region is filled as land, so its shape reads against the background.
+    style = {"color": BOUNDARY_COLOUR, "weight": 2, "fillColor": LAND_COLOUR, "fillOpacity": 1 if land_fill else 0}
+    return folium.GeoJson(
+        feature_collection(boundary, [{}] * len(boundary)),
+        name="Boundary",
+        style_function=lambda _: style,
+        interactive=False,
+    ).add_to(fmap)
+
+
+def _road_group(highway: str) -> str:
+    if highway in MAIN_ROADS:
+        return "main"
+    if highway in TRACKS:
+        return "track"
+    return "path" if highway in PATHS else "minor"
+
+
+class _Roads(Layer):
+    """Roads as one polyline per class (a prefecture has hundreds of thousands of road vertices: one GeoJSON
+    feature per edge made the page large and slow). Each class's lines are flat lists of integer steps of
+    1e-5° (lng, lat, lng, lat, …), each step from the previous vertex, across the class's lines."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function (groups, styles, minZoom) {
+            const roads = L.featureGroup(), made = {};
+            function decode(lines) {
+                let x = 0, y = 0;
+                return lines.map((flat) => {
+                    const line = [];
+                    for (let i = 0; i < flat.length; i += 2) {
+                        x += flat[i]; y += flat[i + 1]; line.push([y / 1e5, x / 1e5]);
+                    }
+                    return line;
+                });
+            }
+            // Each class from its zoom level on, made the first time it is needed.
+            function update() {
+                const zoom = roads._map.getZoom();
+                for (const key of Object.keys(groups)) {
+                    const wanted = zoom >= (minZoom[key] || 0);
+                    if (wanted && !made[key]) { made[key] = L.polyline(decode(groups[key]), styles[key]); }
+                    if (made[key] && wanted !== roads.hasLayer(made[key])) {
+                        wanted ? roads.addLayer(made[key]) : roads.removeLayer(made[key]);
+                    }
+                }
+            }
+            roads.on("add", function () {
+                const map = roads._map;
+                update();
+                map.on("zoomend", update);
+                roads.once("remove", () => map.off("zoomend", update));
+            });
+            return roads;
+        })(JSON.parse({{ this.groups_json|tojson }}), {{ this.styles|tojson }}, {{ this.min_zoom|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, groups: dict[str, list[list[int]]]) -> None:
+        super().__init__(name="Roads", overlay=True, control=True, show=True)
+        self._name = "Roads"
+        self.groups_json = json.dumps(groups, separators=(",", ":"))
+        self.min_zoom = ROAD_MIN_ZOOM
+        self.styles = {
+            key: {"color": s.colour, "weight": s.weight, "dashArray": s.dash, "opacity": 0.9, "interactive": False}
+            for key, s in ROAD_STYLES.items()
+        }
+
+
+def add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame) -> None:
+    """Roads by class, simplified to :data:`ROAD_SIMPLIFY_DEGREES`; drawn over the demand cells, which still
+    take the clicks: the roads explain the minutes."""
+    lines = shapely.simplify(roads.geometry.to_numpy(), ROAD_SIMPLIFY_DEGREES)
+    group = np.array([_road_group(str(highway)) for highway in roads["highway"]], dtype=object)
+    groups = {}
+    for key in ROAD_STYLES:
+        parts = shapely.get_parts(lines[group == key])
+        if len(parts) == 0:
+            continue
+        steps = np.round(shapely.get_coordinates(parts) * 10**COORDINATE_DECIMALS).astype(np.int64)
+        steps[1:] -= steps[:-1].copy()
+        counts = shapely.get_num_coordinates(parts)
+        groups[key] = [chunk.ravel().tolist() for chunk in np.split(steps, np.cumsum(counts)[:-1])]
+    fmap.add_child(_Roads(groups))
+
+
+def add_areas(
+    fmap: folium.Map, areas: gpd.GeoDataFrame, gcj02: bool, clinic_standard: float, names: Mapping[str, str]
+) -> list[folium.GeoJson]:
+    """Catchments (off at start) and the areas beyond the clinic standard, under the cells; returns both
+    layers, the areas beyond first (the upper)."""
+    shown = lonlat(areas, gcj02)
+    # The areas are cells dissolved: staircase outlines with a vertex every few metres, simplified for the page.
+    shown = shown.set_geometry(shapely.simplify(shown.geometry.to_numpy(), AREA_SIMPLIFY_DEGREES), crs=shown.crs)
+    catchments = shown[shown["kind"] == "catchment"]
+    beyond = shown[shown["kind"] != "catchment"]
+    properties = [
+        {"tooltip": f"Catchment of {fmt.text(names.get(site, site))}: {fmt.people(n)} people"}
+        for site, n in zip(catchments["site_id"], catchments["population"], strict=True)
+    ]
+    catchment_layer = folium.GeoJson(
+        feature_collection(catchments, properties),
+        name=CATCHMENT_LAYER,
+        show=False,
+        style_function=lambda _: CATCHMENT_STYLE,
+        on_each_feature=BIND_FEATURE,
+    ).add_to(fmap)
+    standard = fmt.minutes(clinic_standard)
+    properties = [
+        {
+            "style": UNCOVERABLE_AREA_STYLE if kind == "uncoverable" else BEYOND_AREA_STYLE,
+            "tooltip": f"{fmt.people(n)} people: "
+            + (
+                f"no possible site within {standard}"
+                if kind == "uncoverable"
+                else f"no village clinic within {standard}"
+            ),
+        }
+        for kind, n in zip(beyond["kind"], beyond["population"], strict=True)
+    ]
+    beyond_layer = folium.GeoJson(
+        feature_collection(beyond, properties), name=BEYOND_LAYER, on_each_feature=BIND_FEATURE
+    ).add_to(fmap)
+    return [beyond_layer, catchment_layer]
+
+
+def add_merges(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> None:
+    """A line from each closed clinic to the clinic most of its people use now."""
+    at = dict(zip(facilities["site_id"], facilities.geometry, strict=True))
+    closed = facilities[(facilities["decision"] == "close") & facilities["merged_into_id"].isin(at)]
+    lines = gpd.GeoDataFrame(
+        {"reason": closed["reason"].to_numpy()},
+        geometry=[
+            shapely.LineString([p, at[target]])
+            for p, target in zip(closed.geometry, closed["merged_into_id"], strict=True)
+        ],
+        crs=facilities.crs,
+    )
+    properties = [
+        {"tooltip": f"{fmt.text(name)} → {fmt.text(into)}: {fmt.text(reason)}"}
+        for name, into, reason in zip(closed["name"], closed["merged_into"], closed["reason"], strict=True)
+    ]
+    folium.GeoJson(
+        feature_collection(lines, properties),
+        name=MERGE_LAYER,
+        style_function=lambda _: MERGE_STYLE,
+        on_each_feature=BIND_FEATURE,
+    ).add_to(fmap)
+
+
+def add_referrals(fmap: folium.Map, referrals: gpd.GeoDataFrame, names: Mapping[str, str]) -> None:
+    properties = [
+        {
+            "tooltip": f"{fmt.text(names.get(clinic, clinic))} refers to {fmt.text(names.get(centre, centre))}: "
+            f"{fmt.minutes(minutes)}"
+        }
+        for clinic, centre, minutes in zip(
+            referrals["site_id"], referrals["centre_id"], referrals["minutes"], strict=True
+        )
+    ]
+    folium.GeoJson(
+        feature_collection(referrals, properties),
+        name="Referrals: village clinic → township centre",
+        style_function=lambda _: REFERRAL_STYLE,
+        on_each_feature=BIND_FEATURE,
+    ).add_to(fmap)
