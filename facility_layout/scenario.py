@@ -177,7 +177,7 @@ class PartitionSettings(_Settings):
     """
 
     by: Literal["admin_areas"] = "admin_areas"
-    halo_km: float = Field(0.0, ge=0, le=100, description="roads within this distance of the county are usable")
+    halo_km: Km = Field(0.0, ge=0, le=100, description="roads within this distance of the county are usable")
 
 
 class RegionSettings(_Settings):
