@@ -29,6 +29,7 @@ from facility_layout.distributed import CountyOutcome, exit_error, run_counties
 from facility_layout.errors import InputError, SolveError
 from facility_layout.figures import minutes_figures
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
+from facility_layout.jsonio import dump_json, dumps_json
 from facility_layout.outputs import GPKG_LAYERS, replace_folder
 from facility_layout.partition import County, split_counties
 from facility_layout.pipeline import ensure_synthetic_inputs
@@ -147,7 +148,7 @@ def write_province(
         merge_seconds = {**seconds, "merge": time.perf_counter() - start}
         merge_seconds["total"] = sum(merge_seconds.values())
         figures["seconds"] = {k: round(v, 3) for k, v in merge_seconds.items()}
-        (staging / "summary.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        dump_json(figures, staging / "summary.json")
         replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -371,7 +372,7 @@ def overview_page(scenario: Scenario, counties: list[County], figures: dict[str,
             f"<td>{_num(row.get('clinics_build'))}</td><td>{_num(row.get('cost'))}</td>"
             f"<td>{html.escape(str(row.get('message') or ''))}</td></tr>"
         )
-    data = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).replace("</", "<\\/")
+    data = dumps_json({"type": "FeatureCollection", "features": features}, ensure_ascii=False).replace("</", "<\\/")
     minutes = scenario.tiers.village_clinic.max_travel_minutes
     title = html.escape(f"{scenario.region.name}: counties")
     total = figures["population_total"]
