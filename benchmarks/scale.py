@@ -83,7 +83,7 @@ def prefecture(work: Path, width_km: float, population: float) -> dict:
     for stage, seconds in summary["seconds"].items():
         print(f"    | {stage} | {seconds:.1f} |")
     print(f"    wall {wall:.1f} s (process start to exit), peak RSS {peak:,.0f} MiB, map.html {map_mib:.1f} MiB")
-    statuses = {summary["solver"]["status"], summary["central_centre_solver"]["status"]}
+    statuses = {stage["status"] for stage in summary["solver"]["stages"].values()}
     return {
         "wall": wall,
         "peak": peak,

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -53,6 +55,23 @@ EncodingOpt = Annotated[
         "--encoding",
         help="Text encoding of the scenario files, e.g. gbk, cp1252, utf-16 (default: detected; see "
         "docs/reliability.md).",
+        show_default=False,
+    ),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into an existing folder facility-layout did not write: only its own output files there are "
+        "replaced, every other file is kept.",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="DASK_SCHEDULER_ADDRESS",
+        help="Dask scheduler (e.g. tcp://10.0.0.5:8786) for partitioned scenarios; default a LocalCluster here.",
         show_default=False,
     ),
 ]
@@ -99,17 +118,6 @@ class _StageProgress:
         console.print(Text.assemble(("✓", "green"), f" {stage:<16} {seconds:7.2f} s"), highlight=False)
 
 
-SchedulerOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--scheduler",
-        envvar="DASK_SCHEDULER_ADDRESS",
-        help="Dask scheduler (e.g. tcp://10.0.0.5:8786) for partitioned scenarios; default a LocalCluster here.",
-        show_default=False,
-    ),
-]
-
-
 @app.command()
 def run(
     scenario: ScenarioArg,
@@ -118,6 +126,7 @@ def run(
     ] = None,
     data_root: DataRootOpt = None,
     encoding: EncodingOpt = None,
+    force: ForceOpt = False,
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Run a scenario end to end: travel times, layout, map.html, layout.gpkg, summary.json."""
@@ -132,13 +141,15 @@ def run(
             highlight=False,
         )
         if loaded.region.partition is not None:
-            _run_partitioned(loaded, out_dir, scheduler)
+            _run_partitioned(loaded, out_dir, scheduler, force)
             return
-        result = run_pipeline(loaded, out_dir, progress=_StageProgress())
+        result = run_pipeline(loaded, out_dir, progress=_StageProgress(), force=force)
         _print_summary(result.summary, result.out_dir)
+        _print_kept(result.kept, result.out_dir)
         _print_warnings(result.summary.get("warnings", []))
 
-    _guarded(action)
+    with _ending_cleanly_on_sigterm():
+        _guarded(action)
 
 
 @app.command()
@@ -155,6 +166,7 @@ def evaluate(
     ] = None,
     data_root: DataRootOpt = None,
     encoding: EncodingOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Evaluate a layout given by hand, without optimising: the outputs of `run`, and every rule it breaks."""
     from facility_layout.pipeline import run as run_pipeline
@@ -164,13 +176,15 @@ def evaluate(
         loaded = load_scenario(scenario, data_root, encoding)
         _announce_encodings(loaded)
         console.print(Text.assemble((loaded.region.name, "bold"), f"  ({scenario}, layout {layout})"), highlight=False)
-        result = run_pipeline(loaded, out_dir, progress=_StageProgress(), layout=layout)
+        result = run_pipeline(loaded, out_dir, progress=_StageProgress(), layout=layout, force=force)
         _print_summary(result.summary, result.out_dir)
+        _print_kept(result.kept, result.out_dir)
 
-    _guarded(action)
+    with _ending_cleanly_on_sigterm():
+        _guarded(action)
 
 
-def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | None) -> None:
+def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | None, force: bool) -> None:
     """Run the counties on Dask, one line per county as it ends; exit 2 (bad input) or 3 (no layout) at the
     end if any county failed, after the others' outputs are written."""
     from facility_layout.distributed import exit_error
@@ -186,7 +200,7 @@ def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | 
             soft_wrap=True,
         )
 
-    result = run_partitioned(scenario, out_dir, scheduler, progress=county_line)
+    result = run_partitioned(scenario, out_dir, scheduler, progress=county_line, force=force)
     figures = result.summary
     total = figures["population_total"] or 1.0
     covered = figures["population_covered"]["village_clinic"]
@@ -199,6 +213,7 @@ def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | 
         highlight=False,
     )
     out.print(f"outputs: {result.out_dir}  (open {result.out_dir / 'index.html'})", markup=False, highlight=False)
+    _print_kept(result.kept, result.out_dir)
     error = exit_error(result.outcomes)
     if error is not None:
         failed = ", ".join(figures["counties_failed"])
@@ -256,6 +271,7 @@ def compare(
     ] = None,
     scheduler: SchedulerOpt = None,
     encoding: EncodingOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
     from facility_layout.compare import compare as compare_layouts
@@ -275,6 +291,7 @@ def compare(
             on_scenario=announce,
             scheduler=scheduler,
             encoding=encoding,
+            force=force,
         )
         table = Table(title="comparison", title_justify="left")
         for column in ("layout", "clinic standard met", "beyond it", "cost", "solver"):
@@ -298,8 +315,10 @@ def compare(
             )
         out.print(table)
         out.print(f"outputs: {out_dir.resolve()}  (open {out_dir.resolve() / 'report.html'})")
+        _print_kept(comparison.kept, out_dir.resolve())
 
-    _guarded(action)
+    with _ending_cleanly_on_sigterm():
+        _guarded(action)
 
 
 @app.command()
@@ -309,13 +328,16 @@ def generate(
     width_km: float = 30.0,
     height_km: float = 24.0,
     population_total: float = 120_000,
+    force: Annotated[
+        bool, typer.Option("--force", help="Also replace region files of the same names the generator did not write.")
+    ] = False,
 ) -> None:
     """Generate a synthetic mountainous county in the real input formats (OSM XML, GeoTIFF, GeoJSON)."""
     from facility_layout.synthetic import generate_region
 
     try:
         region = generate_region(
-            out_dir, seed=seed, width_km=width_km, height_km=height_km, population_total=population_total
+            out_dir, seed=seed, width_km=width_km, height_km=height_km, population_total=population_total, force=force
         )
     except ValueError as exc:
         _print_error(str(exc))
@@ -326,6 +348,30 @@ def generate(
         f"{region.hamlets} hamlets, {region.township_centres} township centres, {region.village_clinics} "
         f"village clinics, {region.road_nodes:,} road nodes"
     )
+
+
+@contextmanager
+def _ending_cleanly_on_sigterm() -> Iterator[None]:
+    """SIGTERM becomes an exit that runs every clean-up on the way out (the solver process ended, temporary
+    and staging files removed, the output folder's lock released), as Ctrl-C already does."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _print_kept(kept: tuple[str, ...], folder: Path) -> None:
+    if kept:
+        console.print(
+            f"kept {len(kept)} file(s) in {folder} that facility-layout did not write: {', '.join(kept)}",
+            markup=False,
+            highlight=False,
+        )
 
 
 def _endpoint_option(name: str, service: str) -> object:
@@ -475,7 +521,12 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         table.add_row("layout", f"given in {summary['layout_file']}: evaluated, not optimised")
     else:
         gap = "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}"
-        proven = "proven optimal" if solver["proven_optimal"] else f"NOT proven optimal (gap {gap})"
+        unproven = ", ".join(
+            f"{name.replace('_', ' ')} {stage['status']}"
+            for name, stage in solver.get("stages", {}).items()
+            if not stage["proven_optimal"]
+        )
+        proven = "proven optimal" if solver["proven_optimal"] else f"NOT proven optimal (gap {gap}; {unproven})"
         table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
     out.print(table)
     out.print(f"outputs: {out_dir}  (open {out_dir / 'map.html'})")

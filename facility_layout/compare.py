@@ -13,11 +13,9 @@ exactly what the layouts' own maps and CSVs say. docs/compare.md explains each t
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +28,12 @@ from facility_layout.cross_conditions import cross_conditions
 from facility_layout.errors import ScenarioError
 from facility_layout.evaluate import not_built_reason
 from facility_layout.figures import minutes_figures
+from facility_layout.folders import claim_output_folder, protected_places
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC, read_admin_areas
-from facility_layout.outputs import replace_folder
+from facility_layout.outputs import RUN_NAMES, write_csv
 from facility_layout.pipeline import Progress, RunResult
 from facility_layout.pipeline import run as run_layout
+from facility_layout.province import province_names, run_partitioned
 from facility_layout.scenario import Scenario, load_scenario
 
 TIERS = (VILLAGE_CLINIC, TOWNSHIP_CENTRE)
@@ -116,6 +116,8 @@ class Comparison:
     cross_conditions : pandas.DataFrame or None
         Every layout under every scenario's conditions (:mod:`facility_layout.cross_conditions`); None when
         the comparison is built from files alone.
+    kept : tuple of str
+        Files found in the comparison's folder that the tool did not write; they stay untouched.
     """
 
     layouts: list[Layout]
@@ -126,6 +128,7 @@ class Comparison:
     admin_areas: pd.DataFrame | None
     remote_definition: str
     cross_conditions: pd.DataFrame | None = None
+    kept: tuple[str, ...] = ()  # files in the comparison's folder the tool did not write, left untouched
 
 
 def load_scenarios(
@@ -181,6 +184,7 @@ def compare(
     on_scenario: ScenarioStart | None = None,
     encoding: str | None = None,
     scheduler: str | None = None,
+    force: bool = False,
 ) -> Comparison:
     """Run each scenario and write its layout, the comparison CSVs and ``report.html`` into ``out_dir``.
 
@@ -189,7 +193,9 @@ def compare(
     paths : sequence of Path
         Scenario files, at least two, of one region; the first is the reference for the remote people.
     out_dir : Path
-        Folder of the comparison; replaced as a whole once everything is written.
+        Folder of the comparison, checked before any run and locked until the end; once everything is
+        written, the files of an earlier comparison there are replaced and any other file is kept (the rules
+        of :mod:`facility_layout.folders`).
     data_root : str or Path, optional
         Where relative input paths resolve (see :func:`facility_layout.scenario.resolve_data_root`).
     map_pair : (str, str), optional
@@ -203,6 +209,8 @@ def compare(
     scheduler : str, optional
         Dask scheduler of the partitioned scenarios (``region.partition``), which run county by county on
         it (default ``$DASK_SCHEDULER_ADDRESS``, else a LocalCluster); the others run here as usual.
+    force : bool
+        Write into an existing folder the tool did not write, replacing only its own output names there.
 
     Returns
     -------
@@ -218,10 +226,15 @@ def compare(
 
     scenarios = load_scenarios(paths, data_root, encoding)
     pair = _map_pair(map_pair, list(scenarios))
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
-    try:
+    names = dict.fromkeys((*CSV_FILES, "report.html")) | {
+        name: RUN_NAMES if scenario.region.partition is None else province_names(scenario)
+        for name, scenario in scenarios.items()
+    }
+    protected = [place for scenario in scenarios.values() for place in protected_places(scenario)]
+    claim = claim_output_folder(
+        out_dir, command="compare", names=names, force=force, field="--out", protected=protected
+    )
+    with claim as folder, folder.staging() as staging:
         layouts, runs = [], {}
         for position, (name, scenario) in enumerate(scenarios.items(), start=1):
             if on_scenario is not None:
@@ -229,8 +242,6 @@ def compare(
             if scenario.region.partition is not None:
                 # The counties ran on Dask workers: the layout is read back from its files, with no model
                 # at hand for the reasons of unbuilt sites or the cross-conditions table.
-                from facility_layout.province import run_partitioned
-
                 run_partitioned(scenario, staging / name, scheduler)
                 layouts.append(read_layout(name, scenario, staging / name))
             else:
@@ -239,14 +250,11 @@ def compare(
         report_progress = progress or (lambda stage, seconds: None)
         report_progress("report", None)
         start = time.perf_counter()
-        comparison = comparison_tables(layouts, cross_conditions(runs) if len(runs) == len(layouts) else None)
+        cross = cross_conditions(runs) if len(runs) == len(layouts) else None
+        comparison = replace(comparison_tables(layouts, cross), kept=folder.kept)
         write_tables(comparison, staging)
         render_report(comparison, staging / "report.html", map_pair=pair)
         report_progress("report", time.perf_counter() - start)
-        replace_folder(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return comparison
 
 
@@ -316,7 +324,7 @@ def write_tables(comparison: Comparison, folder: Path) -> None:
     }
     for name, table in tables.items():
         if table is not None:
-            table.to_csv(folder / name, index=False)
+            write_csv(table, folder / name)
 
 
 # --- tables -------------------------------------------------------------------------------------------

@@ -351,8 +351,12 @@ def summary(
             "township_centre_max_minutes": centres.max_travel_minutes,
             "referral_max_minutes": centres.referral_max_minutes,
         },
-        "solver": result.report.to_dict(),
-        "central_centre_solver": result.central_report.to_dict(),
+        # The headline is the least proven stage; each stage's own figures are under "stages".
+        "solver": {
+            **result.headline.to_dict(),
+            "time_limit_s": scenario.solver.time_limit_s,
+            "stages": {stage: report.to_dict() for stage, report in result.stages.items()},
+        },
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
         **{k: v for k, v in extra.items() if k != "synthetic"},
     }

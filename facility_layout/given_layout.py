@@ -21,6 +21,7 @@ from facility_layout.access import reached
 from facility_layout.candidates import CENTRE_SITE, EXISTING_CLINIC, NEW_SITE, Sites
 from facility_layout.errors import InputError
 from facility_layout.models.two_tier import TOWNSHIP_CENTRE, TwoTier, TwoTierResult
+from facility_layout.outputs import spreadsheet_text
 
 FIELD = "--layout"
 NOT_BUILT = "not built"
@@ -124,7 +125,9 @@ def read_given_layout(path: Path, sites: Sites) -> GivenLayout:
     for number, row in rows:
         site_id = row[id_col] if id_col < len(row) else ""
         value = (row[decision_col] if decision_col < len(row) else "").lower()
-        # A spreadsheet may show the id 12 as 12.0 once it took it for a number.
+        # A spreadsheet may show the id 12 as 12.0 once it took it for a number; an id that would start a
+        # formula was written with an apostrophe before it (outputs.spreadsheet_safe).
+        site_id = spreadsheet_text(site_id)
         j = index.get(site_id, index.get(site_id.removesuffix(".0")))
         if j is None:
             problems.append(f"row {number}: site_id {site_id!r} is not a site of this scenario")

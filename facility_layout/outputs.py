@@ -1,30 +1,76 @@
-"""Write a run's outputs all at once: into a temporary folder, moved into place only when complete.
+"""Write a run's outputs all at once: into a staging folder, moved into place only when complete.
 
 A failed run therefore never leaves a half-written output folder, and a previous complete output
-stays untouched until the new one is ready.
+stays untouched until the new one is ready. Which folders may be written, and how the finished files
+replace an earlier output without touching the planner's own files, is :mod:`facility_layout.folders`.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import yaml
 
 from facility_layout.evaluate import LayoutTables
+from facility_layout.folders import Names, OutputFolder, claim_output_folder, protected_places
 from facility_layout.jsonio import dump_json
 from facility_layout.scenario import Scenario
 
 GPKG_LAYERS = ("demand", "facilities", "assignments", "referrals", "boundary")
+# Every file a run writes into its output folder (the marker lists them; only these are ever replaced).
+RUN_FILES = (
+    "layout.gpkg",
+    "demand.csv",
+    "facilities.csv",
+    "villages.csv",  # a village-census run only
+    "scenario.resolved.yaml",
+    "map.html",
+    "summary.json",
+)
+RUN_NAMES: dict[str, None] = dict.fromkeys(RUN_FILES)
+# A text cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP, "CSV
+# Injection"): a leading apostrophe makes it plain text there, and the apostrophe is not shown.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@contextmanager
+def claim_run_folder(
+    scenario: Scenario,
+    out_dir: Path | None,
+    force: bool,
+    protected: Iterable[tuple[str, Path]] = (),
+    names: Names = RUN_NAMES,
+) -> Iterator[OutputFolder]:
+    """The run's output folder (``out_dir``, else ``outputs.dir``), checked and locked for the whole run; it may
+    not be or hold the scenario's protected places (:func:`facility_layout.folders.protected_places`) nor the
+    ``protected`` ones (what they are, path). ``names``: what the run writes there (a partitioned run's differ).
+
+    Raises
+    ------
+    InputError
+        The folder may not be written (see :func:`facility_layout.folders.claim_output_folder`).
+    """
+    field = "outputs.dir" if out_dir is None else "--out"
+    path = Path(out_dir) if out_dir is not None else scenario.output_dir
+    with claim_output_folder(
+        path,
+        command="run",
+        names=names,
+        force=force,
+        field=field,
+        protected=[*protected_places(scenario), *protected],
+    ) as folder:
+        yield folder
 
 
 def write_outputs(
-    out_dir: Path,
+    folder: OutputFolder,
     tables: LayoutTables,
     summary: dict[str, Any],
     scenario: Scenario,
@@ -32,12 +78,13 @@ def write_outputs(
     seconds: dict[str, float],
     villages: gpd.GeoDataFrame | None = None,
 ) -> Path:
-    """Write layout.gpkg, CSVs, summary.json, the resolved scenario and map.html into ``out_dir``.
+    """Write layout.gpkg, CSVs, summary.json, the resolved scenario and map.html into ``folder``.
 
     Parameters
     ----------
-    out_dir : Path
-        Final folder; replaced as a whole if it exists.
+    folder : OutputFolder
+        The checked and locked output folder (:func:`facility_layout.folders.claim_output_folder`); files of
+        an earlier output there are replaced, other files kept.
     tables : LayoutTables
         The layout.
     summary : dict
@@ -53,24 +100,20 @@ def write_outputs(
         the ``villages`` layer and ``villages.csv``.
     """
     start = time.perf_counter()
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
-    try:
+    with folder.staging() as staging:
         gpkg = staging / "layout.gpkg"
         for layer in GPKG_LAYERS:
             frame = getattr(tables, layer)
             frame.to_file(gpkg, layer=layer, driver="GPKG")
-        tables.demand.drop(columns="geometry").assign(x=tables.demand.geometry.x, y=tables.demand.geometry.y).to_csv(
-            staging / "demand.csv", index=False
-        )
-        tables.facilities.drop(columns="geometry").assign(
-            x=tables.facilities.geometry.x, y=tables.facilities.geometry.y
-        ).to_csv(staging / "facilities.csv", index=False)
+        for name, frame in (("demand.csv", tables.demand), ("facilities.csv", tables.facilities)):
+            write_csv(frame.drop(columns="geometry").assign(x=frame.geometry.x, y=frame.geometry.y), staging / name)
         if villages is not None:  # inputs.population is a village census
             villages.to_file(gpkg, layer="villages", driver="GPKG")
-            villages.drop(columns="geometry").assign(x=villages.geometry.x, y=villages.geometry.y).to_csv(
-                staging / "villages.csv", index=False, encoding="utf-8-sig"
+            # With a byte-order mark, so that Excel shows the census's Chinese names.
+            write_csv(
+                villages.drop(columns="geometry").assign(x=villages.geometry.x, y=villages.geometry.y),
+                staging / "villages.csv",
+                encoding="utf-8-sig",
             )
         resolved = scenario.model_dump(mode="json")
         resolved["data_root"] = str(scenario.data_root)
@@ -84,20 +127,31 @@ def write_outputs(
         stage_seconds["total"] = sum(stage_seconds.values())
         summary["seconds"] = {k: round(v, 3) for k, v in stage_seconds.items()}
         dump_json(summary, staging / "summary.json")
-        replace_folder(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out_dir
+    return folder.path
 
 
-def replace_folder(staging: Path, out_dir: Path) -> None:
-    """Swap the finished folder into place; the old one is removed only after the swap."""
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        out_dir.rename(old)
-        staging.rename(out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(out_dir)
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names a spreadsheet would read as a formula start with an
+    apostrophe (``=SUM(A1)`` → ``'=SUM(A1)``); numbers and other text are untouched."""
+
+    def safe(value: Any) -> Any:
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+    text = [c for c in frame.columns if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
+    out = frame.copy()
+    for column in text:
+        out[column] = frame[column].map(safe)
+    return out.rename(columns=safe)
+
+
+def spreadsheet_text(value: str) -> str:
+    """The text :func:`spreadsheet_safe` wrote as ``value`` (``'=rainy`` → ``=rainy``), for reading a table back."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
+def write_csv(frame: pd.DataFrame, path: Path, encoding: str = "utf-8") -> None:
+    """Write ``frame`` as a CSV file for spreadsheets: no index, formula-like text neutralised
+    (:func:`spreadsheet_safe`), lines ended by CR LF as RFC 4180 says (Python's writer then also quotes a cell
+    holding a bare CR, which would otherwise split its row); ``utf-8-sig`` adds the byte-order mark Excel needs
+    to read UTF-8."""
+    spreadsheet_safe(frame).to_csv(path, index=False, lineterminator="\r\n", encoding=encoding)

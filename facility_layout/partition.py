@@ -69,16 +69,35 @@ class County:
     key: str
 
 
-def split_counties(scenario: Scenario) -> list[County]:
-    """The counties of ``scenario`` (which has ``region.partition``), their clipped inputs written or reused.
+@dataclass(frozen=True)
+class CountyAreas:
+    """The counties of a region before any file is clipped: enough to name their output folders.
+
+    Attributes
+    ----------
+    areas : geopandas.GeoDataFrame
+        The admin areas within the region, in ``crs``, one row per county.
+    names, slugs : list of str
+        Each county's unique name and folder name, in the order of ``areas``.
+    crs : pyproj.CRS
+        The region's metric CRS, shared by every county.
+    """
+
+    areas: gpd.GeoDataFrame
+    names: list[str]
+    slugs: list[str]
+    crs: CRS
+
+
+def county_areas(scenario: Scenario) -> CountyAreas:
+    """The counties of ``scenario`` (which has ``region.partition``), read from its boundary and admin areas.
 
     Raises
     ------
     InputError
-        An unreadable region-wide input (boundary, admin areas, roads, facilities, settlements).
+        An input the split cannot clip, or an unreadable boundary or admin-area file.
     """
-    partition = scenario.region.partition
-    assert partition is not None and scenario.region.admin_areas is not None
+    assert scenario.region.partition is not None and scenario.region.admin_areas is not None
     check_supported(scenario)
     boundary = read_boundary(scenario.region.boundary)
     crs = choose_metric_crs(boundary, scenario.region.crs)
@@ -88,8 +107,27 @@ def split_counties(scenario: Scenario) -> list[County]:
     areas = areas.assign(geometry=areas.geometry.make_valid().intersection(region))
     areas = areas[~areas.geometry.is_empty].reset_index(drop=True)
     names = _unique(list(areas["name"]))
-    slugs = _unique([_slug(n) for n in names], sep="_")
+    return CountyAreas(areas, names, _unique([_slug(n) for n in names], sep="_"), crs)
 
+
+def split_counties(scenario: Scenario, counties: CountyAreas | None = None) -> list[County]:
+    """The counties of ``scenario`` (which has ``region.partition``), their clipped inputs written or reused.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        With ``region.partition`` and ``region.admin_areas``.
+    counties : CountyAreas, optional
+        :func:`county_areas` of ``scenario``, when already read.
+
+    Raises
+    ------
+    InputError
+        An unreadable region-wide input (boundary, admin areas, roads, facilities, settlements).
+    """
+    if counties is None:
+        counties = county_areas(scenario)
+    areas, names, slugs, crs = counties.areas, counties.names, counties.slugs, counties.crs
     folder = scenario.cache.folder() / "partition" / _split_key(scenario, crs)
     if not all((folder / slug / "roads.osm").is_file() for slug in slugs):
         _write_clipped(scenario, areas, slugs, crs, folder)
@@ -97,11 +135,11 @@ def split_counties(scenario: Scenario) -> list[County]:
         path: file_digest(path) for path in (scenario.inputs.population, scenario.inputs.elevation) if path.is_file()
     }
     code = code_version()
-    counties = []
+    split = []
     for name, slug in zip(names, slugs, strict=True):
         county = _county_scenario(scenario, name, folder / slug, crs)
-        counties.append(County(name, slug, county, _run_key(county, digests, code)))
-    return counties
+        split.append(County(name, slug, county, _run_key(county, digests, code)))
+    return split
 
 
 # Inputs the split can clip: OSM XML roads, a population raster, facilities and settlements as vector files.

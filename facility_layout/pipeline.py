@@ -32,6 +32,7 @@ from facility_layout.demand import (
 )
 from facility_layout.errors import InputError, SolveError
 from facility_layout.evaluate import LayoutTables, add_today_minutes, layout_tables, summary
+from facility_layout.folders import OutputFolder
 from facility_layout.given_layout import broken_rules, forced_sites, read_given_layout
 from facility_layout.inputs import (
     TOWNSHIP_CENTRE,
@@ -45,11 +46,12 @@ from facility_layout.models.base import InfeasibleLayoutError, LocationResult
 from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
 from facility_layout.network import RoadNetwork, build_road_network, nearest_piece, piece_report, travel_graph
-from facility_layout.outputs import write_outputs
+from facility_layout.outputs import claim_run_folder, write_outputs
 from facility_layout.per_village import village_table
 from facility_layout.readers.vector import companion_files
 from facility_layout.relief import relief_image
 from facility_layout.scenario import Scenario, source_file
+from facility_layout.solve import NoLayoutError
 from facility_layout.terrain import Elevation
 from facility_layout.traveltime import RegionTravel, graphs_for, region_travel
 from facility_layout.villages import villages_from_region
@@ -68,6 +70,7 @@ class RunResult:
     result: TwoTierResult | None = None
     sites: Sites | None = None
     demand: DemandPoints | None = None
+    kept: tuple[str, ...] = ()  # files in the output folder the tool did not write, left untouched
 
 
 class _Stages:
@@ -113,7 +116,11 @@ def ensure_synthetic_inputs(scenario: Scenario) -> bool:
 
 
 def run(
-    scenario: Scenario, out_dir: Path | None = None, progress: Progress | None = None, layout: Path | None = None
+    scenario: Scenario,
+    out_dir: Path | None = None,
+    progress: Progress | None = None,
+    layout: Path | None = None,
+    force: bool = False,
 ) -> RunResult:
     """Run a scenario end to end and write its outputs; with ``layout``, evaluate that layout instead of
     optimising one (``facility-layout evaluate``).
@@ -129,23 +136,27 @@ def run(
     layout : Path, optional
         A layout file (site_id, decision: a run's facilities.csv, edited): evaluated as given, with solver
         status ``given`` and every rule it breaks listed in ``rules_broken``.
+    force : bool
+        Write into an existing folder the tool did not write, replacing only its own output files there.
 
     Raises
     ------
     FacilityLayoutError
-        Bad input (:class:`InputError`) or no layout (:class:`SolveError`); nothing is written then.
+        Bad input (:class:`InputError`, also an output folder the tool may not write, checked before any
+        work) or no layout (:class:`SolveError`); nothing is written then.
     """
-    stage = _Stages(progress)
-    if layout is not None and out_dir is None:  # beside the run's outputs, which may hold the layout file
-        out_dir = scenario.output_dir.with_name(f"{scenario.output_dir.name}_evaluated")
-    out_dir = Path(out_dir) if out_dir is not None else scenario.output_dir
-    if layout is not None and Path(layout).resolve().is_relative_to(out_dir.resolve()):
-        raise InputError(
-            "--out",
-            out_dir,
-            f"holds the layout file {layout}, which writing the outputs would replace",
-            "give --out another folder",
+    protected = []
+    if layout is not None:  # by default beside the run's outputs, which may hold the layout file
+        out_dir = (
+            out_dir if out_dir is not None else scenario.output_dir.with_name(f"{scenario.output_dir.name}_evaluated")
         )
+        protected.append(("the layout file", Path(layout)))
+    with claim_run_folder(scenario, out_dir, force, protected) as folder:
+        return _run_stages(scenario, folder, progress, layout)
+
+
+def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | None, layout: Path | None) -> RunResult:
+    stage = _Stages(progress)
     clinic = scenario.tiers.village_clinic
     centre = scenario.tiers.township_centre
 
@@ -208,9 +219,6 @@ def run(
         )
         if layout is None:
             result, _ = solve_objective(scenario, model)
-            # Both the clinic layout and the choice of central centres must have a solution.
-            for report in (result.report, result.central_report):
-                _check_solution(scenario, report.status)
         else:
             given = read_given_layout(layout, sites)
             result = model.result_given(given.open_sites, given.central, given_report())
@@ -327,8 +335,10 @@ def run(
         )
 
     with stage("outputs"):
-        written = write_outputs(out_dir, tables, figures, scenario, draw, stage.seconds, villages=villages)
-    return RunResult(out_dir=written, summary=figures, model=model, result=result, sites=sites, demand=demand)
+        written = write_outputs(folder, tables, figures, scenario, draw, stage.seconds, villages=villages)
+    return RunResult(
+        out_dir=written, summary=figures, model=model, result=result, sites=sites, demand=demand, kept=folder.kept
+    )
 
 
 def region_demand(scenario: Scenario, region: RegionInputs) -> DemandPoints:
@@ -472,6 +482,8 @@ def solve_objective(scenario: Scenario, model: TwoTier) -> tuple[TwoTierResult, 
         return solve_layout(
             model, objective, scenario.solver.name, scenario.solver.time_limit_s, scenario.solver.mip_gap
         )
+    except NoLayoutError as exc:
+        raise _no_layout(scenario, exc) from None
     except InfeasibleLayoutError as exc:
         if exc.needed_budget is not None:
             merging = scenario.tiers.village_clinic.merge_rule is not None
@@ -542,14 +554,17 @@ def _check_central_count(scenario: Scenario, n_centres: int) -> None:
         )
 
 
-def _check_solution(scenario: Scenario, status: str) -> None:
-    if status == "no_solution":
-        raise SolveError(
-            f"solver.time_limit_s ({scenario.source}): the solver found no feasible layout within "
-            f"{scenario.solver.time_limit_s:g} s. Fix: raise solver.time_limit_s, or try solver.name: "
-            f"{'cbc' if scenario.solver.name == 'highs' else 'highs'}."
+def _no_layout(scenario: Scenario, exc: NoLayoutError) -> SolveError:
+    """A stage's solve ended without a layout: the message names the stage and the setting to change."""
+    stage = exc.stage.replace("_", " ")
+    budget = scenario.solver.time_limit_s
+    if exc.report.status == "no_solution":
+        return SolveError(
+            f"solver.time_limit_s ({scenario.source}): the {stage} stage found no feasible layout within "
+            f"{exc.time_left_s:g} s (the run's {budget:g} s are one budget shared by its stages). Fix: raise "
+            f"solver.time_limit_s, or try solver.name: {'cbc' if scenario.solver.name == 'highs' else 'highs'}."
         )
-    if status in {"infeasible", "unbounded", "error"}:
-        raise SolveError(
-            f"The solver reported '{status}' for {scenario.source}. Fix: check the tiers' limits and the budget."
-        )
+    return SolveError(
+        f"The solver reported '{exc.report.status}' in the {stage} stage for {scenario.source}. Fix: check the "
+        "tiers' limits and the budget."
+    )

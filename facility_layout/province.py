@@ -7,6 +7,10 @@ the counties' GeoPackages with a ``county`` column), ``counties.csv`` (the repor
 county), ``index.html`` (an overview map of the counties coloured by the share of people within the
 clinic standard, each linking to its own map) and ``counties/<slug>/`` (each county's complete outputs).
 Totals count the counties that completed; ``counties_failed`` names the others.
+
+The folder follows the output-folder rules of every run (:mod:`facility_layout.folders`): checked and locked
+before any county runs, written in a staging folder and moved in when complete, each folder marked with
+the files the tool wrote there (``counties/`` and each county's folder too), the planner's other files kept.
 """
 
 from __future__ import annotations
@@ -14,10 +18,9 @@ from __future__ import annotations
 import html
 import json
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +31,22 @@ import pandas as pd
 from facility_layout.distributed import CountyOutcome, exit_error, run_counties
 from facility_layout.errors import InputError, SolveError
 from facility_layout.figures import minutes_figures
+from facility_layout.folders import Names, OutputFolder
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 from facility_layout.jsonio import dump_json, dumps_json
-from facility_layout.outputs import GPKG_LAYERS, replace_folder
-from facility_layout.partition import County, split_counties
+from facility_layout.outputs import GPKG_LAYERS, RUN_NAMES, claim_run_folder, write_csv
+from facility_layout.partition import County, county_areas, split_counties
 from facility_layout.pipeline import ensure_synthetic_inputs
 from facility_layout.scenario import Scenario
+from facility_layout.solve import SolveReport, least_proven
 from facility_layout.webassets import leaflet_head
 
 # Columns holding site ids in the GeoPackage layers, and how the ids of new sites start (candidates.py).
 SITE_ID_COLUMNS = {"site_id", "merged_into_id", "centre_id", "clinic_site_id"}
 NEW_SITE_PREFIX = "new-"
+# Every file of a partitioned run's output folder, beside ``counties/`` (each county's outputs by slug).
+PROVINCE_FILES = ("summary.json", "layout.gpkg", "counties.csv", "index.html")
+COUNTIES_FOLDER = "counties"
 # Summed over counties as they are (people, counts, cost).
 _SUMMED = ("population_total", "population_uncoverable", "population_off_network", "cost")
 CSV_COLUMNS = (
@@ -63,9 +71,32 @@ CSV_COLUMNS = (
 
 @dataclass(frozen=True)
 class ProvinceResult:
+    """What a partitioned run wrote (``out_dir``, ``summary``), how each county ended, and the files in the
+    output folder the tool did not write (left untouched)."""
+
     out_dir: Path
     summary: dict[str, Any]
     outcomes: dict[str, CountyOutcome]
+    kept: tuple[str, ...] = ()
+
+
+def output_names(slugs: list[str]) -> Names:
+    """Every name a partitioned run writes in its output folder, the counties' folders by ``slugs``."""
+    return dict.fromkeys(PROVINCE_FILES) | {COUNTIES_FOLDER: dict.fromkeys(slugs, RUN_NAMES)}
+
+
+def province_names(scenario: Scenario) -> Names:
+    """The output names of ``scenario``'s partitioned run (its county folders read from the admin areas; a
+    synthetic region is generated first), for a folder that holds several runs' outputs (compare).
+
+    Raises
+    ------
+    InputError
+        A region-wide input the split cannot read.
+    """
+    if scenario.region.synthetic is not None:
+        ensure_synthetic_inputs(scenario)
+    return output_names(county_areas(scenario).slugs)
 
 
 def run_partitioned(
@@ -73,6 +104,7 @@ def run_partitioned(
     out_dir: Path | None = None,
     scheduler: str | None = None,
     progress: Callable[..., None] | None = None,
+    force: bool = False,
 ) -> ProvinceResult:
     """Plan every county of ``scenario`` (which has ``region.partition``) on Dask and merge the results.
 
@@ -86,74 +118,74 @@ def run_partitioned(
         Address of a running Dask scheduler; default ``$DASK_SCHEDULER_ADDRESS``, else a LocalCluster.
     progress : callable, optional
         Told each county's outcome, see :data:`facility_layout.distributed.Progress`.
+    force : bool
+        Write into an existing folder the tool did not write, replacing only its own output names there.
 
     Raises
     ------
     FacilityLayoutError
-        A region-wide input is bad, or no county got a layout (nothing is written then). Counties that
-        fail while others succeed are listed in the outputs instead.
+        A region-wide input is bad, the output folder may not be written (checked before any county runs),
+        or no county got a layout (nothing is written then). Counties that fail while others succeed are
+        listed in the outputs instead.
     """
-    out_dir = Path(out_dir) if out_dir is not None else scenario.output_dir
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     if scenario.region.synthetic is not None:
         ensure_synthetic_inputs(scenario)
-    counties = split_counties(scenario)
-    seconds["split"] = time.perf_counter() - start
-    start = time.perf_counter()
-    outcomes, engine = run_counties(scenario, counties, scheduler, progress)
-    seconds["counties"] = time.perf_counter() - start
-    if all(o.status == "failed" for o in outcomes.values()):
-        lines = "; ".join(f"{c.name}: {outcomes[c.slug].message}" for c in counties)
-        if exit_error(outcomes) is SolveError:
-            raise SolveError(f"no county of {scenario.region.name} got a layout ({lines})")
-        raise InputError(
-            "region.partition",
-            scenario.source or scenario.region.boundary,
-            f"no county of {scenario.region.name} could be planned ({lines})",
-            "correct the inputs each county's message names",
-        )
-    start = time.perf_counter()
-    written, figures = write_province(out_dir, scenario, counties, outcomes, engine, seconds)
-    return ProvinceResult(written, figures, outcomes)
+    # The counties' names are read first (quickly): the folder check needs their folder names.
+    areas = county_areas(scenario)
+    with claim_run_folder(scenario, out_dir, force, names=output_names(areas.slugs)) as folder:
+        counties = split_counties(scenario, areas)
+        seconds["split"] = time.perf_counter() - start
+        start = time.perf_counter()
+        outcomes, engine = run_counties(scenario, counties, scheduler, progress)
+        seconds["counties"] = time.perf_counter() - start
+        if all(o.status == "failed" for o in outcomes.values()):
+            lines = "; ".join(f"{c.name}: {outcomes[c.slug].message}" for c in counties)
+            if exit_error(outcomes) is SolveError:
+                raise SolveError(f"no county of {scenario.region.name} got a layout ({lines})")
+            raise InputError(
+                "region.partition",
+                scenario.source or scenario.region.boundary,
+                f"no county of {scenario.region.name} could be planned ({lines})",
+                "correct the inputs each county's message names",
+            )
+        figures = write_province(folder, scenario, counties, outcomes, engine, seconds)
+    return ProvinceResult(folder.path, figures, outcomes, folder.kept)
 
 
 def write_province(
-    out_dir: Path,
+    folder: OutputFolder,
     scenario: Scenario,
     counties: list[County],
     outcomes: dict[str, CountyOutcome],
     engine: dict[str, Any],
     seconds: dict[str, float],
-) -> tuple[Path, dict[str, Any]]:
-    """Merge the counties' outputs into ``out_dir`` (written in a staging folder, swapped in when complete)."""
+) -> dict[str, Any]:
+    """Merge the counties' outputs into ``folder`` (written in its staging folder, moved in when complete);
+    returns the figures of ``summary.json``."""
     start = time.perf_counter()
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
-    try:
-        summaries: dict[str, dict[str, Any]] = {}
-        for county in counties:
-            outcome = outcomes[county.slug]
-            if outcome.status != "failed":
-                shutil.copytree(outcome.folder, staging / "counties" / county.slug)
-                summaries[county.slug] = json.loads((outcome.folder / "summary.json").read_text("utf-8"))
+    done = [c for c in counties if outcomes[c.slug].status != "failed"]
+    with folder.staging() as staging:
+        # counties/ is a folder of the tool's own inside this run's private staging folder: marked with the
+        # counties it holds, so that a later run replaces them and removes those it no longer has.
+        names = folder.names[COUNTIES_FOLDER]
+        assert names is not None
+        with OutputFolder(staging / COUNTIES_FOLDER, "run", names, force=False).staging() as counties_folder:
+            for county in done:
+                shutil.copytree(outcomes[county.slug].folder, counties_folder / county.slug)
+        summaries = {c.slug: json.loads((outcomes[c.slug].folder / "summary.json").read_text("utf-8")) for c in done}
         _merge_gpkg(staging / "layout.gpkg", counties, outcomes)
         figures = province_summary(scenario, counties, outcomes, summaries, staging)
         figures["engine"] = engine
-        pd.DataFrame([_csv_row(row) for row in figures["counties"]], columns=list(CSV_COLUMNS)).to_csv(
-            staging / "counties.csv", index=False
-        )
+        table = pd.DataFrame([_csv_row(row) for row in figures["counties"]], columns=list(CSV_COLUMNS))
+        write_csv(table, staging / "counties.csv")
         (staging / "index.html").write_text(overview_page(scenario, counties, figures), "utf-8")
         merge_seconds = {**seconds, "merge": time.perf_counter() - start}
         merge_seconds["total"] = sum(merge_seconds.values())
         figures["seconds"] = {k: round(v, 3) for k, v in merge_seconds.items()}
         dump_json(figures, staging / "summary.json")
-        replace_folder(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out_dir, figures
+    return figures
 
 
 def province_summary(
@@ -192,9 +224,7 @@ def province_summary(
             "conditions": done[0]["travel"]["conditions"],
             "cut_off": {"population": round(sum(s["travel"]["cut_off"]["population"] for s in done), 2)},
         },
-        # The region's layout is as proven as its least proven county.
-        "solver": least_proven([s["solver"] for s in done]),
-        "central_centre_solver": least_proven([s["central_centre_solver"] for s in done]),
+        "solver": province_solver({c.name: summaries[c.slug]["solver"] for c in counties if c.slug in summaries}),
         **({"access": _merged_access(done)} if all("access" in s for s in done) else {}),
         **({"today": _merged_today(done)} if all("today" in s for s in done) else {}),
         "counties_included": [c.name for c in counties if c.slug in summaries],
@@ -253,19 +283,40 @@ def _merged_today(done: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def least_proven(reports: list[dict[str, Any]]) -> dict[str, Any]:
-    """The solver figures of several counties as one: the status of the first county not proven optimal
-    (else ``optimal``), proven only if all are, the largest gap, the summed seconds."""
-    unproven = [r for r in reports if not r["proven_optimal"]]
-    gaps = [r["gap"] for r in reports if r["gap"] is not None]
+def province_solver(counties: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The ``solver`` block of the region from the counties' own (by name), in their shape: the headline is
+    the least proven county's, and each stage the least proven county's for that stage.
+
+    ``objective`` and ``bound`` are null: each county's are its own problem's, in its ``counties`` entry.
+    ``gap`` is the largest county gap (null when an unproven county has none), ``seconds`` the counties'
+    solver seconds summed; ``least_proven_county`` names the county whose status is the headline.
+    """
+    headlines = {name: _report(block) for name, block in counties.items()}
+    stages: dict[str, dict[str, SolveReport]] = {}
+    for name, block in counties.items():
+        for stage, report in block["stages"].items():
+            stages.setdefault(stage, {})[name] = _report(report)
+    headline = _province_report(headlines)
+    worst = [name for name, r in headlines.items() if r.status == headline.status and not r.proven_optimal]
     return {
-        "name": reports[0]["name"],
-        "status": unproven[0]["status"] if unproven else "optimal",
-        "proven_optimal": not unproven,
-        "gap": max(gaps) if len(gaps) == len(reports) else None,
-        "seconds": round(sum(r["seconds"] for r in reports), 3),
-        "counties_not_proven": len(unproven),
+        **headline.to_dict(),
+        "time_limit_s": next(iter(counties.values()))["time_limit_s"],
+        "stages": {stage: _province_report(reports).to_dict() for stage, reports in stages.items()},
+        "least_proven_county": worst[0] if worst else None,
+        "counties_not_proven": sum(not r.proven_optimal for r in headlines.values()),
     }
+
+
+def _report(block: dict[str, Any]) -> SolveReport:
+    """A county's solver figures (its headline or one stage) read back from its summary.json."""
+    fields = SolveReport.__dataclass_fields__
+    return SolveReport(**{k: v for k, v in block.items() if k in fields})
+
+
+def _province_report(reports: dict[str, SolveReport]) -> SolveReport:
+    """Several counties' reports as one (:func:`facility_layout.solve.least_proven`, notes named by county),
+    without an objective or bound: the counties solve separate problems."""
+    return replace(least_proven(reports), objective=None, bound=None)
 
 
 def _county_entry(county: County, outcome: CountyOutcome, figures: dict[str, Any] | None) -> dict[str, Any]:
@@ -287,8 +338,8 @@ def _county_entry(county: County, outcome: CountyOutcome, figures: dict[str, Any
         "facilities": figures["facilities"],
         "cost": figures["cost"],
         "travel_minutes": figures["travel_minutes"],
-        "solver_status": figures["solver"]["status"],
-        "central_centre_solver_status": figures["central_centre_solver"]["status"],
+        # The county's own solver block: its headline and every stage (summary.json's shape).
+        "solver": figures["solver"],
         "run_seconds": figures["seconds"],
     }
 
@@ -313,7 +364,7 @@ def _csv_row(entry: dict[str, Any]) -> dict[str, Any]:
         "cost": entry["cost"],
         "clinic_minutes_mean": entry["travel_minutes"][VILLAGE_CLINIC]["mean"],
         "clinic_minutes_p95": entry["travel_minutes"][VILLAGE_CLINIC]["p95"],
-        "solver_status": entry["solver_status"],
+        "solver_status": entry["solver"]["status"],
         "seconds": entry["seconds"],
         "message": "",
     }

@@ -13,9 +13,7 @@ import importlib
 import math
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,10 +26,15 @@ import pulp
 import scipy.sparse as sp
 
 from facility_layout.errors import SolveError
+from facility_layout.solver_process import cbc_arguments, run_cbc, solve_with_cbc, solver_folder
 
 SOLVERS = ("cbc", "highs")
+# Statuses with a layout to read, from most to least proven; "not_needed" (nothing to decide) ranks as proven.
+HAS_SOLUTION = ("optimal", "not_needed", "within_gap", "feasible")
 # A gap this small is round-off, not a layout that could be better.
 PROVEN_GAP = 1e-6
+# The least time limit a solver is given (a limit of 0 means "none" to some solver options).
+MIN_TIME_LIMIT_S = 1e-3
 
 # PuLP solution status → the words a planner reads in summary.json.
 _SOLUTION_STATUS = {
@@ -67,6 +70,12 @@ class SolveReport:
         Wall time of the solve.
     variables, constraints : int
         Size of the model the solver saw.
+    note : str or None
+        What the planner should know beyond the status, e.g. that the layout is a starting layout the
+        solver could not improve on (a proven-feasible fallback) or that only a first stage was proven.
+
+    A ``feasible`` report always has a positive ``gap`` or none (``None``): a bound that meets the objective
+    is a proof, and the report then says ``optimal``.
     """
 
     name: str
@@ -78,6 +87,12 @@ class SolveReport:
     seconds: float
     variables: int = 0
     constraints: int = 0
+    note: str | None = None
+
+    @property
+    def has_solution(self) -> bool:
+        """A layout came out of the solve (proven or not); every other status has none to read."""
+        return self.status in HAS_SOLUTION
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,15 +102,103 @@ class SolveReport:
         solver's or the solver gave none; proven optimal where it meets the objective."""
         if self.objective is None or (self.bound is not None and self.bound >= bound):
             return self
-        gap = relative_gap(self.objective, bound)
-        proven = gap is not None and gap <= PROVEN_GAP
-        status = "optimal" if proven else self.status
-        return replace(self, bound=bound, gap=gap, status=status, proven_optimal=proven)
+        # A stop within the scenario's mip_gap stays within it with a tighter bound.
+        status, gap = honest_status(self.status, self.objective, bound, self.gap if self.status == "within_gap" else 0)
+        return replace(self, bound=bound, gap=gap, status=status, proven_optimal=status == "optimal")
 
     @classmethod
     def not_needed(cls, name: str) -> SolveReport:
         """For a decision that was fixed before any model was built."""
         return cls(name, "not_needed", True, 0.0, 0.0, 0.0, 0.0)
+
+
+class NoLayoutError(Exception):
+    """A stage's solve ended without a layout to read (no solution in the time left, or a solver failure).
+
+    Attributes
+    ----------
+    stage : str
+        The stage, as in ``summary.json``'s ``solver.stages`` (e.g. ``clinic_layout``).
+    report : SolveReport
+        What the solver said.
+    time_left_s : float
+        Seconds of the run's time budget the stage had.
+    """
+
+    def __init__(self, stage: str, report: SolveReport, time_left_s: float) -> None:
+        super().__init__(f"{stage}: the solver reported {report.status!r} after {report.seconds:g} s")
+        self.stage, self.report, self.time_left_s = stage, report, time_left_s
+
+
+def time_left(time_limit_s: float, started: float) -> float:
+    """What remains of a run's time budget of ``time_limit_s`` seconds started at ``perf_counter()`` time
+    ``started``: every stage of a run shares one budget."""
+    return max(time_limit_s - (time.perf_counter() - started), 0.0)
+
+
+# The order in which stages are less and less proven; a run's headline is its least proven stage.
+_PROOF_RANK = {"not_needed": 0, "optimal": 0, "within_gap": 1, "feasible": 2}
+
+
+def least_proven(stages: dict[str, SolveReport]) -> SolveReport:
+    """The headline of a run of several stages (first one first): the least proven stage's status.
+
+    ``proven_optimal`` only if every stage is; ``gap`` the largest stage gap (``None`` if an unproven stage
+    has none); ``objective`` the first stage's, with its ``bound`` when the gap is the first stage's own;
+    ``seconds``, ``variables`` and ``constraints`` summed; notes named by stage.
+    """
+    reports = list(stages.values())
+    first = reports[0]
+    worst = max(reports, key=lambda r: _PROOF_RANK.get(r.status, 3))
+    proven = all(r.proven_optimal for r in reports)
+    status = worst.status
+    if status == "not_needed" and any(r.status == "optimal" for r in reports):
+        status = "optimal"
+    unproven = [r for r in reports if not r.proven_optimal]
+    gaps = [r.gap for r in unproven]
+    gap = 0.0 if proven else (None if None in gaps or not gaps else max(gaps))
+    own = proven or (first.gap is not None and gap == first.gap)
+    notes = [f"{name}: {r.note}" for name, r in stages.items() if r.note]
+    return SolveReport(
+        name=first.name,
+        status=status,
+        proven_optimal=proven,
+        objective=first.objective,
+        bound=first.bound if own else None,
+        gap=gap,
+        seconds=round(sum(r.seconds for r in reports), 3),
+        variables=sum(r.variables for r in reports),
+        constraints=sum(r.constraints for r in reports),
+        note="; ".join(notes) or None,
+    )
+
+
+def lexicographic(first: SolveReport, second: SolveReport | None, note: str | None = None) -> SolveReport:
+    """One report for a two-stage solve: the best ``first`` objective, then the best ``second`` among its
+    optima (the second solve constrained to the first's objective).
+
+    The objective, bound and gap are the first stage's (the one the planner reads); the status is the less
+    proven of the two. With the first stage proven and the second not, the gap is unknown (``None``): the
+    tie-break is not proven, and no bound on the leading objective measures it. ``second`` is None when the
+    second stage found nothing and the first stage's layout is used (``note`` says so).
+    """
+    seconds = first.seconds + (second.seconds if second is not None else 0.0)
+    if second is not None and second.proven_optimal and first.proven_optimal:
+        return replace(first, seconds=round(seconds, 3), variables=second.variables, constraints=second.constraints)
+    statuses = [first.status, second.status if second is not None else "feasible"]
+    status = max(statuses, key=lambda s: _PROOF_RANK.get(s, 3))
+    gap = first.gap if not first.proven_optimal else None
+    return replace(
+        first,
+        status=status,
+        proven_optimal=False,
+        bound=first.bound if gap is not None else None,
+        gap=gap,
+        seconds=round(seconds, 3),
+        variables=second.variables if second is not None else first.variables,
+        constraints=second.constraints if second is not None else first.constraints,
+        note=note or first.note,
+    )
 
 
 def ensure_solver_available(name: str) -> None:
@@ -135,22 +238,15 @@ def solve_problem(problem: pulp.LpProblem, solver: str, time_limit_s: float, mip
         raise ValueError("solve_problem expects a minimisation problem")
     ensure_solver_available(solver)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="facility_layout_solve_") as tmp:
+    # A limit of 0 reads as "no limit" to some solver options; a millisecond is the least any run gets.
+    time_limit_s = max(time_limit_s, MIN_TIME_LIMIT_S)
+    with solver_folder() as tmp:
         if solver == "cbc":
-            log = Path(tmp) / "cbc.log"
-            # One thread: CBC is then deterministic, so the same inputs give the same layout.
-            command = pulp.PULP_CBC_CMD(
-                msg=False,
-                timeLimit=time_limit_s,
-                gapRel=mip_gap,
-                threads=1,
-                logPath=str(log),
-                keepFiles=False,
-            )
             try:
-                problem.solve(command)
+                solve_with_cbc(problem, time_limit_s, mip_gap, tmp)
             except pulp.PulpSolverError:
                 return _failed(solver, start, problem)
+            log = tmp / "cbc.log"
             bound = _cbc_bound(log.read_text(errors="replace") if log.is_file() else "")
         else:
             command = pulp.HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=1, random_seed=0)
@@ -161,7 +257,7 @@ def solve_problem(problem: pulp.LpProblem, solver: str, time_limit_s: float, mip
                 return _failed(solver, start, problem)
             bound = _highs_bound(problem)
     seconds = time.perf_counter() - start
-    status = _SOLUTION_STATUS.get(problem.sol_status, "error")
+    status = _untimed(_SOLUTION_STATUS.get(problem.sol_status, "error"), seconds, time_limit_s)
     has_solution = status in {"optimal", "feasible"}
     objective = pulp.value(problem.objective) if has_solution else None
     objective = float(objective) if objective is not None else (0.0 if has_solution else None)
@@ -170,14 +266,11 @@ def solve_problem(problem: pulp.LpProblem, solver: str, time_limit_s: float, mip
         bound += float(problem.objective.constant)
     if status == "optimal" and bound is None:
         bound = objective
-    gap = relative_gap(objective, bound)
-    if status == "optimal" and (gap is None or gap > PROVEN_GAP):
-        status = "within_gap" if gap is not None and gap <= mip_gap + PROVEN_GAP else "feasible"
-    proven = status == "optimal"
+    status, gap = honest_status(status, objective, bound, mip_gap)
     return SolveReport(
         name=solver,
         status=status,
-        proven_optimal=proven,
+        proven_optimal=status == "optimal",
         objective=objective,
         bound=bound,
         gap=gap,
@@ -215,6 +308,32 @@ def _failed(solver: str, start: float, problem: pulp.LpProblem) -> SolveReport:
         problem.numVariables(),
         problem.numConstraints(),
     )
+
+
+def _untimed(status: str, seconds: float, time_limit_s: float) -> str:
+    """``no_solution`` for an infeasibility claimed once the time limit had run out: CBC's preprocessing, cut
+    short by a millisecond limit, says "Integer infeasible" for models that are feasible (a coverage model
+    any choice meets, in tests/test_status.py), so only a claim made within the limit is believed."""
+    return "no_solution" if status == "infeasible" and seconds >= time_limit_s else status
+
+
+def honest_status(
+    status: str, objective: float | None, bound: float | None, mip_gap: float = 0.0
+) -> tuple[str, float | None]:
+    """The status a solve may claim, and its gap, from the objective and the proven bound alone.
+
+    A solution whose bound meets its objective is ``optimal`` (whatever stopped the solver); within
+    ``mip_gap`` it is ``within_gap``; otherwise ``feasible`` with a positive gap, or none without a bound.
+    Statuses without a solution pass through with no gap.
+    """
+    if status not in {"optimal", "within_gap", "feasible"} or objective is None:
+        return status, None
+    gap = relative_gap(objective, bound)
+    if gap is None:
+        return "feasible", None
+    if gap <= PROVEN_GAP:
+        return "optimal", 0.0
+    return ("within_gap" if gap <= mip_gap + PROVEN_GAP else "feasible"), gap
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
@@ -378,10 +497,12 @@ def solve_milp(
             return None, _report(solver, "unbounded", None, None, clock, milp)
         objective = float(milp.cost @ values + milp.constant) if len(values) else float(milp.constant)
         return values, _report(solver, "optimal", objective, objective, clock, milp)
+    time_limit_s = max(time_limit_s, MIN_TIME_LIMIT_S)
     if solver == "highs":
         values, status, objective, bound = _highs_arrays(milp, time_limit_s, mip_gap, start)
     else:
         values, status, objective, bound = _cbc_arrays(milp, time_limit_s, mip_gap)
+    status = _untimed(status, time.perf_counter() - clock, time_limit_s)
     if values is not None:
         values = np.clip(values, milp.col_lower, milp.col_upper)
         values[milp.integer] = np.round(values[milp.integer])
@@ -404,9 +525,7 @@ def _report(
 ) -> SolveReport:
     if status == "optimal" and bound is None:
         bound = objective
-    gap = relative_gap(objective, bound)
-    if status == "optimal" and (gap is None or gap > PROVEN_GAP):
-        status = "within_gap" if gap is not None and gap <= mip_gap + PROVEN_GAP else "feasible"
+    status, gap = honest_status(status, objective, bound, mip_gap)
     return SolveReport(
         name=solver,
         status=status,
@@ -521,17 +640,12 @@ def _highs_arrays(
 def _cbc_arrays(
     milp: Milp, time_limit_s: float, mip_gap: float
 ) -> tuple[np.ndarray | None, str, float | None, float | None]:
-    with tempfile.TemporaryDirectory(prefix="facility_layout_cbc_") as tmp:
-        model, solution, log = Path(tmp) / "model.mps", Path(tmp) / "model.sol", Path(tmp) / "cbc.log"
+    with solver_folder() as tmp:
+        model, solution, log = tmp / "model.mps", tmp / "model.sol", tmp / "cbc.log"
         write_mps(milp, model)
-        # One thread: CBC is then deterministic, so the same inputs give the same layout.
-        args = [pulp.PULP_CBC_CMD().path, str(model), "-sec", f"{time_limit_s:g}", "-timeMode", "elapsed"]
-        args += ["-ratio", f"{mip_gap:g}", "-threads", "1", "-solve", "-printingOptions", "all"]
-        args += ["-solution", str(solution)]
-        with open(log, "w") as out:
-            finished = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        returncode = run_cbc(cbc_arguments(model, solution, time_limit_s, mip_gap), log)
         text = log.read_text(errors="replace")
-        if finished.returncode != 0 or not solution.is_file():
+        if returncode != 0 or not solution.is_file():
             return None, "error", None, None
         lines = solution.read_text().splitlines()
     head = lines[0] if lines else ""

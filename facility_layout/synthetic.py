@@ -174,13 +174,16 @@ def generate_region(
     width_km: float = 30.0,
     height_km: float = 24.0,
     population_total: float = 120_000,
+    force: bool = False,
 ) -> GeneratedRegion:
     """Generate a synthetic mountainous county and write its input files into ``directory``.
 
     Parameters
     ----------
     directory : str or Path
-        Folder to write into; created if absent, files of an earlier region there are replaced.
+        Folder to write into; created if absent, files of an earlier generated region there are replaced.
+    force : bool
+        Also replace files of these names (:data:`FILE_NAMES`) that the generator did not write.
     seed : int
         Random seed (non-negative); the same parameters give byte-identical files.
     width_km, height_km : float
@@ -196,12 +199,15 @@ def generate_region(
     Raises
     ------
     ValueError
-        For a bad parameter, naming it, its value and the fix.
+        For a bad parameter, naming it, its value and the fix; or, without ``force``, a folder holding files
+        of the region's names that the generator did not write.
     OSError
         If the folder cannot be written; nothing half-written is left behind.
     """
     _check_parameters(seed, width_km, height_km, population_total)
     target = Path(directory).expanduser()
+    if not force:
+        _check_replaceable(target)
     if target.exists() and not target.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(target))
 
@@ -1506,6 +1512,24 @@ def _write_osm(path: Path, frame: _Frame, roads: _RoadNetwork) -> None:
         lines.append("  </way>")
     lines.append("</osm>")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _check_replaceable(target: Path) -> None:
+    """Refuse to replace files of the region's names that are not an earlier generated region's."""
+    existing = [name for name in FILE_NAMES if (target / name).exists()]
+    if not existing:
+        return
+    try:
+        earlier = json.loads((target / "region.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        earlier = None
+    if isinstance(earlier, dict) and earlier.get("generator") == "facility_layout.synthetic":
+        return
+    raise ValueError(
+        f"{target} holds {', '.join(existing)}, which the generator did not write (no region.json of a generated "
+        "region there); generating would replace them. Fix: give a new or empty folder, or add --force to replace "
+        "those files"
+    )
 
 
 def _publish(staging: Path, target: Path) -> None:

@@ -345,8 +345,10 @@ def test_on_a_phone_the_panels_start_closed_and_open_on_demand(browser, map_html
         # One panel at a time on a phone: the open side panel covers the headline's title, so it is closed first.
         page.locator("#fl-layers > summary").click()
         page.locator("#fl-headline > summary").click()
-        assert page.locator("#fl-headline table").is_visible()
+        page.locator("#fl-headline table").wait_for(state="visible", timeout=5_000)
         page.locator("#fl-legend > summary").click()
+        # The headline folds on the legend's "toggle" event, which the browser fires after the click returns.
+        page.wait_for_function("() => !document.getElementById('fl-headline').open", timeout=5_000)
         assert page.evaluate(LAYOUT)["open"] == {"fl-headline": False, "fl-layers": False, "fl-legend": True}
         watched.assert_clean()
 

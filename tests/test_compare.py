@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from facility_layout.cli import app
 from facility_layout.compare import CSV_FILES, NOT_BUILT, curve_column
 from facility_layout.errors import InputError
+from facility_layout.folders import MARKER
 from facility_layout.inputs import read_admin_areas
 from facility_layout.scenario import load_scenario
 
@@ -196,11 +197,13 @@ def test_a_failed_run_leaves_the_previous_comparison(scenarios: list[Path], tmp_
     out = tmp_path / "comparison"
     out.mkdir()
     (out / "report.html").write_text("the previous report")
+    previous = {"tool": "facility-layout", "version": "0", "command": "compare", "files": ["report.html"]}
+    (out / MARKER).write_text(json.dumps(previous))
     broken = tmp_path / "broken.yaml"
     broken.write_text(yaml.safe_dump({"extends": str(scenarios[0]), "inputs": {"roads": str(tmp_path / "no.osm")}}))
     result = runner.invoke(app, ["compare", str(scenarios[0]), str(broken), "--out", str(out)])
     assert result.exit_code == 2 and "inputs.roads" in result.output
-    assert [p.name for p in out.iterdir()] == ["report.html"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "report.html"]
     assert (out / "report.html").read_text() == "the previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml", "comparison"]
 

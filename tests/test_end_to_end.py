@@ -74,6 +74,11 @@ def check_outputs(out: Path) -> dict:
     upgraded = facilities[facilities["decision"] == "upgrade"]
     assert len(upgraded) == scenario["tiers"]["township_centre"]["central_count"]
     assert summary["solver"]["proven_optimal"] is True and summary["solver"]["status"] == "optimal"
+    # Every stage proven, each with its own figures, within the run's one time budget.
+    stages = summary["solver"]["stages"]
+    assert set(stages) == {"clinic_layout", "central_centres"}
+    assert all(stage["proven_optimal"] and stage["status"] in {"optimal", "not_needed"} for stage in stages.values())
+    assert summary["solver"]["time_limit_s"] == scenario["solver"]["time_limit_s"]
     assert set(summary["seconds"]) >= {"inputs", "road graph", "travel times", "model", "outputs", "total"}
     # The run says how people travelled, and the township standard was measured in that mode.
     assert summary["travel"]["modes"] == scenario["travel"]["modes"]

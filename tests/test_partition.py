@@ -131,6 +131,10 @@ def test_merged_figures_recomputed_from_the_counties(runs: dict) -> None:
     assert len(facilities) == sum(len(pd.read_csv(f / "facilities.csv")) for f in runs["sequential"].values())
     assert facilities["site_id"].is_unique  # no site decided twice
     assert set(facilities["county"]) == {c["name"] for c in summary["counties"]}
+    for entry in summary["counties"]:  # each county's own solver block, every stage kept
+        own = json.loads((out / "counties" / entry["slug"] / "summary.json").read_text())["solver"]
+        assert entry["solver"] == own and set(own["stages"]) == {"clinic_layout", "central_centres"}
+    assert summary["solver"]["proven_optimal"] is all(e["solver"]["proven_optimal"] for e in summary["counties"])
     index = (out / "index.html").read_text()
     for entry in summary["counties"]:
         assert (out / entry["map"]).is_file() and f'href="{entry["map"]}"' in index
@@ -196,3 +200,80 @@ def test_compare_runs_partitioned_scenarios_through_the_engine(runs: dict, tmp_p
     for name in ("scenario", "again"):
         summary = json.loads((tmp_path / "cmp" / name / "summary.json").read_text())
         assert summary["counties_count"] == {"done": 0, "reused": 4, "failed": 0}
+
+
+def test_province_folder_of_the_planners_is_refused_without_force_and_kept_with_it(runs: dict, tmp_path: Path) -> None:
+    """A folder holding a planner's file is refused before any county is split or run; with --force the
+    province's outputs are written beside the file, which stays as it was, and the marker lists only the
+    tool's files."""
+    from facility_layout.errors import InputError
+    from facility_layout.folders import MARKER, read_marker
+    from facility_layout.province import run_partitioned
+
+    out = tmp_path / "plans"
+    out.mkdir()
+    (out / "notes.txt").write_text("=SUM(A1) the planner's own notes\n")
+    fresh_cache = tmp_path / "fresh-cache"
+    fresh = runs["scenario"].model_copy(
+        update={"cache": runs["scenario"].cache.model_copy(update={"dir": fresh_cache})}
+    )
+    with pytest.raises(InputError, match="did not write") as refused:
+        run_partitioned(fresh, out, scheduler=runs["scheduler"])
+    assert "notes.txt" in str(refused.value) and "--force" in str(refused.value)
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    assert not fresh_cache.exists()  # refused before the split clipped anything, before any county ran
+
+    result = run_partitioned(runs["scenario"], out, scheduler=runs["scheduler"], force=True)
+    assert result.kept == ("notes.txt",)
+    assert (out / "notes.txt").read_text() == "=SUM(A1) the planner's own notes\n"
+    files = ["counties", "counties.csv", "index.html", "layout.gpkg", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*files, MARKER, "notes.txt"])
+    assert read_marker(out)["files"] == files
+    slugs = [c["slug"] for c in result.summary["counties"]]
+    assert sorted(read_marker(out / "counties")["files"]) == sorted(slugs)
+    assert not list(tmp_path.glob(".plans*"))  # no staging folder nor lock left beside it
+
+
+def test_province_solver_is_the_least_proven_countys() -> None:
+    """Three counties' solver blocks (as their summary.json has them): the region's headline and each stage
+    are the least proven county's, worked out by hand."""
+    from facility_layout.province import province_solver
+
+    def stage(status: str, gap: float | None, seconds: float, note: str | None = None) -> dict:
+        proven = status in ("optimal", "not_needed")
+        return {
+            "name": "cbc",
+            "status": status,
+            "proven_optimal": proven,
+            "objective": 10.0,
+            "bound": 10.0 if proven else None,
+            "gap": gap,
+            "seconds": seconds,
+            "variables": 5,
+            "constraints": 7,
+            "note": note,
+        }
+
+    def county(clinic: dict, central: dict, headline: dict) -> dict:
+        return headline | {"time_limit_s": 60.0, "stages": {"clinic_layout": clinic, "central_centres": central}}
+
+    blocks = {
+        "A": county(stage("optimal", 0.0, 1.0), stage("not_needed", 0.0, 0.0), stage("optimal", 0.0, 1.0)),
+        "B": county(
+            stage("within_gap", 0.01, 2.0),
+            stage("feasible", 0.03, 3.0, "greedy start"),
+            stage("feasible", 0.03, 5.0, "central_centres: greedy start"),
+        ),
+        "C": county(stage("feasible", 0.02, 4.0), stage("optimal", 0.0, 1.0), stage("feasible", 0.02, 5.0)),
+    }
+    solver = province_solver(blocks)
+    assert solver["status"] == "feasible" and solver["proven_optimal"] is False
+    assert solver["least_proven_county"] == "B" and solver["counties_not_proven"] == 2
+    assert solver["gap"] == 0.03 and solver["seconds"] == 11.0
+    assert solver["objective"] is None and solver["bound"] is None  # the counties solve separate problems
+    assert solver["note"] == "B: central_centres: greedy start"
+    clinic, central = solver["stages"]["clinic_layout"], solver["stages"]["central_centres"]
+    assert (clinic["status"], clinic["gap"], clinic["seconds"]) == ("feasible", 0.02, 7.0)
+    assert (central["status"], central["gap"], central["note"]) == ("feasible", 0.03, "B: greedy start")
+    proven = province_solver({"A": blocks["A"]})
+    assert proven["status"] == "optimal" and proven["gap"] == 0.0 and proven["least_proven_county"] is None

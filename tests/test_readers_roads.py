@@ -6,6 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import osmium
 import pytest
 from shapely import LineString
@@ -101,7 +102,9 @@ def test_lines_are_noded_at_shared_vertices_only(tmp_path: Path) -> None:
     first = graph.get_edge_data(1, 2)[0]
     assert first["length"] == pytest.approx(999.5, abs=1.0)
     network = build_road_network(graph, "EPSG:32648")
-    assert network.dropped_nodes == 2
+    # Every piece is kept: the crossing track is a piece of its own (2 nodes), not joined to the rest.
+    assert network.n_nodes == 6 and network.n_pieces == 2
+    assert sorted(np.bincount(network.piece)[1:].tolist()) == [2, 4]
     assert set(network.unpaved) == {False, True}  # gravel village road is unpaved, asphalt is not
 
 

@@ -217,6 +217,7 @@ def test_overwrites_an_earlier_region_in_place(data_root: Path, county: Path) ->
     folder = data_root / "rewritten"
     folder.mkdir()
     (folder / "roads.osm").write_text("stale")
+    (folder / "region.json").write_text('{"generator": "facility_layout.synthetic"}')  # an earlier generated region
     (folder / "notes.txt").write_text("a planner's notes")
     generate_region(folder, **PARAMS)
     for name in FILE_NAMES:

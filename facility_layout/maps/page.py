@@ -181,6 +181,10 @@ class PageLayout(MacroElement):
                 map.eachLayer((layer) => { if (layer instanceof L.Tooltip) { open.push(layer); } });
                 open.forEach((tooltip) => map.closeTooltip(tooltip));
             });
+            // Nor may one open while a popup is open (the mouse still over its cell): it would sit under it.
+            map.on("tooltipopen", function (e) {
+                if (map._popup && map.hasLayer(map._popup)) { map.closeTooltip(e.tooltip); }
+            });
             map.attributionControl.setPrefix({{ this.credit|tojson }});
 
             // Printed: every panel open (the layer list is hidden by the print style), the map resized to

@@ -74,10 +74,12 @@ def headline_panel(title: str, summary: Mapping[str, Any]) -> str:
         ),
     ]
     if today is not None:
+        # Today's counts join the decision rows, so that the panel stays short enough to leave the map free.
         before = today.get("facilities") or {}
-        for tier, word in ((VILLAGE_CLINIC, "Village clinics open"), (TOWNSHIP_CENTRE, "Central township centres")):
+        for row, tier, word in ((4, VILLAGE_CLINIC, "open"), (5, TOWNSHIP_CENTRE, "central")):
             count = _open_count if tier == VILLAGE_CLINIC else _central_count
-            rows.append((word, _today_to_proposed(count(before.get(tier)), count(facilities.get(tier)))))
+            change = _today_to_proposed(count(before.get(tier)), count(facilities.get(tier)))
+            rows[row] = (rows[row][0], f"{rows[row][1]} · {word} {change}")
         rows.append(("Cost", _today_to_proposed(fmt.number(today.get("cost")), fmt.number(summary.get("cost")))))
     else:
         rows.append(("Cost", fmt.number(summary.get("cost"))))

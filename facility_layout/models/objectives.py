@@ -10,6 +10,7 @@ exactly as for the policy objectives (assignment, referral, merges, reasons, cen
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ from facility_layout.models.center import PCenter
 from facility_layout.models.coverage import MaxCoverage, SetCover
 from facility_layout.models.median import PMedian
 from facility_layout.models.two_tier import TOWNSHIP_CENTRE, TwoTier, TwoTierResult
+from facility_layout.solve import time_left
 
 POLICY_OBJECTIVES = ("min_cost", "max_coverage")
 CLASSIC_OBJECTIVES = ("set_cover", "max_coverage", "p_median", "p_center")
@@ -66,16 +68,23 @@ def solve_layout(
     """Choose the layout for ``objective``; returns the two-tier result and the classic model's own result
     (None for the policy objectives).
 
+    ``time_limit_s`` is one budget for every stage (clinic layout, then central centres).
+
     Raises
     ------
+    NoLayoutError
+        A stage's solve ended without a layout (e.g. nothing found within the time limit).
     InfeasibleLayoutError
         The rules cannot be met (which points, which budget, which forbidden sites).
     """
     if not objective.classic:
         return model.solve(solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap), None
+    started = time.perf_counter()
     classic = classic_model(model, objective)
     chosen = classic.solve(solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
-    return model.result_for(chosen.open_sites, chosen.report, solver, time_limit_s, mip_gap), chosen
+    # One time budget for the run: the central centres get what the clinic layout left.
+    remaining = time_left(time_limit_s, started)
+    return model.result_for(chosen.open_sites, chosen.report, solver, remaining, mip_gap), chosen
 
 
 def classic_model(model: TwoTier, objective: Objective) -> LocationModel:

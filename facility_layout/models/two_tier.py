@@ -43,6 +43,7 @@ reports whether optimality was proven.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -51,9 +52,10 @@ import scipy.sparse as sp
 
 from facility_layout.figures import minutes_figures
 from facility_layout.models.base import InfeasibleLayoutError, SitesArg, as_od, merge_rows, site_mask, weighted_mode
+from facility_layout.models.central import choose_central
 from facility_layout.models.merge_rule import VillageMerge, VillageMergeRule
 from facility_layout.odmatrix import ODMatrix
-from facility_layout.solve import SolveReport, solve_problem
+from facility_layout.solve import NoLayoutError, SolveReport, least_proven, lexicographic, solve_problem, time_left
 
 TOWNSHIP_CENTRE = "township_centre"
 EXISTING_CLINIC = "existing_clinic"
@@ -62,6 +64,9 @@ SITE_KINDS = (TOWNSHIP_CENTRE, EXISTING_CLINIC, CANDIDATE)
 OBJECTIVES = ("min_cost", "max_coverage")
 ROBUST = ("all", "worst", "expected")
 TODAY = "today"
+# The stages of a solve, as named in summary.json's solver.stages.
+CLINIC_STAGE = "clinic_layout"
+CENTRAL_STAGE = "central_centres"
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,16 @@ class TwoTierResult:
     cost: float
     report: SolveReport
     central_report: SolveReport
+
+    @property
+    def stages(self) -> dict[str, SolveReport]:
+        """What was proven per stage, clinic layout first."""
+        return {CLINIC_STAGE: self.report, CENTRAL_STAGE: self.central_report}
+
+    @property
+    def headline(self) -> SolveReport:
+        """The run's status: its least proven stage (:func:`facility_layout.solve.least_proven`)."""
+        return least_proven(self.stages)
 
 
 @dataclass
@@ -470,17 +485,21 @@ class TwoTier:
     # --- solving ---------------------------------------------------------------------------------------
 
     def solve(self, solver: str = "cbc", time_limit_s: float = 300.0, mip_gap: float = 0.0) -> TwoTierResult:
-        """Choose the layout and the central centres; see :class:`TwoTierResult`.
+        """Choose the layout and the central centres; see :class:`TwoTierResult`. ``time_limit_s`` is one budget
+        for both stages: the central centres get what the clinic layout leaves.
 
         Raises
         ------
+        NoLayoutError
+            A stage's solve ended without a layout to read (e.g. no solution within the time limit).
         InfeasibleLayoutError
             ``max_coverage`` with a budget below what the hard rules alone cost; a planning rule that keeps
             only forbidden sites.
         """
+        started = time.perf_counter()
         coverage, hard = self._rows()
         open_sites, report = self._solve_clinics(coverage, hard, solver, time_limit_s, mip_gap)
-        return self.result_for(open_sites, report, solver, time_limit_s, mip_gap)
+        return self.result_for(open_sites, report, solver, time_left(time_limit_s, started), mip_gap)
 
     def result_for(
         self,
@@ -491,7 +510,15 @@ class TwoTier:
         mip_gap: float = 0.0,
     ) -> TwoTierResult:
         """The full two-tier result of a clinic layout chosen elsewhere (e.g. by a classic model): assignment,
-        referral, merges and reasons, and the central centres chosen as in :meth:`solve`."""
+        referral, merges and reasons, and the central centres chosen as in :meth:`solve` within ``time_limit_s``.
+
+        Raises
+        ------
+        NoLayoutError
+            ``report`` has no layout (the clinic stage found none), or the central centres' solve found none.
+        """
+        if not report.has_solution:
+            raise NoLayoutError(CLINIC_STAGE, report, time_limit_s)
         open_sites = np.asarray(open_sites, dtype=bool) | (self.site_kind == TOWNSHIP_CENTRE)
         central, central_report = self._solve_central(solver, time_limit_s, mip_gap)
         return self._result(open_sites, self.uncoverable_points(), central, report, central_report)
@@ -543,9 +570,10 @@ class TwoTier:
             report = solve_problem(problem, solver, time_limit_s, mip_gap)
         else:
             report = self._max_coverage(problem, is_open, cost, coverage, hard, solver, time_limit_s, mip_gap)
-        if report.status in {"optimal", "within_gap", "feasible"}:
-            for j in used:
-                open_sites[j] = (is_open[j].value() or 0.0) > 0.5
+        if not report.has_solution:
+            raise NoLayoutError(CLINIC_STAGE, report, time_limit_s)
+        for j in used:
+            open_sites[j] = (is_open[j].value() or 0.0) > 0.5
         return open_sites, report
 
     def fixed_open(self) -> np.ndarray:
@@ -605,29 +633,24 @@ class TwoTier:
         first = solve_problem(problem, solver, time_limit_s, mip_gap)
         if first.status == "infeasible":
             raise self._budget_too_small(hard, solver, time_limit_s)
-        if first.status not in {"optimal", "within_gap", "feasible"} or first.objective is None:
+        if not first.has_solution or first.objective is None:
             return first
-        # Second stage: the same coverage (up to round-off), least cost.
+        first_layout = {j: v.value() for j, v in is_open.items()}
+        # Second stage: the same coverage (up to round-off), least cost, in the time the first one left.
         slack = 1e-7 * max(1.0, float(sum(sum(future.values()) for future in coverage)))
         problem += uncovered <= first.objective + slack, "coverage_of_first_stage"
         problem.setObjective(cost)
-        second = solve_problem(problem, solver, time_limit_s, mip_gap)
-        if second.status not in {"optimal", "within_gap", "feasible"}:
-            return first
-        proven = first.proven_optimal and second.proven_optimal
-        # The headline objective is the people left beyond the standard; the cost stage only breaks ties.
-        return SolveReport(
-            name=solver,
-            status="optimal"
-            if proven
-            else next(s for s in ("feasible", "within_gap") if s in {first.status, second.status}),
-            proven_optimal=proven,
-            objective=first.objective,
-            bound=first.bound,
-            gap=first.gap,
-            seconds=round(first.seconds + second.seconds, 3),
-            variables=second.variables,
-            constraints=second.constraints,
+        second = solve_problem(problem, solver, max(time_limit_s - first.seconds, 0.0), mip_gap)
+        if second.has_solution:
+            # The headline objective is the people left beyond the standard; the cost stage only breaks ties.
+            return lexicographic(first, second)
+        for j, v in is_open.items():  # never read a layout from the failed cost stage
+            v.varValue = first_layout[j]
+        return lexicographic(
+            first,
+            None,
+            "least cost not searched to the end: the cost stage found no layout in the time left; "
+            "the layout is the coverage stage's",
         )
 
     def _budget_too_small(self, hard: list[tuple[int, ...]], solver: str, time_limit_s: float) -> InfeasibleLayoutError:
@@ -653,47 +676,26 @@ class TwoTier:
         )
 
     def _solve_central(self, solver: str, time_limit_s: float, mip_gap: float) -> tuple[np.ndarray, SolveReport]:
-        """Pick ``central_count`` centres: most people within the township standard, then fewest person-minutes.
+        """Pick ``central_count`` centres: most people within the township standard, then fewest person-minutes
+        (:func:`facility_layout.models.central.choose_central`).
 
-        Points reached by the same set of centres share one binary ``reached`` variable (few, as with the
-        clinic rows); the assignment to the nearest central centre is continuous and comes out integral
-        once the centres are chosen.
+        Raises
+        ------
+        NoLayoutError
+            The solve ended without a choice to read (stage ``central_centres``).
         """
-        n_centres = len(self.centres)
-        if self.central_count in (0, n_centres):
-            return np.full(n_centres, self.central_count == n_centres), SolveReport.not_needed(solver)
-        pairs = self.demand_to_centre.within(self.centre_max_travel_minutes)
-        by_origin: dict[int, list[int]] = {}
-        for p, i in enumerate(pairs.origin.tolist()):
-            by_origin.setdefault(i, []).append(p)
-        row_of = {i: tuple(sorted(pairs.destination[ps].tolist())) for i, ps in by_origin.items()}
-        rows = merge_rows((row_of[i], float(self.population[i])) for i in by_origin)
-
-        problem = pulp.LpProblem("central_township_centres", pulp.LpMinimize)
-        central = [pulp.LpVariable(f"central_{k}", cat=pulp.LpBinary) for k in range(n_centres)]
-        problem += pulp.lpSum(central) == self.central_count, "central_count"
-        reached = {row: pulp.LpVariable(f"reached_{r}", cat=pulp.LpBinary) for r, row in enumerate(rows)}
-        for r, row in enumerate(rows):
-            problem += reached[row] <= pulp.lpSum(central[k] for k in row), f"reached_if_central_{r}"
-        left_out = pulp.lpSum(w * (1 - reached[row]) for row, w in rows.items())
-        problem += left_out
-        first = solve_problem(problem, solver, time_limit_s, mip_gap)
-        if first.objective is None:
-            return np.zeros(n_centres, dtype=bool), first
-
-        # Second stage: the same people reached, then the fewest person-minutes to the nearest central centre.
-        problem += left_out <= first.objective + 1e-7 * max(1.0, float(self.population.sum())), "coverage_first"
-        served = [pulp.LpVariable(f"served_{p}", 0, 1) for p in range(pairs.n_pairs)]
-        for p, k in enumerate(pairs.destination.tolist()):
-            problem += served[p] <= central[k], f"served_by_central_{p}"
-        for i, ps in by_origin.items():
-            problem += pulp.lpSum(served[p] for p in ps) == reached[row_of[i]], f"served_once_{i}"
-        weights = self.population[pairs.origin] * pairs.minutes
-        problem.setObjective(pulp.lpSum(float(w) * v for w, v in zip(weights.tolist(), served, strict=True)))
-        second = solve_problem(problem, solver, time_limit_s, mip_gap)
-        final = second if second.objective is not None else first
-        chosen = np.array([(v.value() or 0.0) > 0.5 for v in central])
-        return chosen, final
+        central, report = choose_central(
+            self.demand_to_centre,
+            self.population,
+            self.centre_max_travel_minutes,
+            self.central_count,
+            solver,
+            time_limit_s,
+            mip_gap,
+        )
+        if not report.has_solution:
+            raise NoLayoutError(CENTRAL_STAGE, report, time_limit_s)
+        return central, report
 
     # --- reading the layout back -----------------------------------------------------------------------
 
