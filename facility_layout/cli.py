@@ -205,10 +205,12 @@ def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | 
     total = figures["population_total"] or 1.0
     covered = figures["population_covered"]["village_clinic"]
     counts = figures["counties_count"]
+    solver = figures["solver"]
+    least = f" (least proven county: {solver['least_proven_county']})" if solver["least_proven_county"] else ""
     out.print(
         f"{len(figures['counties'])} counties: {counts['done']} computed, {counts['reused']} reused, "
         f"{counts['failed']} failed. Within the village clinic standard: {covered:,.0f} of {total:,.0f} people "
-        f"({100 * covered / total:.1f} %) in the counties that completed; solver: {figures['solver']['status']}",
+        f"({100 * covered / total:.1f} %) in the counties that completed; solver: {solver['status']}{least}",
         markup=False,
         highlight=False,
     )
