@@ -75,6 +75,12 @@ SchedulerOpt = Annotated[
         show_default=False,
     ),
 ]
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang", help="Language of the outputs: en or zh-CN (overrides outputs.language).", show_default=False
+    ),
+]
 
 
 def _guarded(action: Callable[[], T]) -> T:
@@ -127,14 +133,15 @@ def run(
     data_root: DataRootOpt = None,
     encoding: EncodingOpt = None,
     force: ForceOpt = False,
+    lang: LangOpt = None,
     scheduler: SchedulerOpt = None,
 ) -> None:
-    """Run a scenario end to end: travel times, layout, map.html, layout.gpkg, summary.json."""
+    """Run a scenario end to end: travel times, layout, map.html, layout.gpkg, layout.xlsx, brief.pdf, summary.json."""
     from facility_layout.pipeline import run as run_pipeline
     from facility_layout.scenario import load_scenario
 
     def action() -> None:
-        loaded = load_scenario(scenario, data_root, encoding)
+        loaded = load_scenario(scenario, data_root, encoding).in_language(lang)
         _announce_encodings(loaded)
         console.print(
             Text.assemble((loaded.region.name, "bold"), f"  ({scenario}, data root {loaded.data_root})"),
@@ -167,13 +174,14 @@ def evaluate(
     data_root: DataRootOpt = None,
     encoding: EncodingOpt = None,
     force: ForceOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Evaluate a layout given by hand, without optimising: the outputs of `run`, and every rule it breaks."""
     from facility_layout.pipeline import run as run_pipeline
     from facility_layout.scenario import load_scenario
 
     def action() -> None:
-        loaded = load_scenario(scenario, data_root, encoding)
+        loaded = load_scenario(scenario, data_root, encoding).in_language(lang)
         _announce_encodings(loaded)
         console.print(Text.assemble((loaded.region.name, "bold"), f"  ({scenario}, layout {layout})"), highlight=False)
         result = run_pipeline(loaded, out_dir, progress=_StageProgress(), layout=layout, force=force)
@@ -274,6 +282,7 @@ def compare(
     scheduler: SchedulerOpt = None,
     encoding: EncodingOpt = None,
     force: ForceOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
     from facility_layout.compare import compare as compare_layouts
@@ -294,6 +303,7 @@ def compare(
             scheduler=scheduler,
             encoding=encoding,
             force=force,
+            language=lang,
         )
         table = Table(title="comparison", title_justify="left")
         for column in ("layout", "clinic standard met", "beyond it", "cost", "solver"):

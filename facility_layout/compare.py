@@ -185,6 +185,7 @@ def compare(
     encoding: str | None = None,
     scheduler: str | None = None,
     force: bool = False,
+    language: str | None = None,
 ) -> Comparison:
     """Run each scenario and write its layout, the comparison CSVs and ``report.html`` into ``out_dir``.
 
@@ -211,6 +212,8 @@ def compare(
         it (default ``$DASK_SCHEDULER_ADDRESS``, else a LocalCluster); the others run here as usual.
     force : bool
         Write into an existing folder the tool did not write, replacing only its own output names there.
+    language : str, optional
+        Overrides each scenario's ``outputs.language`` (``--lang``).
 
     Returns
     -------
@@ -222,11 +225,12 @@ def compare(
     FacilityLayoutError
         A scenario that cannot be compared or run; nothing is written then.
     """
+    from facility_layout.brief import write_comparison_brief  # the briefs import this module's tables
     from facility_layout.report import render_report  # the report imports this module's tables
 
-    scenarios = load_scenarios(paths, data_root, encoding)
+    scenarios = {name: s.in_language(language) for name, s in load_scenarios(paths, data_root, encoding).items()}
     pair = _map_pair(map_pair, list(scenarios))
-    names = dict.fromkeys((*CSV_FILES, "report.html")) | {
+    names = dict.fromkeys((*CSV_FILES, "report.html", "brief.pdf")) | {
         name: RUN_NAMES if scenario.region.partition is None else province_names(scenario)
         for name, scenario in scenarios.items()
     }
@@ -254,6 +258,7 @@ def compare(
         comparison = replace(comparison_tables(layouts, cross), kept=folder.kept)
         write_tables(comparison, staging)
         render_report(comparison, staging / "report.html", map_pair=pair)
+        write_comparison_brief(staging / "brief.pdf", comparison)
         report_progress("report", time.perf_counter() - start)
     return comparison
 

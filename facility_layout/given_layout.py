@@ -20,6 +20,7 @@ import numpy as np
 from facility_layout.access import reached
 from facility_layout.candidates import CENTRE_SITE, EXISTING_CLINIC, NEW_SITE, Sites
 from facility_layout.errors import InputError
+from facility_layout.i18n import code_of, field_of
 from facility_layout.models.two_tier import TOWNSHIP_CENTRE, TwoTier, TwoTierResult
 from facility_layout.outputs import spreadsheet_text
 
@@ -108,7 +109,8 @@ def read_given_layout(path: Path, sites: Sites) -> GivenLayout:
     """
     path = Path(path)
     written, rows = read_rows(path)
-    header = [name.lower() for name in written]
+    # Headers and decisions as a run wrote them in any language (Decision/决策, keep/保留).
+    header = [field_of(name).lower() for name in written]
     missing = [name for name in ("site_id", "decision") if name not in header]
     if missing:
         raise InputError(
@@ -124,7 +126,7 @@ def read_given_layout(path: Path, sites: Sites) -> GivenLayout:
     problems = []
     for number, row in rows:
         site_id = row[id_col] if id_col < len(row) else ""
-        value = (row[decision_col] if decision_col < len(row) else "").lower()
+        value = code_of(row[decision_col] if decision_col < len(row) else "").lower()
         # A spreadsheet may show the id 12 as 12.0 once it took it for a number; an id that would start a
         # formula was written with an apostrophe before it (outputs.spreadsheet_safe).
         site_id = spreadsheet_text(site_id)

@@ -17,10 +17,14 @@ import geopandas as gpd
 import pandas as pd
 import yaml
 
+from facility_layout.brief import write_brief
 from facility_layout.evaluate import LayoutTables
 from facility_layout.folders import Names, OutputFolder, claim_output_folder, protected_places
+from facility_layout.gpkg_styles import write_qgis_layers
+from facility_layout.i18n import csv_table, translator
 from facility_layout.jsonio import dump_json
 from facility_layout.scenario import Scenario
+from facility_layout.workbook import write_workbook
 
 GPKG_LAYERS = ("demand", "facilities", "assignments", "referrals", "boundary")
 # Every file a run writes into its output folder (the marker lists them; only these are ever replaced).
@@ -29,6 +33,8 @@ RUN_FILES = (
     "demand.csv",
     "facilities.csv",
     "villages.csv",  # a village-census run only
+    "layout.xlsx",
+    "brief.pdf",
     "scenario.resolved.yaml",
     "map.html",
     "summary.json",
@@ -76,9 +82,11 @@ def write_outputs(
     scenario: Scenario,
     draw_map: Callable[[Path], Path],
     seconds: dict[str, float],
+    attribution: list[str] | None = None,
     villages: gpd.GeoDataFrame | None = None,
 ) -> Path:
-    """Write layout.gpkg, CSVs, summary.json, the resolved scenario and map.html into ``folder``.
+    """Write layout.gpkg (styled for QGIS), CSVs, layout.xlsx, brief.pdf, summary.json, the resolved scenario
+    and map.html into ``folder``, in the language of ``outputs.language``.
 
     Parameters
     ----------
@@ -95,6 +103,8 @@ def write_outputs(
         Writes the map to the path it is given.
     seconds : dict
         Seconds of the stages so far; this stage's own seconds and the total are added to summary.json.
+    attribution : list of str, optional
+        Sources of the input data, for brief.pdf.
     villages : geopandas.GeoDataFrame, optional
         The per-village table of a census run (:func:`facility_layout.per_village.village_table`): written as
         the ``villages`` layer and ``villages.csv``.
@@ -105,8 +115,14 @@ def write_outputs(
         for layer in GPKG_LAYERS:
             frame = getattr(tables, layer)
             frame.to_file(gpkg, layer=layer, driver="GPKG")
+        _ = translator(scenario.outputs.language)
+        csv_encoding = "utf-8-sig" if scenario.outputs.bom else "utf-8"  # the mark tells Excel the text is UTF-8
         for name, frame in (("demand.csv", tables.demand), ("facilities.csv", tables.facilities)):
-            write_csv(frame.drop(columns="geometry").assign(x=frame.geometry.x, y=frame.geometry.y), staging / name)
+            write_csv(
+                csv_table(frame.drop(columns="geometry").assign(x=frame.geometry.x, y=frame.geometry.y), _),
+                staging / name,
+                encoding=csv_encoding,
+            )
         if villages is not None:  # inputs.population is a village census
             villages.to_file(gpkg, layer="villages", driver="GPKG")
             # With a byte-order mark, so that Excel shows the census's Chinese names.
@@ -115,6 +131,9 @@ def write_outputs(
                 staging / "villages.csv",
                 encoding="utf-8-sig",
             )
+        write_workbook(staging / "layout.xlsx", tables, summary, scenario, _)
+        write_qgis_layers(gpkg, tables, summary, scenario, _)
+        write_brief(staging / "brief.pdf", tables, summary, scenario, _, attribution)
         resolved = scenario.model_dump(mode="json")
         resolved["data_root"] = str(scenario.data_root)
         resolved["read_as"] = [{"file": str(r.file), "encoding": r.encoding, "how": r.how} for r in scenario.read_as]

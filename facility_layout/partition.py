@@ -40,7 +40,7 @@ from pyproj import CRS
 from facility_layout.cache import file_digest
 from facility_layout.errors import InputError
 from facility_layout.inputs import _read_vector, choose_metric_crs, read_admin_areas, read_boundary
-from facility_layout.scenario import OutputSettings, Scenario, source_file
+from facility_layout.scenario import Scenario, source_file
 
 # A facility this far outside every county (geocoded on the shore) still belongs to the nearest one,
 # as the whole-region run keeps facilities within 1 km of its boundary.
@@ -292,7 +292,9 @@ def _county_scenario(scenario: Scenario, name: str, folder: Path, crs: CRS) -> S
             ),
         }
     )
-    return scenario.model_copy(update={"region": region, "inputs": inputs, "outputs": OutputSettings()})
+    # The county's outputs speak the region's language (and brief settings); only their folder is the engine's.
+    outputs = scenario.outputs.model_copy(update={"dir": None})
+    return scenario.model_copy(update={"region": region, "inputs": inputs, "outputs": outputs})
 
 
 def code_version() -> str:

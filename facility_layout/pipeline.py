@@ -335,7 +335,9 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
         )
 
     with stage("outputs"):
-        written = write_outputs(folder, tables, figures, scenario, draw, stage.seconds, villages=villages)
+        written = write_outputs(
+            folder, tables, figures, scenario, draw, stage.seconds, attribution=region.attribution, villages=villages
+        )
     return RunResult(
         out_dir=written, summary=figures, model=model, result=result, sites=sites, demand=demand, kept=folder.kept
     )

@@ -197,8 +197,13 @@ def province_summary(
 ) -> dict[str, Any]:
     """Region figures from the completed counties, and one entry per county (completed or failed)."""
     done = [summaries[c.slug] for c in counties if c.slug in summaries]
+    # From the GeoPackage, whose field names are the same in every language (demand.csv's headers are not).
     demand = pd.concat(
-        [pd.read_csv(folder / "counties" / c.slug / "demand.csv") for c in counties if c.slug in summaries],
+        [
+            gpd.read_file(folder / COUNTIES_FOLDER / c.slug / "layout.gpkg", layer="demand", ignore_geometry=True)
+            for c in counties
+            if c.slug in summaries
+        ],
         ignore_index=True,
     )
     people = demand["population"].to_numpy(dtype=float)
@@ -224,6 +229,13 @@ def province_summary(
             "conditions": done[0]["travel"]["conditions"],
             "cut_off": {"population": round(sum(s["travel"]["cut_off"]["population"] for s in done), 2)},
         },
+        # Clinics without a referral centre: existing sites by their ids, new sites as in layout.gpkg.
+        "referral_violations": [
+            _site_id(c.slug, v)
+            for c in counties
+            if c.slug in summaries
+            for v in summaries[c.slug]["referral_violations"]
+        ],
         "solver": province_solver({c.name: summaries[c.slug]["solver"] for c in counties if c.slug in summaries}),
         **({"access": _merged_access(done)} if all("access" in s for s in done) else {}),
         **({"today": _merged_today(done)} if all("today" in s for s in done) else {}),
@@ -368,6 +380,11 @@ def _csv_row(entry: dict[str, Any]) -> dict[str, Any]:
         "seconds": entry["seconds"],
         "message": "",
     }
+
+
+def _site_id(slug: str, site_id: str) -> str:
+    """A county's site id in the region: a new site's (numbered per county) prefixed with the county."""
+    return f"{slug}/{site_id}" if str(site_id).startswith(NEW_SITE_PREFIX) else site_id
 
 
 def _merge_gpkg(path: Path, counties: list[County], outcomes: dict[str, CountyOutcome]) -> None:

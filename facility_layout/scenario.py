@@ -569,8 +569,22 @@ class SolverSettings(_Settings):
     mip_gap: Share = Field(0.0, ge=0, lt=1)
 
 
+class BriefSettings(_Settings):
+    paper: Literal["a4", "a3"] = Field("a4", description="paper of brief.pdf, landscape")
+
+
 class OutputSettings(_Settings):
     dir: Path | None = None
+    language: Literal["en", "zh-CN"] = Field("en", description="language of the words the tool writes")
+    csv_bom: bool | None = Field(
+        None, description="start CSVs with a UTF-8 byte-order mark (for Excel); default on under zh-CN"
+    )
+    brief: BriefSettings = Field(default_factory=BriefSettings)
+
+    @property
+    def bom(self) -> bool:
+        """Whether CSVs start with a byte-order mark: ``csv_bom``, else on for Chinese."""
+        return self.language == "zh-CN" if self.csv_bom is None else self.csv_bom
 
 
 class MapSettings(_Settings):
@@ -683,6 +697,19 @@ class Scenario(_Settings):
                     "sum), so lower them to a sum of at most 1"
                 )
         return self
+
+    def in_language(self, language: str | None) -> Scenario:
+        """This scenario with ``outputs.language`` set to ``language`` (the ``--lang`` option); as is if None."""
+        if language is None:
+            return self
+        languages = OutputSettings.model_fields["language"].annotation.__args__
+        if language not in languages:
+            raise ScenarioError(
+                f"--lang {language!r} (outputs.language): not a language of the outputs. "
+                f"Fix: use one of {', '.join(languages)}."
+            )
+        outputs = self.outputs.model_copy(update={"language": language})
+        return self.model_copy(update={"outputs": outputs})
 
     @property
     def output_dir(self) -> Path:

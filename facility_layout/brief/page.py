@@ -1,0 +1,59 @@
+"""What both briefs share: paper sizes, figures as the page shows them, the proof status, the PDF with its font."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from facility_layout.brief.fonts import subset_truetype
+from facility_layout.i18n import Translator
+
+PAPER_INCHES = {"a4": (11.69, 8.27), "a3": (16.54, 11.69)}
+
+
+def page_number(value: Any, kind: str, _: Translator, signed: bool = False) -> str:
+    """A headline figure as the page shows it (kind as in :func:`facility_layout.workbook.headline_rows`)."""
+    if value is None:
+        return "–"
+    sign = "+" if signed and value > 0 else ""
+    if kind == "share":
+        return sign + _.percent(value)
+    if kind == "minutes":
+        return sign + _.decimal(value, 1)
+    return sign + _.decimal(value, 0 if kind in ("people", "count") else 2)
+
+
+def proof_status(summary: dict[str, Any], _: Translator) -> str:
+    """What the solver proved about a layout, in words."""
+    solver = summary.get("solver") or {}
+    if solver.get("status") == "given":
+        return _("Layout given by hand: evaluated, not optimised")
+    if solver.get("proven_optimal"):
+        return _("Solver: {solver}, proven optimal", solver=solver.get("name", ""))
+    gap = solver.get("gap")
+    return _(
+        "Solver: {solver}, {status}, NOT proven optimal (gap {gap})",
+        solver=solver.get("name", ""),
+        status=solver.get("status", ""),
+        gap="–" if gap is None else _.percent(gap),
+    )
+
+
+def save_pdf(fig: Figure, path: Path) -> None:
+    """Embed the glyphs the page uses (every text of the figure) and write the PDF."""
+    texts = [t for t in fig.findobj(Text) if t.get_text()]
+    characters = "".join(sorted({c for t in texts for c in t.get_text()}))
+    with tempfile.TemporaryDirectory(prefix="facility-layout-font-") as folder:
+        font_file = subset_truetype(characters, Path(folder) / "brief.ttf")
+        font_manager.fontManager.addfont(str(font_file))
+        for text in texts:
+            # One regular face: headings stand out by size, not weight.
+            text.set_fontproperties(font_manager.FontProperties(fname=str(font_file), size=text.get_fontsize()))
+        with matplotlib.rc_context({"pdf.fonttype": 42}):
+            fig.savefig(path, format="pdf")
