@@ -62,8 +62,11 @@ def travel_key(files: list[Path], settings: dict, arrays: list[np.ndarray]) -> s
     return digest.hexdigest()
 
 
-def load_travel(folder: Path, key: str) -> tuple[RegionTravel | None, str | None]:
+def load_travel(folder: Path, key: str, shapes: dict[str, tuple[int, int]]) -> tuple[RegionTravel | None, str | None]:
     """The cached stage for ``key``.
+
+    ``shapes`` gives each matrix's (rows, columns) for this run's demand points, sites and centres: an entry
+    of other shapes (another run's file under this name) is as unusable as a truncated one.
 
     Returns
     -------
@@ -77,7 +80,7 @@ def load_travel(folder: Path, key: str) -> tuple[RegionTravel | None, str | None
     if not path.is_file():
         return None, None
     try:
-        return _read_entry(path), None
+        return _read_entry(path, shapes), None
     # Anything wrong with the file (zipfile, numpy and our own checks raise many types, EOFError for a
     # zero-byte file among them) only means it is recomputed: a cache is never worth a failed run.
     except Exception as exc:
@@ -90,7 +93,7 @@ def load_travel(folder: Path, key: str) -> tuple[RegionTravel | None, str | None
         return None, problem
 
 
-def _read_entry(path: Path) -> RegionTravel:
+def _read_entry(path: Path, shapes: dict[str, tuple[int, int]]) -> RegionTravel:
     """Read and check one cache file: every member intact (CRC), arrays consistent with each other."""
     with zipfile.ZipFile(path) as archive:
         bad = archive.testzip()
@@ -106,8 +109,8 @@ def _read_entry(path: Path) -> RegionTravel:
         for name in _MATRICES:
             shape = tuple(int(v) for v in data[f"{name}_shape"])
             origin, destination = data[f"{name}_origin"], data[f"{name}_destination"]
-            if len(shape) != 2 or min(shape) < 0:
-                raise ValueError(f"{name} has shape {shape}")
+            if shape != shapes[name]:
+                raise ValueError(f"{name} has shape {shape}, this run needs {shapes[name]}")
             if len(origin) and (origin.min() < 0 or origin.max() >= shape[0]):
                 raise ValueError(f"{name} has origins outside its shape {shape}")
             if len(destination) and (destination.min() < 0 or destination.max() >= shape[1]):

@@ -251,7 +251,7 @@ def validate(scenario: ScenarioArg, data_root: DataRootOpt = None, encoding: Enc
         _print_warnings(region.warnings)
         tiers = region.facilities["tier"].value_counts().to_dict()
         out.print(
-            f"{scenario}: valid. CRS {region.crs.to_string()}, {region.roads.number_of_nodes():,} road nodes, "
+            f"{scenario}: valid. CRS {region.crs.to_string()}, {region.roads.n_nodes:,} road nodes, "
             f"facilities {tiers}, {len(region.settlements)} settlements"
             + (
                 f", {len(region.villages)} census villages ({region.villages['people'].sum():,.0f} people)"

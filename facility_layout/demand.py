@@ -92,8 +92,7 @@ def demand_points(
     bounds = boundary.to_crs(crs).total_bounds
     cx = np.floor((x - bounds[0]) / cell_size_m).astype(np.int64)
     cy = np.floor((y - bounds[1]) / cell_size_m).astype(np.int64)
-    cells, cell_of_pixel = np.unique(np.column_stack([cx, cy]), axis=0, return_inverse=True)
-    cell_of_pixel = cell_of_pixel.ravel()
+    cells, cell_of_pixel = grid_cells(cx, cy)
     total_per_cell = np.bincount(cell_of_pixel, weights=weights, minlength=len(cells))
     mean_x = np.bincount(cell_of_pixel, weights=weights * x, minlength=len(cells)) / total_per_cell
     mean_y = np.bincount(cell_of_pixel, weights=weights * y, minlength=len(cells)) / total_per_cell
@@ -110,6 +109,21 @@ def demand_points(
         raw_total=raw_total,
         scale_factor=factor,
     )
+
+
+def grid_cells(cx: np.ndarray, cy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (column, row) cells of pixels, sorted by column then row, and each pixel's cell.
+
+    As ``np.unique`` over the rows of ``[cx, cy]``, on one integer key per pixel (a prefecture's millions of
+    pixels: a tenth of the time).
+    """
+    if len(cx) == 0:
+        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64)
+    x0, y0 = cx.min(), cy.min()
+    span = int(cy.max() - y0) + 1
+    keys, cell_of_pixel = np.unique((cx - x0) * span + (cy - y0), return_inverse=True)
+    cells = np.column_stack([keys // span + x0, keys % span + y0])
+    return cells, cell_of_pixel.ravel()
 
 
 def village_demand(villages: gpd.GeoDataFrame, cell_size_m: float, scale_to_total: float | None = None) -> DemandPoints:

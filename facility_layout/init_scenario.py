@@ -124,6 +124,7 @@ def guess_scenario(folder: Path, found: list[Found]) -> Guess:
         guess.report.append(
             f"region.boundary ← {rel(boundary)}" + (f" (encoding {boundary.encoding})" if boundary.encoding else "")
         )
+        _boundary_filter(guess, boundary)
     guess.lines += ["", "inputs:"]
     if roads is not None and roads.kind == "vector":
         _roads_file(guess, roads, rel)
@@ -315,6 +316,21 @@ def _is_line(f: Found) -> bool:
 
 def _is_point(f: Found) -> bool:
     return "point" in (f.geometry_type or "").lower()
+
+
+def _boundary_filter(guess: Guess, boundary: Found) -> None:
+    """A file of several named areas (a prefecture's counties) would be planned as their union under the
+    first one's name: keep only that one, and name the others so the planner can pick."""
+    name_field = _field(boundary, NAME_FIELDS)
+    names = list(dict.fromkeys(str(r[name_field]) for r in boundary.rows if name_field and r.get(name_field)))
+    if len(names) < 2:
+        return
+    others = ", ".join(names[1:6]) + (" …" if len(names) > 6 else "")
+    guess.lines.append(
+        f"    filter: {{{_quote(name_field)}: {_quote(names[0])}}}  # GUESS: the file holds several areas "
+        f"({others} too); keep the one to plan"
+    )
+    guess.report.append(f"region.boundary: several areas in the file; filter keeps {names[0]} (GUESS)")
 
 
 def _region_name(folder: Path, boundary: Found | None) -> str:

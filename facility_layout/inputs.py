@@ -19,6 +19,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import rasterio
+import shapely
 from pyproj import CRS, Transformer
 from rasterio.errors import RasterioIOError
 from rasterio.features import geometry_mask
@@ -29,11 +30,13 @@ from shapely.geometry.base import BaseGeometry
 
 from facility_layout.errors import InputError
 from facility_layout.readers.census import read_census
+from facility_layout.readers.osm_xml import read_osm_roads
 from facility_layout.readers.pbf import highways_as_xml
 from facility_layout.readers.roads_vector import read_road_lines
 from facility_layout.readers.roster import read_roster
 from facility_layout.readers.tables import is_table
 from facility_layout.readers.vector import read_vector
+from facility_layout.road_table import RoadTable, load_road_table, road_key, road_table, save_road_table
 from facility_layout.scenario import RoadsSource, Scenario, VectorOptions, VillageCensus, source_file
 
 log = logging.getLogger(__name__)
@@ -91,7 +94,7 @@ class RegionInputs:
     name: str
     crs: CRS
     boundary: gpd.GeoDataFrame
-    roads: nx.MultiDiGraph
+    roads: RoadTable
     population: Raster | None
     elevation: Raster
     facilities: gpd.GeoDataFrame
@@ -319,21 +322,35 @@ def population_coverage_warning(scenario: Scenario, covered_share: float) -> str
 ROAD_TAGS = ("highway", "oneway", "maxspeed", "surface", "tracktype", "name", "ref")
 
 
-def read_road_input(scenario: Scenario) -> nx.MultiDiGraph:
-    """``inputs.roads`` as a road graph: OSM XML, OSM ``.osm.pbf``, or road lines of a vector file."""
+def read_road_input(scenario: Scenario) -> RoadTable:
+    """``inputs.roads`` as a road table: OSM XML, OSM ``.osm.pbf``, or road lines of a vector file.
+
+    An OSM file's table is read back from the cache (``cache.dir``) when the same file was parsed before.
+    """
     source = scenario.inputs.roads
     path = source_file(source)
+    osm = path.name.lower().endswith(".pbf") or path.suffix.lower() in (".osm", ".xml")
+    if not osm:
+        spec = source if isinstance(source, RoadsSource) else RoadsSource(file=path)
+        return road_table(read_road_lines(spec, scenario.travel))
+    key = road_key(path) if scenario.cache.enabled else None
+    if key is not None and (cached := load_road_table(scenario.cache.folder(), key)) is not None:
+        return cached
     if path.name.lower().endswith(".pbf"):
         with highways_as_xml(path) as xml:
-            return read_roads(xml)
-    if path.suffix.lower() in (".osm", ".xml"):
-        return read_roads(path)
-    spec = source if isinstance(source, RoadsSource) else RoadsSource(file=path)
-    return read_road_lines(spec, scenario.travel)
+            table = read_osm_roads(xml)
+    else:
+        table = read_osm_roads(path)
+    if key is not None:
+        save_road_table(scenario.cache.folder(), key, table)
+    return table
 
 
 def read_roads(path: Path) -> nx.MultiDiGraph:
     """The OSM XML road file as an unsimplified osmnx graph (every highway type, EPSG:4326).
+
+    The pipeline reads OSM XML with :func:`facility_layout.readers.osm_xml.read_osm_roads`, which gives the
+    table of this graph without building it; the graph is the reference that reader is tested against.
 
     Edges carry ``osmid`` (the way id), ``length`` (m) and the tags in :data:`ROAD_TAGS` where tagged.
     """
@@ -355,17 +372,16 @@ def read_roads(path: Path) -> nx.MultiDiGraph:
     return graph
 
 
-def check_roads_overlap(graph: nx.MultiDiGraph, boundary: gpd.GeoDataFrame, path: Path) -> None:
+def check_roads_overlap(roads: RoadTable, boundary: gpd.GeoDataFrame, path: Path) -> None:
     """At least some road nodes lie in the region."""
-    xy = np.array([(d["x"], d["y"]) for _, d in graph.nodes(data=True)])
-    nodes = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=graph.graph.get("crs", "EPSG:4326"))
-    region = boundary.to_crs(nodes.crs).union_all()
-    if not nodes.intersects(region).any():
+    region = boundary.to_crs(roads.crs).union_all()
+    shapely.prepare(region)
+    if not shapely.intersects_xy(region, roads.lon, roads.lat).any():
+        bounds = [roads.lon.min(), roads.lat.min(), roads.lon.max(), roads.lat.max()] if roads.n_nodes else []
         raise InputError(
             "inputs.roads",
             path,
-            "no road lies inside the region boundary "
-            f"(roads lon/lat bounds {np.round(nodes.total_bounds, 4).tolist()})",
+            f"no road lies inside the region boundary (roads lon/lat bounds {np.round(bounds, 4).tolist()})",
             "give the road extract of this region",
         )
 

@@ -30,10 +30,11 @@ import shapely
 from pyproj import CRS, Transformer
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
-from shapely import LineString, MultiLineString, line_merge
+from shapely import line_merge
 from shapely.geometry.base import BaseGeometry
 
-from facility_layout.scenario import UNPAVED_SURFACES, TravelCondition, TravelSettings
+from facility_layout.road_table import RoadTable, road_table
+from facility_layout.scenario import TravelCondition, TravelSettings
 from facility_layout.terrain import Elevation, LineProfiles
 
 # Ways that are not (yet, or any more) usable by anyone.
@@ -42,8 +43,6 @@ UNUSABLE_HIGHWAYS = frozenset(
 )
 # Pedestrians are not allowed on these.
 NO_WALKING_HIGHWAYS = frozenset({"motorway", "motorway_link"})
-# Classes taken as unpaved where neither `surface` nor `tracktype` says otherwise.
-UNPAVED_BY_DEFAULT = frozenset({"track", "path", "bridleway"})
 
 WALK = "walk"
 MOTOR = "motor"
@@ -141,42 +140,15 @@ class TravelGraph:
     by_x: np.ndarray
 
 
-def build_road_network(osm_graph: nx.MultiDiGraph, crs: CRS) -> RoadNetwork:
-    """Turn the OSM graph (EPSG:4326, edge ``length`` in metres) into a :class:`RoadNetwork`."""
-    osm_ids = np.fromiter(osm_graph.nodes, dtype=np.int64, count=osm_graph.number_of_nodes())
-    index = {node: i for i, node in enumerate(osm_ids.tolist())}
-    lon = np.array([osm_graph.nodes[n]["x"] for n in osm_ids.tolist()])
-    lat = np.array([osm_graph.nodes[n]["y"] for n in osm_ids.tolist()])
-    source_crs = CRS.from_user_input(osm_graph.graph.get("crs", "EPSG:4326"))
-    x, y = (np.asarray(a) for a in Transformer.from_crs(source_crs, crs, always_xy=True).transform(lon, lat))
-
-    rows = []
-    for u, v, data in osm_graph.edges(data=True):
-        highway = _first(data.get("highway", "road"))
-        if highway in UNUSABLE_HIGHWAYS:
-            continue
-        surface = _first(data.get("surface", "")).strip().lower()
-        tracktype = _first(data.get("tracktype", "")).strip().lower()
-        if surface:
-            unpaved = surface in UNPAVED_SURFACES
-        elif tracktype:
-            unpaved = tracktype != "grade1"
-        else:
-            unpaved = highway in UNPAVED_BY_DEFAULT
-        rows.append(
-            (
-                index[u],
-                index[v],
-                float(data.get("length", 0.0)),
-                highway,
-                surface,
-                unpaved,
-                parse_maxspeed_kmh(data.get("maxspeed")),
-                int(_first(data.get("osmid", -1))),
-            )
-        )
-    u, v, length, highway, surface, unpaved, maxspeed, way = (np.array(c) for c in zip(*rows, strict=True))
-    n = len(osm_ids)
+def build_road_network(roads: RoadTable | nx.MultiDiGraph, crs: CRS) -> RoadNetwork:
+    """Turn the road input (a :class:`RoadTable`, or an osmnx graph: EPSG:4326, edge ``length`` in metres)
+    into a :class:`RoadNetwork` in ``crs``."""
+    table = roads if isinstance(roads, RoadTable) else road_table(roads)
+    transform = Transformer.from_crs(CRS.from_user_input(table.crs), crs, always_xy=True)
+    x, y = (np.asarray(a, dtype=float) for a in transform.transform(table.lon, table.lat))
+    usable = ~np.isin(table.highway, list(UNUSABLE_HIGHWAYS))
+    u, v = table.edge_u[usable], table.edge_v[usable]
+    n = table.n_nodes
 
     # Every piece is kept, numbered by size; nodes on no usable way (a construction site's) are left out.
     touched = np.zeros(n, dtype=bool)
@@ -184,19 +156,19 @@ def build_road_network(osm_graph: nx.MultiDiGraph, crs: CRS) -> RoadNetwork:
     new_index = np.cumsum(touched) - 1
     u, v = new_index[u], new_index[v]
     x, y = x[touched], y[touched]
-    highway = highway.astype(str)
+    highway = table.highway[usable].astype(str)
     return RoadNetwork(
-        osm_id=osm_ids[touched],
+        osm_id=table.osm_id[touched],
         x=x,
         y=y,
         edge_u=u.astype(np.int64),
         edge_v=v.astype(np.int64),
-        length_m=length.astype(float),
+        length_m=table.length_m[usable].astype(float),
         highway=highway,
-        surface=surface.astype(str),
-        unpaved=unpaved.astype(bool),
-        maxspeed_kmh=maxspeed.astype(float),
-        way_id=way.astype(np.int64),
+        surface=table.surface[usable].astype(str),
+        unpaved=table.unpaved[usable].astype(bool),
+        maxspeed_kmh=table.maxspeed_kmh[usable].astype(float),
+        way_id=table.way_id[usable].astype(np.int64),
         crs=crs,
         roads=_road_lines(x, y, u, v, highway, crs),
         piece=_pieces_by_size(u, v, len(x)),
@@ -259,22 +231,6 @@ def piece_report(
             "segments": int(segments[unused].sum()),
         },
     }
-
-
-def parse_maxspeed_kmh(value: object) -> float:
-    """km/h of an OSM ``maxspeed`` ("50", "30 mph", "50;60" → the lowest); NaN if not a number ("CN:rural")."""
-    speeds = []
-    for part in value if isinstance(value, list) else str(value or "").split(";"):
-        text = str(part).strip().lower()
-        factor = 1.609344 if text.endswith("mph") else 1.0
-        number = text.removesuffix("mph").removesuffix("km/h").strip()
-        try:
-            kmh = float(number) * factor
-        except ValueError:
-            continue
-        if kmh > 0:
-            speeds.append(kmh)
-    return min(speeds) if speeds else float("nan")
 
 
 def travel_graph(
@@ -430,12 +386,6 @@ def _largest_within(group: np.ndarray, label: np.ndarray, members: np.ndarray) -
     return members & (label == best[group])
 
 
-def _first(value: object) -> str:
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return str(value)
-
-
 def _min_csr(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int) -> sp.csr_matrix:
     """CSR matrix keeping the smallest value of parallel edges (scipy would add them up)."""
     order = np.lexsort((values, cols, rows))
@@ -451,11 +401,18 @@ def _road_lines(
     x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, highway: np.ndarray, crs: CRS
 ) -> gpd.GeoDataFrame:
     """One merged line geometry per highway class, each undirected segment once (for the map)."""
-    segments: dict[str, set[tuple[int, int]]] = {}
-    for a, b, h in zip(u.tolist(), v.tolist(), highway.tolist(), strict=True):
-        segments.setdefault(h, set()).add((min(a, b), max(a, b)))
     records = []
-    for h in sorted(segments):
-        lines = [LineString([(x[a], y[a]), (x[b], y[b])]) for a, b in sorted(segments[h])]
-        records.append({"highway": h, "geometry": line_merge(MultiLineString(lines))})
+    if len(u):
+        classes, cls = np.unique(highway, return_inverse=True)
+        # Each (class, lower node, higher node) once, in that order: the segments of a class, sorted.
+        segments = np.unique(np.column_stack([cls, np.minimum(u, v), np.maximum(u, v)]), axis=0)
+        starts = np.searchsorted(segments[:, 0], np.arange(len(classes) + 1))
+        ends = segments[:, 1:]
+        coords = np.stack(
+            [np.column_stack([x[ends[:, 0]], y[ends[:, 0]]]), np.column_stack([x[ends[:, 1]], y[ends[:, 1]]])], axis=1
+        )
+        lines = shapely.linestrings(coords)
+        for c, h in enumerate(classes.tolist()):
+            merged = line_merge(shapely.multilinestrings(lines[starts[c] : starts[c + 1]]))
+            records.append({"highway": h, "geometry": merged})
     return gpd.GeoDataFrame(records, geometry="geometry", crs=crs)

@@ -369,7 +369,13 @@ def travel_times(
         ]
         settings = {"travel": scenario.travel.model_dump(mode="json"), "crs": region.crs.to_wkt(), "cutoffs": cutoffs}
         key = travel_key(files, settings, [demand.x, demand.y, sites.x, sites.y, sites.centres])
-        cached, problem = load_travel(scenario.cache.folder(), key)
+        n_demand, n_sites, n_centres = len(demand.x), len(sites.x), len(sites.centres)
+        shapes = {
+            "demand_to_site": (n_demand, n_sites),
+            "demand_to_centre": (n_demand, n_centres),
+            "site_to_centre": (n_sites, n_centres),
+        }
+        cached, problem = load_travel(scenario.cache.folder(), key, shapes)
         if cached is not None:
             return cached, "hit"
     elevation = Elevation.from_raster(region.elevation, region.crs)

@@ -308,7 +308,7 @@ class InputsSettings(_Settings):
 
 class PopulationSettings(_Settings):
     scale_to_total: People | None = Field(None, gt=0)
-    cell_size_m: Metres = Field(500.0, gt=0, le=10_000)
+    cell_size_m: Metres = Field(500.0, ge=1, le=10_000)  # below 1 m the cell index overflows; rasters are coarser
 
 
 # Surfaces that count as unpaved (OSM `surface=*`): slower for vehicles, and what a rainy season hits.
@@ -398,7 +398,7 @@ class TravelSettings(_Settings):
     motor_speeds_kmh: dict[str, Kmh] = Field(default_factory=lambda: dict(DEFAULT_MOTOR_SPEEDS_KMH))
     surface_speed_factors: dict[str, Share] = Field(default_factory=lambda: dict(DEFAULT_SURFACE_SPEED_FACTORS))
     motor_slope_penalty: MotorSlopePenalty | None = Field(default_factory=MotorSlopePenalty)
-    walking_speed_kmh: Kmh = Field(4.5, gt=0, le=15, description="on flat ground")
+    walking_speed_kmh: Kmh = Field(4.5, ge=0.5, le=15, description="on flat ground")
     walking_slope: Literal["tobler", "flat"] = "tobler"
     max_offroad_m: Metres = Field(2_000.0, ge=0)
     offroad_detour_factor: Factor = Field(1.3, ge=1, le=5)

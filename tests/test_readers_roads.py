@@ -10,13 +10,15 @@ import numpy as np
 import osmium
 import pytest
 from shapely import LineString
+from test_road_table import assert_same_table
 
 from facility_layout.errors import InputError
 from facility_layout.inputs import read_road_input, read_roads
 from facility_layout.network import build_road_network
 from facility_layout.readers.pbf import highways_as_xml
 from facility_layout.readers.roads_vector import read_road_lines
-from facility_layout.scenario import RoadsSource, TravelSettings
+from facility_layout.road_table import road_table
+from facility_layout.scenario import CacheSettings, RoadsSource, TravelSettings
 
 
 def write_pbf(osm: Path, pbf: Path, extra_building: bool = True) -> Path:
@@ -44,6 +46,7 @@ def scenario_roads(source: Path | RoadsSource):
     class Scenario:
         inputs = Inputs
         travel = TravelSettings()
+        cache = CacheSettings(enabled=False)
 
     return Scenario
 
@@ -52,11 +55,14 @@ def test_pbf_gives_the_graph_of_the_same_data_as_osm_xml(small_county: Path, tmp
     osm = small_county / "roads.osm"
     pbf = write_pbf(osm, tmp_path / "roads.osm.pbf")
     from_xml = read_roads(osm)
-    from_pbf = read_road_input(scenario_roads(pbf))
+    with highways_as_xml(pbf) as xml:
+        from_pbf = read_roads(xml)
     assert from_pbf.number_of_edges() == from_xml.number_of_edges() > 100
     assert nx.utils.nodes_equal(from_pbf.nodes(data=True), from_xml.nodes(data=True))
     assert nx.utils.edges_equal(from_pbf.edges(keys=True, data=True), from_xml.edges(keys=True, data=True))
     assert -9 not in {d["osmid"] for *_, d in from_pbf.edges(data=True)}
+    # What the pipeline reads: the table of the .pbf is the table of the XML.
+    assert_same_table(read_road_input(scenario_roads(pbf)), road_table(from_xml))
 
 
 def test_pbf_temporary_xml_is_removed(small_county: Path, tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ def test_region_json_says_synthetic_and_counts_what_was_written(county: Path, re
     assert {k: meta[k] for k in PARAMS} == PARAMS
     assert "not a real place" in meta["attribution_list"][0] and "seed 3" in meta["attribution_list"][0]
     assert region.synthetic and region.attribution == meta["attribution_list"]
-    assert meta["road_nodes"] == region.roads.number_of_nodes()
+    assert meta["road_nodes"] == region.roads.n_nodes
     places = region.settlements["place"].value_counts()
     assert (meta["towns"], meta["villages"], meta["hamlets"]) == (
         places["town"],
@@ -109,7 +109,7 @@ def test_the_real_loaders_read_it(region: RegionInputs) -> None:
 
 def test_nearly_all_roads_form_one_network(region: RegionInputs) -> None:
     graph = build_road_network(region.roads, region.crs)
-    assert graph.n_nodes >= 0.95 * region.roads.number_of_nodes()
+    assert graph.n_nodes >= 0.95 * region.roads.n_nodes
     # Every settlement lies on (or right next to) the network.
     settlements = np.column_stack([region.settlements.geometry.x, region.settlements.geometry.y])
     assert cKDTree(np.column_stack([graph.x, graph.y])).query(settlements)[0].max() < 100
@@ -191,7 +191,7 @@ def test_some_villages_lack_a_clinic(region: RegionInputs) -> None:
 
 
 def test_roads_range_from_paved_roads_to_footpaths(county: Path, region: RegionInputs) -> None:
-    highways = {data["highway"] for _, _, data in region.roads.edges(data=True)}
+    highways = set(region.roads.highway.tolist())
     assert {"secondary", "unclassified", "track"} <= highways
     assert highways & {"path", "footway"}
     root = ET.parse(county / "roads.osm").getroot()

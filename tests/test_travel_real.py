@@ -29,9 +29,9 @@ import rasterio
 import shapely
 from pyproj import CRS, Transformer
 
-from facility_layout.inputs import RegionInputs, read_region
+from facility_layout.inputs import RegionInputs, read_region, read_roads
 from facility_layout.network import RoadNetwork, TravelGraph, build_road_network, travel_graph
-from facility_layout.scenario import Scenario, TravelSettings, load_scenario
+from facility_layout.scenario import Scenario, TravelSettings, load_scenario, source_file
 from facility_layout.terrain import Elevation
 from facility_layout.traveltime import mode_minutes, place
 
@@ -99,7 +99,7 @@ def island(shared_data: Path) -> Island:
     while len(on_land) < N_LAND_POINTS:
         xy = rng.uniform((xmin, ymin), (xmax, ymax), size=(64, 2))
         on_land = np.vstack([on_land, xy[shapely.contains_xy(land, *xy.T)]])
-    osm = region.roads
+    osm = read_roads(source_file(scenario.inputs.roads))
     classes: dict[int, set[str]] = {}
     for u, v, data in osm.edges(data=True):
         for node in (u, v):
@@ -297,7 +297,7 @@ class Independent:
 
 def independent_model(island: Island, dem: Dem | None) -> Independent:
     """Walking and motor graphs built straight from the OSM graph, without the package's network code."""
-    travel, osm = island.scenario.travel, island.region.roads
+    travel, osm = island.scenario.travel, read_roads(source_file(island.scenario.inputs.roads))
     assert travel.walking_slope == "tobler"
     to_metric = Transformer.from_crs(
         CRS.from_user_input(osm.graph.get("crs", "EPSG:4326")), island.region.crs, always_xy=True

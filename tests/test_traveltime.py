@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from pyproj import CRS, Transformer
 
-from facility_layout.network import build_road_network, parse_maxspeed_kmh, travel_graph
+from facility_layout.network import build_road_network, travel_graph
+from facility_layout.road_table import parse_maxspeed_kmh
 from facility_layout.scenario import TravelSettings
 from facility_layout.traveltime import graphs_for, mode_minutes, place
 

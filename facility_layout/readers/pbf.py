@@ -1,7 +1,8 @@
-"""OpenStreetMap ``.osm.pbf`` extracts (Geofabrik, BBBike, an office's own) → the road graph of OSM XML.
+"""OpenStreetMap ``.osm.pbf`` extracts (Geofabrik, BBBike, an office's own) → the road table of OSM XML.
 
 pyosmium copies the ``highway=*`` ways and the nodes they use into a temporary OSM XML file, which
-:func:`facility_layout.inputs.read_roads` reads like any ``.osm`` file, so both formats give the same graph.
+:func:`facility_layout.readers.osm_xml.read_osm_roads` reads like any ``.osm`` file, so both formats give
+the same road table.
 Other features (buildings, land use: most of a provincial extract) are skipped on the way.
 """
 
