@@ -66,7 +66,15 @@ ForceOpt = Annotated[
         "replaced, every other file is kept.",
     ),
 ]
-
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="DASK_SCHEDULER_ADDRESS",
+        help="Dask scheduler (e.g. tcp://10.0.0.5:8786) for partitioned scenarios; default a LocalCluster here.",
+        show_default=False,
+    ),
+]
 LangOpt = Annotated[
     str | None,
     typer.Option(
@@ -126,6 +134,7 @@ def run(
     encoding: EncodingOpt = None,
     force: ForceOpt = False,
     lang: LangOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run a scenario end to end: travel times, layout, map.html, layout.gpkg, layout.xlsx, brief.pdf, summary.json."""
     from facility_layout.pipeline import run as run_pipeline
@@ -138,6 +147,9 @@ def run(
             Text.assemble((loaded.region.name, "bold"), f"  ({scenario}, data root {loaded.data_root})"),
             highlight=False,
         )
+        if loaded.region.partition is not None:
+            _run_partitioned(loaded, out_dir, scheduler, force)
+            return
         result = run_pipeline(loaded, out_dir, progress=_StageProgress(), force=force)
         _print_summary(result.summary, result.out_dir)
         _print_kept(result.kept, result.out_dir)
@@ -178,6 +190,45 @@ def evaluate(
 
     with _ending_cleanly_on_sigterm():
         _guarded(action)
+
+
+def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | None, force: bool) -> None:
+    """Run the counties on Dask, one line per county as it ends; exit 2 (bad input) or 3 (no layout) at the
+    end if any county failed, after the others' outputs are written."""
+    from facility_layout.distributed import exit_error
+    from facility_layout.province import run_partitioned
+
+    def county_line(county, outcome, finished, unfinished, failed, total) -> None:
+        detail = f": {outcome.message}" if outcome.status == "failed" else f" ({outcome.seconds:.1f} s)"
+        console.print(
+            f"{outcome.status:>6} {county.name}{detail}  [{finished}/{total} finished, {unfinished} waiting or "
+            f"running, {failed} failed]",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    result = run_partitioned(scenario, out_dir, scheduler, progress=county_line, force=force)
+    figures = result.summary
+    total = figures["population_total"] or 1.0
+    covered = figures["population_covered"]["village_clinic"]
+    counts = figures["counties_count"]
+    solver = figures["solver"]
+    least = f" (least proven county: {solver['least_proven_county']})" if solver["least_proven_county"] else ""
+    out.print(
+        f"{len(figures['counties'])} counties: {counts['done']} computed, {counts['reused']} reused, "
+        f"{counts['failed']} failed. Within the village clinic standard: {covered:,.0f} of {total:,.0f} people "
+        f"({100 * covered / total:.1f} %) in the counties that completed; solver: {solver['status']}{least}",
+        markup=False,
+        highlight=False,
+    )
+    out.print(f"outputs: {result.out_dir}  (open {result.out_dir / 'index.html'})", markup=False, highlight=False)
+    _print_kept(result.kept, result.out_dir)
+    error = exit_error(result.outcomes)
+    if error is not None:
+        failed = ", ".join(figures["counties_failed"])
+        console.print(f"error: counties failed: {failed}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=3 if error is SolveError else 2)
 
 
 @app.command()
@@ -228,6 +279,7 @@ def compare(
             show_default=False,
         ),
     ] = None,
+    scheduler: SchedulerOpt = None,
     encoding: EncodingOpt = None,
     force: ForceOpt = False,
     lang: LangOpt = None,
@@ -248,6 +300,7 @@ def compare(
             map_pair=maps,
             progress=_StageProgress(),
             on_scenario=announce,
+            scheduler=scheduler,
             encoding=encoding,
             force=force,
             language=lang,
