@@ -25,6 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from facility_layout.errors import FacilityLayoutError, SolveError
+from facility_layout.i18n import field_of
 
 if TYPE_CHECKING:
     from facility_layout.scenario import Scenario
@@ -509,11 +510,18 @@ def _violations_line(summary: dict, out_dir: Path, shown: int = 5) -> str:
     names: dict[str, str] = {}
     table = out_dir / "facilities.csv"
     if table.is_file():
-        with table.open(encoding="utf-8", newline="") as rows:
-            names = {row["site_id"]: row.get("name", "") for row in csv.DictReader(rows)}
+        # Headers in the run's language ("站点编号") and maybe a byte-order mark: read back as fields.
+        with table.open(encoding="utf-8-sig", newline="") as rows:
+            names = {row["site_id"]: row.get("name", "") for row in _rows_by_field(rows)}
     clinics = ", ".join(f"{names.get(i) or 'unnamed'} ({i})" for i in ids[:shown]) + (" …" if len(ids) > shown else "")
     limit = summary["standards"]["referral_max_minutes"]
     return f"{len(ids)} open clinic(s) with no township centre within {limit:g} min: {clinics}"
+
+
+def _rows_by_field(rows) -> Iterator[dict[str, str]]:
+    """A CSV's rows keyed by field name, whatever the language of its headers."""
+    for row in csv.DictReader(rows):
+        yield {field_of(k): v for k, v in row.items()}
 
 
 def _pieces_line(roads: dict) -> str:

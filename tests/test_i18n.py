@@ -22,7 +22,14 @@ from facility_layout.i18n import (
 
 PACKAGE = Path(__file__).resolve().parent.parent / "facility_layout"
 # Modules whose words go through the catalogue (a later change adds the map, report, CLI and errors).
-TRANSLATED_MODULES = ("workbook.py", "gpkg_styles.py", "brief/__init__.py", "brief/map_figure.py", "palette.py")
+TRANSLATED_MODULES = (
+    "workbook.py",
+    "gpkg_styles.py",
+    "brief/__init__.py",
+    "brief/map_figure.py",
+    "palette.py",
+    "evaluate.py",
+)
 
 
 def _catalogue(language: str) -> dict:
