@@ -21,7 +21,7 @@ from facility_layout.i18n import (
 )
 
 PACKAGE = Path(__file__).resolve().parent.parent / "facility_layout"
-# Modules whose words go through the catalogue (a later change adds the map, report, CLI and errors).
+# Modules whose words go through the catalogue (a later change adds the report, CLI and errors).
 TRANSLATED_MODULES = (
     "workbook.py",
     "gpkg_styles.py",
@@ -29,6 +29,8 @@ TRANSLATED_MODULES = (
     "brief/map_figure.py",
     "palette.py",
     "evaluate.py",
+    *(f"maps/{name}.py" for name in ("__init__", "cells", "classes", "facilities", "geojson", "labels", "layers")),
+    *(f"maps/{name}.py" for name in ("page", "panel")),
 )
 
 
@@ -130,3 +132,20 @@ def test_headers_and_decisions_read_back_in_either_language() -> None:
 def test_an_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="zh-CN"):
         translator("fr")
+
+
+def test_the_map_words_kept_in_tables_are_in_the_catalogue() -> None:
+    # The map translates these by value (_(symbol.label), _(LAYER)): the scan of literals cannot see them.
+    from facility_layout.maps import classes, panel, styles
+    from facility_layout.scenario import MODE_WORDS
+
+    words = {s.label for s in (*styles.FACILITY_SYMBOLS, *styles.EXISTING_SYMBOLS.values())}
+    words |= {s.label for s in styles.ROAD_STYLES.values()} | set(classes.TIER_NAMES.values())
+    words |= set(styles.CELL_LAYERS.values()) | {
+        n.removeprefix("Demand cells: ").capitalize() for n in styles.CELL_LAYERS.values()
+    }
+    words |= {styles.CELLS_OFF_LAYER, styles.ASSIGNMENTS_LAYER, styles.RELIEF_LAYER, styles.CATCHMENT_LAYER}
+    words |= {styles.BEYOND_LAYER, styles.MERGE_LAYER, styles.SYNTHETIC_BANNER, "people in the cell ÷ its area"}
+    words |= {"mean", "p95", "max", "open", "central", "Demand cells coloured by (one at a time)"}
+    words |= set(MODE_WORDS.values()) | set(panel.SOLVER_STATUSES)
+    assert words - _all_ids() == set()

@@ -4,6 +4,8 @@ word the tool writes checked for English left over (words from the data, units a
 from __future__ import annotations
 
 import csv
+import html
+import json
 import os
 import re
 import subprocess
@@ -22,8 +24,9 @@ ALLOWED = {"km", "min", "sites", "required", "forbidden", "Leaflet", "OpenStreet
 
 
 def english_words(text: str, allowed: set[str] = ALLOWED) -> set[str]:
-    """Words of two or more Latin letters in ``text`` that are not allowed."""
-    return {w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in allowed}
+    """Words of two or more Latin letters in ``text`` that are not allowed ({placeholders} the page fills in
+    are not words)."""
+    return {w for w in re.findall(r"[A-Za-z]{2,}", re.sub(r"\{\w+\}", "", text)) if w not in allowed}
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +63,61 @@ def test_every_decision_reason_is_in_chinese(chinese_cli_run: tuple[Path, str]) 
         decision = {ZH(code): code for code in openers}.get(row["decision"], row["decision"])
         reason = re.sub(r"^按 sites\.\w+ \S+；", "", row["reason"])
         assert reason.startswith(openers[decision]), (decision, row["reason"])
+
+
+def _read_on_the_map(page: str) -> list[str]:
+    """What a user reads on map.html: the visible text outside scripts and styles, the CSS headings, the
+    layer names, the words the cells' script fills in, and every tooltip and popup part (JSON strings)."""
+    visible = re.sub(r"<script.*?</script>|<style.*?</style>", " ", page, flags=re.S)
+    texts = re.findall(r'content: ("(?:[^"\\]|\\.)*")', page)
+    texts += re.findall(r'^\s*("(?:[^"\\]|\\.)*") : \w+,$', page, flags=re.M)  # the layer control's names
+    for match in re.finditer(r'"(tooltip|title|status|reason|rows|text|note)": ?("(?:[^"\\]|\\.)*"|\[.*?\]\])', page):
+        texts.append(match.group(2))
+    cells = re.search(r'\}\)\(JSON\.parse\(".*?"\), (\{"centre_mode".*?\})\);\n', page)
+    assert cells is not None, "the cells' words are where the page passes them to its script"
+    texts.append(cells.group(1))
+    words = [json.loads(t) if t.startswith('"') else _strings(json.loads(t)) for t in texts]
+    # Markup inside popups (the bar chart's SVG) is not read; its text and titles are.
+    return [html.unescape(re.sub(r"<[^>]+>", " ", text)) for text in (visible, *words)]
+
+
+def _strings(value) -> str:
+    """The strings inside a JSON value (not its keys), one a line."""
+    if isinstance(value, dict):
+        return _strings(list(value.values()))
+    if isinstance(value, list):
+        return "\n".join(_strings(v) for v in value)
+    return str(value) if isinstance(value, str) else ""
+
+
+def _data_words(region: Path) -> set[str]:
+    """Latin words of the input data's names (the synthetic county's places have pinyin names)."""
+    words = {"Synthetic", "mountain", "county", "cbc", "highs"}  # the region's name, the solver's
+    for name in ("facilities.geojson", "settlements.geojson", "admin_areas.geojson"):
+        for feature in json.loads((region / name).read_text(encoding="utf-8"))["features"]:
+            words |= set(re.findall(r"[A-Za-z]{2,}", str(feature["properties"].get("name", ""))))
+    return words
+
+
+def test_the_map_has_no_english_left(chinese_cli_run: tuple[Path, str], small_county: Path) -> None:
+    out = chinese_cli_run[0]
+    page = (out / "map.html").read_text(encoding="utf-8")
+    # Site ids are identifiers (the data's, and new-0001 … for candidate sites), not words.
+    data_words = _data_words(small_county) | {
+        w for row in _facilities(out) for w in re.findall("[A-Za-z]{2,}", row["site_id"])
+    }
+    texts = _read_on_the_map(page)
+    assert len(texts) > 50
+    left = {w for text in texts for w in english_words(text, ALLOWED | data_words)}
+    assert left == set(), left
+    # The words that matter are there, in Chinese.
+    joined = "\n".join(texts)
+    for words in ("图例", "图层", "保留的村卫生室", "人口网格：到村卫生室的分钟数", "服务人口", "转诊"):
+        assert words in joined, words
+
+
+def test_the_english_map_keeps_its_words(demo_run) -> None:
+    # The default language's page is as before: English layer names and legend.
+    page = (demo_run.out / "map.html").read_text(encoding="utf-8")
+    assert "Demand cells: minutes to village clinic" in page and "Legend" in page
+    assert not re.search("[\u4e00-\u9fff]", re.sub(r"<script.*?</script>", "", page, flags=re.S))
