@@ -21,7 +21,7 @@ from facility_layout.i18n import (
 )
 
 PACKAGE = Path(__file__).resolve().parent.parent / "facility_layout"
-# Modules whose words go through the catalogue (a later change adds the report, CLI and errors).
+# Modules whose words go through the catalogue (a later change adds the report and the errors).
 TRANSLATED_MODULES = (
     "workbook.py",
     "gpkg_styles.py",
@@ -31,6 +31,7 @@ TRANSLATED_MODULES = (
     "evaluate.py",
     *(f"maps/{name}.py" for name in ("__init__", "cells", "classes", "facilities", "geojson", "labels", "layers")),
     *(f"maps/{name}.py" for name in ("page", "panel")),
+    "cli.py",
 )
 
 
@@ -134,8 +135,9 @@ def test_an_unknown_language_is_refused() -> None:
         translator("fr")
 
 
-def test_the_map_words_kept_in_tables_are_in_the_catalogue() -> None:
-    # The map translates these by value (_(symbol.label), _(LAYER)): the scan of literals cannot see them.
+def test_the_words_kept_in_tables_are_in_the_catalogue() -> None:
+    # The map and CLI translate these by value (_(symbol.label), _(stage)): the scan of literals cannot see them.
+    from facility_layout import cli
     from facility_layout.maps import classes, panel, styles
     from facility_layout.scenario import MODE_WORDS
 
@@ -147,5 +149,7 @@ def test_the_map_words_kept_in_tables_are_in_the_catalogue() -> None:
     words |= {styles.CELLS_OFF_LAYER, styles.ASSIGNMENTS_LAYER, styles.RELIEF_LAYER, styles.CATCHMENT_LAYER}
     words |= {styles.BEYOND_LAYER, styles.MERGE_LAYER, styles.SYNTHETIC_BANNER, "people in the cell ÷ its area"}
     words |= {"mean", "p95", "max", "open", "central", "Demand cells coloured by (one at a time)"}
-    words |= set(MODE_WORDS.values()) | set(panel.SOLVER_STATUSES)
+    words |= set(MODE_WORDS.values()) | set(panel.SOLVER_STATUSES) | set(cli.STAGE_NAMES) | set(cli.CACHE_WORDS)
+    words |= {"layout", "clinic standard met", "beyond it", "cost", "solver"}  # the comparison's columns
+    words |= {"within the village clinic standard", "within the township centre standard"}
     assert words - _all_ids() == set()

@@ -31,7 +31,8 @@ def english_words(text: str, allowed: set[str] = ALLOWED) -> set[str]:
 
 @pytest.fixture(scope="module")
 def chinese_cli_run(small_county: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """``facility-layout run --lang zh-CN`` on the small county: its output folder and what it printed."""
+    """``facility-layout run --lang zh-CN`` on the small county: its output folder and what it printed (on
+    stdout and stderr, where the stage progress goes)."""
     base = tmp_path_factory.mktemp("zh")
     path = scenario_on_region(small_county, base / "county.yaml", base / "out")
     done = subprocess.run(
@@ -43,7 +44,7 @@ def chinese_cli_run(small_county: Path, tmp_path_factory: pytest.TempPathFactory
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    return base / "out", done.stdout
+    return base / "out", done.stdout + done.stderr
 
 
 def _facilities(out: Path) -> list[dict[str, str]]:
@@ -121,3 +122,13 @@ def test_the_english_map_keeps_its_words(demo_run) -> None:
     page = (demo_run.out / "map.html").read_text(encoding="utf-8")
     assert "Demand cells: minutes to village clinic" in page and "Legend" in page
     assert not re.search("[\u4e00-\u9fff]", re.sub(r"<script.*?</script>", "", page, flags=re.S))
+
+
+def test_the_cli_output_has_no_english_left(chinese_cli_run: tuple[Path, str], small_county: Path) -> None:
+    out, printed = chinese_cli_run
+    # Paths are the user's own; the region's and places' names come from the data.
+    words = re.sub(r"\S*/\S*", " ", printed)
+    ids = {w for row in _facilities(out) for w in re.findall("[A-Za-z]{2,}", row["site_id"])}
+    assert english_words(words, ALLOWED | _data_words(small_county) | ids) == set(), printed
+    for chinese in ("读取输入", "通行时间", "村卫生室服务半径内", "决策", "求解器", "输出："):
+        assert chinese in printed, chinese
