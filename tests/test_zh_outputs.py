@@ -70,7 +70,9 @@ def _read_on_the_map(page: str) -> list[str]:
     """What a user reads on map.html: the visible text outside scripts and styles, the CSS headings, the
     layer names, the words the cells' script fills in, and every tooltip and popup part (JSON strings)."""
     visible = re.sub(r"<script.*?</script>|<style.*?</style>", " ", page, flags=re.S)
-    texts = re.findall(r'content: ("(?:[^"\\]|\\.)*")', page)
+    # CSS strings as CSS reads them: characters as they are (a JSON "\\u4eba" escape would show as "u4eba").
+    css = [text[1:-1] for text in re.findall(r'content: ("(?:[^"\\]|\\.)*")', page)]
+    texts = []
     texts += re.findall(r'^\s*("(?:[^"\\]|\\.)*") : \w+,$', page, flags=re.M)  # the layer control's names
     for match in re.finditer(r'"(tooltip|title|status|reason|rows|text|note)": ?("(?:[^"\\]|\\.)*"|\[.*?\]\])', page):
         texts.append(match.group(2))
@@ -79,7 +81,7 @@ def _read_on_the_map(page: str) -> list[str]:
     texts.append(cells.group(1))
     words = [json.loads(t) if t.startswith('"') else _strings(json.loads(t)) for t in texts]
     # Markup inside popups (the bar chart's SVG) is not read; its text and titles are.
-    return [html.unescape(re.sub(r"<[^>]+>", " ", text)) for text in (visible, *words)]
+    return [html.unescape(re.sub(r"<[^>]+>", " ", text)) for text in (visible, *css, *words)]
 
 
 def _strings(value) -> str:

@@ -229,8 +229,11 @@ class PageLayout(MacroElement):
 def side_panel(legend: str, _: Translator = ENGLISH) -> str:
     """The side panel: the layer list (moved in by :class:`PageLayout`) and the legend, each collapsible; the
     layer list's two headings in the page's language."""
-    # A JSON string is a valid CSS string: quotes and backslashes in a translation stay inside it.
-    base, overlays = (json.dumps(_(words)) for words in ("Demand cells coloured by (one at a time)", "Layers"))
+    # A JSON string with its characters as they are (CSS reads no \u escapes) is a valid CSS string: quotes and
+    # backslashes in a translation stay inside it.
+    base, overlays = (
+        json.dumps(_(words), ensure_ascii=False) for words in ("Demand cells coloured by (one at a time)", "Layers")
+    )
     headings = (
         f".leaflet-control-layers-base::before {{ content: {base}; }}"
         f" .leaflet-control-layers-overlays::before {{ content: {overlays}; }}"
