@@ -29,6 +29,7 @@ from facility_layout.errors import ScenarioError
 from facility_layout.evaluate import not_built_reason
 from facility_layout.figures import minutes_figures
 from facility_layout.folders import claim_output_folder, protected_places
+from facility_layout.i18n import Translator, translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC, read_admin_areas
 from facility_layout.outputs import RUN_NAMES, write_csv
 from facility_layout.pipeline import Progress, RunResult
@@ -250,7 +251,8 @@ def compare(
                 layouts.append(read_layout(name, scenario, staging / name))
             else:
                 runs[name] = run_layout(scenario, staging / name, progress)
-                layouts.append(read_layout(name, scenario, staging / name, not_built_reasons(runs[name])))
+                reasons = not_built_reasons(runs[name], translator(scenario.outputs.language))
+                layouts.append(read_layout(name, scenario, staging / name, reasons))
         report_progress = progress or (lambda stage, seconds: None)
         report_progress("report", None)
         start = time.perf_counter()
@@ -275,11 +277,11 @@ def _map_pair(requested: tuple[str, str] | None, names: list[str]) -> tuple[str,
     return requested
 
 
-def not_built_reasons(run: RunResult) -> dict[str, str]:
+def not_built_reasons(run: RunResult, _: Translator) -> dict[str, str]:
     """Why each new site the run's layout does not build is not built, by site id."""
     assert run.model is not None and run.result is not None and run.sites is not None
     unbuilt = np.flatnonzero((run.sites.kind == NEW_SITE) & ~run.result.open_sites)
-    return {str(run.sites.site_id[j]): not_built_reason(run.model, run.result, int(j)) for j in unbuilt}
+    return {str(run.sites.site_id[j]): not_built_reason(run.model, run.result, int(j), _) for j in unbuilt}
 
 
 def read_layout(name: str, scenario: Scenario, folder: Path, not_built: dict[str, str] | None = None) -> Layout:
