@@ -25,6 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from facility_layout.errors import FacilityLayoutError, SolveError
+from facility_layout.i18n import Translator, field_of, translator
 
 if TYPE_CHECKING:
     from facility_layout.scenario import Scenario
@@ -66,7 +67,15 @@ ForceOpt = Annotated[
         "replaced, every other file is kept.",
     ),
 ]
-
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="DASK_SCHEDULER_ADDRESS",
+        help="Dask scheduler (e.g. tcp://10.0.0.5:8786) for partitioned scenarios; default a LocalCluster here.",
+        show_default=False,
+    ),
+]
 LangOpt = Annotated[
     str | None,
     typer.Option(
@@ -101,19 +110,37 @@ def _announce_encodings(loaded: Scenario) -> None:
 
 
 class _StageProgress:
-    """Shows a spinner while a stage runs and a line with its time when it ends."""
+    """Shows a spinner while a stage runs and a line with its time when it ends, the stage named in ``_``'s
+    language."""
 
-    def __init__(self) -> None:
+    def __init__(self, _: Translator) -> None:
         self._status = None
+        self._ = _
 
     def __call__(self, stage: str, seconds: float | None) -> None:
+        name = self._(stage) if stage in STAGE_NAMES else stage
         if seconds is None:
-            self._status = console.status(Text(f"{stage} …"))
+            self._status = console.status(Text(f"{name} …"))
             self._status.start()
             return
         if self._status is not None:
             self._status.stop()
-        console.print(Text.assemble(("✓", "green"), f" {stage:<16} {seconds:7.2f} s"), highlight=False)
+        console.print(Text.assemble(("✓", "green"), f" {name:<16} {seconds:7.2f} s"), highlight=False)
+
+
+# The pipeline's stages (message ids), as the progress lines name them.
+STAGE_NAMES = (
+    "generate region",
+    "inputs",
+    "road graph",
+    "demand",
+    "sites",
+    "travel times",
+    "model",
+    "evaluate",
+    "outputs",
+    "report",
+)
 
 
 @app.command()
@@ -126,6 +153,7 @@ def run(
     encoding: EncodingOpt = None,
     force: ForceOpt = False,
     lang: LangOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run a scenario end to end: travel times, layout, map.html, layout.gpkg, layout.xlsx, brief.pdf, summary.json."""
     from facility_layout.pipeline import run as run_pipeline
@@ -134,12 +162,14 @@ def run(
     def action() -> None:
         loaded = load_scenario(scenario, data_root, encoding).in_language(lang)
         _announce_encodings(loaded)
-        console.print(
-            Text.assemble((loaded.region.name, "bold"), f"  ({scenario}, data root {loaded.data_root})"),
-            highlight=False,
-        )
-        result = run_pipeline(loaded, out_dir, progress=_StageProgress(), force=force)
-        _print_summary(result.summary, result.out_dir)
+        _ = translator(loaded.outputs.language)
+        where = _("  ({scenario}, data root {root})", scenario=scenario, root=loaded.data_root)
+        console.print(Text.assemble((loaded.region.name, "bold"), where), highlight=False)
+        if loaded.region.partition is not None:
+            _run_partitioned(loaded, out_dir, scheduler, force)
+            return
+        result = run_pipeline(loaded, out_dir, progress=_StageProgress(_), force=force)
+        _print_summary(result.summary, result.out_dir, _)
         _print_kept(result.kept, result.out_dir)
         _print_warnings(result.summary.get("warnings", []))
 
@@ -171,13 +201,54 @@ def evaluate(
     def action() -> None:
         loaded = load_scenario(scenario, data_root, encoding).in_language(lang)
         _announce_encodings(loaded)
-        console.print(Text.assemble((loaded.region.name, "bold"), f"  ({scenario}, layout {layout})"), highlight=False)
-        result = run_pipeline(loaded, out_dir, progress=_StageProgress(), layout=layout, force=force)
-        _print_summary(result.summary, result.out_dir)
+        _ = translator(loaded.outputs.language)
+        where = _("  ({scenario}, layout {layout})", scenario=scenario, layout=layout)
+        console.print(Text.assemble((loaded.region.name, "bold"), where), highlight=False)
+        result = run_pipeline(loaded, out_dir, progress=_StageProgress(_), layout=layout, force=force)
+        _print_summary(result.summary, result.out_dir, _)
         _print_kept(result.kept, result.out_dir)
 
     with _ending_cleanly_on_sigterm():
         _guarded(action)
+
+
+def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | None, force: bool) -> None:
+    """Run the counties on Dask, one line per county as it ends; exit 2 (bad input) or 3 (no layout) at the
+    end if any county failed, after the others' outputs are written."""
+    from facility_layout.distributed import exit_error
+    from facility_layout.province import run_partitioned
+
+    def county_line(county, outcome, finished, unfinished, failed, total) -> None:
+        detail = f": {outcome.message}" if outcome.status == "failed" else f" ({outcome.seconds:.1f} s)"
+        console.print(
+            f"{outcome.status:>6} {county.name}{detail}  [{finished}/{total} finished, {unfinished} waiting or "
+            f"running, {failed} failed]",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    result = run_partitioned(scenario, out_dir, scheduler, progress=county_line, force=force)
+    figures = result.summary
+    total = figures["population_total"] or 1.0
+    covered = figures["population_covered"]["village_clinic"]
+    counts = figures["counties_count"]
+    solver = figures["solver"]
+    least = f" (least proven county: {solver['least_proven_county']})" if solver["least_proven_county"] else ""
+    out.print(
+        f"{len(figures['counties'])} counties: {counts['done']} computed, {counts['reused']} reused, "
+        f"{counts['failed']} failed. Within the village clinic standard: {covered:,.0f} of {total:,.0f} people "
+        f"({100 * covered / total:.1f} %) in the counties that completed; solver: {solver['status']}{least}",
+        markup=False,
+        highlight=False,
+    )
+    out.print(f"outputs: {result.out_dir}  (open {result.out_dir / 'index.html'})", markup=False, highlight=False)
+    _print_kept(result.kept, result.out_dir)
+    error = exit_error(result.outcomes)
+    if error is not None:
+        failed = ", ".join(figures["counties_failed"])
+        console.print(f"error: counties failed: {failed}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=3 if error is SolveError else 2)
 
 
 @app.command()
@@ -228,6 +299,7 @@ def compare(
             show_default=False,
         ),
     ] = None,
+    scheduler: SchedulerOpt = None,
     encoding: EncodingOpt = None,
     force: ForceOpt = False,
     lang: LangOpt = None,
@@ -246,25 +318,29 @@ def compare(
             out_dir,
             data_root=data_root,
             map_pair=maps,
-            progress=_StageProgress(),
+            progress=_StageProgress(translator(lang or "en")),
             on_scenario=announce,
+            scheduler=scheduler,
             encoding=encoding,
             force=force,
             language=lang,
         )
-        table = Table(title="comparison", title_justify="left")
+        _ = translator(comparison.layouts[0].scenario.outputs.language)
+        table = Table(title=_("comparison"), title_justify="left")
         for column in ("layout", "clinic standard met", "beyond it", "cost", "solver"):
-            table.add_column(column)
+            table.add_column(_(column))
         today = today_headline(comparison.layouts[0])
         table.add_row(
-            f"today (conditions of {comparison.layouts[0].name})",
+            _("today (conditions of {layout})", layout=comparison.layouts[0].name),
             f"{today['village_clinic_within_standard']:,.0f} ({today['village_clinic_within_standard_share']:.1%})",
             f"{today['village_clinic_beyond_standard']:,.0f}",
             f"{today['cost']:g}",
-            "existing facilities, not optimised",
+            _("existing facilities, not optimised"),
         )
-        for _, row in comparison.headline.iterrows():
-            proven = "proven optimal" if row["proven_optimal"] else f"NOT proven optimal (gap {row['gap']})"
+        for _index, row in comparison.headline.iterrows():
+            proven = (
+                _("proven optimal") if row["proven_optimal"] else _("NOT proven optimal (gap {gap})", gap=row["gap"])
+            )
             table.add_row(
                 row["scenario"],
                 f"{row['village_clinic_within_standard']:,.0f} ({row['village_clinic_within_standard_share']:.1%})",
@@ -273,7 +349,9 @@ def compare(
                 proven,
             )
         out.print(table)
-        out.print(f"outputs: {out_dir.resolve()}  (open {out_dir.resolve() / 'report.html'})")
+        out.print(
+            _("outputs: {folder}  (open {page})", folder=out_dir.resolve(), page=out_dir.resolve() / "report.html")
+        )
         _print_kept(comparison.kept, out_dir.resolve())
 
     with _ending_cleanly_on_sigterm():
@@ -419,114 +497,201 @@ def init(
     _guarded(action)
 
 
-def _print_summary(summary: dict, out_dir: Path) -> None:
+def _print_summary(summary: dict, out_dir: Path, _: Translator) -> None:
+    """The run's headline as a table, in ``_``'s language (figures formatted alike in every language)."""
     solver = summary["solver"]
     table = Table(title=f"{summary['scenario']}", show_header=False, title_justify="left")
     total = summary["population_total"] or 1.0
     today = summary["today"]
-    for tier, label in (("village_clinic", "village clinic"), ("township_centre", "township centre")):
+    for tier, label in (
+        ("village_clinic", "within the village clinic standard"),
+        ("township_centre", "within the township centre standard"),
+    ):
         covered, before = summary["population_covered"][tier], today["population_covered"][tier]
         minutes = summary["travel_minutes"][tier]
         table.add_row(
-            f"within the {label} standard",
-            f"today {before:,.0f} ({100 * before / total:.1f} %) → {covered:,.0f} of {total:,.0f} people "
-            f"({100 * covered / total:.1f} %); minutes mean {today['travel_minutes'][tier]['mean']} → "
-            f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
+            _(label),
+            _(
+                "today {before} ({before_share} %) → {covered} of {total} people ({covered_share} %); minutes mean "
+                "{mean_before} → {mean}, p95 {p95}, max {max}",
+                before=f"{before:,.0f}",
+                before_share=f"{100 * before / total:.1f}",
+                covered=f"{covered:,.0f}",
+                total=f"{total:,.0f}",
+                covered_share=f"{100 * covered / total:.1f}",
+                mean_before=today["travel_minutes"][tier]["mean"],
+                mean=minutes["mean"],
+                p95=minutes["p95"],
+                max=minutes["max"],
+            ),
         )
-    table.add_row("cannot be covered", _uncoverable_line(summary))
+    table.add_row(_("cannot be covered"), _uncoverable_line(summary, _))
     for future in summary["futures"]:
         minutes = future["clinic_minutes"]
         table.add_row(
-            f"future: {future['name']}",
-            f"{future['covered']:,.0f} of {future['population']:,.0f} within the clinic standard, "
-            f"{future['uncovered']:,.0f} beyond, {future['uncoverable']:,.0f} uncoverable; minutes mean "
-            f"{minutes['mean']}, p95 {minutes['p95']}, max {minutes['max']}",
+            _("future: {name}", name=future["name"]),
+            _(
+                "{covered} of {population} within the clinic standard, {uncovered} beyond, {uncoverable} "
+                "uncoverable; minutes mean {mean}, p95 {p95}, max {max}",
+                covered=f"{future['covered']:,.0f}",
+                population=f"{future['population']:,.0f}",
+                uncovered=f"{future['uncovered']:,.0f}",
+                uncoverable=f"{future['uncoverable']:,.0f}",
+                mean=minutes["mean"],
+                p95=minutes["p95"],
+                max=minutes["max"],
+            ),
         )
-    table.add_row("travel", _travel_line(summary["travel"]))
+    table.add_row(_("travel"), _travel_line(summary["travel"], _))
     if summary["road_graph"]["piece_count"] > 1:
-        table.add_row("road network", _pieces_line(summary["road_graph"]))
+        table.add_row(_("road network"), _pieces_line(summary["road_graph"], _))
     cut = summary["travel"]["cut_off"]
     access = summary["access"]
     if cut["cells"]:
         places = ", ".join(cut["places"][:8]) + (" …" if len(cut["places"]) > 8 else "")
         reach = access["computed_up_to_minutes"]
         table.add_row(
-            "no facility within reach",
-            f"{cut['population']:,.0f} people reach no open clinic within {reach['village_clinic']:g} min nor "
-            f"township centre within {reach['township_centre']:g} min, near {places or 'no named place'}",
+            _("no facility within reach"),
+            _(
+                "{people} people reach no open clinic within {clinic} min nor township centre within {centre} min, "
+                "near {places}",
+                people=f"{cut['population']:,.0f}",
+                clinic=f"{reach['village_clinic']:g}",
+                centre=f"{reach['township_centre']:g}",
+                places=places or _("no named place"),
+            ),
         )
     if access["losing_access"] is not None:
         lost = access["losing_access"]
         table.add_row(
-            "losing access to the conditions",
-            f"{lost['village_clinic']:,.0f} people lose their clinic within the standard, "
-            f"{lost['township_centre']:,.0f} their township centre (within it without the conditions)",
+            _("losing access to the conditions"),
+            _(
+                "{clinic} people lose their clinic within the standard, {centre} their township centre (within it "
+                "without the conditions)",
+                clinic=f"{lost['village_clinic']:,.0f}",
+                centre=f"{lost['township_centre']:,.0f}",
+            ),
         )
     if access["headline"]:
-        table.add_row("beyond every possible site", access["headline"])
+        table.add_row(_("beyond every possible site"), access["headline"])
     if summary["referral_violations"]:
-        table.add_row("referral limit not met", _violations_line(summary, out_dir))
+        table.add_row(_("referral limit not met"), _violations_line(summary, out_dir, _))
     clinics = summary["facilities"]["village_clinic"]
     centres = summary["facilities"]["township_centre"]
     table.add_row(
-        "decisions",
-        f"clinics kept {clinics['keep']}, closed {clinics['close']}, built {clinics['build']}; "
-        f"centres upgraded {centres['upgrade']}, kept {centres['keep']}",
+        _("decisions"),
+        _(
+            "clinics kept {kept}, closed {closed}, built {built}; centres upgraded {upgraded}, kept {centres_kept}",
+            kept=clinics["keep"],
+            closed=clinics["close"],
+            built=clinics["build"],
+            upgraded=centres["upgrade"],
+            centres_kept=centres["keep"],
+        ),
     )
-    table.add_row("cost", f"today {today['cost']:g} → {summary['cost']:g}")
+    table.add_row(_("cost"), _("today {before} → {after}", before=f"{today['cost']:g}", after=f"{summary['cost']:g}"))
     for rule in summary.get("rules_broken", []):
-        table.add_row(f"breaks {rule['rule'].replace('_', ' ')}", rule["words"])
+        table.add_row(_("breaks {rule}", rule=rule["rule"].replace("_", " ")), rule["words"])
     if "layout_file" in summary:
-        table.add_row("layout", f"given in {summary['layout_file']}: evaluated, not optimised")
+        table.add_row(_("layout"), _("given in {file}: evaluated, not optimised", file=summary["layout_file"]))
     else:
-        gap = "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}"
+        gap = _("unknown") if solver["gap"] is None else f"{solver['gap']:.2%}"
         unproven = ", ".join(
-            f"{name.replace('_', ' ')} {stage['status']}"
+            f"{name.replace('_', ' ')} {_(stage['status'])}"
             for name, stage in solver.get("stages", {}).items()
             if not stage["proven_optimal"]
         )
-        proven = "proven optimal" if solver["proven_optimal"] else f"NOT proven optimal (gap {gap}; {unproven})"
-        table.add_row("solver", f"{solver['name']}: {solver['status']}, {proven}, cost {summary['cost']}")
+        proven = (
+            _("proven optimal")
+            if solver["proven_optimal"]
+            else _("NOT proven optimal (gap {gap}; {unproven})", gap=gap, unproven=unproven)
+        )
+        table.add_row(
+            _("solver"),
+            _(
+                "{name}: {status}, {proven}, cost {cost}",
+                name=solver["name"],
+                status=_(solver["status"]),
+                proven=proven,
+                cost=summary["cost"],
+            ),
+        )
     out.print(table)
-    out.print(f"outputs: {out_dir}  (open {out_dir / 'map.html'})")
+    out.print(_("outputs: {folder}  (open {page})", folder=out_dir, page=out_dir / "map.html"))
 
 
-def _uncoverable_line(summary: dict) -> str:
+def _uncoverable_line(summary: dict, _: Translator) -> str:
     """'N people: A with no possible site within the standard, B dispersed (cells below M people)'."""
     split = summary.get("uncoverable")
-    line = f"{summary['population_uncoverable']:,.0f} people"
+    line = _("{people} people", people=f"{summary['population_uncoverable']:,.0f}")
     if not split or not summary["population_uncoverable"]:
         return line
-    line += f": {split['no_possible_site']:,.0f} with no possible site within the standard"
+    line += _(": {people} with no possible site within the standard", people=f"{split['no_possible_site']:,.0f}")
     if split["dispersed_below_people"] is not None:
-        line += f", {split['dispersed']:,.0f} dispersed (cells below {split['dispersed_below_people']:g} people)"
+        line += _(
+            ", {people} dispersed (cells below {below} people)",
+            people=f"{split['dispersed']:,.0f}",
+            below=f"{split['dispersed_below_people']:g}",
+        )
     return line
 
 
-def _violations_line(summary: dict, out_dir: Path, shown: int = 5) -> str:
+def _violations_line(summary: dict, out_dir: Path, _: Translator, shown: int = 5) -> str:
     """The open clinics without a township centre within the referral limit: count and the first few."""
     ids = summary["referral_violations"]
     names: dict[str, str] = {}
     table = out_dir / "facilities.csv"
     if table.is_file():
-        with table.open(encoding="utf-8", newline="") as rows:
-            names = {row["site_id"]: row.get("name", "") for row in csv.DictReader(rows)}
-    clinics = ", ".join(f"{names.get(i) or 'unnamed'} ({i})" for i in ids[:shown]) + (" …" if len(ids) > shown else "")
+        # Headers in the run's language ("站点编号") and maybe a byte-order mark: read back as fields.
+        with table.open(encoding="utf-8-sig", newline="") as rows:
+            names = {row["site_id"]: row.get("name", "") for row in _rows_by_field(rows)}
+    unnamed = _("unnamed")
+    clinics = ", ".join(f"{names.get(i) or unnamed} ({i})" for i in ids[:shown]) + (" …" if len(ids) > shown else "")
     limit = summary["standards"]["referral_max_minutes"]
-    return f"{len(ids)} open clinic(s) with no township centre within {limit:g} min: {clinics}"
+    return _(
+        "{count} open clinic(s) with no township centre within {limit} min: {clinics}",
+        count=len(ids),
+        limit=f"{limit:g}",
+        clinics=clinics,
+    )
 
 
-def _pieces_line(roads: dict) -> str:
+def _rows_by_field(rows) -> Iterator[dict[str, str]]:
+    """A CSV's rows keyed by field name, whatever the language of its headers."""
+    for row in csv.DictReader(rows):
+        yield {field_of(k): v for k, v in row.items()}
+
+
+def _pieces_line(roads: dict, _: Translator) -> str:
     """The road network's pieces in use, largest first (five at most), and the unused ones."""
     used = "; ".join(
-        f"#{p['piece']} {p['people']:,.0f} people, {p['sites']} candidate sites" for p in roads["pieces"][:5]
+        _(
+            "#{piece} {people} people, {sites} candidate sites",
+            piece=p["piece"],
+            people=f"{p['people']:,.0f}",
+            sites=p["sites"],
+        )
+        for p in roads["pieces"][:5]
     )
     if len(roads["pieces"]) > 5:
-        used += f"; {len(roads['pieces']) - 5} more in summary.json (road_graph.pieces)"
+        used += _(
+            "; {count} more in {file} ({key})",
+            count=len(roads["pieces"]) - 5,
+            file="summary.json",
+            key="road_graph.pieces",
+        )
     unused = roads["unused_pieces"]
     if unused["pieces"]:
-        used += f"; {unused['pieces']} with no people or sites near them ({unused['nodes']} nodes)"
-    return f"{roads['piece_count']} pieces not joined by any road; travel stays within each. In use: {used}"
+        used += _(
+            "; {pieces} with no people or sites near them ({nodes} nodes)",
+            pieces=unused["pieces"],
+            nodes=unused["nodes"],
+        )
+    return _(
+        "{count} pieces not joined by any road; travel stays within each. In use: {used}",
+        count=roads["piece_count"],
+        used=used,
+    )
 
 
 def _print_warnings(warnings: list[str] | tuple[str, ...]) -> None:
@@ -535,19 +700,31 @@ def _print_warnings(warnings: list[str] | tuple[str, ...]) -> None:
         console.print(f"warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
 
 
-def _travel_line(travel: dict) -> str:
+def _travel_line(travel: dict, _: Translator) -> str:
     from facility_layout.scenario import MODE_WORDS
 
     modes = travel["modes"]
-    words = {k: MODE_WORDS[v] for k, v in modes.items()}
-    line = (
-        f"to clinics {words['village_clinic']}, to township centres {words['township_centre']}, "
-        f"referrals {words['referral']}"
+    words = {k: _(MODE_WORDS[v]) for k, v in modes.items()}
+    line = _(
+        "to clinics {clinic}, to township centres {centre}, referrals {referral}",
+        clinic=words["village_clinic"],
+        centre=words["township_centre"],
+        referral=words["referral"],
     )
     if travel["conditions"]:
         closed = sum(travel["closed_road_segments"].values())
-        line += f"; conditions: {', '.join(travel['conditions'])} ({closed:,} road segments closed)"
-    return line + f"; travel-time cache: {travel['cache']}"
+        line += _(
+            "; conditions: {conditions} ({closed} road segments closed)",
+            conditions=", ".join(travel["conditions"]),
+            closed=f"{closed:,}",
+        )
+    return line + _(
+        "; travel-time cache: {cache}", cache=_(travel["cache"]) if travel["cache"] in CACHE_WORDS else travel["cache"]
+    )
+
+
+# summary.json ``travel.cache`` codes (message ids).
+CACHE_WORDS = ("hit", "miss", "off")
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m facility_layout.cli`

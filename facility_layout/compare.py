@@ -29,10 +29,12 @@ from facility_layout.errors import ScenarioError
 from facility_layout.evaluate import not_built_reason
 from facility_layout.figures import minutes_figures
 from facility_layout.folders import claim_output_folder, protected_places
+from facility_layout.i18n import Translator, translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC, read_admin_areas
 from facility_layout.outputs import RUN_NAMES, write_csv
 from facility_layout.pipeline import Progress, RunResult
 from facility_layout.pipeline import run as run_layout
+from facility_layout.province import province_names, run_partitioned
 from facility_layout.scenario import Scenario, load_scenario
 
 TIERS = (VILLAGE_CLINIC, TOWNSHIP_CENTRE)
@@ -182,6 +184,7 @@ def compare(
     progress: Progress | None = None,
     on_scenario: ScenarioStart | None = None,
     encoding: str | None = None,
+    scheduler: str | None = None,
     force: bool = False,
     language: str | None = None,
 ) -> Comparison:
@@ -205,6 +208,9 @@ def compare(
         ``on_scenario(position, count, name, scenario)`` before each run.
     encoding : str, optional
         Text encoding of the scenario files; default: detected.
+    scheduler : str, optional
+        Dask scheduler of the partitioned scenarios (``region.partition``), which run county by county on
+        it (default ``$DASK_SCHEDULER_ADDRESS``, else a LocalCluster); the others run here as usual.
     force : bool
         Write into an existing folder the tool did not write, replacing only its own output names there.
     language : str, optional
@@ -225,7 +231,10 @@ def compare(
 
     scenarios = {name: s.in_language(language) for name, s in load_scenarios(paths, data_root, encoding).items()}
     pair = _map_pair(map_pair, list(scenarios))
-    names = dict.fromkeys((*CSV_FILES, "report.html", "brief.pdf")) | dict.fromkeys(scenarios, RUN_NAMES)
+    names = dict.fromkeys((*CSV_FILES, "report.html", "brief.pdf")) | {
+        name: RUN_NAMES if scenario.region.partition is None else province_names(scenario)
+        for name, scenario in scenarios.items()
+    }
     protected = [place for scenario in scenarios.values() for place in protected_places(scenario)]
     claim = claim_output_folder(
         out_dir, command="compare", names=names, force=force, field="--out", protected=protected
@@ -235,12 +244,20 @@ def compare(
         for position, (name, scenario) in enumerate(scenarios.items(), start=1):
             if on_scenario is not None:
                 on_scenario(position, len(scenarios), name, scenario)
-            runs[name] = run_layout(scenario, staging / name, progress)
-            layouts.append(read_layout(name, scenario, staging / name, not_built_reasons(runs[name])))
+            if scenario.region.partition is not None:
+                # The counties ran on Dask workers: the layout is read back from its files, with no model
+                # at hand for the reasons of unbuilt sites or the cross-conditions table.
+                run_partitioned(scenario, staging / name, scheduler)
+                layouts.append(read_layout(name, scenario, staging / name))
+            else:
+                runs[name] = run_layout(scenario, staging / name, progress)
+                reasons = not_built_reasons(runs[name], translator(scenario.outputs.language))
+                layouts.append(read_layout(name, scenario, staging / name, reasons))
         report_progress = progress or (lambda stage, seconds: None)
         report_progress("report", None)
         start = time.perf_counter()
-        comparison = replace(comparison_tables(layouts, cross_conditions(runs)), kept=folder.kept)
+        cross = cross_conditions(runs) if len(runs) == len(layouts) else None
+        comparison = replace(comparison_tables(layouts, cross), kept=folder.kept)
         write_tables(comparison, staging)
         render_report(comparison, staging / "report.html", map_pair=pair)
         write_comparison_brief(staging / "brief.pdf", comparison)
@@ -260,11 +277,11 @@ def _map_pair(requested: tuple[str, str] | None, names: list[str]) -> tuple[str,
     return requested
 
 
-def not_built_reasons(run: RunResult) -> dict[str, str]:
+def not_built_reasons(run: RunResult, _: Translator) -> dict[str, str]:
     """Why each new site the run's layout does not build is not built, by site id."""
     assert run.model is not None and run.result is not None and run.sites is not None
     unbuilt = np.flatnonzero((run.sites.kind == NEW_SITE) & ~run.result.open_sites)
-    return {str(run.sites.site_id[j]): not_built_reason(run.model, run.result, int(j)) for j in unbuilt}
+    return {str(run.sites.site_id[j]): not_built_reason(run.model, run.result, int(j), _) for j in unbuilt}
 
 
 def read_layout(name: str, scenario: Scenario, folder: Path, not_built: dict[str, str] | None = None) -> Layout:

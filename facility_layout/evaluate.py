@@ -12,6 +12,7 @@ from shapely import linestrings, points
 from facility_layout.candidates import CENTRE_SITE, NEW_SITE, Sites
 from facility_layout.demand import DemandPoints
 from facility_layout.figures import minutes_figures
+from facility_layout.i18n import Translator, translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 from facility_layout.models.merge_rule import VillageMerge
 from facility_layout.models.two_tier import TwoTier, TwoTierResult
@@ -60,10 +61,6 @@ class LayoutTables:
     roads: gpd.GeoDataFrame
 
 
-def _people(n: float) -> str:
-    return f"{n:,.0f}"
-
-
 def layout_tables(
     scenario: Scenario,
     demand: DemandPoints,
@@ -81,6 +78,7 @@ def layout_tables(
 
     ``forced`` is (required, forbidden) per site, from ``sites.required`` / ``sites.forbidden``: a clinic's
     reason then says the scenario forced its decision."""
+    _ = translator(scenario.outputs.language)
     crs = boundary.crs
     pop = demand.population
     assigned = result.assignment
@@ -123,7 +121,7 @@ def layout_tables(
                 "decision": _decision(sites, result, j),
                 "merged_into": sites.name[result.merged_into[j]] if result.merged_into[j] >= 0 else "",
                 "merged_into_id": sites.site_id[result.merged_into[j]] if result.merged_into[j] >= 0 else "",
-                "reason": _forced_words(sites, result, j, forced) + _reason(scenario, demand, sites, result, j),
+                "reason": _forced_words(sites, result, j, forced, _) + _reason(scenario, demand, sites, result, j, _),
                 "population_served": round(float(pop[served].sum()), 2),
                 "mean_minutes": figures["mean"],
                 "p95_minutes": figures["p95"],
@@ -186,109 +184,148 @@ def _decision(sites: Sites, result: TwoTierResult, j: int) -> str:
     return "keep" if result.open_sites[j] else "close"
 
 
-def _forced_words(sites: Sites, result: TwoTierResult, j: int, forced: tuple[np.ndarray, np.ndarray] | None) -> str:
+def _forced_words(
+    sites: Sites, result: TwoTierResult, j: int, forced: tuple[np.ndarray, np.ndarray] | None, _: Translator
+) -> str:
     """'required by sites.required; ' (or forbidden) before a clinic's reason when the scenario forced it."""
     if forced is None or sites.kind[j] == CENTRE_SITE:
         return ""
     required, forbidden = forced
     if required[j] and result.open_sites[j]:
-        return "required by sites.required; "
+        return _("required by {key}; ", key="sites.required")
     if forbidden[j] and not result.open_sites[j]:
-        return "forbidden by sites.forbidden; "
+        return _("forbidden by {key}; ", key="sites.forbidden")
     return ""
 
 
-def _reason(scenario: Scenario, demand: DemandPoints, sites: Sites, result: TwoTierResult, j: int) -> str:
+def _reason(
+    scenario: Scenario, demand: DemandPoints, sites: Sites, result: TwoTierResult, j: int, _: Translator
+) -> str:
     """One sentence a planner can check against the map."""
     pop = demand.population
     served = result.assignment == j
-    people = _people(pop[served].sum())
+    people = _.people(pop[served].sum())
     clinic = scenario.tiers.village_clinic
     if sites.kind[j] == CENTRE_SITE:
         if result.central[sites.centre_index[j]]:
             near = result.centre_assignment == sites.centre_index[j]
-            return (
-                f"upgraded to central township centre: the best-placed centre for "
-                f"{_people(pop[near].sum())} people within {scenario.tiers.township_centre.max_travel_minutes:g} min"
+            return _(
+                "upgraded to central township centre: the best-placed centre for {people} people within {standard} min",
+                people=_.people(pop[near].sum()),
+                standard=_minutes(scenario.tiers.township_centre.max_travel_minutes, _),
             )
-        return f"kept as township centre; also the nearest clinic for {people} people"
+        return _("kept as township centre; also the nearest clinic for {people} people", people=people)
     if sites.kind[j] == NEW_SITE:
         gained = served & ~(result.catchment_minutes <= clinic.max_travel_minutes)
-        return (
-            f"built: nearest clinic for {people} people, {_people(pop[gained].sum())} of whom had no existing "
-            f"clinic within {clinic.max_travel_minutes:g} min"
+        return _(
+            "built: nearest clinic for {people} people, {gained} of whom had no existing clinic within {standard} min",
+            people=people,
+            gained=_.people(pop[gained].sum()),
+            standard=_minutes(clinic.max_travel_minutes, _),
         )
     catchment = result.catchment == j
     if result.open_sites[j]:
         no_referral = (
-            f"; no township centre within {scenario.tiers.township_centre.referral_max_minutes:g} min for referral"
+            _(
+                "; no township centre within {standard} min for referral",
+                standard=_minutes(scenario.tiers.township_centre.referral_max_minutes, _),
+            )
             if result.referral[j] < 0
             else ""
         )
         if result.forced_open[j]:
             return (
-                f"kept: remote — {_people(pop[result.remote_sole_clinic == j].sum())} people have no other clinic "
-                f"within {clinic.remote_keep_minutes:g} min; nearest clinic for {people} people{no_referral}"
+                _(
+                    "kept: remote — {remote} people have no other clinic within {standard} min; nearest clinic for "
+                    "{people} people",
+                    remote=_.people(pop[result.remote_sole_clinic == j].sum()),
+                    standard=_minutes(clinic.remote_keep_minutes, _),
+                    people=people,
+                )
+                + no_referral
             )
-        return f"kept: nearest clinic for {people} people{no_referral}"
+        return _("kept: nearest clinic for {people} people", people=people) + no_referral
     merge = result.village_merge[j]
     if merge >= 0 and result.merges[merge].into >= 0:
-        return f"closed: {_merge_words(result.merges[merge])}"
+        return _("closed: {merge}", merge=_merge_words(result.merges[merge], _))
     if not catchment.any():
-        return "closed: no one has it as nearest clinic"
+        return _("closed: no one has it as nearest clinic")
     before = result.catchment_minutes[catchment]
     after = result.assignment_minutes[catchment]
     w = pop[catchment]
     target = result.merged_into[j]
-    where = f"{sites.name[target]}" if target >= 0 else "other clinics"
+    where = f"{sites.name[target]}" if target >= 0 else _("other clinics")
     reached = np.isfinite(after)
     added = np.average(after[reached] - before[reached], weights=w[reached]) if reached.any() else float("nan")
     mean_after = np.average(after[reached], weights=w[reached]) if reached.any() else float("nan")
     if not reached.any():
-        return f"closed: its {_people(w.sum())} people have no open clinic within the standard"
-    return f"closed: its {_people(w.sum())} people reach {where} in {mean_after:.0f} min on average ({_change(added)})"
-
-
-def not_built_reason(model: TwoTier, result: TwoTierResult, j: int) -> str:
-    """Why new site ``j`` is not built in ``result``'s layout, in one sentence (compare shows it beside the
-    layout that builds it)."""
-    standard = model.max_travel_minutes
-    if model.forbidden[j]:
-        return "not built: forbidden by sites.forbidden"
-    if not model.eligible_sites()[j]:
-        return f"not built: no township centre within {model.referral_max_minutes:g} min for referral"
-    near = model.demand_to_site.within(standard)
-    reach = np.unique(near.origin[near.destination == j])
-    people = model.population[reach]
-    if not people.sum():
-        return f"not built: nobody lives within {standard:g} min of it"
-    beyond = result.assignment[reach] < 0
-    if not beyond.any():
-        return (
-            f"not built: all {_people(people.sum())} people within {standard:g} min of it have an open clinic within "
-            "the standard"
-        )
-    return (
-        f"not built: {_people(people[beyond].sum())} of the {_people(people.sum())} people within {standard:g} min of "
-        "it stay beyond the standard, as the objective allows (e.g. the budget covers more people elsewhere)"
+        return _("closed: its {people} people have no open clinic within the standard", people=_.people(w.sum()))
+    return _(
+        "closed: its {people} people reach {where} in {minutes} min on average ({change})",
+        people=_.people(w.sum()),
+        where=where,
+        minutes=_.decimal(mean_after, 0),
+        change=_change(added, _),
     )
 
 
-def _merge_words(merge: VillageMerge) -> str:
+def not_built_reason(model: TwoTier, result: TwoTierResult, j: int, _: Translator) -> str:
+    """Why new site ``j`` is not built in ``result``'s layout, in one sentence (compare shows it beside the
+    layout that builds it)."""
+    standard = _minutes(model.max_travel_minutes, _)
+    if model.forbidden[j]:
+        return _("not built: forbidden by {key}", key="sites.forbidden")
+    if not model.eligible_sites()[j]:
+        return _(
+            "not built: no township centre within {standard} min for referral",
+            standard=_minutes(model.referral_max_minutes, _),
+        )
+    near = model.demand_to_site.within(model.max_travel_minutes)
+    reach = np.unique(near.origin[near.destination == j])
+    people = model.population[reach]
+    if not people.sum():
+        return _("not built: nobody lives within {standard} min of it", standard=standard)
+    beyond = result.assignment[reach] < 0
+    if not beyond.any():
+        return _(
+            "not built: all {people} people within {standard} min of it have an open clinic within the standard",
+            people=_.people(people.sum()),
+            standard=standard,
+        )
+    return _(
+        "not built: {beyond} of the {people} people within {standard} min of it stay beyond the standard, as the "
+        "objective allows (e.g. the budget covers more people elsewhere)",
+        beyond=_.people(people[beyond].sum()),
+        people=_.people(people.sum()),
+        standard=standard,
+    )
+
+
+def _minutes(value: float, _: Translator) -> str:
+    """A standard's minutes as the scenario gives them (30, 7.5), with the locale's separators."""
+    return _.decimal(value, 2)
+
+
+def _merge_words(merge: VillageMerge, _: Translator) -> str:
     """'merged with <village>: its N people gain M min' (mean minutes, to the clinic the villages share)."""
     added = merge.added_minutes
     if not np.isfinite(added):  # its own clinics did not reach all of them; the shared one does
-        gain = "now all reach a clinic"
+        gain = _("now all reach a clinic")
     else:
-        gain = f"gain {added:.0f} min" if round(added) > 0 else "lose no time"
-    return f"merged with {merge.into_name}: its {_people(merge.people)} people {gain}"
+        gain = _("gain {minutes} min", minutes=_.decimal(added, 0)) if round(added) > 0 else _("lose no time")
+    return _(
+        "merged with {village}: its {people} people {gain}",
+        village=merge.into_name,
+        people=_.people(merge.people),
+        gain=gain,
+    )
 
 
-def _change(minutes: float) -> str:
+def _change(minutes: float, _: Translator) -> str:
     """A change of travel minutes in words: '+6 min', '2 min less', 'no change'."""
     if round(minutes) > 0:
-        return f"+{minutes:.0f} min"
-    return f"{-minutes:.0f} min less" if round(minutes) < 0 else "no change"
+        return _("+{minutes} min", minutes=_.decimal(minutes, 0))
+    return _("{minutes} min less", minutes=_.decimal(-minutes, 0)) if round(minutes) < 0 else _("no change")
 
 
 def summary(

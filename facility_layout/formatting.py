@@ -51,9 +51,12 @@ def number(value: Any) -> str:
     return _formatted(figure, "{:,.0f}" if figure is not None and figure.is_integer() else "{:,.2f}")
 
 
-def minutes(value: Any) -> str:
+def minutes(value: Any, _: Any = None) -> str:
+    """'12.5 min', or in the language of the translator ``_`` ('12.5 分钟')."""
     figure = finite(value)
-    return MISSING if figure is None else f"{num(figure)} min"
+    if figure is None:
+        return MISSING
+    return f"{num(figure)} min" if _ is None else _("{minutes} min", minutes=num(figure))
 
 
 def metres(value: Any) -> str:

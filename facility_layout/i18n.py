@@ -199,3 +199,7 @@ def csv_table(frame, _: Translator):
     """``frame`` as a CSV shows it: in English the field names and codes scripts read (``site_id``,
     ``keep``), in another language its words (:func:`localised_table`); reading back accepts both."""
     return frame if _.language == DEFAULT_LANGUAGE else localised_table(frame, _)
+
+
+# The default language's translator, for functions whose callers need not choose one.
+ENGLISH = translator(DEFAULT_LANGUAGE)

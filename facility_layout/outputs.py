@@ -19,7 +19,7 @@ import yaml
 
 from facility_layout.brief import write_brief
 from facility_layout.evaluate import LayoutTables
-from facility_layout.folders import OutputFolder, claim_output_folder, protected_places
+from facility_layout.folders import Names, OutputFolder, claim_output_folder, protected_places
 from facility_layout.gpkg_styles import write_qgis_layers
 from facility_layout.i18n import csv_table, translator
 from facility_layout.jsonio import dump_json
@@ -47,11 +47,15 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 @contextmanager
 def claim_run_folder(
-    scenario: Scenario, out_dir: Path | None, force: bool, protected: Iterable[tuple[str, Path]] = ()
+    scenario: Scenario,
+    out_dir: Path | None,
+    force: bool,
+    protected: Iterable[tuple[str, Path]] = (),
+    names: Names = RUN_NAMES,
 ) -> Iterator[OutputFolder]:
     """The run's output folder (``out_dir``, else ``outputs.dir``), checked and locked for the whole run; it may
     not be or hold the scenario's protected places (:func:`facility_layout.folders.protected_places`) nor the
-    ``protected`` ones (what they are, path).
+    ``protected`` ones (what they are, path). ``names``: what the run writes there (a partitioned run's differ).
 
     Raises
     ------
@@ -63,7 +67,7 @@ def claim_run_folder(
     with claim_output_folder(
         path,
         command="run",
-        names=RUN_NAMES,
+        names=names,
         force=force,
         field=field,
         protected=[*protected_places(scenario), *protected],

@@ -34,6 +34,7 @@ from facility_layout.errors import InputError, SolveError
 from facility_layout.evaluate import LayoutTables, add_today_minutes, layout_tables, summary
 from facility_layout.folders import OutputFolder
 from facility_layout.given_layout import broken_rules, forced_sites, read_given_layout
+from facility_layout.i18n import translator
 from facility_layout.inputs import (
     TOWNSHIP_CENTRE,
     VILLAGE_CLINIC,
@@ -316,7 +317,8 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
         figures["change"] = change(headline(figures), figures["today"])
 
     def draw(path: Path) -> Path:
-        title = f"{scenario.region.name}: proposed health facility layout"
+        _ = translator(scenario.outputs.language)
+        title = _("{region}: proposed health facility layout", region=scenario.region.name)
         settings = scenario.map
         basemap = None if region.synthetic else basemap_for(settings.basemap, settings.tianditu_key)
         west, south, east, north = region.boundary.to_crs("EPSG:4326").total_bounds
@@ -333,6 +335,7 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
             relief=relief,
             cell_size_m=scenario.population.cell_size_m,
             settlements=region.settlements,
+            language=scenario.outputs.language,
         )
 
     with stage("outputs"):

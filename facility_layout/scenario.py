@@ -169,6 +169,17 @@ class AdminAreasSettings(VectorOptions):
     name_field: str = "name"
 
 
+class PartitionSettings(_Settings):
+    """Plan each administrative area (county) as its own region, the counties run in parallel (docs/architecture.md).
+
+    A county's people are counted and served in its own run only; ``halo_km`` widens the roads its trips may
+    use beyond its border (travel space), never the people or the sites it plans.
+    """
+
+    by: Literal["admin_areas"] = "admin_areas"
+    halo_km: Km = Field(0.0, ge=0, le=100, description="roads within this distance of the county are usable")
+
+
 class RegionSettings(_Settings):
     name: str = Field(min_length=1)
     boundary: _path_or(VectorSource)
@@ -178,6 +189,16 @@ class RegionSettings(_Settings):
     attribution: list[str] = Field(default_factory=list)
     synthetic: SyntheticRegionSettings | None = None
     admin_areas: AdminAreasSettings | None = None
+    partition: PartitionSettings | None = None
+
+    @model_validator(mode="after")
+    def _partition_needs_areas(self) -> RegionSettings:
+        if self.partition is not None and self.admin_areas is None:
+            raise ValueError(
+                "region.partition: by admin_areas needs region.admin_areas (a polygon file of the counties): "
+                "add it or remove region.partition"
+            )
+        return self
 
 
 class FacilityTierValues(_Settings):

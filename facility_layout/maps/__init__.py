@@ -34,6 +34,7 @@ from folium.template import Template
 from facility_layout import formatting as fmt
 from facility_layout.basemaps import OPENSTREETMAP, Basemap
 from facility_layout.evaluate import LayoutTables
+from facility_layout.i18n import DEFAULT_LANGUAGE, translator
 from facility_layout.maps.cells import (
     FULL_CIRCLE_QUANTILE,
     CellTheme,
@@ -154,6 +155,7 @@ def render_map(
     relief: ReliefImage | None = None,
     cell_size_m: float | None = None,
     settlements: gpd.GeoDataFrame | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Path:
     """Write the layout as a self-contained Leaflet HTML map (Leaflet inlined; only the basemap is online).
 
@@ -181,18 +183,22 @@ def render_map(
         Side of a demand cell, for people per km²; default: the spacing between demand points.
     settlements : GeoDataFrame, optional
         Settlement points (``name``, in any CRS), labelled from a zoom level on beside the township centres.
+    language : str
+        The language of every word the map writes (``outputs.language``): one of
+        :data:`facility_layout.i18n.LANGUAGES`.
 
     Returns
     -------
     Path
         ``path``.
     """
+    _ = translator(language)
     if synthetic:
         basemap = None
     standards = summary.get("standards") or {}
     clinic_standard = fmt.finite(standards.get("village_clinic_max_minutes")) or DEFAULT_CLINIC_STANDARD_MINUTES
     centre_standard = fmt.finite(standards.get("township_centre_max_minutes")) or DEFAULT_CENTRE_STANDARD_MINUTES
-    themes = cell_themes(tables.demand, clinic_standard, centre_standard, cell_size_m)
+    themes = cell_themes(tables.demand, clinic_standard, centre_standard, cell_size_m, _)
     people = tables.demand["population"].to_numpy(dtype=float)
     full_circle_people = float(np.nanquantile(people, FULL_CIRCLE_QUANTILE)) if len(people) else 0.0
     spacing = cell_spacing_m(tables.demand, cell_size_m)
@@ -213,35 +219,35 @@ def render_map(
     fmap.default_js, fmap.default_css = [], []
     root = fmap.get_root()
     root.header.add_child(Element(leaflet_head()), name="leaflet", index=0)
-    root.title = html.escape(f"SYNTHETIC — {title}" if synthetic else title)
+    root.title = html.escape(_("SYNTHETIC — {title}", title=title) if synthetic else title)
     root.header.add_child(Element(CSS))
     root.header.add_child(Element(POPUP_HTML))
-    basemap_layer = add_basemap(fmap, basemap) if basemap is not None else None
+    basemap_layer = add_basemap(fmap, basemap, _) if basemap is not None else None
     folium.map.CustomPane(RELIEF_PANE, z_index=RELIEF_PANE_Z).add_to(fmap)
     if relief is not None:
-        add_relief(fmap, relief, gcj02, basemap_layer)
+        add_relief(fmap, relief, gcj02, basemap_layer, _)
 
-    boundary = add_boundary(fmap, shown.boundary, land_fill=basemap is None and relief is None)
+    boundary = add_boundary(fmap, shown.boundary, basemap is None and relief is None, _)
     modes = {
         tier: MODE_WORDS.get(mode, "") for tier, mode in ((summary.get("travel") or {}).get("modes") or {}).items()
     }
     names = site_names(tables.facilities)
-    under_cells = [*add_areas(fmap, areas, gcj02, clinic_standard, names), boundary]
+    under_cells = [*add_areas(fmap, areas, gcj02, clinic_standard, names, _), boundary]
     # How far travel times were computed: a cell cut off has no open facility within these minutes.
     reach = (summary.get("access") or {}).get("computed_up_to_minutes") or {}
-    add_demand(fmap, shown.demand, shown.facilities, themes, full_circle_people, spacing, standards, modes, reach)
-    add_roads(fmap, shown.roads)
-    add_referrals(fmap, shown.referrals, names)
-    add_merges(fmap, shown.facilities)
-    add_existing(fmap, shown.facilities)
-    counts = add_facilities(fmap, shown.facilities, tables.assignments, themes[0].classes, clinic_standard, modes)
-    add_labels(fmap, shown.facilities, None if settlements is None else lonlat(settlements, gcj02))
+    add_demand(fmap, shown.demand, shown.facilities, themes, full_circle_people, spacing, standards, modes, reach, _)
+    add_roads(fmap, shown.roads, _)
+    add_referrals(fmap, shown.referrals, names, _)
+    add_merges(fmap, shown.facilities, _)
+    add_existing(fmap, shown.facilities, _)
+    counts = add_facilities(fmap, shown.facilities, tables.assignments, themes[0].classes, clinic_standard, modes, _)
+    add_labels(fmap, shown.facilities, None if settlements is None else lonlat(settlements, gcj02), _)
     control = folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
 
-    root.html.add_child(Element(headline_panel(title, summary)))
-    root.html.add_child(Element(side_panel(legend(themes, people, counts, full_circle_people, relief, areas))))
+    root.html.add_child(Element(headline_panel(title, summary, _)))
+    root.html.add_child(Element(side_panel(legend(themes, people, counts, full_circle_people, relief, areas, _), _)))
     if synthetic:
-        banner = f'<div id="fl-synthetic-banner" class="fl-panel">{SYNTHETIC_BANNER}</div>'
+        banner = f'<div id="fl-synthetic-banner" class="fl-panel">{_(SYNTHETIC_BANNER)}</div>'
         root.html.add_child(Element(banner))
     if attributions:
         fmap.add_child(_Attribution(" | ".join(html.escape(line) for line in attributions)))

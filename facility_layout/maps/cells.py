@@ -19,6 +19,7 @@ from folium.template import Template
 from scipy.spatial import cKDTree
 
 from facility_layout import formatting as fmt
+from facility_layout.i18n import ENGLISH, Translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 from facility_layout.maps.classes import (
     CELL_STROKE,
@@ -63,7 +64,11 @@ class CellTheme:
 
 
 def cell_themes(
-    demand: gpd.GeoDataFrame, clinic_standard: float, centre_standard: float, cell_size_m: float | None
+    demand: gpd.GeoDataFrame,
+    clinic_standard: float,
+    centre_standard: float,
+    cell_size_m: float | None,
+    _: Translator = ENGLISH,
 ) -> list[CellTheme]:
     """Minutes to the village clinic (shown), to the township centre, and people per km²."""
     density = demand["population"].to_numpy(dtype=float) / (cell_spacing_m(demand, cell_size_m) ** 2 / 1e6)
@@ -71,14 +76,14 @@ def cell_themes(
         CellTheme(
             "minutes",
             CELL_LAYERS["minutes"],
-            minutes_classes(clinic_standard),
+            minutes_classes(clinic_standard, VILLAGE_CLINIC, _),
             classify_cells(demand, clinic_standard),
             show=True,
         ),
         CellTheme(
             "centre-minutes",
             CELL_LAYERS["centre-minutes"],
-            minutes_classes(centre_standard, TOWNSHIP_CENTRE),
+            minutes_classes(centre_standard, TOWNSHIP_CENTRE, _),
             classify_minutes(demand["centre_minutes"].to_numpy(dtype=float), centre_standard),
             show=False,
         ),
@@ -106,7 +111,7 @@ class _CellData(MacroElement):
     """
 
     _template = Template(
-        """
+        r"""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function (data, text) {
             const n = data.people.length, lat = new Float64Array(n), lng = new Float64Array(n);
@@ -115,40 +120,43 @@ class _CellData(MacroElement):
             }
             const offNetwork = new Set(data.off_network), cutOff = new Set(data.cut_off);
             const people = (v) => v.toLocaleString("en-US");
-            const minutes = (tenths) => `${tenths / 10} min`;
+            const fill = (template, values) => template.replace(/\{(\w+)\}/g, (m, k) => values[k]);
+            const minutes = (tenths) => fill(text.minutes, {minutes: tenths / 10});
             const metres = (v) => (v === null ? text.missing : `${v.toLocaleString("en-US")} m`);
             const full = data.full_circle_people;
             const radius = (i) => data.spacing_m * data.largest * Math.max(
                 Math.sqrt(full > 0 ? Math.min(Math.max(data.people[i] / full, 0), 1) : 1), data.smallest);
             const classOf = (theme, i) => data.classes[theme].charCodeAt(i) - 48;
             function reach(i) {
-                return classOf(0, i) === text.uncoverable_class ? "no possible site" : "no village clinic";
+                return classOf(0, i) === text.uncoverable_class ? text.no_possible_site : text.no_clinic;
             }
             function tooltip(i) {
                 const k = data.clinic[i];
                 return k >= 0
-                    ? `${people(data.people[i])} people · ${minutes(data.clinic_minutes[i])} to ${data.clinic_names[k]}`
-                    : `${people(data.people[i])} people · ${reach(i)} within ${text.clinic_standard}`;
+                    ? fill(text.tooltip_served, {people: people(data.people[i]),
+                        minutes: minutes(data.clinic_minutes[i]), clinic: data.clinic_names[k]})
+                    : fill(text.tooltip_unserved, {people: people(data.people[i]), reach: reach(i),
+                        standard: text.clinic_standard});
             }
             function popup(i) {
                 const k = data.clinic[i], c = data.centre[i];
                 const clinic = k >= 0
                     ? `${data.clinic_names[k]} · ${minutes(data.clinic_minutes[i])} ${text.clinic_mode}`.trim()
-                    : `none: ${reach(i)} within ${text.clinic_standard}`;
+                    : fill(text.no_clinic_within, {reach: reach(i), standard: text.clinic_standard});
                 const centre = c >= 0
                     ? `${data.centre_names[c]} · ${minutes(data.centre_minutes[i])} ${text.centre_mode}`.trim()
-                    : `none within ${text.centre_standard}`;
+                    : fill(text.no_centre_within, {standard: text.centre_standard});
                 let note = offNetwork.has(i) ? text.off_network : "";
                 if (cutOff.has(i)) { note = text.cut_off; }
                 return {
-                    title: `Demand cell ${data.ids ? data.ids[i] : i}`,
+                    title: fill(text.title, {cell: data.ids ? data.ids[i] : i}),
                     reason: note,
                     rows: [
-                        ["People", people(data.people[i])],
-                        ["Village clinic", clinic],
-                        ["Township centre", centre],
-                        ["People per km²", text.density_labels[classOf(2, i)]],
-                        ["Elevation", metres(data.elevation[i])],
+                        [text.rows[0], people(data.people[i])],
+                        [text.rows[1], clinic],
+                        [text.rows[2], centre],
+                        [text.rows[3], text.density_labels[classOf(2, i)]],
+                        [text.rows[4], metres(data.elevation[i])],
                     ],
                 };
             }
@@ -298,8 +306,8 @@ class _CellTheme(Layer):
         """
     )
 
-    def __init__(self, cells: _CellData, index: int, theme: CellTheme) -> None:
-        super().__init__(name=theme.name, overlay=False, control=True, show=theme.show)
+    def __init__(self, cells: _CellData, index: int, theme: CellTheme, _: Translator) -> None:
+        super().__init__(name=_(theme.name), overlay=False, control=True, show=theme.show)
         self._name = "CellTheme"
         self.cells = cells
         self.index = index
@@ -337,8 +345,8 @@ class _Assignments(Layer):
         """
     )
 
-    def __init__(self, cells: _CellData) -> None:
-        super().__init__(name=ASSIGNMENTS_LAYER, overlay=True, control=True, show=False)
+    def __init__(self, cells: _CellData, _: Translator) -> None:
+        super().__init__(name=_(ASSIGNMENTS_LAYER), overlay=True, control=True, show=False)
         self._name = "Assignments"
         self.cells = cells
         self.style = ASSIGNMENT_STYLE
@@ -354,6 +362,7 @@ def add_demand(
     standards: Mapping[str, Any],
     modes: Mapping[str, str],
     reach: Mapping[str, float],
+    _: Translator = ENGLISH,
 ) -> None:
     """The demand cells (in map coordinates, as the facilities), one theme at a time, and the lines from each
     cell to its clinic (a layer off at start, drawn from the cells' data when first switched on). ``reach``:
@@ -398,16 +407,28 @@ def add_demand(
         "smallest": SMALLEST_CIRCLE_SHARE,
     }
     text = {
-        "clinic_standard": fmt.minutes(standards.get("village_clinic_max_minutes")),
-        "centre_standard": fmt.minutes(standards.get("township_centre_max_minutes")),
-        "clinic_mode": mode_words(modes, VILLAGE_CLINIC),
-        "centre_mode": mode_words(modes, TOWNSHIP_CENTRE),
+        "clinic_standard": fmt.minutes(standards.get("village_clinic_max_minutes"), _),
+        "centre_standard": fmt.minutes(standards.get("township_centre_max_minutes"), _),
+        "clinic_mode": mode_words(modes, VILLAGE_CLINIC, _),
+        "centre_mode": mode_words(modes, TOWNSHIP_CENTRE, _),
+        # Sentences with {placeholders} the page fills in (already in the page's language).
+        "minutes": _("{minutes} min"),
+        "no_possible_site": _("no possible site"),
+        "no_clinic": _("no village clinic"),
+        "tooltip_served": _("{people} people · {minutes} to {clinic}"),
+        "tooltip_unserved": _("{people} people · {reach} within {standard}"),
+        "no_clinic_within": _("none: {reach} within {standard}"),
+        "no_centre_within": _("none within {standard}"),
+        "title": _("Demand cell {cell}"),
+        "rows": [_("People"), _("Village clinic"), _("Township centre"), _("People per km²"), _("Elevation")],
         "uncoverable_class": next(k for k, c in enumerate(themes[0].classes) if c.key == "uncoverable"),
         "density_labels": [c.label for c in themes[2].classes],
-        "off_network": "Off the road network: too far to walk to any road.",
-        "cut_off": (
-            f"Cut off: no open facility of any tier within {fmt.minutes(reach.get(VILLAGE_CLINIC))} (clinic) or "
-            f"{fmt.minutes(reach.get(TOWNSHIP_CENTRE))} (township centre), the farthest travel times computed."
+        "off_network": _("Off the road network: too far to walk to any road."),
+        "cut_off": _(
+            "Cut off: no open facility of any tier within {clinic} (clinic) or {centre} (township centre), the "
+            "farthest travel times computed.",
+            clinic=fmt.minutes(reach.get(VILLAGE_CLINIC), _),
+            centre=fmt.minutes(reach.get(TOWNSHIP_CENTRE), _),
         ),
         "missing": fmt.MISSING,
     }
@@ -415,9 +436,9 @@ def add_demand(
     fmap.add_child(cells)
     # One theme at a time (radio buttons: the themes share colours with different meanings), or none.
     for index, theme in enumerate(themes):
-        fmap.add_child(_CellTheme(cells, index, theme))
-    folium.FeatureGroup(name=CELLS_OFF_LAYER, overlay=False, show=False).add_to(fmap)
-    fmap.add_child(_Assignments(cells))
+        fmap.add_child(_CellTheme(cells, index, theme, _))
+    folium.FeatureGroup(name=_(CELLS_OFF_LAYER), overlay=False, show=False).add_to(fmap)
+    fmap.add_child(_Assignments(cells, _))
 
 
 def _steps(degrees: np.ndarray) -> list[int]:

@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 
 from facility_layout import formatting as fmt
+from facility_layout.i18n import ENGLISH, Translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 
 TIER_NAMES = {VILLAGE_CLINIC: "village clinic", TOWNSHIP_CENTRE: "township centre"}
@@ -47,19 +48,27 @@ DENSITY_CLASSES = tuple(
 )
 
 
-def minutes_classes(standard: float, tier: str = VILLAGE_CLINIC) -> tuple[MinutesClass, ...]:
+def minutes_classes(standard: float, tier: str = VILLAGE_CLINIC, _: Translator = ENGLISH) -> tuple[MinutesClass, ...]:
     """Thirds of a tier's standard, then beyond it; for clinics also cells no possible site can reach.
 
     The map's legend, its layers and the comparison report all class minutes with these.
     """
     first, second = standard / 3, 2 * standard / 3
     classes = (
-        MinutesClass("within-1", f"≤ {fmt.num(first)} min", WITHIN_STANDARD_COLOURS[0]),
-        MinutesClass("within-2", f"{fmt.num(first)}–{fmt.num(second)} min", WITHIN_STANDARD_COLOURS[1]),
+        MinutesClass("within-1", _("≤ {high} min", high=fmt.num(first)), WITHIN_STANDARD_COLOURS[0]),
         MinutesClass(
-            "within-3", f"{fmt.num(second)}–{fmt.num(standard)} min (the standard)", WITHIN_STANDARD_COLOURS[2]
+            "within-2", _("{low}–{high} min", low=fmt.num(first), high=fmt.num(second)), WITHIN_STANDARD_COLOURS[1]
         ),
-        MinutesClass("beyond", f"no {TIER_NAMES[tier]} within {fmt.num(standard)} min", BEYOND_STANDARD_COLOUR),
+        MinutesClass(
+            "within-3",
+            _("{low}–{high} min (the standard)", low=fmt.num(second), high=fmt.num(standard)),
+            WITHIN_STANDARD_COLOURS[2],
+        ),
+        MinutesClass(
+            "beyond",
+            _("no {tier} within {standard} min", tier=_(TIER_NAMES[tier]), standard=fmt.num(standard)),
+            BEYOND_STANDARD_COLOUR,
+        ),
     )
     if tier != VILLAGE_CLINIC:
         return classes
@@ -67,7 +76,7 @@ def minutes_classes(standard: float, tier: str = VILLAGE_CLINIC) -> tuple[Minute
         *classes,
         MinutesClass(
             "uncoverable",
-            f"cannot be reached within {fmt.num(standard)} min from any possible site",
+            _("cannot be reached within {standard} min from any possible site", standard=fmt.num(standard)),
             UNCOVERABLE_COLOUR,
         ),
     )

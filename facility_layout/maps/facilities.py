@@ -16,6 +16,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from facility_layout import formatting as fmt
+from facility_layout.i18n import ENGLISH, Translator
 from facility_layout.inputs import VILLAGE_CLINIC
 from facility_layout.maps.classes import CELL_STROKE, TIER_NAMES, MinutesClass, classify_minutes
 from facility_layout.maps.geojson import BIND_FEATURE, feature_collection, mode_words, popup
@@ -26,14 +27,15 @@ CLUSTER_ABOVE = 150
 CLUSTER_UNTIL_ZOOM = 12
 
 
-def add_existing(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> None:
+def add_existing(fmap: folium.Map, facilities: gpd.GeoDataFrame, _: Translator = ENGLISH) -> None:
     """Today's facilities by tier, before any decision (off at start: the decisions layers show them too)."""
     for tier, symbol in EXISTING_SYMBOLS.items():
         chosen = facilities[(facilities["origin"] == "existing") & (facilities["tier"] == tier)]
-        properties = [{"tooltip": f"{fmt.text(name)} — existing {TIER_NAMES[tier]} (today)"} for name in chosen["name"]]
+        words = _("existing {tier} (today)", tier=_(TIER_NAMES[tier]))
+        properties = [{"tooltip": f"{fmt.text(name)} — {words}"} for name in chosen["name"]]
         folium.GeoJson(
             feature_collection(chosen, properties),
-            name=f"{symbol.label} ({len(chosen)})",
+            name=f"{_(symbol.label)} ({len(chosen)})",
             show=False,
             marker=folium.Marker(icon=_div_icon(symbol)),
             on_each_feature=BIND_FEATURE,
@@ -56,6 +58,7 @@ def add_facilities(
     classes: tuple[MinutesClass, ...],
     clinic_standard: float,
     modes: Mapping[str, str],
+    _: Translator = ENGLISH,
 ) -> dict[tuple[str, str], int]:
     """One layer per tier and decision; returns how many facilities each holds."""
     known = {(s.tier, s.decision) for s in FACILITY_SYMBOLS}
@@ -74,12 +77,12 @@ def add_facilities(
         counts[symbol.tier, symbol.decision] = len(chosen)
         properties = [
             {
-                "tooltip": f"{fmt.text(f['name'])} — {symbol.label.lower()}",
-                "popup": _facility_popup(f, symbol, modes, _minutes_chart(by_site.get(f["site_id"]), classes)),
+                "tooltip": f"{fmt.text(f['name'])} — {_(symbol.label).lower()}",
+                "popup": _facility_popup(f, symbol, modes, _minutes_chart(by_site.get(f["site_id"]), classes, _), _),
             }
             for f in chosen.drop(columns="geometry").to_dict("records")
         ]
-        name = f"{symbol.label} ({len(chosen)})"
+        name = f"{_(symbol.label)} ({len(chosen)})"
         if len(chosen) > CLUSTER_ABOVE:
             fmap.add_child(_ClusteredFacilities(feature_collection(chosen, properties), name, symbol))
             continue
@@ -161,38 +164,38 @@ CLUSTER_CSS = """
 
 
 def _facility_popup(
-    facility: Mapping[str, Any], symbol: FacilitySymbol, modes: Mapping[str, str], chart: str
+    facility: Mapping[str, Any], symbol: FacilitySymbol, modes: Mapping[str, str], chart: str, _: Translator
 ) -> dict[str, Any]:
     columns = {"mean": "mean_minutes", "p95": "p95_minutes", "max": "max_minutes"}
     if any(fmt.finite(facility[column]) is not None for column in columns.values()):
-        figures = " · ".join(f"{label} {fmt.minutes(facility[c])}" for label, c in columns.items())
+        figures = " · ".join(f"{_(label)} {fmt.minutes(facility[c], _)}" for label, c in columns.items())
     else:
         figures = fmt.MISSING
     rows = [
-        ("Tier", TIER_NAMES.get(facility["tier"], fmt.text(facility["tier"]))),
-        ("People served", fmt.people(facility["population_served"])),
-        (f"Minutes for them {mode_words(modes, VILLAGE_CLINIC)}".strip(), figures),
+        (_("Tier"), _(TIER_NAMES[facility["tier"]]) if facility["tier"] in TIER_NAMES else fmt.text(facility["tier"])),
+        (_("People served"), fmt.people(facility["population_served"])),
+        (_("Minutes for them {mode}", mode=mode_words(modes, VILLAGE_CLINIC, _)).strip(), figures),
     ]
     if chart:
-        rows.append(("How far they live", chart))
+        rows.append((_("How far they live"), chart))
     if fmt.text(facility["referral_centre"]):
         referral = (
-            f"{fmt.text(facility['referral_centre'])} · {fmt.minutes(facility['referral_minutes'])} "
-            f"{mode_words(modes, 'referral')}"
+            f"{fmt.text(facility['referral_centre'])} · {fmt.minutes(facility['referral_minutes'], _)} "
+            f"{mode_words(modes, 'referral', _)}"
         ).strip()
-        rows.append(("Refers to", referral))
+        rows.append((_("Refers to"), referral))
     if fmt.text(facility["merged_into"]):
-        rows.append(("Merged into", fmt.text(facility["merged_into"])))
-    origin = "new site" if facility["origin"] == "new" else "existing"
+        rows.append((_("Merged into"), fmt.text(facility["merged_into"])))
+    origin = _("new site") if facility["origin"] == "new" else _("existing")
     rows += [
-        ("Elevation", fmt.metres(facility["elevation_m"])),
-        ("Cost", fmt.number(facility["cost"])),
-        ("Site", f"{fmt.text(facility['site_id'])} ({origin})"),
+        (_("Elevation"), fmt.metres(facility["elevation_m"])),
+        (_("Cost"), fmt.number(facility["cost"])),
+        (_("Site"), f"{fmt.text(facility['site_id'])} ({origin})"),
     ]
-    return popup(fmt.text(facility["name"]), rows, status=symbol.label, reason=fmt.text(facility["reason"]))
+    return popup(fmt.text(facility["name"]), rows, status=_(symbol.label), reason=fmt.text(facility["reason"]))
 
 
-def _minutes_chart(people: np.ndarray | None, classes: tuple[MinutesClass, ...]) -> str:
+def _minutes_chart(people: np.ndarray | None, classes: tuple[MinutesClass, ...], _: Translator) -> str:
     """People per minutes class as small horizontal bars, in the legend's colours ('' for nobody)."""
     if people is None or people.sum() <= 0:
         return ""
@@ -201,9 +204,10 @@ def _minutes_chart(people: np.ndarray | None, classes: tuple[MinutesClass, ...])
     for k, (n, cls) in enumerate((n, c) for n, c in zip(people, classes, strict=True) if n > 0):
         y = k * (bar + gap)
         length = max(1.0, width * n / people.sum())
+        title = _("{label}: {people} people", label=cls.label, people=fmt.people(n))
         rows.append(
             f'<rect x="0" y="{y}" width="{length:.1f}" height="{bar}" fill="{cls.colour}" stroke="{CELL_STROKE}" '
-            f'stroke-width="0.4"><title>{cls.label}: {fmt.people(n)} people</title></rect>'
+            f'stroke-width="0.4"><title>{title}</title></rect>'
             f'<text x="{width + 4}" y="{y + bar - 1}" font-size="10">{fmt.people(n)} · {cls.label}</text>'
         )
     height = len(rows) * (bar + gap)

@@ -19,6 +19,7 @@ from shapely.geometry import mapping
 
 from facility_layout.evaluate import LayoutTables
 from facility_layout.gcj02 import wgs84_to_gcj02
+from facility_layout.i18n import ENGLISH, Translator
 from facility_layout.maps.styles import COORDINATE_DECIMALS, WGS84
 
 # Binds each feature's own style, radius, tooltip and popup. A popup is assembled from its parts (already
@@ -58,9 +59,11 @@ def lonlat(frame: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
     return shown
 
 
-def mode_words(modes: Mapping[str, str], tier: str) -> str:
-    """How people travel to ``tier`` ("on foot", …), from the run's travel settings; '' if unknown."""
-    return html.escape(modes.get(tier, ""))
+def mode_words(modes: Mapping[str, str], tier: str, _: Translator = ENGLISH) -> str:
+    """How people travel to ``tier`` ("on foot", …, in ``_``'s language), from the run's travel settings; ''
+    if unknown."""
+    words = modes.get(tier, "")
+    return html.escape(_(words) if words else "")
 
 
 def popup(title: str, rows: list[tuple[str, str]], *, status: str = "", reason: str = "") -> dict[str, Any]:

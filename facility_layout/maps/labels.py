@@ -11,8 +11,9 @@ from folium.map import Layer
 from folium.template import Template
 
 from facility_layout import formatting as fmt
+from facility_layout.i18n import ENGLISH, Translator
 from facility_layout.inputs import TOWNSHIP_CENTRE
-from facility_layout.maps.styles import COORDINATE_DECIMALS, LABEL_MIN_ZOOM, LABELS_LAYER
+from facility_layout.maps.styles import COORDINATE_DECIMALS, LABEL_MIN_ZOOM
 
 MAX_LABELS_IN_VIEW = 300  # beyond this the names would overlap into a grey smear anyway
 LABELS_PANE, LABELS_PANE_Z = "fl-labels", 450  # above the layout's lines (400), below the facility symbols (600)
@@ -49,8 +50,8 @@ class _Labels(Layer):
         """
     )
 
-    def __init__(self, labels: list[list], min_zoom: dict[str, int], most: int) -> None:
-        super().__init__(name=LABELS_LAYER, overlay=True, control=True, show=True)
+    def __init__(self, labels: list[list], min_zoom: dict[str, int], most: int, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "Labels"
         self.labels = labels
         self.min_zoom = min_zoom
@@ -58,7 +59,9 @@ class _Labels(Layer):
         self.pane = LABELS_PANE
 
 
-def add_labels(fmap: folium.Map, facilities: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame | None) -> None:
+def add_labels(
+    fmap: folium.Map, facilities: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame | None, _: Translator = ENGLISH
+) -> None:
     """Township centres' names, then settlements' (both already in map coordinates); names HTML-escaped by
     :func:`facility_layout.formatting.text`, as the label is markup."""
     folium.map.CustomPane(LABELS_PANE, z_index=LABELS_PANE_Z).add_to(fmap)
@@ -72,4 +75,9 @@ def add_labels(fmap: folium.Map, facilities: gpd.GeoDataFrame, settlements: gpd.
         lat = np.round(frame.geometry.y.to_numpy(), COORDINATE_DECIMALS)
         names = pd.Series(frame["name"]).map(fmt.text)
         labels += [[float(y), float(x), n, kind] for x, y, n in zip(lon, lat, names, strict=True) if n]
-    fmap.add_child(_Labels(labels, LABEL_MIN_ZOOM, MAX_LABELS_IN_VIEW))
+    name = _(
+        "Labels: township centres (from zoom {centre}) and settlements (from zoom {settlement})",
+        centre=LABEL_MIN_ZOOM["centre"],
+        settlement=LABEL_MIN_ZOOM["settlement"],
+    )
+    fmap.add_child(_Labels(labels, LABEL_MIN_ZOOM, MAX_LABELS_IN_VIEW, name))

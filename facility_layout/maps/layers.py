@@ -18,6 +18,7 @@ from folium.template import Template
 from facility_layout import formatting as fmt
 from facility_layout.basemaps import Basemap
 from facility_layout.gcj02 import wgs84_to_gcj02
+from facility_layout.i18n import ENGLISH, Translator
 from facility_layout.maps.geojson import BIND_FEATURE, feature_collection, lonlat
 from facility_layout.maps.styles import (
     AREA_SIMPLIFY_DEGREES,
@@ -45,10 +46,10 @@ from facility_layout.maps.styles import (
 from facility_layout.relief import ReliefImage
 
 
-def add_basemap(fmap: folium.Map, basemap: Basemap) -> folium.TileLayer:
+def add_basemap(fmap: folium.Map, basemap: Basemap, _: Translator = ENGLISH) -> folium.TileLayer:
     tiles = folium.TileLayer(
         basemap.url,
-        name=f"Basemap: {basemap.name} (online)",
+        name=_("Basemap: {name} (online)", name=basemap.name),
         attr=basemap.attribution,
         subdomains=basemap.subdomains or "abc",
         max_zoom=basemap.max_zoom,
@@ -58,7 +59,7 @@ def add_basemap(fmap: folium.Map, basemap: Basemap) -> folium.TileLayer:
     if basemap.labels_url:
         folium.TileLayer(
             basemap.labels_url,
-            name=f"Basemap labels: {basemap.name} (online)",
+            name=_("Basemap labels: {name} (online)", name=basemap.name),
             attr=basemap.attribution,
             subdomains=basemap.subdomains,
             max_zoom=basemap.max_zoom,
@@ -87,7 +88,9 @@ class _OpaqueWhenTilesFail(MacroElement):
         self.relief = relief
 
 
-def add_relief(fmap: folium.Map, relief: ReliefImage, gcj02: bool, tiles: folium.TileLayer | None) -> None:
+def add_relief(
+    fmap: folium.Map, relief: ReliefImage, gcj02: bool, tiles: folium.TileLayer | None, _: Translator = ENGLISH
+) -> None:
     lon, lat = np.array([relief.west, relief.east]), np.array([relief.south, relief.north])
     if gcj02:  # the offset barely changes across a region: shifting the corners is enough
         lon, lat = wgs84_to_gcj02(lon, lat)
@@ -95,7 +98,7 @@ def add_relief(fmap: folium.Map, relief: ReliefImage, gcj02: bool, tiles: folium
     image = folium.raster_layers.ImageOverlay(
         f"data:image/png;base64,{encoded}",
         bounds=[[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]],
-        name=RELIEF_LAYER,
+        name=_(RELIEF_LAYER),
         pixelated=False,
         pane=RELIEF_PANE,
         opacity=1.0 if tiles is None else RELIEF_OPACITY_OVER_BASEMAP,
@@ -105,12 +108,14 @@ def add_relief(fmap: folium.Map, relief: ReliefImage, gcj02: bool, tiles: folium
         fmap.add_child(_OpaqueWhenTilesFail(tiles, image))
 
 
-def add_boundary(fmap: folium.Map, boundary: gpd.GeoDataFrame, land_fill: bool) -> folium.GeoJson:
+def add_boundary(
+    fmap: folium.Map, boundary: gpd.GeoDataFrame, land_fill: bool, _: Translator = ENGLISH
+) -> folium.GeoJson:
     # With neither basemap nor relief the region is filled as land, so its shape reads against the background.
     style = {"color": BOUNDARY_COLOUR, "weight": 2, "fillColor": LAND_COLOUR, "fillOpacity": 1 if land_fill else 0}
     return folium.GeoJson(
         feature_collection(boundary, [{}] * len(boundary)),
-        name="Boundary",
+        name=_("Boundary"),
         style_function=lambda _: style,
         interactive=False,
     ).add_to(fmap)
@@ -167,8 +172,8 @@ class _Roads(Layer):
         """
     )
 
-    def __init__(self, groups: dict[str, list[list[int]]]) -> None:
-        super().__init__(name="Roads", overlay=True, control=True, show=True)
+    def __init__(self, groups: dict[str, list[list[int]]], name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "Roads"
         self.groups_json = json.dumps(groups, separators=(",", ":"))
         self.min_zoom = ROAD_MIN_ZOOM
@@ -178,7 +183,7 @@ class _Roads(Layer):
         }
 
 
-def add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame) -> None:
+def add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame, _: Translator = ENGLISH) -> None:
     """Roads by class, simplified to :data:`ROAD_SIMPLIFY_DEGREES`; drawn over the demand cells, which still
     take the clicks: the roads explain the minutes."""
     lines = shapely.simplify(roads.geometry.to_numpy(), ROAD_SIMPLIFY_DEGREES)
@@ -192,11 +197,16 @@ def add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame) -> None:
         steps[1:] -= steps[:-1].copy()
         counts = shapely.get_num_coordinates(parts)
         groups[key] = [chunk.ravel().tolist() for chunk in np.split(steps, np.cumsum(counts)[:-1])]
-    fmap.add_child(_Roads(groups))
+    fmap.add_child(_Roads(groups, _("Roads")))
 
 
 def add_areas(
-    fmap: folium.Map, areas: gpd.GeoDataFrame, gcj02: bool, clinic_standard: float, names: Mapping[str, str]
+    fmap: folium.Map,
+    areas: gpd.GeoDataFrame,
+    gcj02: bool,
+    clinic_standard: float,
+    names: Mapping[str, str],
+    _: Translator = ENGLISH,
 ) -> list[folium.GeoJson]:
     """Catchments (off at start) and the areas beyond the clinic standard, under the cells; returns both
     layers, the areas beyond first (the upper)."""
@@ -206,36 +216,41 @@ def add_areas(
     catchments = shown[shown["kind"] == "catchment"]
     beyond = shown[shown["kind"] != "catchment"]
     properties = [
-        {"tooltip": f"Catchment of {fmt.text(names.get(site, site))}: {fmt.people(n)} people"}
+        {
+            "tooltip": _(
+                "Catchment of {clinic}: {people} people", clinic=fmt.text(names.get(site, site)), people=fmt.people(n)
+            )
+        }
         for site, n in zip(catchments["site_id"], catchments["population"], strict=True)
     ]
     catchment_layer = folium.GeoJson(
         feature_collection(catchments, properties),
-        name=CATCHMENT_LAYER,
+        name=_(CATCHMENT_LAYER),
         show=False,
         style_function=lambda _: CATCHMENT_STYLE,
         on_each_feature=BIND_FEATURE,
     ).add_to(fmap)
-    standard = fmt.minutes(clinic_standard)
+    standard = fmt.minutes(clinic_standard, _)
     properties = [
         {
             "style": UNCOVERABLE_AREA_STYLE if kind == "uncoverable" else BEYOND_AREA_STYLE,
-            "tooltip": f"{fmt.people(n)} people: "
-            + (
-                f"no possible site within {standard}"
+            "tooltip": _(
+                "{people} people: no possible site within {standard}"
                 if kind == "uncoverable"
-                else f"no village clinic within {standard}"
+                else "{people} people: no village clinic within {standard}",
+                people=fmt.people(n),
+                standard=standard,
             ),
         }
         for kind, n in zip(beyond["kind"], beyond["population"], strict=True)
     ]
     beyond_layer = folium.GeoJson(
-        feature_collection(beyond, properties), name=BEYOND_LAYER, on_each_feature=BIND_FEATURE
+        feature_collection(beyond, properties), name=_(BEYOND_LAYER), on_each_feature=BIND_FEATURE
     ).add_to(fmap)
     return [beyond_layer, catchment_layer]
 
 
-def add_merges(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> None:
+def add_merges(fmap: folium.Map, facilities: gpd.GeoDataFrame, _: Translator = ENGLISH) -> None:
     """A line from each closed clinic to the clinic most of its people use now."""
     at = dict(zip(facilities["site_id"], facilities.geometry, strict=True))
     closed = facilities[(facilities["decision"] == "close") & facilities["merged_into_id"].isin(at)]
@@ -253,17 +268,23 @@ def add_merges(fmap: folium.Map, facilities: gpd.GeoDataFrame) -> None:
     ]
     folium.GeoJson(
         feature_collection(lines, properties),
-        name=MERGE_LAYER,
+        name=_(MERGE_LAYER),
         style_function=lambda _: MERGE_STYLE,
         on_each_feature=BIND_FEATURE,
     ).add_to(fmap)
 
 
-def add_referrals(fmap: folium.Map, referrals: gpd.GeoDataFrame, names: Mapping[str, str]) -> None:
+def add_referrals(
+    fmap: folium.Map, referrals: gpd.GeoDataFrame, names: Mapping[str, str], _: Translator = ENGLISH
+) -> None:
     properties = [
         {
-            "tooltip": f"{fmt.text(names.get(clinic, clinic))} refers to {fmt.text(names.get(centre, centre))}: "
-            f"{fmt.minutes(minutes)}"
+            "tooltip": _(
+                "{clinic} refers to {centre}: {minutes}",
+                clinic=fmt.text(names.get(clinic, clinic)),
+                centre=fmt.text(names.get(centre, centre)),
+                minutes=fmt.minutes(minutes, _),
+            )
         }
         for clinic, centre, minutes in zip(
             referrals["site_id"], referrals["centre_id"], referrals["minutes"], strict=True
@@ -271,7 +292,7 @@ def add_referrals(fmap: folium.Map, referrals: gpd.GeoDataFrame, names: Mapping[
     ]
     folium.GeoJson(
         feature_collection(referrals, properties),
-        name="Referrals: village clinic → township centre",
+        name=_("Referrals: village clinic → township centre"),
         style_function=lambda _: REFERRAL_STYLE,
         on_each_feature=BIND_FEATURE,
     ).add_to(fmap)

@@ -8,11 +8,14 @@ compact header and legend around a map that fills the page.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import folium
 from branca.element import MacroElement
 from folium.template import Template
+
+from facility_layout.i18n import ENGLISH, Translator
 
 NARROW_PX = 768  # below this window width the panels start closed
 LEAFLET_CREDIT = '<a href="https://leafletjs.com" title="A JavaScript library for interactive maps">Leaflet</a>'
@@ -44,9 +47,8 @@ CSS = """
     margin: 2px 0 0; font-size: 12px; }
   #fl-layers-list .leaflet-control-layers-expanded { padding: 0; }
   .leaflet-control-layers label { margin: 1px 0; }
-  .leaflet-control-layers-base::before { content: "Demand cells coloured by (one at a time)"; display: block;
+  .leaflet-control-layers-base::before, .leaflet-control-layers-overlays::before { display: block;
     font-weight: 700; margin: 2px 0; }
-  .leaflet-control-layers-overlays::before { content: "Layers"; display: block; font-weight: 700; margin: 2px 0; }
   #fl-legend h4 { margin: 7px 0 2px; font-size: 12px; }
   .fl-legend-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
   .fl-legend-row svg { flex: none; }
@@ -224,9 +226,20 @@ class PageLayout(MacroElement):
         self.credit = LEAFLET_CREDIT
 
 
-def side_panel(legend: str) -> str:
-    """The side panel: the layer list (moved in by :class:`PageLayout`) and the legend, each collapsible."""
+def side_panel(legend: str, _: Translator = ENGLISH) -> str:
+    """The side panel: the layer list (moved in by :class:`PageLayout`) and the legend, each collapsible; the
+    layer list's two headings in the page's language."""
+    # A JSON string with its characters as they are (CSS reads no \u escapes) is a valid CSS string: quotes and
+    # backslashes in a translation stay inside it.
+    base, overlays = (
+        json.dumps(_(words), ensure_ascii=False) for words in ("Demand cells coloured by (one at a time)", "Layers")
+    )
+    headings = (
+        f".leaflet-control-layers-base::before {{ content: {base}; }}"
+        f" .leaflet-control-layers-overlays::before {{ content: {overlays}; }}"
+    )
     return (
+        f"<style>{headings}</style>"
         '<div id="fl-side" class="fl-panel"><details id="fl-layers" class="fl-collapsible" open>'
-        f'<summary>Layers</summary><div id="fl-layers-list"></div></details>{legend}</div>'
+        f'<summary>{_("Layers")}</summary><div id="fl-layers-list"></div></details>{legend}</div>'
     )

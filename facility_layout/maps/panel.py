@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 
 from facility_layout import formatting as fmt
+from facility_layout.i18n import ENGLISH, Translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 from facility_layout.maps.cells import CellTheme
 from facility_layout.maps.classes import CELL_STROKE, TIER_NAMES
@@ -31,7 +32,7 @@ from facility_layout.relief import ReliefImage
 from facility_layout.scenario import MODE_WORDS
 
 
-def headline_panel(title: str, summary: Mapping[str, Any]) -> str:
+def headline_panel(title: str, summary: Mapping[str, Any], _: Translator = ENGLISH) -> str:
     """The headline figures of ``summary.json``; with today's figures (``summary["today"]``) beside the
     proposal's as "today → proposed". Collapsible: the title is its button."""
     total = fmt.finite(summary.get("population_total"))
@@ -45,32 +46,44 @@ def headline_panel(title: str, summary: Mapping[str, Any]) -> str:
 
     def coverage(tier: str, standard_key: str) -> tuple[str, str]:
         figures = minutes.get(tier) or {}
-        spread = " · ".join(f"{k} {fmt.minutes(figures.get(k))}" for k in ("mean", "p95", "max"))
-        label = f"Within {fmt.minutes(standards.get(standard_key))} of a {TIER_NAMES[tier]}"
+        spread = " · ".join(f"{_(k)} {fmt.minutes(figures.get(k), _)}" for k in ("mean", "p95", "max"))
+        label = _(
+            "Within {standard} of a {tier}",
+            standard=fmt.minutes(standards.get(standard_key), _),
+            tier=_(TIER_NAMES[tier]),
+        )
         value = fmt.share(covered.get(tier), total)
         if today is not None:
             before = fmt.share((today.get("population_covered") or {}).get(tier), total)
             value = _today_to_proposed(before, value)
             mean_before = ((today.get("travel_minutes") or {}).get(tier) or {}).get("mean")
-            spread += f" (mean today {fmt.minutes(mean_before)})"
+            spread += _(" (mean today {minutes})", minutes=fmt.minutes(mean_before, _))
         return f'{label}<span class="fl-note">{spread}</span>', value
 
     rows = [
-        ("People in the region", fmt.people(total)),
+        (_("People in the region"), fmt.people(total)),
         coverage(VILLAGE_CLINIC, "village_clinic_max_minutes"),
         coverage(TOWNSHIP_CENTRE, "township_centre_max_minutes"),
         (
-            'Cannot be covered<span class="fl-note">no possible site within the clinic standard</span>',
+            f'{_("Cannot be covered")}<span class="fl-note">{_("no possible site within the clinic standard")}</span>',
             fmt.share(summary.get("population_uncoverable"), total),
         ),
         (
-            "Village clinics",
-            f"{fmt.count(clinics.get('keep'))} kept · {fmt.count(clinics.get('close'))} closed · "
-            f"{fmt.count(clinics.get('build'))} built",
+            _("Village clinics"),
+            _(
+                "{kept} kept · {closed} closed · {built} built",
+                kept=fmt.count(clinics.get("keep")),
+                closed=fmt.count(clinics.get("close")),
+                built=fmt.count(clinics.get("build")),
+            ),
         ),
         (
-            "Township centres",
-            f"{fmt.count(centres.get('keep'))} kept · {fmt.count(centres.get('upgrade'))} upgraded to central",
+            _("Township centres"),
+            _(
+                "{kept} kept · {upgraded} upgraded to central",
+                kept=fmt.count(centres.get("keep")),
+                upgraded=fmt.count(centres.get("upgrade")),
+            ),
         ),
     ]
     if today is not None:
@@ -79,19 +92,23 @@ def headline_panel(title: str, summary: Mapping[str, Any]) -> str:
         for row, tier, word in ((4, VILLAGE_CLINIC, "open"), (5, TOWNSHIP_CENTRE, "central")):
             count = _open_count if tier == VILLAGE_CLINIC else _central_count
             change = _today_to_proposed(count(before.get(tier)), count(facilities.get(tier)))
-            rows[row] = (rows[row][0], f"{rows[row][1]} · {word} {change}")
-        rows.append(("Cost", _today_to_proposed(fmt.number(today.get("cost")), fmt.number(summary.get("cost")))))
+            rows[row] = (rows[row][0], f"{rows[row][1]} · {_(word)} {change}")
+        rows.append((_("Cost"), _today_to_proposed(fmt.number(today.get("cost")), fmt.number(summary.get("cost")))))
     else:
-        rows.append(("Cost", fmt.number(summary.get("cost"))))
+        rows.append((_("Cost"), fmt.number(summary.get("cost"))))
     travel = summary.get("travel") or {}
     if travel.get("modes"):
-        words = {tier: MODE_WORDS.get(mode, mode) for tier, mode in travel["modes"].items()}
+        words = {tier: _(MODE_WORDS[mode]) if mode in MODE_WORDS else mode for tier, mode in travel["modes"].items()}
         rows.append(
             (
-                "Travel",
+                _("Travel"),
                 html.escape(
-                    f"to clinics {words.get(VILLAGE_CLINIC)} · to centres {words.get(TOWNSHIP_CENTRE)} · "
-                    f"referrals {words.get('referral')}"
+                    _(
+                        "to clinics {clinic} · to centres {centre} · referrals {referral}",
+                        clinic=words.get(VILLAGE_CLINIC),
+                        centre=words.get(TOWNSHIP_CENTRE),
+                        referral=words.get("referral"),
+                    )
                 ),
             )
         )
@@ -102,20 +119,24 @@ def headline_panel(title: str, summary: Mapping[str, Any]) -> str:
         losing = (summary.get("access") or {}).get("losing_access") or {}
         rows.append(
             (
-                f'Conditions<span class="fl-note">{html.escape(", ".join(travel["conditions"]))}</span>',
-                f"{fmt.count(closed)} road segments closed · people losing their clinic within the standard: "
-                f"{fmt.people(losing.get(VILLAGE_CLINIC))}, their township centre: "
-                f"{fmt.people(losing.get(TOWNSHIP_CENTRE))}",
+                f'{_("Conditions")}<span class="fl-note">{html.escape(", ".join(travel["conditions"]))}</span>',
+                _(
+                    "{closed} road segments closed · people losing their clinic within the standard: {clinic}, "
+                    "their township centre: {centre}",
+                    closed=fmt.count(closed),
+                    clinic=fmt.people(losing.get(VILLAGE_CLINIC)),
+                    centre=fmt.people(losing.get(TOWNSHIP_CENTRE)),
+                ),
             )
         )
         headline = (summary.get("access") or {}).get("headline")
         if headline:
-            rows.append(("Beyond every site", html.escape(headline)))
+            rows.append((_("Beyond every site"), html.escape(headline)))
     if today is not None:
-        rows.insert(1, ('<span class="fl-note">today → proposed</span>', ""))
+        rows.insert(1, (f'<span class="fl-note">{_("today → proposed")}</span>', ""))
     return (
         f'<details id="fl-headline" class="fl-panel fl-collapsible" open><summary><h1>{html.escape(title)}</h1>'
-        f'</summary><div class="fl-body">{_table(rows)}{_solver_line(summary.get("solver") or {})}</div></details>'
+        f'</summary><div class="fl-body">{_table(rows)}{_solver_line(summary.get("solver") or {}, _)}</div></details>'
     )
 
 
@@ -135,18 +156,26 @@ def _central_count(decisions: Mapping[str, Any] | None) -> str:
     return fmt.MISSING if not decisions else fmt.count(fmt.finite(decisions.get("upgrade")) or 0)
 
 
-def _solver_line(solver: Mapping[str, Any]) -> str:
+# The solver's status codes (summary.json ``solver.status``), as message ids.
+SOLVER_STATUSES = ("optimal", "feasible", "no_solution", "infeasible", "unbounded", "error")
+
+
+def _solver_line(solver: Mapping[str, Any], _: Translator) -> str:
     """Whether the layout is proven optimal, and how far off it might be if not."""
-    name = " ".join(html.escape(str(solver[k])) for k in ("name", "status") if solver.get(k))
+    # The solver's name as it is; its status code (optimal, feasible, …) in the page's language.
+    words = [str(solver["name"])] if solver.get("name") else []
+    words += [_(solver["status"]) if solver.get("status") in SOLVER_STATUSES else str(solver.get("status") or "")]
+    name = " ".join(html.escape(w) for w in words if w)
     proven = solver.get("proven_optimal")
     if proven is True:
-        verdict, css = "proven optimal", "fl-ok"
+        verdict, css = _("proven optimal"), "fl-ok"
     elif proven is False:
         gap = fmt.finite(solver.get("gap"))
-        verdict, css = f"NOT proven optimal (gap {fmt.MISSING if gap is None else f'{gap:.2%}'})", "fl-warn"
+        verdict = _("NOT proven optimal (gap {gap})", gap=fmt.MISSING if gap is None else _.percent(gap, 2))
+        css = "fl-warn"
     else:
-        verdict, css = "optimality not reported", "fl-warn"
-    return f'<div class="fl-solver {css}">Solver{f" ({name})" if name else ""}: {verdict}</div>'
+        verdict, css = _("optimality not reported"), "fl-warn"
+    return f'<div class="fl-solver {css}">{_("Solver")}{f" ({name})" if name else ""}: {verdict}</div>'
 
 
 def legend(
@@ -156,15 +185,16 @@ def legend(
     full_circle_people: float,
     relief: ReliefImage | None,
     areas: gpd.GeoDataFrame,
+    _: Translator = ENGLISH,
 ) -> str:
     facilities = [
         _legend_row(
-            f"facility:{s.tier}:{s.decision}", s.svg, s.label, fmt.count(facility_counts.get((s.tier, s.decision)))
+            f"facility:{s.tier}:{s.decision}", s.svg, _(s.label), fmt.count(facility_counts.get((s.tier, s.decision)))
         )
         for s in FACILITY_SYMBOLS
     ]
-    facilities += [_legend_row(f"existing:{tier}", s.svg, s.label) for tier, s in EXISTING_SYMBOLS.items()]
-    sections = [f"<h4>Facilities</h4>{''.join(facilities)}"]
+    facilities += [_legend_row(f"existing:{tier}", s.svg, _(s.label)) for tier, s in EXISTING_SYMBOLS.items()]
+    sections = [f"<h4>{_('Facilities')}</h4>{''.join(facilities)}"]
     for theme in themes:
         rows = [
             _legend_row(
@@ -175,73 +205,77 @@ def legend(
             )
             for k, c in enumerate(theme.classes)
         ]
-        off = "" if theme.show else " (choose it under Layers)"
-        note = f'<span class="fl-note">{theme.note}</span>' if theme.note else ""
+        off = "" if theme.show else _(" (choose it under Layers)")
+        note = f'<span class="fl-note">{_(theme.note)}</span>' if theme.note else ""
         # The theme on the map is marked, for print, which shows only its section.
         shown = " fl-theme-shown" if theme.show else ""
         sections.append(
             f'<div class="fl-theme{shown}" data-theme="{theme.key}">'
-            f'<h4 data-legend-section="{theme.key}">{theme.name.removeprefix("Demand cells: ").capitalize()}'
-            f'<span class="fl-note">people per class{off}</span></h4>{"".join(rows)}{note}</div>'
+            f'<h4 data-legend-section="{theme.key}">{_(theme.name.removeprefix("Demand cells: ").capitalize())}'
+            f'<span class="fl-note">{_("people per class")}{off}</span></h4>{"".join(rows)}{note}</div>'
         )
     sections.append(
-        f'<span class="fl-note">Circle area grows with the people in the cell, up to the largest '
-        f"circles at {fmt.people(full_circle_people)} people or more.</span>"
+        '<span class="fl-note">'
+        + _(
+            "Circle area grows with the people in the cell, up to the largest circles at {people} people or more.",
+            people=fmt.people(full_circle_people),
+        )
+        + "</span>"
     )
     area_people = areas.groupby("kind")["population"].sum()
     sections.append(
-        "<h4>Areas</h4>"
+        f"<h4>{_('Areas')}</h4>"
         + _legend_row(
             "area:beyond",
             _area_svg(BEYOND_AREA_STYLE),
-            "Beyond the clinic standard (no village clinic within it)",
+            _("Beyond the clinic standard (no village clinic within it)"),
             fmt.people(area_people.get("beyond", 0.0)),
         )
         + _legend_row(
             "area:uncoverable",
             _area_svg(UNCOVERABLE_AREA_STYLE),
-            "No possible site within the clinic standard",
+            _("No possible site within the clinic standard"),
             fmt.people(area_people.get("uncoverable", 0.0)),
         )
-        + _legend_row("area:catchment", _area_svg(CATCHMENT_STYLE), "Catchment of a clinic (layer off at start)")
+        + _legend_row("area:catchment", _area_svg(CATCHMENT_STYLE), _("Catchment of a clinic (layer off at start)"))
     )
     lines = [
         _legend_row(
             "line:referral",
             _line_svg(REFERRAL_STYLE["color"], 2.2, REFERRAL_STYLE["dashArray"]),
-            "Referral: village clinic → township centre",
+            _("Referral: village clinic → township centre"),
         ),
         _legend_row(
             "line:merge",
             _line_svg(MERGE_STYLE["color"], 2.4, MERGE_STYLE["dashArray"]),
-            "Merge: closed clinic → the clinic its people use",
+            _("Merge: closed clinic → the clinic its people use"),
         ),
         _legend_row(
             "line:assignment",
             _line_svg(ASSIGNMENT_STYLE["color"], 1, None),
-            "Assignment: demand cell → its clinic (layer off at start)",
+            _("Assignment: demand cell → its clinic (layer off at start)"),
         ),
-        _legend_row("line:boundary", _line_svg(BOUNDARY_COLOUR, 2, None), "Region boundary"),
+        _legend_row("line:boundary", _line_svg(BOUNDARY_COLOUR, 2, None), _("Region boundary")),
     ]
-    sections.append(f"<h4>Lines</h4>{''.join(lines)}")
+    sections.append(f"<h4>{_('Lines')}</h4>{''.join(lines)}")
     roads = [
-        _legend_row(f"road:{key}", _line_svg(style.colour, style.weight, style.dash), style.label)
+        _legend_row(f"road:{key}", _line_svg(style.colour, style.weight, style.dash), _(style.label))
         for key, style in ROAD_STYLES.items()
     ]
-    sections.append(f"<h4>Roads</h4>{''.join(roads)}")
+    sections.append(f"<h4>{_('Roads')}</h4>{''.join(roads)}")
     if relief is not None:
-        span = f"{fmt.metres(relief.min_m)} to {fmt.metres(relief.max_m)}"
+        span = _("{low} to {high}", low=fmt.metres(relief.min_m), high=fmt.metres(relief.max_m))
         sections.append(
-            "<h4>Relief</h4>"
+            f"<h4>{_('Relief')}</h4>"
             + _legend_row(
                 "relief",
                 RELIEF_SWATCH,
-                f"Elevation model, {span}: tinted by height, shaded with light from the north-west",
+                _("Elevation model, {span}: tinted by height, shaded with light from the north-west", span=span),
             )
         )
     body = "".join(sections)
     return (
-        '<details id="fl-legend" class="fl-collapsible" open><summary>Legend</summary>'
+        f'<details id="fl-legend" class="fl-collapsible" open><summary>{_("Legend")}</summary>'
         f'<div class="fl-legend-body">{body}</div></details>'
     )
 

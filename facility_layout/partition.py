@@ -1,0 +1,361 @@
+"""Split a region into its counties (``region.partition``): one scenario per county, on clipped input files.
+
+Each county is planned as its own region, the way village clinics are planned in China (per county):
+
+- **People** counted in a county are those of its own population cells (the county polygon is its
+  ``region.boundary``; a cell belongs to the county holding its centre, so no person is counted twice).
+- **Sites** a county decides are its own: existing facilities and settlements inside its polygon (a
+  facility on no county's land but within 1 km of one, as geocoded on a shore, goes to the nearest county;
+  one on a shared border to the first county listed in the admin-area file). Every site has one owner.
+- **Travel space** is the county's roads: every OSM way with a node within ``halo_km`` of the county,
+  whole (a way crossing the border is kept to its end). With a halo, trips may leave the county on roads
+  beyond its border and come back; they never reach a neighbour's facility (cross-border use of
+  facilities is not modelled), so the halo can only shorten trips between places of the county.
+- Population and elevation rasters are read as they are: the boundary clips the people, the elevation
+  is sampled where roads and cells are.
+
+The county's scenario is the region's with these files, its own name, the region's metric CRS (all
+counties share one, so their tables merge) and no partition. Tiers, costs and objective apply per county
+(``central_count`` township centres per county). The clipped files live in the cache folder under a key
+of the region's input files and the partition settings, so a re-run reuses them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from facility_layout.cache import file_digest
+from facility_layout.errors import InputError
+from facility_layout.inputs import _read_vector, choose_metric_crs, read_admin_areas, read_boundary
+from facility_layout.scenario import Scenario, source_file
+
+# A facility this far outside every county (geocoded on the shore) still belongs to the nearest one,
+# as the whole-region run keeps facilities within 1 km of its boundary.
+SHORE_M = 1_000.0
+
+
+@dataclass(frozen=True)
+class County:
+    """One county of a partitioned region.
+
+    Attributes
+    ----------
+    name : str
+        As in the admin-area file (made unique with " (2)", " (3)" where names repeat).
+    slug : str
+        Its folder name in the outputs (``counties/<slug>``).
+    scenario : Scenario
+        The county's own scenario, on its clipped files.
+    key : str
+        Content key of its run: clipped inputs, rasters, settings and the package's code.
+    """
+
+    name: str
+    slug: str
+    scenario: Scenario
+    key: str
+
+
+@dataclass(frozen=True)
+class CountyAreas:
+    """The counties of a region before any file is clipped: enough to name their output folders.
+
+    Attributes
+    ----------
+    areas : geopandas.GeoDataFrame
+        The admin areas within the region, in ``crs``, one row per county.
+    names, slugs : list of str
+        Each county's unique name and folder name, in the order of ``areas``.
+    crs : pyproj.CRS
+        The region's metric CRS, shared by every county.
+    """
+
+    areas: gpd.GeoDataFrame
+    names: list[str]
+    slugs: list[str]
+    crs: CRS
+
+
+def county_areas(scenario: Scenario) -> CountyAreas:
+    """The counties of ``scenario`` (which has ``region.partition``), read from its boundary and admin areas.
+
+    Raises
+    ------
+    InputError
+        An input the split cannot clip, or an unreadable boundary or admin-area file.
+    """
+    assert scenario.region.partition is not None and scenario.region.admin_areas is not None
+    check_supported(scenario)
+    boundary = read_boundary(scenario.region.boundary)
+    crs = choose_metric_crs(boundary, scenario.region.crs)
+    region = boundary.to_crs(crs).union_all()
+    areas = read_admin_areas(scenario, crs)
+    assert areas is not None
+    areas = areas.assign(geometry=areas.geometry.make_valid().intersection(region))
+    areas = areas[~areas.geometry.is_empty].reset_index(drop=True)
+    names = _unique(list(areas["name"]))
+    return CountyAreas(areas, names, _unique([_slug(n) for n in names], sep="_"), crs)
+
+
+def split_counties(scenario: Scenario, counties: CountyAreas | None = None) -> list[County]:
+    """The counties of ``scenario`` (which has ``region.partition``), their clipped inputs written or reused.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        With ``region.partition`` and ``region.admin_areas``.
+    counties : CountyAreas, optional
+        :func:`county_areas` of ``scenario``, when already read.
+
+    Raises
+    ------
+    InputError
+        An unreadable region-wide input (boundary, admin areas, roads, facilities, settlements).
+    """
+    if counties is None:
+        counties = county_areas(scenario)
+    areas, names, slugs, crs = counties.areas, counties.names, counties.slugs, counties.crs
+    folder = scenario.cache.folder() / "partition" / _split_key(scenario, crs)
+    if not all((folder / slug / "roads.osm").is_file() for slug in slugs):
+        _write_clipped(scenario, areas, slugs, crs, folder)
+    digests = {
+        path: file_digest(path) for path in (scenario.inputs.population, scenario.inputs.elevation) if path.is_file()
+    }
+    code = code_version()
+    split = []
+    for name, slug in zip(names, slugs, strict=True):
+        county = _county_scenario(scenario, name, folder / slug, crs)
+        split.append(County(name, slug, county, _run_key(county, digests, code)))
+    return split
+
+
+# Inputs the split can clip: OSM XML roads, a population raster, facilities and settlements as vector files.
+_TABLE_SUFFIXES = (".csv", ".xlsx", ".xls", ".txt")
+
+
+def check_supported(scenario: Scenario) -> None:
+    """Refuse, naming the key, the inputs a partitioned run cannot clip per county (yet)."""
+    inputs = scenario.inputs
+    unsupported = []
+    if not isinstance(inputs.roads, Path) or inputs.roads.suffix.lower() != ".osm":
+        unsupported.append(("inputs.roads", source_file(inputs.roads), "an OSM XML file (.osm)"))
+    if not isinstance(inputs.population, Path):
+        unsupported.append(("inputs.population", source_file(inputs.population), "a population raster"))
+    for key, spec in (("inputs.facilities.file", inputs.facilities), ("inputs.settlements.file", inputs.settlements)):
+        if spec.file.suffix.lower() in _TABLE_SUFFIXES:
+            unsupported.append((key, spec.file, "a vector file (GeoJSON, GeoPackage, Shapefile)"))
+    if unsupported:
+        key, path, needed = unsupported[0]
+        raise InputError(
+            key,
+            path,
+            f"region.partition splits {needed} only",
+            "convert it (e.g. osmium cat x.osm.pbf -o x.osm; a table to GeoJSON), or remove region.partition",
+        )
+
+
+def _write_clipped(scenario: Scenario, areas: gpd.GeoDataFrame, slugs: list[str], crs: CRS, folder: Path) -> None:
+    """Write every county's boundary, facilities, settlements and roads, all at once (staging folder)."""
+    halo_m = scenario.region.partition.halo_km * 1_000.0  # type: ignore[union-attr]
+    facilities = _read_vector(scenario.inputs.facilities.file, "inputs.facilities.file", scenario.inputs.facilities)
+    settlements = _read_vector(scenario.inputs.settlements.file, "inputs.settlements.file", scenario.inputs.settlements)
+    facility_owner = _owners(facilities, areas, crs, SHORE_M)
+    settlement_owner = _owners(settlements, areas, crs, 0.0)
+    roads = _OsmRoads(scenario.inputs.roads)
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        meta = source_file(scenario.region.boundary).parent / "region.json"
+        for i, slug in enumerate(slugs):
+            out = staging / slug
+            out.mkdir()
+            polygon = areas.geometry.iloc[i]
+            gpd.GeoDataFrame({"name": [areas["name"].iloc[i]]}, geometry=[polygon], crs=crs).to_crs(
+                "EPSG:4326"
+            ).to_file(out / "boundary.geojson", driver="GeoJSON")
+            _write_points(facilities[facility_owner == i], out / "facilities.geojson")
+            _write_points(settlements[settlement_owner == i], out / "settlements.geojson")
+            grown = polygon.buffer(halo_m) if halo_m else polygon
+            travel_space = gpd.GeoSeries([grown], crs=crs).to_crs("EPSG:4326").iloc[0]
+            roads.write_clip(travel_space, out / "roads.osm")
+            if meta.is_file():  # a generated region stays marked as such (no real-world basemap)
+                shutil.copyfile(meta, out / "region.json")
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _owners(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, crs: CRS, shore_m: float) -> np.ndarray:
+    """Index of the county owning each point (first containing county, else nearest within ``shore_m``);
+    -1 for none."""
+    xy = points.geometry.to_crs(crs)
+    owner = np.full(len(points), -1)
+    for i, polygon in enumerate(areas.geometry):
+        inside = (owner < 0) & np.asarray(xy.intersects(polygon))
+        owner[inside] = i
+    if shore_m > 0 and (owner < 0).any():
+        lost = np.flatnonzero(owner < 0)
+        distance = np.column_stack([np.asarray(xy.iloc[lost].distance(p)) for p in areas.geometry])
+        nearest = distance.argmin(axis=1)
+        close = distance[np.arange(len(lost)), nearest] <= shore_m
+        owner[lost[close]] = nearest[close]
+    return owner
+
+
+def _write_points(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """The owned rows, every attribute kept (the scenario's field names still apply). An empty file when
+    none: the county's run then reports it by its scenario key."""
+    if frame.empty:
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": []}), "utf-8")
+        return
+    frame.to_file(path, driver="GeoJSON")
+
+
+class _OsmRoads:
+    """An OSM XML file held as its node coordinates, the XML of its nodes and ways, and each way's nodes as
+    one flat index array, so that clipping a county is a few array operations."""
+
+    def __init__(self, path: Path) -> None:
+        self.node_xml: list[bytes] = []
+        self.way_xml: list[bytes] = []
+        index: dict[str, int] = {}
+        lonlat: list[tuple[float, float]] = []
+        way_refs: list[list[str]] = []
+        for _, element in ET.iterparse(path, events=("end",)):
+            if element.tag == "node":
+                index[element.get("id", "")] = len(self.node_xml)
+                self.node_xml.append(ET.tostring(element).strip())
+                lonlat.append((float(element.get("lon", "nan")), float(element.get("lat", "nan"))))
+                element.clear()
+            elif element.tag == "way":
+                way_refs.append([nd.get("ref", "") for nd in element.iter("nd")])
+                self.way_xml.append(ET.tostring(element).strip())
+                element.clear()
+        self.xy = np.array(lonlat, dtype=float).reshape(-1, 2)
+        # Flat (way, node) pairs; a way's node missing from the file is left out.
+        pairs = [(w, index[r]) for w, refs in enumerate(way_refs) for r in refs if r in index]
+        flat = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        self.pair_way, self.pair_node = flat[:, 0], flat[:, 1]
+
+    def write_clip(self, area: shapely.Geometry, path: Path) -> None:
+        """Every way with a node in ``area`` (lon/lat), whole, with all of its nodes."""
+        inside = shapely.contains_xy(area, self.xy[:, 0], self.xy[:, 1])
+        hit = np.zeros(len(self.way_xml), dtype=bool)
+        hit[self.pair_way[inside[self.pair_node]]] = True
+        nodes = np.unique(self.pair_node[hit[self.pair_way]])
+        with open(path, "wb") as out:
+            out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="facility_layout">\n')
+            out.write(b"".join(self.node_xml[i] + b"\n" for i in nodes.tolist()))
+            out.write(b"".join(self.way_xml[w] + b"\n" for w in np.flatnonzero(hit).tolist()))
+            out.write(b"</osm>\n")
+
+
+def _county_scenario(scenario: Scenario, name: str, folder: Path, crs: CRS) -> Scenario:
+    """The region's scenario on one county's files: its name, the shared metric CRS, no partition."""
+    region = scenario.region.model_copy(
+        update={
+            "name": name,
+            "boundary": folder / "boundary.geojson",
+            "crs": crs.to_string(),
+            "synthetic": None,
+            "admin_areas": None,
+            "partition": None,
+        }
+    )
+    # The clipped files are plain GeoJSON of the features kept: no layer, filter or encoding to apply again.
+    plain = {"encoding": None, "layer": None, "filter": None}
+    inputs = scenario.inputs.model_copy(
+        update={
+            "roads": folder / "roads.osm",
+            "facilities": scenario.inputs.facilities.model_copy(
+                update={"file": folder / "facilities.geojson", **plain}
+            ),
+            "settlements": scenario.inputs.settlements.model_copy(
+                update={"file": folder / "settlements.geojson", **plain}
+            ),
+        }
+    )
+    # The county's outputs speak the region's language (and brief settings); only their folder is the engine's.
+    outputs = scenario.outputs.model_copy(update={"dir": None})
+    return scenario.model_copy(update={"region": region, "inputs": inputs, "outputs": outputs})
+
+
+def code_version() -> str:
+    """SHA-256 over the package's source files: a changed engine never reuses an old county result."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(file_digest(path).encode())
+    return digest.hexdigest()
+
+
+def _split_key(scenario: Scenario, crs: CRS) -> str:
+    """Key of the clipped files: the region files they come from, the partition settings, the CRS, this code."""
+    digest = hashlib.sha256(b"facility_layout partition")
+    digest.update(file_digest(Path(__file__)).encode())
+    region = scenario.region
+    for path in (
+        source_file(region.boundary),
+        region.admin_areas.file,  # type: ignore[union-attr]
+        scenario.inputs.roads,
+        scenario.inputs.facilities.file,
+        scenario.inputs.settlements.file,
+    ):
+        digest.update(file_digest(path).encode())
+    settings = {
+        "partition": region.partition.model_dump(mode="json"),  # type: ignore[union-attr]
+        "admin_areas": region.admin_areas.model_dump(mode="json", exclude={"file"}),  # type: ignore[union-attr]
+        "facilities": scenario.inputs.facilities.model_dump(mode="json", exclude={"file"}),
+        "settlements": scenario.inputs.settlements.model_dump(mode="json", exclude={"file"}),
+        "boundary": None if isinstance(region.boundary, Path) else region.boundary.model_dump(mode="json"),
+        "crs": crs.to_wkt(),
+    }
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    return digest.hexdigest()[:24]
+
+
+def _run_key(county: Scenario, digests: dict[Path, str], code: str) -> str:
+    """Key of a county's run: its input files' contents, its settings (without paths), the code version."""
+    digest = hashlib.sha256(b"facility_layout county run")
+    digest.update(code.encode())
+    for key, path in sorted(county.input_files().items()):
+        digest.update(key.encode())
+        digest.update((digests.get(path) or file_digest(path)).encode())
+    # Paths are left out (the files' contents are hashed above), so a moved cache folder keeps its results.
+    paths = {"roads": True, "population": True, "elevation": True, "facilities": {"file"}, "settlements": {"file"}}
+    settings = county.model_dump(mode="json", exclude={"inputs": paths, "region": {"boundary"}, "cache": True})
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _unique(names: list[str], sep: str = " ") -> list[str]:
+    """``names`` with repeats numbered (``a``, ``a (2)``; slugs ``a``, ``a_2``)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else (f"{name} ({seen[name]})" if sep == " " else f"{name}_{seen[name]}"))
+    return out
+
+
+def _slug(name: str) -> str:
+    """A folder name: letters (any script) and digits kept, the rest as ``_``."""
+    return re.sub(r"[^\w-]+", "_", name, flags=re.UNICODE).strip("_") or "county"
