@@ -96,7 +96,7 @@ class RegionInputs:
     boundary: gpd.GeoDataFrame
     roads: RoadTable
     population: Raster | None
-    elevation: Raster
+    elevation: Raster | None  # None: no DEM given, the terrain is flat
     facilities: gpd.GeoDataFrame
     settlements: gpd.GeoDataFrame
     synthetic: bool
@@ -126,7 +126,7 @@ def read_region(scenario: Scenario) -> RegionInputs:
     crs = choose_metric_crs(boundary, scenario.region.crs)
     census = scenario.inputs.population if isinstance(scenario.inputs.population, VillageCensus) else None
     population = None if census else read_raster(scenario.inputs.population, "inputs.population")
-    elevation = read_raster(scenario.inputs.elevation, "inputs.elevation")
+    elevation = read_raster(scenario.inputs.elevation, "inputs.elevation") if scenario.inputs.elevation else None
     for raster, key in ((population, "inputs.population"), (elevation, "inputs.elevation")):
         if raster is not None:
             check_raster_overlaps(raster, boundary, key)
@@ -137,8 +137,14 @@ def read_region(scenario: Scenario) -> RegionInputs:
     facilities, dropped = read_facilities(scenario, boundary_m)
     settlements = read_settlements(scenario, boundary_m)
     villages = read_census(census, settlements, boundary_m) if census else None
+    if scenario.inputs.settlements is None and villages is not None:
+        # A county's census lists its villages: they are its settlements.
+        settlements = gpd.GeoDataFrame(
+            {"name": villages["village"], "place": "village"}, geometry=villages.geometry, crs=villages.crs
+        )
     notes = [population_coverage_warning(scenario, covered_share)] if covered_share < FULL_COVERAGE else []
     notes += [dropped_facilities_warning(scenario, dropped)] if dropped else []
+    notes += missing_input_warnings(scenario, settlements)
     return RegionInputs(
         name=scenario.region.name,
         crs=crs,
@@ -519,9 +525,34 @@ def _unmapped_tiers(values: pd.Series, field: str) -> dict[str, int]:
     return counts
 
 
+def missing_input_warnings(scenario: Scenario, settlements: gpd.GeoDataFrame) -> list[str]:
+    """What a run lacks without the optional inputs (a DEM, settlements)."""
+    notes = []
+    if scenario.inputs.elevation is None:
+        notes.append(
+            "inputs.elevation: no DEM given, so the terrain is taken as flat: walking at "
+            f"travel.walking_speed_kmh ({scenario.travel.walking_speed_kmh:g} km/h) everywhere, no slope penalty "
+            "for vehicles, elevations unknown and no relief on the map. Add a DEM GeoTIFF for hilly land."
+        )
+    if scenario.inputs.settlements is None and settlements.empty:
+        notes.append(
+            "inputs.settlements: none given, so places are unnamed"
+            + (
+                " and no settlement is a candidate site (tiers.village_clinic.candidates.settlements)"
+                if scenario.tiers.village_clinic.candidates.settlements
+                else ""
+            )
+            + ". Add a settlements file, or a census with coordinates as inputs.population."
+        )
+    return notes
+
+
 def read_settlements(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Settlement points inside the region: ``name``, ``place``, ``geometry`` (metric CRS)."""
+    """Settlement points inside the region: ``name``, ``place``, ``geometry`` (metric CRS); none without
+    ``inputs.settlements``."""
     spec = scenario.inputs.settlements
+    if spec is None:
+        return gpd.GeoDataFrame({"name": [], "place": []}, geometry=[], crs=boundary_m.crs)
     frame = _read_vector(spec.file, "inputs.settlements.file", spec)
     for field_key, field in (("name_field", spec.name_field), ("place_field", spec.place_field)):
         if field not in frame.columns:

@@ -132,7 +132,9 @@ def split_counties(scenario: Scenario, counties: CountyAreas | None = None) -> l
     if not all((folder / slug / "roads.osm").is_file() for slug in slugs):
         _write_clipped(scenario, areas, slugs, crs, folder)
     digests = {
-        path: file_digest(path) for path in (scenario.inputs.population, scenario.inputs.elevation) if path.is_file()
+        path: file_digest(path)
+        for path in (scenario.inputs.population, scenario.inputs.elevation)
+        if path is not None and path.is_file()
     }
     code = code_version()
     split = []
@@ -154,8 +156,10 @@ def check_supported(scenario: Scenario) -> None:
         unsupported.append(("inputs.roads", source_file(inputs.roads), "an OSM XML file (.osm)"))
     if not isinstance(inputs.population, Path):
         unsupported.append(("inputs.population", source_file(inputs.population), "a population raster"))
+    if inputs.settlements is None:
+        unsupported.append(("inputs.settlements", scenario.source or Path("scenario"), "given settlements"))
     for key, spec in (("inputs.facilities.file", inputs.facilities), ("inputs.settlements.file", inputs.settlements)):
-        if spec.file.suffix.lower() in _TABLE_SUFFIXES:
+        if spec is not None and spec.file.suffix.lower() in _TABLE_SUFFIXES:
             unsupported.append((key, spec.file, "a vector file (GeoJSON, GeoPackage, Shapefile)"))
     if unsupported:
         key, path, needed = unsupported[0]
@@ -163,7 +167,8 @@ def check_supported(scenario: Scenario) -> None:
             key,
             path,
             f"region.partition splits {needed} only",
-            "convert it (e.g. osmium cat x.osm.pbf -o x.osm; a table to GeoJSON), or remove region.partition",
+            "convert it (e.g. osmium cat x.osm.pbf -o x.osm; a table to GeoJSON), add it if missing, "
+            "or remove region.partition",
         )
 
 

@@ -226,8 +226,8 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
         today = today_result(model)
     with stage("evaluate"):
         now = _minutes(travel, model)
-        demand_elevation_m = region.elevation.sample(demand.x, demand.y, region.crs)
-        site_elevation_m = region.elevation.sample(sites.x, sites.y, region.crs)
+        demand_elevation_m = _elevation_at(region, demand.x, demand.y)
+        site_elevation_m = _elevation_at(region, sites.x, sites.y)
 
         def tables_of(layout_result: TwoTierResult) -> LayoutTables:
             return layout_tables(
@@ -322,7 +322,8 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
         settings = scenario.map
         basemap = None if region.synthetic else basemap_for(settings.basemap, settings.tianditu_key)
         west, south, east, north = region.boundary.to_crs("EPSG:4326").total_bounds
-        relief = relief_image(region.elevation, (west, south, east, north)) if settings.relief else None
+        with_relief = settings.relief and region.elevation is not None
+        relief = relief_image(region.elevation, (west, south, east, north)) if with_relief else None
         return maps.render_map(
             tables,
             path,
@@ -346,6 +347,13 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
     )
 
 
+def _elevation_at(region: RegionInputs, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Metres above sea level at the points (region CRS); NaN where unknown, everywhere without a DEM."""
+    if region.elevation is None:
+        return np.full(len(x), np.nan)
+    return region.elevation.sample(x, y, region.crs)
+
+
 def region_demand(scenario: Scenario, region: RegionInputs) -> DemandPoints:
     """People to serve: cells of the population raster, or the villages of a census table."""
     settings = scenario.population
@@ -366,7 +374,8 @@ def travel_times(
     cutoffs = travel_cutoffs(scenario)
     key = None
     if scenario.cache.enabled:
-        files = [*companion_files(source_file(scenario.inputs.roads)), scenario.inputs.elevation]
+        files = [*companion_files(source_file(scenario.inputs.roads))]
+        files += [scenario.inputs.elevation] if scenario.inputs.elevation else []
         files += [
             source_file(c.closed_area) for c in scenario.travel.resolved_conditions() if c.closed_area is not None
         ]
@@ -381,7 +390,7 @@ def travel_times(
         cached, problem = load_travel(scenario.cache.folder(), key, shapes)
         if cached is not None:
             return cached, "hit"
-    elevation = Elevation.from_raster(region.elevation, region.crs)
+    elevation = Elevation.from_raster(region.elevation, region.crs) if region.elevation is not None else None
     modes = scenario.travel.modes
     graphs = {
         kind: travel_graph(network, kind, scenario.travel, elevation, region.closed_areas)
@@ -471,7 +480,7 @@ def travel_report(
         places = sorted({str(n) for n in region.settlements["name"].to_numpy()[nearest] if str(n)})
     return {
         "modes": scenario.travel.modes.model_dump(),
-        "walking": scenario.travel.walking_slope,
+        "walking": scenario.travel.walking_slope if region.elevation is not None else "flat (no DEM given)",
         "conditions": [c.name for c in scenario.travel.resolved_conditions()],
         "closed_road_segments": travel.closed_segments,
         "cut_off": {

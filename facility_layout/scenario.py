@@ -301,9 +301,10 @@ class RoadsSource(VectorOptions):
 class InputsSettings(_Settings):
     roads: _path_or(RoadsSource)
     population: _path_or(VillageCensus)
-    elevation: Path
+    # Optional: without a DEM the terrain is flat; without settlements a census's villages stand in for them.
+    elevation: Path | None = None
     facilities: FacilitiesInput
-    settlements: SettlementsInput
+    settlements: SettlementsInput | None = None
 
 
 class PopulationSettings(_Settings):
@@ -653,13 +654,14 @@ class Scenario(_Settings):
         if self.region.synthetic is None:
             return self
         folder = source_file(self.region.boundary).parent
+        settlements = self.inputs.settlements.file if self.inputs.settlements else None
         expected = {
             "region.boundary": (self.region.boundary, "boundary.geojson"),
             "inputs.roads": (self.inputs.roads, "roads.osm"),
             "inputs.population": (self.inputs.population, "population.tif"),
             "inputs.elevation": (self.inputs.elevation, "dem.tif"),
             "inputs.facilities.file": (self.inputs.facilities.file, "facilities.geojson"),
-            "inputs.settlements.file": (self.inputs.settlements.file, "settlements.geojson"),
+            "inputs.settlements.file": (settlements, "settlements.geojson"),
         }
         if self.region.admin_areas is not None:
             expected["region.admin_areas.file"] = (self.region.admin_areas.file, "admin_areas.geojson")
@@ -669,6 +671,18 @@ class Scenario(_Settings):
                     f"with region.synthetic the generated files live together: {key} must be "
                     f"{folder / name}, got {path}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _merge_rule_has_villages(self) -> Scenario:
+        if self.tiers.village_clinic.merge_rule is None or self.inputs.settlements is not None:
+            return self
+        census = self.inputs.population
+        if not isinstance(census, VillageCensus) or census.lon_field is None:
+            raise ValueError(
+                "tiers.village_clinic.merge_rule needs villages: give inputs.settlements (village points) or "
+                "inputs.population as a village census with lon_field / lat_field, or remove the merge rule"
+            )
         return self
 
     @model_validator(mode="after")
@@ -726,9 +740,9 @@ class Scenario(_Settings):
             "region.boundary": source_file(self.region.boundary),
             "inputs.roads": source_file(self.inputs.roads),
             "inputs.population": source_file(self.inputs.population),
-            "inputs.elevation": self.inputs.elevation,
+            **({"inputs.elevation": self.inputs.elevation} if self.inputs.elevation else {}),
             "inputs.facilities.file": self.inputs.facilities.file,
-            "inputs.settlements.file": self.inputs.settlements.file,
+            **({"inputs.settlements.file": self.inputs.settlements.file} if self.inputs.settlements else {}),
             **({"region.admin_areas.file": self.region.admin_areas.file} if self.region.admin_areas else {}),
             **{
                 f"travel.conditions[{i}].closed_area": source_file(c.closed_area)

@@ -201,3 +201,48 @@ def test_bad_rows_stop_the_cli_with_the_row_and_no_output(office_county: Path, t
         assert "inputs.facilities.id_field" in text and "row 2 ('A1'), row 3 ('A1')" in text
         assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_county_with_only_boundary_roster_census_and_roads_runs(
+    office_county: Path, small_county: Path, tmp_path: Path
+) -> None:
+    """Issue 15's four files and nothing else: no DEM (flat terrain, unknown elevations), no settlements (the
+    census's villages are the places)."""
+    raw = yaml.safe_load((office_county / "county.yaml").read_text("utf-8"))
+    census = pd.read_excel(office_county / "人口.xlsx", sheet_name="2023")
+    placed = census["经度"].notna().to_numpy()
+    # Without a settlements file a village can only be placed by its own coordinates.
+    write_xlsx(tmp_path / "人口.xlsx", list(census.columns), census[placed].values.tolist(), "2023")
+    inputs = raw["inputs"]
+    raw["inputs"] = {
+        "roads": inputs["roads"],
+        "population": {**inputs["population"], "file": str(tmp_path / "人口.xlsx")},
+        "facilities": inputs["facilities"],
+    }
+    assert set(raw["region"]) == {"name", "boundary"} and raw["region"]["boundary"]["encoding"] == "gbk"
+    raw["outputs"]["dir"] = str(tmp_path / "out")
+    path = tmp_path / "four_files.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "utf-8")
+
+    validated = CliRunner().invoke(app, ["validate", str(path), "--data-root", str(office_county)])
+    assert validated.exit_code == 0, validated.output
+    result = CliRunner().invoke(app, ["run", str(path), "--data-root", str(office_county)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["population_total"] == pytest.approx(census.loc[placed, "人口"].sum())
+    truth = gpd.read_file(small_county / "facilities.geojson")
+    sites = gpd.read_file(out / "layout.gpkg", layer="facilities")
+    truth = truth.set_index("facility_id").to_crs(sites.crs)
+    sites = sites[sites["site_id"].isin(truth.index)].set_index("site_id")
+    assert set(sites.index) == set(truth.index)
+    assert sites.geometry.distance(truth.geometry.loc[sites.index]).max() < 5.0
+    # No DEM: said so, flat walking, and elevations unknown rather than sea level.
+    assert any(w.startswith("inputs.elevation: no DEM given") for w in summary["warnings"])
+    assert summary["travel"]["walking"] == "flat (no DEM given)"
+    demand = gpd.read_file(out / "layout.gpkg", layer="demand")
+    assert demand["elevation_m"].isna().all() and sites["elevation_m"].isna().all()
+    # The census villages are the settlements: new clinics may go where villages are, named by them.
+    new = gpd.read_file(out / "layout.gpkg", layer="facilities")
+    new = new[~new["site_id"].isin(truth.index) & new["site_id"].str.startswith("new-")]
+    assert len(new) and set(new["name"]) <= set(census.loc[placed, "村名"])

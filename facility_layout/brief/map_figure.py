@@ -92,7 +92,7 @@ def draw_map(ax: Axes, tables: LayoutTables, scenario: Scenario, _: Translator) 
 
 def _relief(scenario: Scenario, tables: LayoutTables, extent: tuple[float, float, float, float]) -> np.ndarray | None:
     """Hillshade of the DEM on the map's extent (0 dark to 1 light), NaN over the sea; None without a DEM."""
-    if not scenario.map.relief:
+    if not scenario.map.relief or scenario.inputs.elevation is None:
         return None
     try:
         dem = read_raster(scenario.inputs.elevation, "inputs.elevation")
