@@ -28,6 +28,7 @@ from facility_layout.errors import FacilityLayoutError, SolveError
 from facility_layout.i18n import Translator, field_of, translator
 
 if TYPE_CHECKING:
+    from facility_layout.pipeline import RunResult
     from facility_layout.scenario import Scenario
 
 app = typer.Typer(
@@ -161,17 +162,11 @@ def run(
 
     def action() -> None:
         loaded = load_scenario(scenario, data_root, encoding).in_language(lang)
-        _announce_encodings(loaded)
-        _ = translator(loaded.outputs.language)
-        where = _("  ({scenario}, data root {root})", scenario=scenario, root=loaded.data_root)
-        console.print(Text.assemble((loaded.region.name, "bold"), where), highlight=False)
+        _ = _announce(loaded, "  ({scenario}, data root {root})", scenario=scenario, root=loaded.data_root)
         if loaded.region.partition is not None:
             _run_partitioned(loaded, out_dir, scheduler, force)
             return
-        result = run_pipeline(loaded, out_dir, progress=_StageProgress(_), force=force)
-        _print_summary(result.summary, result.out_dir, _)
-        _print_kept(result.kept, result.out_dir)
-        _print_warnings(result.summary.get("warnings", []))
+        _report(run_pipeline(loaded, out_dir, progress=_StageProgress(_), force=force), _)
 
     with _ending_cleanly_on_sigterm():
         _guarded(action)
@@ -200,16 +195,26 @@ def evaluate(
 
     def action() -> None:
         loaded = load_scenario(scenario, data_root, encoding).in_language(lang)
-        _announce_encodings(loaded)
-        _ = translator(loaded.outputs.language)
-        where = _("  ({scenario}, layout {layout})", scenario=scenario, layout=layout)
-        console.print(Text.assemble((loaded.region.name, "bold"), where), highlight=False)
-        result = run_pipeline(loaded, out_dir, progress=_StageProgress(_), layout=layout, force=force)
-        _print_summary(result.summary, result.out_dir, _)
-        _print_kept(result.kept, result.out_dir)
+        _ = _announce(loaded, "  ({scenario}, layout {layout})", scenario=scenario, layout=layout)
+        _report(run_pipeline(loaded, out_dir, progress=_StageProgress(_), layout=layout, force=force), _)
 
     with _ending_cleanly_on_sigterm():
         _guarded(action)
+
+
+def _announce(loaded: Scenario, where: str, **values: object) -> Translator:
+    """Say how the scenario's files were read and which region runs; the translator of its language."""
+    _announce_encodings(loaded)
+    _ = translator(loaded.outputs.language)
+    console.print(Text.assemble((loaded.region.name, "bold"), _(where, **values)), highlight=False)
+    return _
+
+
+def _report(result: RunResult, _: Translator) -> None:
+    """A run's (or an evaluated layout's) summary table, the planner's files kept beside it, its warnings."""
+    _print_summary(result.summary, result.out_dir, _)
+    _print_kept(result.kept, result.out_dir)
+    _print_warnings(result.summary.get("warnings", []))
 
 
 def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | None, force: bool) -> None:

@@ -68,13 +68,15 @@ def test_chinese_catalogue_is_chinese() -> None:
 
 
 def _message_ids_in_code() -> set[str]:
-    """String literals passed to ``_(…)``, ``_.ngettext(…)`` or kept in the label tables of the modules."""
+    """String literals passed to ``_(…)`` (or to ``cli._announce``, which passes its heading on), ``_.ngettext(…)``
+    or kept in the label tables of the modules."""
     found = set()
     for name in TRANSLATED_MODULES:
         tree = ast.parse((PACKAGE / name).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and (
-                (isinstance(node.func, ast.Name) and node.func.id == "_")
+                # cli._announce passes its heading on to `_`.
+                (isinstance(node.func, ast.Name) and node.func.id in ("_", "_announce"))
                 or (isinstance(node.func, ast.Attribute) and node.func.attr == "ngettext")
             ):
                 found |= {a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
