@@ -107,18 +107,7 @@ def relief_image(dem: Raster, bounds_lonlat: tuple[float, float, float, float]) 
     pixel = max(native_m * scale, (x1 - x0) / MAX_PIXELS, (y1 - y0) / MAX_PIXELS)
     width, height = max(1, round((x1 - x0) / pixel)), max(1, round((y1 - y0) / pixel))
 
-    warped = np.full((height, width), np.nan, dtype=np.float64)
-    reproject(
-        source=np.ma.filled(dem.values.astype(np.float64), np.nan),
-        destination=warped,
-        src_transform=dem.transform,
-        src_crs=dem.crs.to_wkt(),
-        src_nodata=np.nan,
-        dst_transform=from_bounds(x0, y0, x1, y1, width, height),
-        dst_crs=WEB_MERCATOR,
-        dst_nodata=np.nan,
-        resampling=Resampling.bilinear,
-    )
+    warped = warped_dem(dem, (x0, y0, x1, y1), (width, height), WEB_MERCATOR)
     land = np.isfinite(warped) & (warped > 0)  # SRTM stores the sea as 0 (or a little below)
     shade = hillshade(np.where(land, warped, 0.0), ((x1 - x0) / width) / scale)
 
@@ -161,3 +150,22 @@ def _tint(elevation_m: np.ndarray) -> np.ndarray:
     stops = np.array([s[0] for s in TINT_STOPS])
     colours = np.array([s[1] for s in TINT_STOPS], dtype=float)
     return np.stack([np.interp(elevation_m, stops, colours[:, k]) for k in range(3)], axis=-1)
+
+
+def warped_dem(dem: Raster, bounds: tuple[float, float, float, float], size: tuple[int, int], crs: str) -> np.ndarray:
+    """The DEM resampled (bilinear) onto a grid of ``size`` = (width, height) pixels over ``bounds`` =
+    (x0, y0, x1, y1) in ``crs`` (any pyproj string or WKT); NaN where the DEM has no value."""
+    (x0, y0, x1, y1), (width, height) = bounds, size
+    warped = np.full((height, width), np.nan, dtype=np.float64)
+    reproject(
+        source=np.ma.filled(dem.values.astype(np.float64), np.nan),
+        destination=warped,
+        src_transform=dem.transform,
+        src_crs=dem.crs.to_wkt(),
+        src_nodata=np.nan,
+        dst_transform=from_bounds(x0, y0, x1, y1, width, height),
+        dst_crs=crs,
+        dst_nodata=np.nan,
+        resampling=Resampling.bilinear,
+    )
+    return warped

@@ -9,15 +9,13 @@ import numpy as np
 import shapely
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from rasterio.transform import from_bounds
-from rasterio.warp import Resampling, reproject
 
 from facility_layout.errors import FacilityLayoutError
 from facility_layout.evaluate import LayoutTables
 from facility_layout.i18n import Translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, read_raster
 from facility_layout.palette import BOUNDARY_COLOUR, FACILITY_STYLES
-from facility_layout.relief import hillshade
+from facility_layout.relief import hillshade, warped_dem
 from facility_layout.scenario import Scenario
 
 MARKERS = {"circle": "o", "cross": "X", "triangle": "^", "square": "s", "star": "*"}
@@ -101,18 +99,7 @@ def _relief(scenario: Scenario, tables: LayoutTables, extent: tuple[float, float
     x0, x1, y0, y1 = extent
     pixel = max(x1 - x0, y1 - y0) / RELIEF_PIXELS
     width, height = max(1, round((x1 - x0) / pixel)), max(1, round((y1 - y0) / pixel))
-    values = np.full((height, width), np.nan)
-    reproject(
-        source=np.ma.filled(dem.values.astype(np.float64), np.nan),
-        destination=values,
-        src_transform=dem.transform,
-        src_crs=dem.crs.to_wkt(),
-        src_nodata=np.nan,
-        dst_transform=from_bounds(x0, y0, x1, y1, width, height),
-        dst_crs=tables.boundary.crs.to_wkt(),
-        dst_nodata=np.nan,
-        resampling=Resampling.bilinear,
-    )
+    values = warped_dem(dem, (x0, y0, x1, y1), (width, height), tables.boundary.crs.to_wkt())
     land = np.isfinite(values) & (values > 0)
     shade = hillshade(np.where(land, values, 0.0), pixel)
     return np.where(land, shade, np.nan)
