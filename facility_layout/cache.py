@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from facility_layout.npz_cache import discard_entry, save_entry
 from facility_layout.odmatrix import ODMatrix
 from facility_layout.traveltime import RegionTravel
-
-log = logging.getLogger(__name__)
 
 # The modules whose code decides the matrices: any change to them changes the key.
 TRAVEL_MODULES = ("inputs", "network", "terrain", "traveltime", "odmatrix", "cache")
@@ -85,11 +81,7 @@ def load_travel(folder: Path, key: str, shapes: dict[str, tuple[int, int]]) -> t
     # zero-byte file among them) only means it is recomputed: a cache is never worth a failed run.
     except Exception as exc:
         problem = f"{type(exc).__name__}: {exc}"
-        log.warning("ignoring unreadable travel cache %s (%s); recomputing", path, problem)
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as unlink_error:
-            log.warning("could not delete %s (%s)", path, unlink_error)
+        discard_entry(path, problem, "recomputing")
         return None, problem
 
 
@@ -136,17 +128,4 @@ def save_travel(folder: Path, key: str, travel: RegionTravel) -> Path | None:
     arrays["demand_off_network"] = travel.demand_off_network
     arrays["demand_cut_off"] = travel.demand_cut_off
     arrays["closed_segments"] = np.array(json.dumps(travel.closed_segments))
-    path = folder / f"travel-{key}.npz"
-    partial: Path | None = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".travel-", suffix=".npz", delete=False) as handle:
-            partial = Path(handle.name)
-            np.savez(handle, **arrays)
-        os.replace(partial, path)
-    except OSError as exc:
-        log.warning("could not write the travel cache in %s (%s); continuing without it", folder, exc)
-        if partial is not None:
-            partial.unlink(missing_ok=True)
-        return None
-    return path
+    return save_entry(folder, "travel", key, arrays)

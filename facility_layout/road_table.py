@@ -13,9 +13,6 @@ never trusted; entries are written atomically.
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-import tempfile
 from dataclasses import dataclass, fields
 from importlib.metadata import version
 from pathlib import Path
@@ -23,9 +20,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from facility_layout.npz_cache import discard_entry, save_entry
 from facility_layout.scenario import UNPAVED_SURFACES
-
-log = logging.getLogger(__name__)
 
 # Classes taken as unpaved where neither `surface` nor `tracktype` says otherwise.
 UNPAVED_BY_DEFAULT = frozenset({"track", "path", "bridleway"})
@@ -186,27 +182,10 @@ def load_road_table(folder: Path, key: str) -> RoadTable | None:
         return table
     # Whatever is wrong with the entry (truncated, corrupt, another layout) only means parsing again.
     except Exception as exc:
-        log.warning("ignoring unreadable road cache %s (%s: %s); parsing the road file", path, type(exc).__name__, exc)
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as unlink_error:
-            log.warning("could not delete %s (%s)", path, unlink_error)
+        discard_entry(path, f"{type(exc).__name__}: {exc}", "parsing the road file")
         return None
 
 
 def save_road_table(folder: Path, key: str, table: RoadTable) -> Path | None:
     """Write the table atomically; a cache that cannot be written only costs time (logged, not raised)."""
-    path = folder / f"roads-{key}.npz"
-    partial: Path | None = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".roads-", suffix=".npz", delete=False) as handle:
-            partial = Path(handle.name)
-            np.savez(handle, **{f.name: np.asarray(getattr(table, f.name)) for f in fields(RoadTable)})
-        os.replace(partial, path)
-    except OSError as exc:
-        log.warning("could not write the road cache in %s (%s); continuing without it", folder, exc)
-        if partial is not None:
-            partial.unlink(missing_ok=True)
-        return None
-    return path
+    return save_entry(folder, "roads", key, {f.name: np.asarray(getattr(table, f.name)) for f in fields(RoadTable)})
