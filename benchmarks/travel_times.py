@@ -366,7 +366,9 @@ def ngazidja(data_root: Path) -> Region | None:
 def generated(workdir: Path, side_km: float) -> Region:
     """The generated county (cached in ``workdir``), read through a scenario like the demo's, default travel."""
     # Keyed by the generator's source too: a changed generator writes a different region.
-    version = hashlib.sha256(Path(synthetic.__file__).read_bytes()).hexdigest()[:10]
+    version = hashlib.sha256(
+        b"".join(p.read_bytes() for p in sorted(Path(synthetic.__file__).parent.glob("*.py")))
+    ).hexdigest()[:10]
     folder = workdir / f"synthetic_seed{SEED}_{side_km:g}km_{version}"
     params = {"seed": SEED, "width_km": side_km, "height_km": side_km}
     meta = folder / "region.json"

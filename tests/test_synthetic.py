@@ -230,7 +230,7 @@ def test_a_failed_generation_leaves_nothing(tmp_path: Path, monkeypatch: pytest.
     def disk_full(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(synthetic, "_write_osm", disk_full)
+    monkeypatch.setattr(synthetic, "write_osm", disk_full)
     with pytest.raises(OSError, match="No space"):
         generate_region(tmp_path / "county", **PARAMS)
     assert list(tmp_path.iterdir()) == []
