@@ -32,6 +32,7 @@ TRANSLATED_MODULES = (
     *(f"maps/{name}.py" for name in ("__init__", "cells", "classes", "facilities", "geojson", "labels", "layers")),
     *(f"maps/{name}.py" for name in ("page", "panel")),
     "cli.py",
+    "report.py",
 )
 
 
