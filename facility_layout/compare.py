@@ -175,7 +175,8 @@ def compare(
         comparison = replace(comparison_tables(layouts, cross), kept=folder.kept)
         write_tables(comparison, staging)
         render_report(comparison, staging / "report.html", map_pair=pair)
-        write_comparison_brief(staging / "brief.pdf", comparison)
+        if layouts[0].scenario.outputs.brief.enabled:
+            write_comparison_brief(staging / "brief.pdf", comparison)
         report_progress("report", time.perf_counter() - start)
     return comparison
 
