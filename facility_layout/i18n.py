@@ -136,6 +136,15 @@ FIELD_LABELS = {
     "within_clinic_standard": "People within the village clinic standard",
     "within_clinic_standard_share": "Share within the village clinic standard",
     "clinic_minutes_mean": "Mean minutes to village clinic",
+    # The villages of a census run (layer and villages.csv); shared labels read back as the fields above.
+    "village": "Village",
+    "township": "Township",
+    "census_row": "Census row",
+    "clinic": "Village clinic",
+    "clinic_id": "Village clinic id",
+    "within_standard": "Within the village clinic standard",
+    "centre": "Township health centre",
+    "within_standard_today": "Within the village clinic standard today",
 }
 # Words of the coded values in the tables (tier, decision, origin, kind of area).
 VALUE_LABELS = {

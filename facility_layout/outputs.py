@@ -128,13 +128,13 @@ def write_outputs(
             villages.to_file(gpkg, layer="villages", driver="GPKG")
             # With a byte-order mark, so that Excel shows the census's Chinese names.
             write_csv(
-                villages.drop(columns="geometry").assign(x=villages.geometry.x, y=villages.geometry.y),
+                csv_table(villages.drop(columns="geometry").assign(x=villages.geometry.x, y=villages.geometry.y), _),
                 staging / "villages.csv",
                 encoding="utf-8-sig",
             )
         if scenario.outputs.workbook:
             write_workbook(staging / "layout.xlsx", tables, summary, scenario, _)
-        write_qgis_layers(gpkg, tables, summary, scenario, _)
+        write_qgis_layers(gpkg, tables, summary, scenario, _, villages)
         if scenario.outputs.brief.enabled:
             write_brief(staging / "brief.pdf", tables, summary, scenario, _, attribution)
         resolved = scenario.model_dump(mode="json")
