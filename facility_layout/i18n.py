@@ -145,6 +145,21 @@ FIELD_LABELS = {
     "within_standard": "Within the village clinic standard",
     "centre": "Township health centre",
     "within_standard_today": "Within the village clinic standard today",
+    # counties.csv of a partitioned run.
+    "county": "County",
+    "status": "Status",
+    "population_total": "People",
+    "population_within_clinic_standard": "People within the village clinic standard",
+    "share_within_clinic_standard": "Share within the village clinic standard",
+    "population_within_centre_standard": "People within the township health centre standard",
+    "clinics_keep": "Village clinics kept",
+    "clinics_close": "Village clinics closed",
+    "clinics_build": "Village clinics built",
+    "centres_upgrade": "Township centres upgraded to central",
+    "clinic_minutes_p95": "95th percentile minutes to village clinic",
+    "solver_status": "Solver status",
+    "seconds": "Seconds",
+    "message": "Message",
 }
 # Words of the coded values in the tables (tier, decision, origin, kind of area).
 VALUE_LABELS = {
@@ -160,8 +175,11 @@ VALUE_LABELS = {
     "catchment": "catchment",
     "beyond": "beyond the standard",
     "uncoverable": "no possible site within the standard",
+    "done": "done",  # how a county of a partitioned run ended
+    "reused": "reused",
+    "failed": "failed",
 }
-CODED_FIELDS = ("tier", "decision", "origin", "kind")
+CODED_FIELDS = ("tier", "decision", "origin", "kind", "status")
 
 
 def column_label(field: str, _: Translator) -> str:
