@@ -117,6 +117,8 @@ figure { margin: 12px 0; }
   .maps { flex-direction: column; }
   .map { height: 380px; }
   td.reason { max-width: 220px; }
+  /* The row labels keep a readable width and stay in view while the figures scroll sideways. */
+  .table-wrap tbody th { min-width: 8em; position: sticky; left: 0; background: #fff; z-index: 1; }
 }
 /* Paper: no scrolling boxes (every column prints), maps and charts kept whole on a page. */
 @media print {

@@ -125,6 +125,7 @@ def test_the_report_reads_on_a_phone_and_a_laptop(
         # The headline's labels are readable: at least 12 px text, not squeezed to a word per line on a laptop.
         label = page.locator("#headline-table tbody th").first
         assert float(label.evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)")) >= 12
+        assert label.bounding_box()["width"] >= 100  # not squeezed to a character a line
         if viewport is LAPTOP:
             assert page.locator("#headline-table").bounding_box()["width"] <= window
         # Both maps are drawn, one above the other on a phone, side by side on a laptop.
