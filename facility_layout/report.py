@@ -1,8 +1,10 @@
 """The comparison report: one self-contained HTML page a ministry can decide from.
 
-It holds the tables of :mod:`facility_layout.compare` (headline, remote people, areas, facility changes), the
-cumulative population-vs-minutes curves as inline SVG drawn here, and two Leaflet maps side by side with
-linked pan and zoom. Leaflet is inlined (:func:`facility_layout.webassets.leaflet_head`) and there is no
+It holds the tables of :mod:`facility_layout.comparison` (headline, remote people, areas, facility changes), the
+cumulative population-vs-minutes curves as inline SVG (:mod:`facility_layout.report_chart`), and two Leaflet maps
+side by side with linked pan and zoom, every word in the first scenario's ``outputs.language`` (the catalogue of
+:mod:`facility_layout.i18n`) and numbers in its locale's format. Wide tables scroll in their own box on a phone;
+a print stylesheet lays the page out for paper. Leaflet is inlined (:func:`facility_layout.webassets.leaflet_head`) and there is no
 basemap, so the page opens with no network.
 
 Everything from input data (scenario, facility and area names, reasons) is HTML-escaped here. The map data
@@ -20,7 +22,6 @@ scenario's conditions),
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,6 @@ from facility_layout.comparison import (
     TODAY_OBJECTIVE,
     Comparison,
     Layout,
-    curve_column,
-    curve_minutes,
     today_headline,
 )
 from facility_layout.i18n import Translator, translator
@@ -56,13 +55,9 @@ from facility_layout.maps import (
     classify_cells,
     minutes_classes,
 )
+from facility_layout.report_chart import cumulative_chart
 from facility_layout.webassets import leaflet_head
 
-# One colour and dash per layout (Okabe–Ito colours, told apart with colour blindness too; dashes in print).
-CURVE_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
-CURVE_DASHES = ("", "7 4", "2 3", "10 3 2 3")
-CHART_WIDTH, CHART_HEIGHT = 760, 360
-CHART_MARGIN = {"left": 78, "right": 24, "top": 18, "bottom": 50}
 BOUNDARY_SIMPLIFY_M = 20.0  # the boundary is context on the report's maps; a real coastline is 300 kB+ unsimplified
 # Message ids of the words the report writes for coded values (decisions, objectives, built-in conditions).
 DECISION_WORDS = {
@@ -227,7 +222,7 @@ def render_report(comparison: Comparison, path: Path, *, map_pair: tuple[str, st
             "last point is the people within the standard."
         )
         + "</p>",
-        *(_chart(comparison, tier, _) for tier in TIERS),
+        *(cumulative_chart(comparison, tier, _) for tier in TIERS),
         f"<h2>{_('Remote villages')}</h2>",
         '<p class="note" id="remote-definition">'
         + _(
@@ -664,102 +659,6 @@ def _decision_cell(row: pd.Series, name: str, _: Translator) -> str:
         + (f"<br>{fmt.text(reason)}" if reason else "")
         + "</td>"
     )
-
-
-# --- chart --------------------------------------------------------------------------------------------
-
-
-def _chart(comparison: Comparison, tier: str, _: Translator) -> str:
-    """People within x minutes of the tier, one curve per layout, as an SVG line chart."""
-    layouts = comparison.layouts
-    grid = curve_minutes(layouts, tier)
-    table = comparison.cumulative.set_index("minutes")
-    totals = sorted({float(layout.summary["population_total"]) for layout in layouts})
-    standards = sorted({layout.standard(tier) for layout in layouts})
-    x_max, y_max = float(grid[-1]), _nice_ceiling(max(totals))
-    left, top = CHART_MARGIN["left"], CHART_MARGIN["top"]
-    width = CHART_WIDTH - left - CHART_MARGIN["right"]
-    height = CHART_HEIGHT - top - CHART_MARGIN["bottom"]
-
-    def x(minutes: float) -> float:
-        return round(left + width * minutes / x_max, 1)
-
-    def y(people: float) -> float:
-        return round(top + height * (1 - people / y_max), 1)
-
-    parts = []
-    for tick in _ticks(y_max):
-        parts.append(f'<line class="grid" x1="{left}" x2="{left + width}" y1="{y(tick)}" y2="{y(tick)}"/>')
-        parts.append(f'<text x="{left - 6}" y="{y(tick) + 4}" text-anchor="end">{_.people(tick)}</text>')
-    for tick in _ticks(x_max, 8):
-        parts.append(f'<text x="{x(tick)}" y="{top + height + 18}" text-anchor="middle">{tick:g}</text>')
-        parts.append(f'<line x1="{x(tick)}" x2="{x(tick)}" y1="{top + height}" y2="{top + height + 5}" stroke="#555"/>')
-    parts.append(
-        f'<g class="axis"><line x1="{left}" x2="{left}" y1="{top}" y2="{top + height}"/>'
-        f'<line x1="{left}" x2="{left + width}" y1="{top + height}" y2="{top + height}"/></g>'
-    )
-    label = _(TIER_NAMES[tier])
-    parts.append(
-        f'<text x="{left + width / 2}" y="{CHART_HEIGHT - 8}" text-anchor="middle">'
-        f"{_('minutes to the {tier}', tier=label)}</text>"
-        f'<text transform="translate(16 {top + height / 2}) rotate(-90)" text-anchor="middle">'
-        f"{_('people within')}</text>"
-    )
-    for total in totals:
-        parts.append(
-            f'<line data-total="{total:.0f}" x1="{left}" x2="{left + width}" y1="{y(total)}" y2="{y(total)}" '
-            'stroke="#777" stroke-dasharray="3 3"/>'
-            f'<text x="{left + 6}" y="{y(total) - 5}">{_("everyone: {people}", people=_.people(total))}</text>'
-        )
-    for standard in standards:
-        parts.append(
-            f'<line data-standard="{standard:g}" x1="{x(standard)}" x2="{x(standard)}" y1="{top}" '
-            f'y2="{top + height}" stroke="#a4161a" stroke-dasharray="6 4"/>'
-            f'<text x="{x(standard) - 6}" y="{top + height - 8}" text-anchor="end" fill="#a4161a">'
-            f"{_('standard {minutes}', minutes=_.minutes(standard))}</text>"
-        )
-    legend = []
-    for i, layout in enumerate(layouts):
-        colour, dash = CURVE_COLOURS[i % len(CURVE_COLOURS)], CURVE_DASHES[i % len(CURVE_DASHES)]
-        curve = table[curve_column(layout.name, tier)].reindex(grid).to_numpy(dtype=float)
-        shown = np.isfinite(curve)
-        points = " L".join(f"{x(m)} {y(p)}" for m, p in zip(grid[shown], curve[shown], strict=True))
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        name = fmt.text(layout.name)
-        parts.append(
-            f'<path class="curve" data-layout="{name}" data-tier="{tier}" d="M{points}" fill="none" '
-            f'stroke="{colour}" stroke-width="2.4"{dash_attr}><title>{name}</title></path>'
-        )
-        legend.append(
-            f'<span class="legend-row" data-layout="{name}"><svg width="30" height="10"><line x1="1" y1="5" x2="29" '
-            f'y2="5" stroke="{colour}" stroke-width="2.4"{dash_attr}/></svg>{name}</span>'
-        )
-    caption = (
-        _("People within x minutes of their {tier} (assigned)", tier=label)
-        if tier == VILLAGE_CLINIC
-        else _("People within x minutes of their {tier} (nearest)", tier=label)
-    )
-    return (
-        f'<figure data-chart="{tier}"><figcaption><strong>{caption}</strong></figcaption>'
-        f'<svg id="chart-{tier}" class="chart" role="img" width="{CHART_WIDTH}" height="{CHART_HEIGHT}" '
-        f'viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" xmlns="http://www.w3.org/2000/svg">'
-        f"<title>{caption}</title>{''.join(parts)}</svg>"
-        f'<div class="chart-legend">{"".join(legend)}</div></figure>'
-    )
-
-
-def _nice_ceiling(value: float, steps: Sequence[float] = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)) -> float:
-    """The smallest ``step`` × 10^k at least ``value``, so an axis ends on a round number."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    return next(m * power for m in steps if m * power >= value)
-
-
-def _ticks(top: float, count: int = 5) -> list[float]:
-    """Round tick values (1, 2 or 5 × 10^k apart) from 0 up to ``top``, about ``count`` of them."""
-    step = _nice_ceiling(top / count, (1, 2, 5, 10))
-    return [float(v) for v in np.arange(0.0, top + step / 2, step)]
 
 
 # --- maps ---------------------------------------------------------------------------------------------

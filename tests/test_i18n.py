@@ -33,6 +33,7 @@ TRANSLATED_MODULES = (
     *(f"maps/{name}.py" for name in ("page", "panel")),
     "cli.py",
     "report.py",
+    "report_chart.py",
     "province_page.py",
 )
 
