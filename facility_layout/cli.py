@@ -311,7 +311,7 @@ def compare(
 ) -> None:
     """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
     from facility_layout.compare import compare as compare_layouts
-    from facility_layout.compare import today_headline
+    from facility_layout.comparison import today_headline
 
     def announce(position: int, count: int, name: str, loaded: Scenario) -> None:
         _announce_encodings(loaded)

@@ -86,7 +86,8 @@ def write_outputs(
     villages: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """Write layout.gpkg (styled for QGIS), CSVs, layout.xlsx, brief.pdf, summary.json, the resolved scenario
-    and map.html into ``folder``, in the language of ``outputs.language``.
+    and map.html into ``folder``, in the language of ``outputs.language`` (the workbook and the brief unless
+    ``outputs.workbook`` / ``outputs.brief`` turn them off).
 
     Parameters
     ----------
@@ -127,13 +128,15 @@ def write_outputs(
             villages.to_file(gpkg, layer="villages", driver="GPKG")
             # With a byte-order mark, so that Excel shows the census's Chinese names.
             write_csv(
-                villages.drop(columns="geometry").assign(x=villages.geometry.x, y=villages.geometry.y),
+                csv_table(villages.drop(columns="geometry").assign(x=villages.geometry.x, y=villages.geometry.y), _),
                 staging / "villages.csv",
                 encoding="utf-8-sig",
             )
-        write_workbook(staging / "layout.xlsx", tables, summary, scenario, _)
-        write_qgis_layers(gpkg, tables, summary, scenario, _)
-        write_brief(staging / "brief.pdf", tables, summary, scenario, _, attribution)
+        if scenario.outputs.workbook:
+            write_workbook(staging / "layout.xlsx", tables, summary, scenario, _)
+        write_qgis_layers(gpkg, tables, summary, scenario, _, villages)
+        if scenario.outputs.brief.enabled:
+            write_brief(staging / "brief.pdf", tables, summary, scenario, _, attribution)
         resolved = scenario.model_dump(mode="json")
         resolved["data_root"] = str(scenario.data_root)
         resolved["read_as"] = [{"file": str(r.file), "encoding": r.encoding, "how": r.how} for r in scenario.read_as]

@@ -43,6 +43,7 @@ from facility_layout.inputs import (
     read_raster,
     read_region,
 )
+from facility_layout.inputs import credits as source_credits
 from facility_layout.models.base import InfeasibleLayoutError, LocationResult
 from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
@@ -316,6 +317,8 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
         figures["today"] = headline(summary(scenario, today_tables, today, {}, extra={}))
         figures["change"] = change(headline(figures), figures["today"])
 
+    credits = source_credits(scenario, translator(scenario.outputs.language))
+
     def draw(path: Path) -> Path:
         _ = translator(scenario.outputs.language)
         title = _("{region}: proposed health facility layout", region=scenario.region.name)
@@ -329,7 +332,7 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
             path,
             title=title,
             summary=figures,
-            attributions=region.attribution,
+            attributions=credits,
             synthetic=region.synthetic,
             basemap=basemap,
             relief=relief,
@@ -340,7 +343,7 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
 
     with stage("outputs"):
         written = write_outputs(
-            folder, tables, figures, scenario, draw, stage.seconds, attribution=region.attribution, villages=villages
+            folder, tables, figures, scenario, draw, stage.seconds, attribution=credits, villages=villages
         )
     return RunResult(
         out_dir=written, summary=figures, model=model, result=result, sites=sites, demand=demand, kept=folder.kept

@@ -15,7 +15,6 @@ the files the tool wrote there (``counties/`` and each county's folder too), the
 
 from __future__ import annotations
 
-import html
 import json
 import shutil
 import time
@@ -25,21 +24,21 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from facility_layout.distributed import CountyOutcome, exit_error, run_counties
 from facility_layout.errors import InputError, SolveError
 from facility_layout.figures import minutes_figures
 from facility_layout.folders import Names, OutputFolder
+from facility_layout.i18n import csv_table, translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
-from facility_layout.jsonio import dump_json, dumps_json
+from facility_layout.jsonio import dump_json
 from facility_layout.outputs import GPKG_LAYERS, RUN_NAMES, claim_run_folder, write_csv
 from facility_layout.partition import County, county_areas, split_counties
 from facility_layout.pipeline import ensure_synthetic_inputs
+from facility_layout.province_page import overview_page
 from facility_layout.scenario import Scenario
 from facility_layout.solve import SolveReport, least_proven
-from facility_layout.webassets import leaflet_head
 
 # Columns holding site ids in the GeoPackage layers, and how the ids of new sites start (candidates.py).
 SITE_ID_COLUMNS = {"site_id", "merged_into_id", "centre_id", "clinic_site_id"}
@@ -179,7 +178,9 @@ def write_province(
         figures = province_summary(scenario, counties, outcomes, summaries, staging)
         figures["engine"] = engine
         table = pd.DataFrame([_csv_row(row) for row in figures["counties"]], columns=list(CSV_COLUMNS))
-        write_csv(table, staging / "counties.csv")
+        _ = translator(scenario.outputs.language)
+        encoding = "utf-8-sig" if scenario.outputs.bom else "utf-8"
+        write_csv(csv_table(table, _), staging / "counties.csv", encoding=encoding)
         (staging / "index.html").write_text(overview_page(scenario, counties, figures), "utf-8")
         merge_seconds = {**seconds, "merge": time.perf_counter() - start}
         merge_seconds["total"] = sum(merge_seconds.values())
@@ -407,93 +408,3 @@ def _merge_gpkg(path: Path, counties: list[County], outcomes: dict[str, CountyOu
             frames.append(frame.assign(county=county.name))
         merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
         merged.to_file(path, layer=layer, driver="GPKG")
-
-
-def overview_page(scenario: Scenario, counties: list[County], figures: dict[str, Any]) -> str:
-    """One offline HTML page: the counties coloured by the share of people within the clinic standard, each
-    linking to its own map, and the report table per county."""
-    features = []
-    rows = []
-    for county, entry in zip(counties, figures["counties"], strict=True):
-        shape = gpd.read_file(county.scenario.region.boundary).to_crs("EPSG:4326")
-        share = None
-        if entry["status"] != "failed" and entry["population_total"]:
-            share = entry["population_covered"][VILLAGE_CLINIC] / entry["population_total"]
-        geometry = json.loads(shape.geometry.iloc[0:1].to_json())["features"][0]["geometry"]
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": geometry,
-                "properties": {"name": county.name, "share": share, "map": entry.get("map"), "status": entry["status"]},
-            }
-        )
-        row = _csv_row(entry)
-        link = (
-            f'<a href="{html.escape(entry["map"])}">{html.escape(county.name)}</a>'
-            if entry.get("map")
-            else html.escape(county.name)
-        )
-        shown = "—" if share is None else f"{share:.1%}"
-        rows.append(
-            f"<tr><td>{link}</td><td>{html.escape(entry['status'])}</td><td>{_num(row.get('population_total'))}</td>"
-            f"<td>{shown}</td><td>{_num(row.get('clinics_keep'))}</td><td>{_num(row.get('clinics_close'))}</td>"
-            f"<td>{_num(row.get('clinics_build'))}</td><td>{_num(row.get('cost'))}</td>"
-            f"<td>{html.escape(str(row.get('message') or ''))}</td></tr>"
-        )
-    data = dumps_json({"type": "FeatureCollection", "features": features}, ensure_ascii=False).replace("</", "<\\/")
-    minutes = scenario.tiers.village_clinic.max_travel_minutes
-    title = html.escape(f"{scenario.region.name}: counties")
-    total = figures["population_total"]
-    within = figures["population_covered"][VILLAGE_CLINIC]
-    headline = (
-        f"{within:,.0f} of {total:,.0f} people ({within / total:.1%}) within {minutes:g} min of a village clinic, "
-        f"in the {len(figures['counties_included'])} counties that completed"
-        if total
-        else "no people in the completed counties"
-    )
-    failed = ", ".join(figures["counties_failed"])
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{leaflet_head()}
-<style>body{{font-family:sans-serif;margin:0}} #map{{height:60vh}} main{{padding:0 1em 1em}}
-table{{border-collapse:collapse}} td,th{{border-bottom:1px solid #ccc;padding:2px 8px;text-align:right}}
-td:first-child,th:first-child,td:last-child{{text-align:left}}</style></head>
-<body><div id="map"></div><main>
-<h1>{title}</h1>
-<p>{html.escape(headline)}.{" Failed: " + html.escape(failed) + "." if failed else ""}
-Colour: share of each county's people within {minutes:g} min of a village clinic (grey: failed). Click a
-county for its own map.</p>
-<table><thead><tr><th>county</th><th>status</th><th>people</th><th>within {minutes:g} min</th><th>keep</th>
-<th>close</th><th>build</th><th>cost</th><th>message</th></tr></thead><tbody>
-{"".join(rows)}
-</tbody></table></main>
-<script>
-const counties = {data};
-function colour(share) {{
-  if (share === null) return "#999999";
-  return share >= 0.95 ? "#1a9850" : share >= 0.85 ? "#91cf60" : share >= 0.7 ? "#fee08b" : "#d73027";
-}}
-const map = L.map("map");
-const layer = L.geoJSON(counties, {{
-  style: f => ({{color: "#333", weight: 1, fillColor: colour(f.properties.share), fillOpacity: 0.6}}),
-  onEachFeature: (f, l) => {{
-    const p = f.properties;
-    const share = p.share === null ? p.status : (100 * p.share).toFixed(1) + "% within the standard";
-    const el = document.createElement("div");
-    const name = document.createElement(p.map ? "a" : "b");
-    name.textContent = p.name;
-    if (p.map) name.href = p.map;
-    el.append(name, document.createElement("br"), share);
-    l.bindPopup(el);
-  }}
-}}).addTo(map);
-map.fitBounds(layer.getBounds());
-</script></body></html>
-"""
-
-
-def _num(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return f"{value:,.0f}" if isinstance(value, int | float) else html.escape(str(value))

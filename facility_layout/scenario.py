@@ -571,6 +571,7 @@ class SolverSettings(_Settings):
 
 
 class BriefSettings(_Settings):
+    enabled: bool = Field(True, description="write brief.pdf (false saves the 1–4 s it takes)")
     paper: Literal["a4", "a3"] = Field("a4", description="paper of brief.pdf, landscape")
 
 
@@ -581,6 +582,17 @@ class OutputSettings(_Settings):
         None, description="start CSVs with a UTF-8 byte-order mark (for Excel); default on under zh-CN"
     )
     brief: BriefSettings = Field(default_factory=BriefSettings)
+    workbook: bool = Field(True, description="write layout.xlsx")
+
+    @field_validator("brief", mode="before")
+    @classmethod
+    def _brief_on_or_off(cls, value: object) -> object:
+        """``outputs.brief: false`` is short for ``outputs.brief.enabled: false`` (and ``true`` for the default)."""
+        if isinstance(value, bool):
+            return {"enabled": value}
+        if not isinstance(value, dict | BriefSettings):
+            raise ValueError("write true, false, or the brief's settings, e.g. {enabled: true, paper: a3}")
+        return value
 
     @property
     def bom(self) -> bool:
