@@ -4,8 +4,8 @@ It holds the tables of :mod:`facility_layout.comparison` (headline, remote peopl
 cumulative population-vs-minutes curves as inline SVG (:mod:`facility_layout.report_chart`), and two Leaflet maps
 side by side with linked pan and zoom, every word in the first scenario's ``outputs.language`` (the catalogue of
 :mod:`facility_layout.i18n`) and numbers in its locale's format. Wide tables scroll in their own box on a phone;
-a print stylesheet lays the page out for paper. Leaflet is inlined (:func:`facility_layout.webassets.leaflet_head`) and there is no
-basemap, so the page opens with no network.
+a print stylesheet lays the page out for paper. Leaflet is inlined
+(:func:`facility_layout.webassets.leaflet_head`) and there is no basemap, so the page opens with no network.
 
 Everything from input data (scenario, facility and area names, reasons) is HTML-escaped here. The map data
 travels as JSON in a ``<script type="application/json">`` element with ``<``, ``>`` and ``&`` written as
