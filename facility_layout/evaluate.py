@@ -208,6 +208,8 @@ def _forced_words(
     """'required by sites.required; ' (or forbidden) before a clinic's reason when the scenario forced it."""
     if forced is None or sites.kind[j] == CENTRE_SITE:
         return ""
+    if sites.neighbour is not None and sites.neighbour[j]:
+        return _("a neighbouring county's clinic within the halo, kept as it is (its own county decides it); ")
     required, forbidden = forced
     if required[j] and result.open_sites[j]:
         return _("required by {key}; ", key="sites.required")

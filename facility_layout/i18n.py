@@ -147,6 +147,7 @@ VALUE_LABELS = {
     "upgrade": "upgrade",
     "existing": "existing",
     "new": "new site",
+    "neighbour": "neighbouring county's",  # a neighbour's clinic within a partition's halo
     "not built": "not built",  # a new site a compared layout does not build
     "catchment": "catchment",
     "beyond": "beyond the standard",

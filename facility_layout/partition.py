@@ -8,11 +8,18 @@ Each county is planned as its own region, the way village clinics are planned in
   facility on no county's land but within 1 km of one, as geocoded on a shore, goes to the nearest county;
   one on a shared border to the first county listed in the admin-area file). Every site has one owner.
 - **Travel space** is the county's roads: every OSM way with a node within ``halo_km`` of the county,
-  whole (a way crossing the border is kept to its end). With a halo, trips may leave the county on roads
-  beyond its border and come back; they never reach a neighbour's facility (cross-border use of
-  facilities is not modelled), so the halo can only shorten trips between places of the county.
-- Population and elevation rasters are read as they are: the boundary clips the people, the elevation
-  is sampled where roads and cells are.
+  whole (a way crossing the border is kept to its end).
+- **Cross-border use** (``halo_km`` > 0): the existing village clinics of the other counties within the halo
+  (``neighbours.geojson``, ids ``<county>:<facility id in the region's file>``) are sites of the county's
+  model fixed open: kept as they are today, at no keep cost, never the county's decision (each is decided
+  by its own county, which the county's run does not see: the counties are planned independently). The
+  county's people may be served by them, so it need not build a clinic next to one. Its people stay its
+  own: ``population_covered`` and the minutes count them wherever they are served; ``cross_border`` in its
+  summary says how many were served across the border; those clinics are listed with ``origin``
+  ``neighbour`` and left out of its facility counts and cost (:func:`facility_layout.evaluate.summary`).
+  Township centres (referral, central centres) stay per county. With ``halo_km`` 0 nothing of this applies.
+- Population and elevation rasters are not clipped into files: each county's run reads the window over its
+  boundary (and, for elevation, under its roads) of the region's file (:func:`facility_layout.inputs.read_raster`).
 
 The county's scenario is the region's with these files, its own name, the region's metric CRS (all
 counties share one, so their tables merge) and no partition. Tiers, costs and objective apply per county

@@ -191,7 +191,15 @@ def test_compare_runs_partitioned_scenarios_through_the_engine(runs: dict, tmp_p
     first = Path(runs["scenario"].source)
     second = tmp_path / "again.yaml"
     second.write_text(f"extends: {first}\n")
-    comparison = compare([first, second], tmp_path / "cmp", scheduler=runs["scheduler"])
+    lines: list[tuple] = []
+    comparison = compare(
+        [first, second],
+        tmp_path / "cmp",
+        scheduler=runs["scheduler"],
+        county_progress=lambda c, o, *counts: lines.append((c.name, o.status, *counts)),
+    )
+    # Progress told each county of each scenario: finished / waiting or running / failed / total.
+    assert [line[1:] for line in lines] == [("reused", n, 0, 0, 4) for n in (1, 2, 3, 4)] * 2
     merged = json.loads((runs["result"].out_dir / "summary.json").read_text())
     for _, row in comparison.headline.iterrows():
         assert row["population_total"] == pytest.approx(merged["population_total"])
