@@ -26,6 +26,8 @@ from facility_layout.brief import write_comparison_brief
 from facility_layout.candidates import NEW_SITE
 from facility_layout.comparison import Comparison, Layout, comparison_tables
 from facility_layout.cross_conditions import cross_conditions
+from facility_layout.distributed import Engine
+from facility_layout.distributed import Progress as CountyProgress
 from facility_layout.errors import ScenarioError
 from facility_layout.evaluate import not_built_reason
 from facility_layout.folders import claim_output_folder, protected_places
@@ -33,7 +35,7 @@ from facility_layout.i18n import Translator, translator
 from facility_layout.outputs import RUN_NAMES, write_csv
 from facility_layout.pipeline import Progress, RunResult
 from facility_layout.pipeline import run as run_layout
-from facility_layout.province import province_names, run_partitioned
+from facility_layout.province import COUNTIES_FOLDER, province_names, run_partitioned
 from facility_layout.report import render_report
 from facility_layout.scenario import Scenario, load_scenario
 
@@ -105,6 +107,7 @@ def compare(
     scheduler: str | None = None,
     force: bool = False,
     language: str | None = None,
+    county_progress: CountyProgress | None = None,
 ) -> Comparison:
     """Run each scenario and write its layout, the comparison CSVs and ``report.html`` into ``out_dir``.
 
@@ -128,11 +131,15 @@ def compare(
         Text encoding of the scenario files; default: detected.
     scheduler : str, optional
         Dask scheduler of the partitioned scenarios (``region.partition``), which run county by county on
-        it (default ``$DASK_SCHEDULER_ADDRESS``, else a LocalCluster); the others run here as usual.
+        it (default ``$DASK_SCHEDULER_ADDRESS``, else a LocalCluster): one engine for all of them, started
+        at the first county to compute; the others run here as usual (their model, in memory, gives the
+        reasons of unbuilt sites and the cross-conditions table).
     force : bool
         Write into an existing folder the tool did not write, replacing only its own output names there.
     language : str, optional
         Overrides each scenario's ``outputs.language`` (``--lang``).
+    county_progress : callable, optional
+        Told each county's outcome in the partitioned scenarios, see :data:`facility_layout.distributed.Progress`.
 
     Returns
     -------
@@ -154,7 +161,9 @@ def compare(
     claim = claim_output_folder(
         out_dir, command="compare", names=names, force=force, field="--out", protected=protected
     )
-    with claim as folder, folder.staging() as staging:
+    # One engine for every partitioned scenario, its LocalCluster sized for all their counties.
+    n_counties = sum(len(names[n][COUNTIES_FOLDER]) for n, s in scenarios.items() if s.region.partition is not None)
+    with claim as folder, folder.staging() as staging, Engine(scheduler, n_counties) as engine:
         layouts, runs = [], {}
         for position, (name, scenario) in enumerate(scenarios.items(), start=1):
             if on_scenario is not None:
@@ -162,7 +171,7 @@ def compare(
             if scenario.region.partition is not None:
                 # The counties ran on Dask workers: the layout is read back from its files, with no model
                 # at hand for the reasons of unbuilt sites or the cross-conditions table.
-                run_partitioned(scenario, staging / name, scheduler)
+                run_partitioned(scenario, staging / name, scheduler, county_progress, engine=engine)
                 layouts.append(read_layout(name, scenario, staging / name))
             else:
                 runs[name] = run_layout(scenario, staging / name, progress)

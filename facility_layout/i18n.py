@@ -160,6 +160,7 @@ FIELD_LABELS = {
     "solver_status": "Solver status",
     "seconds": "Seconds",
     "message": "Message",
+    "population_served_by_neighbours": "People served by a neighbouring county's clinic",
 }
 # Words of the coded values in the tables (tier, decision, origin, kind of area).
 VALUE_LABELS = {
@@ -171,6 +172,7 @@ VALUE_LABELS = {
     "upgrade": "upgrade",
     "existing": "existing",
     "new": "new site",
+    "neighbour": "neighbouring county's",  # a neighbour's clinic within a partition's halo
     "not built": "not built",  # a new site a compared layout does not build
     "catchment": "catchment",
     "beyond": "beyond the standard",

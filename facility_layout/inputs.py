@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from rasterio.errors import RasterioIOError
 from rasterio.features import geometry_mask
 from rasterio.transform import array_bounds, rowcol
 from rasterio.warp import transform_bounds
+from rasterio.windows import Window, from_bounds
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
@@ -38,7 +40,14 @@ from facility_layout.readers.roster import read_roster
 from facility_layout.readers.tables import is_table
 from facility_layout.readers.vector import read_vector
 from facility_layout.road_table import RoadTable, load_road_table, road_key, road_table, save_road_table
-from facility_layout.scenario import RoadsSource, Scenario, VectorOptions, VillageCensus, source_file
+from facility_layout.scenario import (
+    AdminAreasSettings,
+    RoadsSource,
+    Scenario,
+    VectorOptions,
+    VillageCensus,
+    source_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -126,14 +135,23 @@ def read_region(scenario: Scenario) -> RegionInputs:
     boundary = read_boundary(scenario.region.boundary)
     crs = choose_metric_crs(boundary, scenario.region.crs)
     census = scenario.inputs.population if isinstance(scenario.inputs.population, VillageCensus) else None
-    population = None if census else read_raster(scenario.inputs.population, "inputs.population")
-    elevation = read_raster(scenario.inputs.elevation, "inputs.elevation") if scenario.inputs.elevation else None
-    for raster, key in ((population, "inputs.population"), (elevation, "inputs.elevation")):
-        if raster is not None:
-            check_raster_overlaps(raster, boundary, key)
+    # Only the window of each raster the region needs (a county of a province reads its part, not the
+    # province's file): the people inside the boundary; the terrain under the boundary and every road.
+    near = tuple(boundary.to_crs(crs).buffer(RASTER_MARGIN_M).to_crs("EPSG:4326").total_bounds)
+    population = None if census else read_raster(scenario.inputs.population, "inputs.population", near)
+    if population is not None:
+        check_raster_overlaps(population, boundary, "inputs.population")
     covered_share = check_population(population, boundary) if population is not None else 1.0
     roads = read_road_input(scenario)
     check_roads_overlap(roads, boundary, source_file(scenario.inputs.roads))
+    elevation = None
+    if scenario.inputs.elevation:
+        west, south, east, north = transform_bounds(
+            roads.crs, "EPSG:4326", roads.lon.min(), roads.lat.min(), roads.lon.max(), roads.lat.max()
+        )
+        under = (min(near[0], west), min(near[1], south), max(near[2], east), max(near[3], north))
+        elevation = read_raster(scenario.inputs.elevation, "inputs.elevation", under)
+        check_raster_overlaps(elevation, boundary, "inputs.elevation")
     boundary_m = boundary.to_crs(crs)
     facilities, dropped = read_facilities(scenario, boundary_m)
     settlements = read_settlements(scenario, boundary_m)
@@ -247,16 +265,39 @@ def _read_vector(path: Path, key: str, options: VectorOptions | None = None) -> 
     return read_vector(path, key, options)
 
 
-def read_raster(path: Path, key: str) -> Raster:
-    """Band 1 of a raster, nodata masked, on its native grid."""
+# Raster windows reach this far beyond the boundary (and its roads), a margin over any pixel size in use.
+RASTER_MARGIN_M = 2_000.0
+
+
+def read_raster(path: Path, key: str, within: tuple[float, float, float, float] | None = None) -> Raster:
+    """Band 1 of a raster, nodata masked, on its native grid: the whole file, or only the window of whole
+    pixels covering ``within`` (west, south, east, north in lon/lat) when given and overlapping."""
     try:
         with rasterio.open(path) as src:
             if src.crs is None:
                 raise InputError(key, path, "has no coordinate reference system", "save the raster with a CRS")
-            values = src.read(1, masked=True)
-            return Raster(values=values, transform=src.transform, crs=CRS.from_user_input(src.crs), path=path)
+            window = None if within is None else _window(src, within)
+            values = src.read(1, masked=True, window=window)
+            transform = src.transform if window is None else src.window_transform(window)
+            return Raster(values=values, transform=transform, crs=CRS.from_user_input(src.crs), path=path)
     except RasterioIOError as exc:
         raise InputError(key, path, f"is not a readable raster ({exc})", "give a GeoTIFF") from None
+
+
+def _window(src: rasterio.DatasetReader, within: tuple[float, float, float, float]) -> Window | None:
+    """The whole pixels of ``src`` under the lon/lat box ``within`` (one more on each side); None (the
+    whole file, which the overlap check then judges) when the box misses the raster."""
+    bounds = transform_bounds("EPSG:4326", src.crs, *within, densify_pts=21)
+    box_window = from_bounds(*bounds, transform=src.transform)
+    col, row = math.floor(box_window.col_off) - 1, math.floor(box_window.row_off) - 1
+    cols, rows = (
+        math.ceil(box_window.col_off + box_window.width) + 1,
+        math.ceil(box_window.row_off + box_window.height) + 1,
+    )
+    col, row, cols, rows = max(col, 0), max(row, 0), min(cols, src.width), min(rows, src.height)
+    if cols <= col or rows <= row:
+        return None
+    return Window(col, row, cols - col, rows - row)
 
 
 def check_raster_overlaps(raster: Raster, boundary: gpd.GeoDataFrame, key: str) -> None:
@@ -615,22 +656,25 @@ def read_site_points(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Ge
     return points[points.within(boundary_m.union_all())].reset_index(drop=True)
 
 
-def read_admin_areas(scenario: Scenario, crs: CRS) -> gpd.GeoDataFrame | None:
-    """The scenario's administrative areas (``region.admin_areas``): ``name``, polygon ``geometry`` in ``crs``.
+def read_admin_areas(
+    scenario: Scenario, crs: CRS, spec: AdminAreasSettings | None = None, key: str = "region.admin_areas"
+) -> gpd.GeoDataFrame | None:
+    """The scenario's administrative areas (``region.admin_areas``, or ``spec`` read under the scenario key
+    ``key``): ``name``, polygon ``geometry`` in ``crs``.
 
     None when the scenario gives none. Features without a polygon are dropped; unnamed ones are called
     "unnamed area #N", so each row of a per-area table can be found on a map.
     """
-    spec = scenario.region.admin_areas
+    spec = spec or scenario.region.admin_areas
     if spec is None:
         return None
-    frame = _read_vector(spec.file, "region.admin_areas.file", spec)
+    frame = _read_vector(spec.file, f"{key}.file", spec)
     if spec.name_field not in frame.columns:
         raise InputError(
-            "region.admin_areas.name_field",
+            f"{key}.name_field",
             spec.file,
             f"has no attribute {spec.name_field!r} (attributes: {', '.join(map(str, frame.columns.drop('geometry')))})",
-            "set region.admin_areas.name_field to one of those",
+            f"set {key}.name_field to one of those",
         )
     names = frame[spec.name_field].fillna("").astype(str).str.strip()
     names = names.where(names != "", pd.Series([f"unnamed area #{i + 1}" for i in range(len(frame))], frame.index))
@@ -638,9 +682,7 @@ def read_admin_areas(scenario: Scenario, crs: CRS) -> gpd.GeoDataFrame | None:
     areas = areas[areas.geometry.notna() & areas.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if areas.empty:
         kinds = sorted(set(frame.geometry.geom_type.dropna()))
-        raise InputError(
-            "region.admin_areas.file", spec.file, f"has no polygon (geometry types: {kinds})", "give a polygon file"
-        )
+        raise InputError(f"{key}.file", spec.file, f"has no polygon (geometry types: {kinds})", "give a polygon file")
     return areas.to_crs(crs).reset_index(drop=True)
 
 

@@ -49,6 +49,7 @@ from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
 from facility_layout.network import RoadNetwork, build_road_network, nearest_piece, piece_report, travel_graph
 from facility_layout.outputs import claim_run_folder, write_outputs
+from facility_layout.partition import read_neighbour_clinics
 from facility_layout.per_village import village_table
 from facility_layout.readers.vector import companion_files
 from facility_layout.relief import relief_image
@@ -181,6 +182,7 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
             demand_names=None if region.villages is None else region.villages["village"].to_numpy(),
             road_xy=(network.x, network.y),
             max_offroad_m=scenario.travel.max_offroad_m,
+            neighbours=None if scenario.neighbour_clinics is None else read_neighbour_clinics(scenario, region.crs),
         )
         _check_central_count(scenario, len(sites.centres))
         warnings = list(region.warnings)
@@ -548,6 +550,8 @@ def _forced(scenario: Scenario, sites: Sites, travel: RegionTravel) -> dict[str,
     both = np.intersect1d(forced["required"], forced["forbidden"])
     centres = forced["forbidden"][sites.kind[forced["forbidden"]] == CENTRE_SITE]
     referable = travel.site_to_centre.within(scenario.tiers.township_centre.referral_max_minutes).origin
+    if sites.neighbour is not None:  # a neighbouring county's clinic is kept as it is, not decided here
+        forced["required"] = np.union1d(forced["required"], np.flatnonzero(sites.neighbour))
     required = forced["required"]
     unreferable = required[(sites.kind[required] == NEW_SITE) & ~np.isin(required, referable)]
     for key, bad, problem, fix in (

@@ -26,7 +26,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from facility_layout.distributed import CountyOutcome, exit_error, run_counties
+from facility_layout.distributed import CountyOutcome, Engine, exit_error, run_counties
 from facility_layout.errors import InputError, SolveError
 from facility_layout.figures import minutes_figures
 from facility_layout.folders import Names, OutputFolder
@@ -65,6 +65,7 @@ CSV_COLUMNS = (
     "solver_status",
     "seconds",
     "message",
+    "population_served_by_neighbours",
 )
 
 
@@ -104,6 +105,7 @@ def run_partitioned(
     scheduler: str | None = None,
     progress: Callable[..., None] | None = None,
     force: bool = False,
+    engine: Engine | None = None,
 ) -> ProvinceResult:
     """Plan every county of ``scenario`` (which has ``region.partition``) on Dask and merge the results.
 
@@ -119,6 +121,8 @@ def run_partitioned(
         Told each county's outcome, see :data:`facility_layout.distributed.Progress`.
     force : bool
         Write into an existing folder the tool did not write, replacing only its own output names there.
+    engine : Engine, optional
+        A Dask client shared with other runs (``compare``), used instead of ``scheduler``.
 
     Raises
     ------
@@ -137,7 +141,7 @@ def run_partitioned(
         counties = split_counties(scenario, areas)
         seconds["split"] = time.perf_counter() - start
         start = time.perf_counter()
-        outcomes, engine = run_counties(scenario, counties, scheduler, progress)
+        outcomes, used = run_counties(scenario, counties, scheduler, progress, engine)
         seconds["counties"] = time.perf_counter() - start
         if all(o.status == "failed" for o in outcomes.values()):
             lines = "; ".join(f"{c.name}: {outcomes[c.slug].message}" for c in counties)
@@ -149,7 +153,7 @@ def run_partitioned(
                 f"no county of {scenario.region.name} could be planned ({lines})",
                 "correct the inputs each county's message names",
             )
-        figures = write_province(folder, scenario, counties, outcomes, engine, seconds)
+        figures = write_province(folder, scenario, counties, outcomes, used, seconds)
     return ProvinceResult(folder.path, figures, outcomes, folder.kept)
 
 
@@ -239,6 +243,7 @@ def province_summary(
         ],
         "solver": province_solver({c.name: summaries[c.slug]["solver"] for c in counties if c.slug in summaries}),
         **({"access": _merged_access(done)} if all("access" in s for s in done) else {}),
+        **({"cross_border": _merged_cross_border(done)} if any("cross_border" in s for s in done) else {}),
         **({"today": _merged_today(done)} if all("today" in s for s in done) else {}),
         "counties_included": [c.name for c in counties if c.slug in summaries],
         "counties_failed": [c.name for c in counties if c.slug not in summaries],
@@ -258,6 +263,13 @@ def _people_sum(values: list[Any]) -> Any:
     if isinstance(present[0], dict):
         return {k: _people_sum([v.get(k) for v in present]) for k in present[0]}
     return round(sum(present), 2)
+
+
+def _merged_cross_border(done: list[dict[str, Any]]) -> dict[str, Any]:
+    """The counties' people served by a neighbouring county's clinic within the halo (already counted in
+    ``population_covered``), summed; no count of clinics (one clinic may serve several neighbours)."""
+    people = sum(s.get("cross_border", {}).get("population_served_by_neighbours", 0.0) for s in done)
+    return {"population_served_by_neighbours": round(people, 2)}
 
 
 def _merged_access(done: list[dict[str, Any]]) -> dict[str, Any]:
@@ -351,6 +363,7 @@ def _county_entry(county: County, outcome: CountyOutcome, figures: dict[str, Any
         "facilities": figures["facilities"],
         "cost": figures["cost"],
         "travel_minutes": figures["travel_minutes"],
+        "population_served_by_neighbours": figures.get("cross_border", {}).get("population_served_by_neighbours", 0.0),
         # The county's own solver block: its headline and every stage (summary.json's shape).
         "solver": figures["solver"],
         "run_seconds": figures["seconds"],
@@ -380,6 +393,7 @@ def _csv_row(entry: dict[str, Any]) -> dict[str, Any]:
         "solver_status": entry["solver"]["status"],
         "seconds": entry["seconds"],
         "message": "",
+        "population_served_by_neighbours": entry["population_served_by_neighbours"],
     }
 
 
@@ -393,13 +407,17 @@ def _merge_gpkg(path: Path, counties: list[County], outcomes: dict[str, CountyOu
 
     Existing facilities keep their ids (unique in the region's file); a new site's id (``new-0005``,
     numbered per county) becomes ``<county slug>/new-0005`` so that every id names one site; so does every
-    cell id (each county's cells are numbered on a grid from its own south-west corner).
+    cell id (each county's cells are numbered on a grid from its own south-west corner). A clinic of a
+    neighbouring county used within a halo is listed once, by its own county; a cell it serves names it
+    ``<county name>:<facility id in the region's file>``.
     """
     done = [c for c in counties if outcomes[c.slug].status != "failed"]
     for layer in GPKG_LAYERS:
         frames = []
         for county in done:
             frame = gpd.read_file(outcomes[county.slug].folder / "layout.gpkg", layer=layer)
+            if "origin" in frame.columns:  # a neighbour's clinic in a county's halo is listed by its own county
+                frame = frame[frame["origin"] != "neighbour"]
             for column in SITE_ID_COLUMNS & set(frame.columns):
                 ids = frame[column].astype("string")
                 frame[column] = ids.where(~ids.str.startswith(NEW_SITE_PREFIX, na=False), county.slug + "/" + ids)
