@@ -62,6 +62,10 @@ def on_each_solver(max_examples: int | None = None, **strategies: st.SearchStrat
 
 
 REPO = Path(__file__).resolve().parents[1]
+# The CLI's rich consoles take their width from a COLUMNS set when facility_layout.cli is imported, for good;
+# pytest-xdist's worker processes start with COLUMNS=80, which wraps the long temporary paths in what tests
+# read from the CLI. Without it, each CliRunner.invoke's own COLUMNS holds.
+os.environ.pop("COLUMNS", None)
 SHARED_DATA = Path(os.environ.get("FACILITY_LAYOUT_SHARED_DATA", REPO.parent / "shared" / "data")).resolve()
 
 
