@@ -2,7 +2,7 @@
 """Set up and run facility_layout from a fresh clone, with nothing but Python 3.11 and pip.
 
     python3.11 project.py demo    # create .venv, install, generate the demo county, run it, write the map
-    python3.11 project.py test    # create .venv, install, run the test suite (extra args go to pytest)
+    python3.11 project.py test    # create .venv, install, run the test suite on every core (extra args go to pytest)
 
 The virtual environment is (re)installed only when ``pyproject.toml`` changes.
 """
@@ -39,7 +39,9 @@ def _ensure_venv() -> None:
 def main(argv: list[str]) -> int:
     commands = {
         "demo": [BIN / "facility-layout", "run", str(ROOT / "scenarios" / "demo.yaml")],
-        "test": [BIN / "python", "-m", "pytest"],
+        # One test process per core (at most 4: each builds the session's demo county and browser), a test
+        # file per process at a time so module fixtures run once; `-n 0` after `test` runs them in this one.
+        "test": [BIN / "python", "-m", "pytest", "-n", "auto", "--maxprocesses", "4", "--dist", "loadfile"],
     }
     if not argv or argv[0] not in commands:
         print(__doc__.strip())

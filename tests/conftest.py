@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import browser as browsers
 
@@ -24,7 +26,46 @@ settings.register_profile("default", max_examples=60, deadline=None)
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+# A brute-force check on CBC draws the same instances and compares with the same truth as on HiGHS, and the
+# model it solves is built by the same code, which the HiGHS examples exercise in full. What CBC's examples
+# add is its binding (the MPS file, the command line, the solution and status read back), and each of its
+# solves starts a process of its own, about 4 times a HiGHS solve of these tiny models: a third of the
+# examples checks that binding.
+SOLVERS = ("highs", "cbc")
+CBC_SHARE = 3
+
+
+def on_each_solver(max_examples: int | None = None, **strategies: st.SearchStrategy) -> Callable:
+    """Make ``check(solver, **drawn)`` a test per solver, each a hypothesis test drawing ``strategies``:
+    ``max_examples`` (else the profile's) on HiGHS, a third of them on CBC; no deadline. Other arguments
+    of ``check`` stay pytest's (fixtures, ``parametrize``)."""
+
+    def decorate(check: Callable) -> Callable:
+        @pytest.mark.parametrize("solver", SOLVERS)
+        def test(solver: str, **pytest_args: object) -> None:
+            examples = max_examples or settings.default.max_examples
+            if solver == "cbc":
+                examples = max(10, examples // CBC_SHARE)
+            drawn = given(solver=st.just(solver), **strategies)(check)
+            settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])(drawn)(
+                **pytest_args
+            )
+
+        signature = inspect.signature(check)
+        test.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[p for name, p in signature.parameters.items() if name not in strategies]
+        )
+        test.__name__, test.__qualname__, test.__doc__ = check.__name__, check.__qualname__, check.__doc__
+        return test
+
+    return decorate
+
+
 REPO = Path(__file__).resolve().parents[1]
+# The CLI's rich consoles take their width from a COLUMNS set when facility_layout.cli is imported, for good;
+# pytest-xdist's worker processes start with COLUMNS=80, which wraps the long temporary paths in what tests
+# read from the CLI. Without it, each CliRunner.invoke's own COLUMNS holds.
+os.environ.pop("COLUMNS", None)
 SHARED_DATA = Path(os.environ.get("FACILITY_LAYOUT_SHARED_DATA", REPO.parent / "shared" / "data")).resolve()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from facility_layout.models.base import InfeasibleLayoutError
@@ -14,6 +13,7 @@ from facility_layout.models.center import PCenter
 from facility_layout.models.median import PMedian
 
 from bruteforce import INF, capacitated_instances, layouts, single_source_plans, split_transport
+from conftest import on_each_solver
 
 
 def brute_force(cost, weights, capacity, p, split, required, forbidden, keep_one_of=()):
@@ -43,9 +43,7 @@ def brute_force(cost, weights, capacity, p, split, required, forbidden, keep_one
 
 
 @pytest.mark.parametrize("split", [False, True], ids=["single_source", "split"])
-@pytest.mark.parametrize("solver", ["highs", "cbc"])
-@settings(max_examples=80, deadline=None)  # scipy's first linprog call imports its solvers
-@given(instance=capacitated_instances(), data=st.data())
+@on_each_solver(max_examples=80, instance=capacitated_instances(), data=st.data())
 def test_capacitated_models_equal_brute_force(solver, split, instance, data):
     cost, weights, capacity = instance
     m = cost.shape[1]

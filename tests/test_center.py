@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from facility_layout.models.base import InfeasibleLayoutError
 from facility_layout.models.center import PCenter
 
 from bruteforce import INF, cost_instances, layouts, nearest_cost, worst_then_total
+from conftest import on_each_solver
 
 
-@pytest.mark.parametrize("solver", ["highs", "cbc"])
-@settings(deadline=None)  # two solves an example, CBC's each a process of its own: slow on a busy machine
-@given(instance=cost_instances(), data=st.data())
+@on_each_solver(instance=cost_instances(), data=st.data())
 def test_p_center_equals_brute_force(solver, instance, data):
     check_against_brute_force(solver, instance, data)
 
 
-@pytest.mark.parametrize("solver", ["highs", "cbc"])
-@settings(max_examples=40, deadline=None)
-@given(instance=cost_instances(max_demand=16, max_sites=8, reach=0.9, max_cost=30), data=st.data())
+@on_each_solver(
+    max_examples=40, instance=cost_instances(max_demand=16, max_sites=8, reach=0.9, max_cost=30), data=st.data()
+)
 def test_p_center_equals_brute_force_with_many_levels(solver, instance, data):
     # More points and distances than sites: the bounds, the implied rows and the merged and dominated rows
     # of the reductions all come into play.

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from facility_layout.models.base import InfeasibleLayoutError
 from facility_layout.models.coverage import MaxCoverage, SetCover
 
 from bruteforce import INF, cost_instances, layouts, most_served
+from conftest import SOLVERS, on_each_solver
 
-SOLVERS = ["highs", "cbc"]
 # Costs 0..3 with radius 0..3: sites often cover the same points or a subset of another's (dominance).
 SMALL = {"max_cost": 3}
 # Capacitated instances stay tiny: single-source brute force enumerates assignments.
@@ -121,33 +120,25 @@ def check_max_coverage(solver, cost, weights, inputs, data) -> None:
     check_layout(result, cost, weights, inputs)
 
 
-@pytest.mark.parametrize("solver", SOLVERS)
-@settings(deadline=None)  # the first solve imports and starts the solver
-@given(instance=cost_instances(**SMALL), backup=st.booleans(), data=st.data())
+@on_each_solver(instance=cost_instances(**SMALL), backup=st.booleans(), data=st.data())
 def test_set_cover_equals_brute_force(solver, instance, backup, data):
     cost, weights = instance
     check_set_cover(solver, cost, weights, draw_inputs(data, cost.shape[1], capacitated=False), backup)
 
 
-@pytest.mark.parametrize("solver", SOLVERS)
-@settings(deadline=None)  # the first solve imports and starts the solver
-@given(instance=cost_instances(**TINY), backup=st.booleans(), data=st.data())
+@on_each_solver(instance=cost_instances(**TINY), backup=st.booleans(), data=st.data())
 def test_capacitated_set_cover_equals_brute_force(solver, instance, backup, data):
     cost, weights = instance
     check_set_cover(solver, cost, weights, draw_inputs(data, cost.shape[1], capacitated=True), backup)
 
 
-@pytest.mark.parametrize("solver", SOLVERS)
-@settings(deadline=None)  # the first solve imports and starts the solver
-@given(instance=cost_instances(**SMALL), data=st.data())
+@on_each_solver(instance=cost_instances(**SMALL), data=st.data())
 def test_max_coverage_equals_brute_force(solver, instance, data):
     cost, weights = instance
     check_max_coverage(solver, cost, weights, draw_inputs(data, cost.shape[1], capacitated=False), data)
 
 
-@pytest.mark.parametrize("solver", SOLVERS)
-@settings(deadline=None)  # the first solve imports and starts the solver
-@given(instance=cost_instances(**TINY), data=st.data())
+@on_each_solver(instance=cost_instances(**TINY), data=st.data())
 def test_capacitated_max_coverage_equals_brute_force(solver, instance, data):
     cost, weights = instance
     check_max_coverage(solver, cost, weights, draw_inputs(data, cost.shape[1], capacitated=True), data)

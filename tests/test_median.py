@@ -11,6 +11,7 @@ from facility_layout.models.base import InfeasibleLayoutError
 from facility_layout.models.median import PMedian, swap_layout
 
 from bruteforce import INF, cost_instances, layouts, nearest_cost
+from conftest import on_each_solver
 
 
 def best_total(cost, weights, p, required=(), forbidden=(), keep_one_of=()):
@@ -25,8 +26,7 @@ def best_total(cost, weights, p, required=(), forbidden=(), keep_one_of=()):
     return best
 
 
-@pytest.mark.parametrize("solver", ["highs", "cbc"])
-@given(instance=cost_instances(), data=st.data())
+@on_each_solver(instance=cost_instances(), data=st.data())
 def test_p_median_equals_brute_force(solver, instance, data):
     cost, weights = instance
     m = cost.shape[1]

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from facility_layout.errors import ScenarioError
@@ -19,8 +18,8 @@ from facility_layout.models.two_tier import CANDIDATE, EXISTING_CLINIC, TOWNSHIP
 from facility_layout.pipeline import run
 from facility_layout.scenario import load_scenario
 
-from conftest import scenario_on_region
-from test_two_tier import INF, Instance, all_layouts, eligible, fast, instances, layout_cost
+from conftest import on_each_solver, scenario_on_region
+from test_two_tier import EXAMPLES, INF, Instance, all_layouts, eligible, instances, layout_cost
 
 
 def nearest(inst: Instance, is_open: np.ndarray) -> np.ndarray:
@@ -72,12 +71,11 @@ def _plain(inst: Instance) -> bool:
     return bool(eligible(inst)[list(inst.required)].all())
 
 
-@fast
-@given(
+@on_each_solver(
+    EXAMPLES,
     inst=instances(),
     kind=st.sampled_from(["set_cover", "max_coverage", "p_median", "p_center"]),
     clinics=st.integers(0, 4),
-    solver=st.sampled_from(["cbc", "highs"]),
 )
 def test_classic_objectives_in_the_two_tier_frame(inst: Instance, kind: str, clinics: int, solver: str) -> None:
     if not _plain(inst):
