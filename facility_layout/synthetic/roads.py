@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
-from scipy.spatial import cKDTree
 
 from facility_layout.synthetic.lattice import Lattice
 from facility_layout.synthetic.places import Places
@@ -183,17 +182,22 @@ def _shortcuts(
     needed = np.array([e for _, _, _, e in candidates]) / ratio  # farther than this by road: the shortcut qualifies
     by_road = np.full(len(candidates), np.inf)
     # 16 nearby sources at a time (sorted by 5 km blocks), each searched only up to the distance that decides
-    # its candidates, on the road nodes within that straight-line distance (``effort`` is at least the length,
-    # so no path that short leaves them): the same answers as on the whole road graph, much smaller rows.
+    # its candidates, on the road nodes that close to them in a straight line (``effort`` is at least the
+    # length, so no path that short leaves them): the same answers as on the whole road graph, smaller rows.
     sources = np.unique(start)
     block = np.floor(np.column_stack([lattice.y[sources], lattice.x[sources]]) / 5_000.0)
     sources = sources[np.lexsort((block[:, 1], block[:, 0]))]
-    near_tree = cKDTree(np.column_stack([lattice.x[road_nodes], lattice.y[road_nodes]]))
+    road_x, road_y = lattice.x[road_nodes], lattice.y[road_nodes]
     for chunk in np.array_split(sources, -(-len(sources) // 16)):
         mine = np.flatnonzero(np.isin(start, chunk))
         limit = needed[mine].max()
-        near = near_tree.query_ball_point(np.column_stack([lattice.x[chunk], lattice.y[chunk]]), limit)
-        near = np.unique(np.concatenate([np.asarray(n, dtype=np.int64) for n in near]))
+        x, y = lattice.x[chunk], lattice.y[chunk]
+        near = np.flatnonzero(
+            (road_x >= x.min() - limit)
+            & (road_x <= x.max() + limit)
+            & (road_y >= y.min() - limit)
+            & (road_y <= y.max() + limit)
+        )
         local = np.full(len(road_nodes), -1)
         local[near] = np.arange(len(near))
         rows = dijkstra(roads[near][:, near], indices=local[compact[chunk]], limit=limit)
