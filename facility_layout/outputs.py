@@ -131,20 +131,30 @@ def write_outputs(
                 staging / "villages.csv",
                 encoding="utf-8-sig",
             )
-        write_workbook(staging / "layout.xlsx", tables, summary, scenario, _)
-        write_qgis_layers(gpkg, tables, summary, scenario, _)
-        write_brief(staging / "brief.pdf", tables, summary, scenario, _, attribution)
+        # Seconds per output, so that a slow one shows (summary.json ``output_seconds``).
+        parts = {"tables": time.perf_counter() - start}
+        for part, write in (
+            ("workbook", lambda: write_workbook(staging / "layout.xlsx", tables, summary, scenario, _)),
+            ("qgis_styles", lambda: write_qgis_layers(gpkg, tables, summary, scenario, _)),
+            ("brief", lambda: write_brief(staging / "brief.pdf", tables, summary, scenario, _, attribution)),
+        ):
+            began = time.perf_counter()
+            write()
+            parts[part] = time.perf_counter() - began
         resolved = scenario.model_dump(mode="json")
         resolved["data_root"] = str(scenario.data_root)
         resolved["read_as"] = [{"file": str(r.file), "encoding": r.encoding, "how": r.how} for r in scenario.read_as]
         (staging / "scenario.resolved.yaml").write_text(
             yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), "utf-8"
         )
+        began = time.perf_counter()
         draw_map(staging / "map.html")
+        parts["map"] = time.perf_counter() - began
         # summary.json goes last so that its seconds include writing everything else.
         stage_seconds = {**seconds, "outputs": time.perf_counter() - start}
         stage_seconds["total"] = sum(stage_seconds.values())
         summary["seconds"] = {k: round(v, 3) for k, v in stage_seconds.items()}
+        summary["output_seconds"] = {k: round(v, 3) for k, v in parts.items()}
         dump_json(summary, staging / "summary.json")
     return folder.path
 
