@@ -6,12 +6,12 @@ villages and hamlets, roads routed over the terrain, a population raster and an 
 Its files are the real formats (GeoJSON, an SRTM-like and a WorldPop-like GeoTIFF, OSM XML), so a run
 goes through exactly the loaders of :mod:`facility_layout.inputs`. Nothing in it is a real place.
 
-The steps, one function each in the package's modules by concern (:mod:`.terrain`, :mod:`.lattice`,
-:mod:`.places`, :mod:`.roads`, :mod:`.population`, :mod:`.writers`): county outline → terrain (drainage
-tree, valleys, ridges) → road lattice over the terrain → settlements → roads → population → facilities →
-township areas → files. Every random draw comes from ``numpy.random.Generator(PCG64(...))`` seeded from
-``seed``, one independent stream per step,
-and the writers add no timestamps, so the same parameters give the same bytes.
+The steps, one function each in the package's modules by concern (:mod:`.geometry` for the frame and
+grids, :mod:`.terrain`, :mod:`.lattice`, :mod:`.places`, :mod:`.roads`, :mod:`.population`,
+:mod:`.counties`, :mod:`.writers`): county outline → terrain (drainage tree, valleys, ridges) → road
+lattice over the terrain → settlements → roads → population → facilities → township areas and counties →
+files. Every random draw comes from ``numpy.random.Generator(PCG64(...))`` seeded from ``seed``, one
+independent stream per step (the counties draw none), and the writers add no timestamps, so the same parameters give the same bytes.
 """
 
 from __future__ import annotations
