@@ -11,7 +11,8 @@ grids, :mod:`.terrain`, :mod:`.lattice`, :mod:`.places`, :mod:`.roads`, :mod:`.p
 :mod:`.counties`, :mod:`.writers`): county outline → terrain (drainage tree, valleys, ridges) → road
 lattice over the terrain → settlements → roads → population → facilities → township areas and counties →
 files. Every random draw comes from ``numpy.random.Generator(PCG64(...))`` seeded from ``seed``, one
-independent stream per step (the counties draw none), and the writers add no timestamps, so the same parameters give the same bytes.
+independent stream per step (the counties draw none), and the writers add no timestamps, so the same
+parameters give the same bytes.
 """
 
 from __future__ import annotations
