@@ -11,12 +11,14 @@ P = 2,500,000). Reports the stage table from ``summary.json``, the wall time (ge
 process's peak resident memory and the size of ``map.html``.
 
 (b) **Province**: a generated region of ``--province-km`` square (≥ 317 km for the issue's ≥ 100,000 km²),
-partitioned by its admin areas (the generator writes one area per township, so each township is planned
-as a "county" here: the generator has no county layer), run on a LocalCluster of 1 and then 2 single-threaded
-worker processes, each time on a fresh cache (nothing reused). Reports wall time, the per-county seconds
-(min, median, p90, max), each worker's peak resident memory, the speed-up, and the projected wall time on
-N workers: ``split + max(slowest county, total county seconds / N) + merge``, a lower bound (the critical
-path is the slowest county; no schedule on N workers can beat either term).
+partitioned into ``--counties`` counties (``region.partition.areas``) while its townships stay
+``region.admin_areas``. The generator writes township areas only, so :func:`group_townships` makes the
+county file: the box cut into a g × g grid (g = ⌈√counties⌉), each township going to the grid cell holding
+its centroid, a county being the union of its townships (named "County r-c"). Run on a LocalCluster of 1
+and then 2 single-threaded worker processes, each time on a fresh cache (nothing reused). Reports wall time,
+the per-county seconds (min, median, p90, max), each worker's peak resident memory, the speed-up, and the
+projected wall time on N workers: ``split + max(slowest county, total county seconds / N) + merge``, a lower
+bound (the critical path is the slowest county; no schedule on N workers can beat either term).
 
 Ends with::
 
@@ -44,7 +46,30 @@ DEMO = REPO / "scenarios" / "demo.yaml"
 PROJECTED_WORKERS = (4, 8, 16, 32)
 
 
-def scenario_file(folder: Path, width_km: float, population: float, seed: int, partition: bool) -> Path:
+def group_townships(townships: Path, path: Path, counties: int) -> int:
+    """Write ``path``: the townships of ``townships`` grouped into about ``counties`` counties on a grid of
+    their centroids (properties ``name``, ``code``); returns the number of counties written."""
+    import math
+
+    import geopandas as gpd
+
+    frame = gpd.read_file(townships)
+    metric = frame.to_crs(frame.estimate_utm_crs())
+    centre = metric.geometry.centroid
+    west, south, east, north = metric.total_bounds
+    side = math.ceil(math.sqrt(counties))
+    col = ((centre.x - west) / (east - west) * side).astype(int).clip(0, side - 1)
+    row = ((centre.y - south) / (north - south) * side).astype(int).clip(0, side - 1)
+    metric["code"] = [f"{r:02d}{c:02d}" for r, c in zip(row, col, strict=True)]
+    grouped = metric.dissolve(by="code").reset_index()[["code", "geometry"]]
+    grouped["name"] = [f"County {int(code[:2]) + 1}-{int(code[2:]) + 1}" for code in grouped["code"]]
+    grouped.to_crs("EPSG:4326").to_file(path, driver="GeoJSON")
+    return len(grouped)
+
+
+def scenario_file(
+    folder: Path, width_km: float, population: float, seed: int, partition: bool, counties: Path | None = None
+) -> Path:
     raw: dict = {
         "extends": str(DEMO),
         "region": {"synthetic": {"seed": seed, "width_km": width_km, "height_km": width_km}},
@@ -54,7 +79,9 @@ def scenario_file(folder: Path, width_km: float, population: float, seed: int, p
     raw["region"]["synthetic"]["population_total"] = population
     if partition:
         raw["region"]["partition"] = {"by": "admin_areas", "halo_km": 0}
-        raw["tiers"] = {"township_centre": {"central_count": 1}}  # one township centre per "county"
+        if counties is not None:
+            raw["region"]["partition"]["areas"] = str(counties)
+        raw["tiers"] = {"township_centre": {"central_count": 1}}  # one central centre per county
         raw["map"] = {"relief": False}
     path = folder / "scenario.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
@@ -92,7 +119,7 @@ def prefecture(work: Path, width_km: float, population: float) -> dict:
     }
 
 
-def province_run(work: Path, width_km: float, population: float, workers: int) -> dict:
+def province_run(work: Path, width_km: float, population: float, workers: int, counties: Path) -> dict:
     from distributed import Client, LocalCluster
 
     from facility_layout.province import run_partitioned
@@ -101,7 +128,7 @@ def province_run(work: Path, width_km: float, population: float, workers: int) -
     folder = work / f"province-{workers}"
     folder.mkdir(parents=True)
     data_root = work / "province-data"  # generated once, shared by both runs
-    scenario = load_scenario(scenario_file(folder, width_km, population, 13, partition=True), data_root)
+    scenario = load_scenario(scenario_file(folder, width_km, population, 13, True, counties), data_root)
     with (
         LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         Client(cluster),
@@ -112,15 +139,19 @@ def province_run(work: Path, width_km: float, population: float, workers: int) -
     return {"wall": wall, "summary": result.summary}
 
 
-def province(work: Path, width_km: float, population: float, workers: list[int]) -> dict:
+def province(work: Path, width_km: float, population: float, workers: list[int], n_counties: int) -> dict:
     from facility_layout.pipeline import ensure_synthetic_inputs
     from facility_layout.scenario import load_scenario
 
     data_root = work / "province-data"
     start = time.perf_counter()
-    ensure_synthetic_inputs(load_scenario(scenario_file(work, width_km, population, 13, partition=True), data_root))
+    generated = load_scenario(scenario_file(work, width_km, population, 13, partition=True), data_root)
+    ensure_synthetic_inputs(generated)
     generate = time.perf_counter() - start
-    runs = {n: province_run(work, width_km, population, n) for n in workers}
+    counties = work / "counties.geojson"
+    written = group_townships(generated.region.admin_areas.file, counties, n_counties)
+    print(f"    {written} counties grouped from the townships", flush=True)
+    runs = {n: province_run(work, width_km, population, n, counties) for n in workers}
     summary = runs[max(workers)]["summary"]
     counties = [c for c in summary["counties"] if c["status"] == "done"]
     seconds = sorted(c["seconds"] for c in counties)
@@ -157,6 +188,7 @@ def main() -> None:
     parser.add_argument("--prefecture-people", type=float, default=2_500_000)
     parser.add_argument("--province-km", type=float, default=320.0)
     parser.add_argument("--province-people", type=float, default=38_000_000 * 320**2 / 176_000)
+    parser.add_argument("--counties", type=int, default=49, help="counties to group the townships into")
     parser.add_argument("--skip-prefecture", action="store_true")
     parser.add_argument("--workers", default="1,2", help="LocalCluster sizes to run the province on, e.g. 1,2")
     args = parser.parse_args()
@@ -170,7 +202,7 @@ def main() -> None:
                 f"prefecture_status={a['status']}"
             )
         workers = sorted(int(n) for n in args.workers.split(","))
-        b = province(work, args.province_km, args.province_people, workers)
+        b = province(work, args.province_km, args.province_people, workers, args.counties)
         projected = " ".join(f"projected_{n}_s={s:.0f}" for n, s in b["projected"].items())
         walls = b["walls"]
         walls_text = " ".join(f"wall_{n}_s={s:.1f}" for n, s in walls.items())

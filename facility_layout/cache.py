@@ -93,7 +93,7 @@ def _read_entry(path: Path, shapes: dict[str, tuple[int, int]]) -> RegionTravel:
             raise ValueError(f"member {bad} is corrupt")
         names = set(archive.namelist())
     expected = {f"{name}_{part}.npy" for name in _MATRICES for part in ("origin", "destination", "minutes", "shape")}
-    expected |= {"demand_off_network.npy", "demand_cut_off.npy", "closed_segments.npy"}
+    expected |= {"demand_off_network.npy", "closed_segments.npy"}
     if not expected <= names:
         raise ValueError(f"missing members {sorted(expected - names)}")
     with np.load(path, allow_pickle=False) as data:
@@ -109,11 +109,13 @@ def _read_entry(path: Path, shapes: dict[str, tuple[int, int]]) -> RegionTravel:
                 raise ValueError(f"{name} has destinations outside its shape {shape}")
             matrices[name] = ODMatrix(origin, destination, data[f"{name}_minutes"], shape)
         n_demand = matrices["demand_to_site"].shape[0]
-        flags = {name: data[name].astype(bool) for name in ("demand_off_network", "demand_cut_off")}
-        if any(flag.shape != (n_demand,) for flag in flags.values()):
-            raise ValueError(f"demand flags do not have one entry per demand point ({n_demand})")
+        off_network = data["demand_off_network"].astype(bool)
+        if off_network.shape != (n_demand,):
+            raise ValueError(f"demand_off_network does not have one entry per demand point ({n_demand})")
         closed = json.loads(str(data["closed_segments"]))
-        return RegionTravel(**matrices, **flags, closed_segments={str(k): int(v) for k, v in closed.items()})
+        return RegionTravel(
+            **matrices, demand_off_network=off_network, closed_segments={str(k): int(v) for k, v in closed.items()}
+        )
 
 
 def save_travel(folder: Path, key: str, travel: RegionTravel) -> Path | None:
@@ -126,6 +128,5 @@ def save_travel(folder: Path, key: str, travel: RegionTravel) -> Path | None:
         arrays[f"{name}_minutes"] = matrix.minutes
         arrays[f"{name}_shape"] = np.array(matrix.shape, dtype=np.int64)
     arrays["demand_off_network"] = travel.demand_off_network
-    arrays["demand_cut_off"] = travel.demand_cut_off
     arrays["closed_segments"] = np.array(json.dumps(travel.closed_segments))
     return save_entry(folder, "travel", key, arrays)

@@ -44,6 +44,9 @@ class Sites:
         Cost if open: keep cost (existing clinics), build cost (candidates), 0 (centres: kept anyway).
     centre_index : numpy.ndarray of int64
         Index among township centres for centre sites, else -1.
+    neighbour : numpy.ndarray of bool, optional
+        Existing clinics of a neighbouring county within a partition's halo (:mod:`facility_layout.partition`):
+        kept at no cost to this county, never its decision. None when there are none.
     """
 
     site_id: np.ndarray
@@ -53,6 +56,7 @@ class Sites:
     y: np.ndarray
     cost: np.ndarray
     centre_index: np.ndarray
+    neighbour: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.site_id)
@@ -73,6 +77,7 @@ def candidate_sites(
     demand_names: np.ndarray | None = None,
     road_xy: tuple[np.ndarray, np.ndarray] | None = None,
     max_offroad_m: float = 0.0,
+    neighbours: gpd.GeoDataFrame | None = None,
 ) -> Sites:
     """Assemble the sites from the existing facilities, the settlements and the scenario's other candidates.
 
@@ -94,6 +99,9 @@ def candidate_sites(
         Road node coordinates (metric CRS): a populated cell is a candidate only within ``max_offroad_m``.
     max_offroad_m : float
         ``travel.max_offroad_m``.
+    neighbours : geopandas.GeoDataFrame, optional
+        Neighbouring counties' village clinics within the halo (``facility_id``, ``name``, metric CRS): sites
+        after this county's clinics, at no keep cost (the scenario forces them open).
     """
     facilities = facilities.assign(site_id=facilities["facility_id"].astype(str))
     centres = facilities[facilities["tier"] == TOWNSHIP_CENTRE]
@@ -104,9 +112,11 @@ def candidate_sites(
     populated = new.iloc[:0]
     if clinic.candidates.populated_cells is not None and demand is not None and road_xy is not None:
         populated = _populated_cells(facilities, demand, demand_names, road_xy, max_offroad_m, clinic)
+    borrowed = facilities.iloc[:0] if neighbours is None else neighbours.assign(site_id=neighbours["facility_id"])
     frames = [
         (centres, CENTRE_SITE, 0.0),
         (clinics, EXISTING_CLINIC, clinic.keep_cost),
+        (borrowed, EXISTING_CLINIC, 0.0),
         (new, NEW_SITE, clinic.build_cost),
         (listed, NEW_SITE, clinic.build_cost),
         (populated, NEW_SITE, clinic.build_cost),
@@ -120,6 +130,9 @@ def candidate_sites(
         y=np.concatenate([f.geometry.y.to_numpy() for f, _, _ in frames]),
         cost=np.concatenate([np.full(len(f), c, dtype=float) for f, _, c in frames]),
         centre_index=np.where(kind == CENTRE_SITE, np.cumsum(kind == CENTRE_SITE) - 1, -1).astype(np.int64),
+        neighbour=None
+        if neighbours is None
+        else np.concatenate([np.full(len(f), f is borrowed) for f, _, _ in frames]),
     )
 
 

@@ -217,23 +217,26 @@ def _report(result: RunResult, _: Translator) -> None:
     _print_warnings(result.summary.get("warnings", []))
 
 
+def _county_line(county, outcome, finished, unfinished, failed, total) -> None:
+    """One line per county as it ends (run and compare of a partitioned region): its outcome and the counts
+    of counties finished, waiting or running, and failed."""
+    detail = f": {outcome.message}" if outcome.status == "failed" else f" ({outcome.seconds:.1f} s)"
+    console.print(
+        f"{outcome.status:>6} {county.name}{detail}  [{finished}/{total} finished, {unfinished} waiting or "
+        f"running, {failed} failed]",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | None, force: bool) -> None:
     """Run the counties on Dask, one line per county as it ends; exit 2 (bad input) or 3 (no layout) at the
     end if any county failed, after the others' outputs are written."""
     from facility_layout.distributed import exit_error
     from facility_layout.province import run_partitioned
 
-    def county_line(county, outcome, finished, unfinished, failed, total) -> None:
-        detail = f": {outcome.message}" if outcome.status == "failed" else f" ({outcome.seconds:.1f} s)"
-        console.print(
-            f"{outcome.status:>6} {county.name}{detail}  [{finished}/{total} finished, {unfinished} waiting or "
-            f"running, {failed} failed]",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-
-    result = run_partitioned(scenario, out_dir, scheduler, progress=county_line, force=force)
+    result = run_partitioned(scenario, out_dir, scheduler, progress=_county_line, force=force)
     figures = result.summary
     total = figures["population_total"] or 1.0
     covered = figures["population_covered"]["village_clinic"]
@@ -311,7 +314,7 @@ def compare(
 ) -> None:
     """Run each scenario and compare the layouts: report.html, the tables as CSV, and each layout's outputs."""
     from facility_layout.compare import compare as compare_layouts
-    from facility_layout.compare import today_headline
+    from facility_layout.comparison import today_headline
 
     def announce(position: int, count: int, name: str, loaded: Scenario) -> None:
         _announce_encodings(loaded)
@@ -329,6 +332,7 @@ def compare(
             encoding=encoding,
             force=force,
             language=lang,
+            county_progress=_county_line,
         )
         _ = translator(comparison.layouts[0].scenario.outputs.language)
         table = Table(title=_("comparison"), title_justify="left")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,35 @@ def dask_client(scheduler: str | None, n_tasks: int) -> Iterator[Any]:
         yield client
 
 
+class Engine:
+    """One Dask client shared by several partitioned runs (``compare``): the cluster of :func:`dask_client`,
+    started when the first county needs computing and closed when the engine is left.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        As for :func:`dask_client`.
+    n_tasks : int
+        Counties of all the runs together: the LocalCluster is sized for them.
+    """
+
+    def __init__(self, scheduler: str | None, n_tasks: int) -> None:
+        self.scheduler, self.n_tasks = scheduler, n_tasks
+        self._stack = ExitStack()
+        self._client: Any = None
+
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self._stack.enter_context(dask_client(self.scheduler, self.n_tasks))
+        return self._client
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+
 def local_cluster_size(n_tasks: int) -> dict[str, Any]:
     """Workers for this machine: processes, one thread each, ``min(cores, memory / 2 GiB, tasks)``."""
     import psutil
@@ -133,10 +162,14 @@ def local_cluster_size(n_tasks: int) -> dict[str, Any]:
 
 
 def run_counties(
-    scenario: Scenario, counties: list[County], scheduler: str | None = None, progress: Progress | None = None
+    scenario: Scenario,
+    counties: list[County],
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> tuple[dict[str, CountyOutcome], dict[str, Any]]:
-    """Run every county not already complete in the cache, on the cluster of :func:`dask_client` (started
-    only when a county needs computing).
+    """Run every county not already complete in the cache, on ``engine`` if given, else on the cluster of
+    :func:`dask_client` (started only when a county needs computing).
 
     Returns the outcomes by county slug, and the engine used (scheduler address, number of workers).
     """
@@ -155,8 +188,8 @@ def run_counties(
         return outcomes, {"scheduler": None, "workers": 0}
     from distributed import as_completed
 
-    with dask_client(scheduler, len(pending)) as client:
-        engine = {"scheduler": client.scheduler.address, "workers": len(client.scheduler_info()["workers"])}
+    with nullcontext(engine.client()) if engine is not None else dask_client(scheduler, len(pending)) as client:
+        used = {"scheduler": client.scheduler.address, "workers": len(client.scheduler_info()["workers"])}
         futures = {
             client.submit(
                 run_county,
@@ -184,7 +217,7 @@ def run_counties(
             failed += outcome.status == "failed"
             outcomes[county.slug] = outcome
             tell(county, outcome, len(outcomes), unfinished, failed, total)
-    return outcomes, engine
+    return outcomes, used
 
 
 def exit_error(outcomes: dict[str, CountyOutcome]) -> type[FacilityLayoutError] | None:

@@ -117,7 +117,7 @@ def layout_tables(
                 "site_id": sites.site_id[j],
                 "name": sites.name[j],
                 "tier": TOWNSHIP_CENTRE if sites.kind[j] == CENTRE_SITE else VILLAGE_CLINIC,
-                "origin": "new" if sites.kind[j] == NEW_SITE else "existing",
+                "origin": _origin(sites, j),
                 "decision": _decision(sites, result, j),
                 "merged_into": sites.name[result.merged_into[j]] if result.merged_into[j] >= 0 else "",
                 "merged_into_id": sites.site_id[result.merged_into[j]] if result.merged_into[j] >= 0 else "",
@@ -176,6 +176,24 @@ def _lines(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np
     return linestrings(np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1))
 
 
+def _cross_border(demand: gpd.GeoDataFrame, borrowed: gpd.GeoDataFrame) -> dict[str, Any]:
+    """How many neighbouring counties' clinics this county's people could use, and how many of its people
+    (counted in ``population_covered``) are served by one of them."""
+    served = demand["clinic_site_id"].isin(set(borrowed["site_id"]))
+    return {
+        "neighbour_clinics": len(borrowed),
+        "neighbour_clinics_used": int((borrowed["population_served"] > 0).sum()),
+        "population_served_by_neighbours": round(float(demand.loc[served, "population"].sum()), 2),
+    }
+
+
+def _origin(sites: Sites, j: int) -> str:
+    """``new``, ``existing``, or ``neighbour``: a neighbouring county's clinic this county's people may use."""
+    if sites.neighbour is not None and sites.neighbour[j]:
+        return "neighbour"
+    return "new" if sites.kind[j] == NEW_SITE else "existing"
+
+
 def _decision(sites: Sites, result: TwoTierResult, j: int) -> str:
     if sites.kind[j] == CENTRE_SITE:
         return "upgrade" if result.central[sites.centre_index[j]] else "keep"
@@ -190,6 +208,8 @@ def _forced_words(
     """'required by sites.required; ' (or forbidden) before a clinic's reason when the scenario forced it."""
     if forced is None or sites.kind[j] == CENTRE_SITE:
         return ""
+    if sites.neighbour is not None and sites.neighbour[j]:
+        return _("a neighbouring county's clinic within the halo, kept as it is (its own county decides it); ")
     required, forbidden = forced
     if required[j] and result.open_sites[j]:
         return _("required by {key}; ", key="sites.required")
@@ -337,7 +357,9 @@ def summary(
 ) -> dict[str, Any]:
     """The run's figures, as written to summary.json (and shown on the map)."""
     d = tables.demand
-    f = tables.facilities
+    # A neighbouring county's clinic (partition halo) serves people here but is not this county's to count.
+    borrowed = tables.facilities["origin"] == "neighbour"
+    f = tables.facilities[~borrowed]
     pop = d["population"].to_numpy()
     clinic_minutes = d["clinic_minutes"].to_numpy(dtype=float)
     centre_minutes = d["centre_minutes"].to_numpy(dtype=float)
@@ -382,6 +404,7 @@ def summary(
             ].astype(str)
         ),
         "cost": round(float(result.cost), 4),
+        **({"cross_border": _cross_border(d, tables.facilities[borrowed])} if borrowed.any() else {}),
         "standards": {
             "village_clinic_max_minutes": clinics.max_travel_minutes,
             "remote_keep_minutes": clinics.remote_keep_minutes,

@@ -41,7 +41,12 @@ CREATE TABLE IF NOT EXISTS layer_styles (
 
 
 def write_qgis_layers(
-    gpkg: Path, tables: LayoutTables, summary: dict[str, Any], scenario: Scenario, _: Translator
+    gpkg: Path,
+    tables: LayoutTables,
+    summary: dict[str, Any],
+    scenario: Scenario,
+    _: Translator,
+    villages: gpd.GeoDataFrame | None = None,
 ) -> None:
     """Add ``demand_cells``, ``catchments`` and ``beyond_standard`` to ``gpkg`` (demand on the population grid;
     a village census has points only) and a QGIS style per layer.
@@ -58,6 +63,8 @@ def write_qgis_layers(
         For ``population.cell_size_m``.
     _ : Translator
         The language of aliases and legend labels.
+    villages : geopandas.GeoDataFrame, optional
+        The ``villages`` layer of a census run, already in ``gpkg``: styled like the demand points.
     """
     standard = float(summary["standards"]["village_clinic_max_minutes"])
     styles = {
@@ -67,6 +74,8 @@ def write_qgis_layers(
         "referrals": (_single("line", {"line_color": _rgba(REFERRAL_COLOUR), "line_width": "0.5"}), tables.referrals),
         "boundary": (_single("fill", _fill("0,0,0,0", _rgba(BOUNDARY_COLOUR), "0.6")), tables.boundary),
     }
+    if villages is not None:  # the census's villages: their minutes to the clinic, in the map's classes
+        styles["villages"] = (_minutes_renderer("marker", standard, _), villages)
     # Cells of the population grid have squares; the villages of a census are points only.
     if on_grid(tables.demand):
         squares = cell_squares(tables.demand, tables.boundary, scenario.population.cell_size_m)

@@ -136,6 +136,31 @@ FIELD_LABELS = {
     "within_clinic_standard": "People within the village clinic standard",
     "within_clinic_standard_share": "Share within the village clinic standard",
     "clinic_minutes_mean": "Mean minutes to village clinic",
+    # The villages of a census run (layer and villages.csv); shared labels read back as the fields above.
+    "village": "Village",
+    "township": "Township",
+    "census_row": "Census row",
+    "clinic": "Village clinic",
+    "clinic_id": "Village clinic id",
+    "within_standard": "Within the village clinic standard",
+    "centre": "Township health centre",
+    "within_standard_today": "Within the village clinic standard today",
+    # counties.csv of a partitioned run.
+    "county": "County",
+    "status": "Status",
+    "population_total": "People",
+    "population_within_clinic_standard": "People within the village clinic standard",
+    "share_within_clinic_standard": "Share within the village clinic standard",
+    "population_within_centre_standard": "People within the township health centre standard",
+    "clinics_keep": "Village clinics kept",
+    "clinics_close": "Village clinics closed",
+    "clinics_build": "Village clinics built",
+    "centres_upgrade": "Township centres upgraded to central",
+    "clinic_minutes_p95": "95th percentile minutes to village clinic",
+    "solver_status": "Solver status",
+    "seconds": "Seconds",
+    "message": "Message",
+    "population_served_by_neighbours": "People served by a neighbouring county's clinic",
 }
 # Words of the coded values in the tables (tier, decision, origin, kind of area).
 VALUE_LABELS = {
@@ -147,12 +172,16 @@ VALUE_LABELS = {
     "upgrade": "upgrade",
     "existing": "existing",
     "new": "new site",
+    "neighbour": "neighbouring county's",  # a neighbour's clinic within a partition's halo
     "not built": "not built",  # a new site a compared layout does not build
     "catchment": "catchment",
     "beyond": "beyond the standard",
     "uncoverable": "no possible site within the standard",
+    "done": "done",  # how a county of a partitioned run ended
+    "reused": "reused",
+    "failed": "failed",
 }
-CODED_FIELDS = ("tier", "decision", "origin", "kind")
+CODED_FIELDS = ("tier", "decision", "origin", "kind", "status")
 
 
 def column_label(field: str, _: Translator) -> str:

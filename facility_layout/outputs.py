@@ -86,7 +86,8 @@ def write_outputs(
     villages: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """Write layout.gpkg (styled for QGIS), CSVs, layout.xlsx, brief.pdf, summary.json, the resolved scenario
-    and map.html into ``folder``, in the language of ``outputs.language``.
+    and map.html into ``folder``, in the language of ``outputs.language`` (the workbook and the brief unless
+    ``outputs.workbook`` / ``outputs.brief`` turn them off).
 
     Parameters
     ----------
@@ -127,20 +128,29 @@ def write_outputs(
             villages.to_file(gpkg, layer="villages", driver="GPKG")
             # With a byte-order mark, so that Excel shows the census's Chinese names.
             write_csv(
-                villages.drop(columns="geometry").assign(x=villages.geometry.x, y=villages.geometry.y),
+                csv_table(villages.drop(columns="geometry").assign(x=villages.geometry.x, y=villages.geometry.y), _),
                 staging / "villages.csv",
                 encoding="utf-8-sig",
             )
-        # Seconds per output, so that a slow one shows (summary.json ``output_seconds``).
+        # Seconds per output, so that a slow one shows (summary.json ``output_seconds``); absent ones are off.
         parts = {"tables": time.perf_counter() - start}
-        for part, write in (
-            ("workbook", lambda: write_workbook(staging / "layout.xlsx", tables, summary, scenario, _)),
-            ("qgis_styles", lambda: write_qgis_layers(gpkg, tables, summary, scenario, _)),
-            ("brief", lambda: write_brief(staging / "brief.pdf", tables, summary, scenario, _, attribution)),
+        for part, write, wanted in (
+            (
+                "workbook",
+                lambda: write_workbook(staging / "layout.xlsx", tables, summary, scenario, _),
+                scenario.outputs.workbook,
+            ),
+            ("qgis_styles", lambda: write_qgis_layers(gpkg, tables, summary, scenario, _, villages), True),
+            (
+                "brief",
+                lambda: write_brief(staging / "brief.pdf", tables, summary, scenario, _, attribution),
+                scenario.outputs.brief.enabled,
+            ),
         ):
-            began = time.perf_counter()
-            write()
-            parts[part] = time.perf_counter() - began
+            if wanted:
+                began = time.perf_counter()
+                write()
+                parts[part] = time.perf_counter() - began
         resolved = scenario.model_dump(mode="json")
         resolved["data_root"] = str(scenario.data_root)
         resolved["read_as"] = [{"file": str(r.file), "encoding": r.encoding, "how": r.how} for r in scenario.read_as]

@@ -8,11 +8,18 @@ Each county is planned as its own region, the way village clinics are planned in
   facility on no county's land but within 1 km of one, as geocoded on a shore, goes to the nearest county;
   one on a shared border to the first county listed in the admin-area file). Every site has one owner.
 - **Travel space** is the county's roads: every OSM way with a node within ``halo_km`` of the county,
-  whole (a way crossing the border is kept to its end). With a halo, trips may leave the county on roads
-  beyond its border and come back; they never reach a neighbour's facility (cross-border use of
-  facilities is not modelled), so the halo can only shorten trips between places of the county.
-- Population and elevation rasters are read as they are: the boundary clips the people, the elevation
-  is sampled where roads and cells are.
+  whole (a way crossing the border is kept to its end).
+- **Cross-border use** (``halo_km`` > 0): the existing village clinics of the other counties within the halo
+  (``neighbours.geojson``, ids ``<county>:<facility id in the region's file>``) are sites of the county's
+  model fixed open: kept as they are today, at no keep cost, never the county's decision (each is decided
+  by its own county, which the county's run does not see: the counties are planned independently). The
+  county's people may be served by them, so it need not build a clinic next to one. Its people stay its
+  own: ``population_covered`` and the minutes count them wherever they are served; ``cross_border`` in its
+  summary says how many were served across the border; those clinics are listed with ``origin``
+  ``neighbour`` and left out of its facility counts and cost (:func:`facility_layout.evaluate.summary`).
+  Township centres (referral, central centres) stay per county. With ``halo_km`` 0 nothing of this applies.
+- Population and elevation rasters are not clipped into files: each county's run reads the window over its
+  boundary (and, for elevation, under its roads) of the region's file (:func:`facility_layout.inputs.read_raster`).
 
 The county's scenario is the region's with these files, its own name, the region's metric CRS (all
 counties share one, so their tables merge) and no partition. Tiers, costs and objective apply per county
@@ -39,12 +46,21 @@ from pyproj import CRS
 
 from facility_layout.cache import file_digest
 from facility_layout.errors import InputError
-from facility_layout.inputs import _read_vector, choose_metric_crs, read_admin_areas, read_boundary
-from facility_layout.scenario import Scenario, source_file
+from facility_layout.inputs import (
+    VILLAGE_CLINIC,
+    _read_vector,
+    choose_metric_crs,
+    read_admin_areas,
+    read_boundary,
+    read_facilities,
+)
+from facility_layout.scenario import AdminAreasSettings, Scenario, source_file
 
 # A facility this far outside every county (geocoded on the shore) still belongs to the nearest one,
 # as the whole-region run keeps facilities within 1 km of its boundary.
 SHORE_M = 1_000.0
+# A county's neighbours' village clinics within its halo, in its folder of clipped files.
+NEIGHBOURS = "neighbours.geojson"
 
 
 @dataclass(frozen=True)
@@ -97,12 +113,12 @@ def county_areas(scenario: Scenario) -> CountyAreas:
     InputError
         An input the split cannot clip, or an unreadable boundary or admin-area file.
     """
-    assert scenario.region.partition is not None and scenario.region.admin_areas is not None
     check_supported(scenario)
     boundary = read_boundary(scenario.region.boundary)
     crs = choose_metric_crs(boundary, scenario.region.crs)
     region = boundary.to_crs(crs).union_all()
-    areas = read_admin_areas(scenario, crs)
+    spec, key = county_polygons(scenario)
+    areas = read_admin_areas(scenario, crs, spec, key)
     assert areas is not None
     areas = areas.assign(geometry=areas.geometry.make_valid().intersection(region))
     areas = areas[~areas.geometry.is_empty].reset_index(drop=True)
@@ -144,6 +160,18 @@ def split_counties(scenario: Scenario, counties: CountyAreas | None = None) -> l
     return split
 
 
+def county_polygons(scenario: Scenario) -> tuple[AdminAreasSettings, str]:
+    """The file of the county polygons and its scenario key: ``region.partition.areas`` when given (the
+    townships of ``region.admin_areas`` then stay the admin areas of each county), else ``region.admin_areas``."""
+    partition = scenario.region.partition
+    assert partition is not None
+    if partition.areas is None:
+        assert scenario.region.admin_areas is not None
+        return scenario.region.admin_areas, "region.admin_areas"
+    areas = partition.areas
+    return (AdminAreasSettings(file=areas) if isinstance(areas, Path) else areas), "region.partition.areas"
+
+
 # Inputs the split can clip: OSM XML roads, a population raster, facilities and settlements as vector files.
 _TABLE_SUFFIXES = (".csv", ".xlsx", ".xls", ".txt")
 
@@ -178,6 +206,11 @@ def _write_clipped(scenario: Scenario, areas: gpd.GeoDataFrame, slugs: list[str]
     facilities = _read_vector(scenario.inputs.facilities.file, "inputs.facilities.file", scenario.inputs.facilities)
     settlements = _read_vector(scenario.inputs.settlements.file, "inputs.settlements.file", scenario.inputs.settlements)
     facility_owner = _owners(facilities, areas, crs, SHORE_M)
+    if halo_m:  # the region's village clinics as the pipeline reads them (tiers mapped), each with its county
+        region = gpd.GeoDataFrame(geometry=[areas.union_all()], crs=crs)
+        clinics = read_facilities(scenario, region)[0]
+        clinics = clinics[clinics["tier"] == VILLAGE_CLINIC]
+        clinic_owner = _owners(clinics, areas, crs, SHORE_M)
     settlement_owner = _owners(settlements, areas, crs, 0.0)
     roads = _OsmRoads(scenario.inputs.roads)
 
@@ -195,6 +228,9 @@ def _write_clipped(scenario: Scenario, areas: gpd.GeoDataFrame, slugs: list[str]
             _write_points(facilities[facility_owner == i], out / "facilities.geojson")
             _write_points(settlements[settlement_owner == i], out / "settlements.geojson")
             grown = polygon.buffer(halo_m) if halo_m else polygon
+            if halo_m:
+                near = (clinic_owner >= 0) & (clinic_owner != i) & np.asarray(clinics.intersects(grown))
+                _write_neighbours(clinics[near], areas["name"].to_numpy()[clinic_owner[near]], out / NEIGHBOURS)
             travel_space = gpd.GeoSeries([grown], crs=crs).to_crs("EPSG:4326").iloc[0]
             roads.write_clip(travel_space, out / "roads.osm")
             if meta.is_file():  # a generated region stays marked as such (no real-world basemap)
@@ -205,6 +241,31 @@ def _write_clipped(scenario: Scenario, areas: gpd.GeoDataFrame, slugs: list[str]
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _write_neighbours(clinics: gpd.GeoDataFrame, counties: np.ndarray, path: Path) -> None:
+    """The neighbouring counties' clinics within the halo: ``facility_id`` prefixed by their county (ids of
+    different files may repeat), ``name``, ``county``."""
+    frame = gpd.GeoDataFrame(
+        {
+            "facility_id": [f"{c}:{f}" for c, f in zip(counties, clinics["facility_id"], strict=True)],
+            "name": clinics["name"].to_numpy(),
+            "county": counties,
+        },
+        geometry=clinics.geometry.to_numpy(),
+        crs=clinics.crs,
+    )
+    _write_points(frame.to_crs("EPSG:4326"), path)
+
+
+def read_neighbour_clinics(scenario: Scenario, crs: CRS) -> gpd.GeoDataFrame | None:
+    """A county's neighbours' village clinics within its halo (``facility_id``, ``name``, in ``crs``); None
+    when there are none."""
+    assert scenario.neighbour_clinics is not None
+    frame = gpd.read_file(scenario.neighbour_clinics)
+    if frame.empty:
+        return None
+    return frame.to_crs(crs)[["facility_id", "name", "geometry"]].reset_index(drop=True)
 
 
 def _owners(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, crs: CRS, shore_m: float) -> np.ndarray:
@@ -280,10 +341,12 @@ def _county_scenario(scenario: Scenario, name: str, folder: Path, crs: CRS) -> S
             "boundary": folder / "boundary.geojson",
             "crs": crs.to_string(),
             "synthetic": None,
-            "admin_areas": None,
+            # A separate county file leaves region.admin_areas the townships, reported inside each county.
+            "admin_areas": scenario.region.admin_areas if scenario.region.partition.areas is not None else None,  # type: ignore[union-attr]
             "partition": None,
         }
     )
+    halo = scenario.region.partition.halo_km > 0  # type: ignore[union-attr]
     # The clipped files are plain GeoJSON of the features kept: no layer, filter or encoding to apply again.
     plain = {"encoding": None, "layer": None, "filter": None}
     inputs = scenario.inputs.model_copy(
@@ -299,7 +362,14 @@ def _county_scenario(scenario: Scenario, name: str, folder: Path, crs: CRS) -> S
     )
     # The county's outputs speak the region's language (and brief settings); only their folder is the engine's.
     outputs = scenario.outputs.model_copy(update={"dir": None})
-    return scenario.model_copy(update={"region": region, "inputs": inputs, "outputs": outputs})
+    return scenario.model_copy(
+        update={
+            "region": region,
+            "inputs": inputs,
+            "outputs": outputs,
+            "neighbour_clinics": folder / NEIGHBOURS if halo else None,
+        }
+    )
 
 
 def code_version() -> str:
@@ -319,7 +389,7 @@ def _split_key(scenario: Scenario, crs: CRS) -> str:
     region = scenario.region
     for path in (
         source_file(region.boundary),
-        region.admin_areas.file,  # type: ignore[union-attr]
+        county_polygons(scenario)[0].file,
         scenario.inputs.roads,
         scenario.inputs.facilities.file,
         scenario.inputs.settlements.file,
@@ -327,7 +397,7 @@ def _split_key(scenario: Scenario, crs: CRS) -> str:
         digest.update(file_digest(path).encode())
     settings = {
         "partition": region.partition.model_dump(mode="json"),  # type: ignore[union-attr]
-        "admin_areas": region.admin_areas.model_dump(mode="json", exclude={"file"}),  # type: ignore[union-attr]
+        "areas": county_polygons(scenario)[0].model_dump(mode="json", exclude={"file"}),
         "facilities": scenario.inputs.facilities.model_dump(mode="json", exclude={"file"}),
         "settlements": scenario.inputs.settlements.model_dump(mode="json", exclude={"file"}),
         "boundary": None if isinstance(region.boundary, Path) else region.boundary.model_dump(mode="json"),
@@ -341,7 +411,8 @@ def _run_key(county: Scenario, digests: dict[Path, str], code: str) -> str:
     """Key of a county's run: its input files' contents, its settings (without paths), the code version."""
     digest = hashlib.sha256(b"facility_layout county run")
     digest.update(code.encode())
-    for key, path in sorted(county.input_files().items()):
+    neighbours = {} if county.neighbour_clinics is None else {"neighbour_clinics": county.neighbour_clinics}
+    for key, path in sorted((county.input_files() | neighbours).items()):
         digest.update(key.encode())
         digest.update((digests.get(path) or file_digest(path)).encode())
     # Paths are left out (the files' contents are hashed above), so a moved cache folder keeps its results.

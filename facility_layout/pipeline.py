@@ -43,11 +43,13 @@ from facility_layout.inputs import (
     read_raster,
     read_region,
 )
+from facility_layout.inputs import credits as source_credits
 from facility_layout.models.base import InfeasibleLayoutError, LocationResult
 from facility_layout.models.objectives import Objective, solve_layout
 from facility_layout.models.two_tier import EXISTING_CLINIC, Future, TwoTier, TwoTierResult
 from facility_layout.network import RoadNetwork, build_road_network, nearest_piece, piece_report, travel_graph
 from facility_layout.outputs import claim_run_folder, write_outputs
+from facility_layout.partition import read_neighbour_clinics
 from facility_layout.per_village import village_table
 from facility_layout.readers.vector import companion_files
 from facility_layout.relief import relief_image
@@ -180,6 +182,7 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
             demand_names=None if region.villages is None else region.villages["village"].to_numpy(),
             road_xy=(network.x, network.y),
             max_offroad_m=scenario.travel.max_offroad_m,
+            neighbours=None if scenario.neighbour_clinics is None else read_neighbour_clinics(scenario, region.crs),
         )
         _check_central_count(scenario, len(sites.centres))
         warnings = list(region.warnings)
@@ -316,6 +319,8 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
         figures["today"] = headline(summary(scenario, today_tables, today, {}, extra={}))
         figures["change"] = change(headline(figures), figures["today"])
 
+    credits = source_credits(scenario, translator(scenario.outputs.language))
+
     def draw(path: Path) -> Path:
         _ = translator(scenario.outputs.language)
         title = _("{region}: proposed health facility layout", region=scenario.region.name)
@@ -329,7 +334,7 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
             path,
             title=title,
             summary=figures,
-            attributions=region.attribution,
+            attributions=credits,
             synthetic=region.synthetic,
             basemap=basemap,
             relief=relief,
@@ -340,7 +345,7 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
 
     with stage("outputs"):
         written = write_outputs(
-            folder, tables, figures, scenario, draw, stage.seconds, attribution=region.attribution, villages=villages
+            folder, tables, figures, scenario, draw, stage.seconds, attribution=credits, villages=villages
         )
     return RunResult(
         out_dir=written, summary=figures, model=model, result=result, sites=sites, demand=demand, kept=folder.kept
@@ -545,6 +550,8 @@ def _forced(scenario: Scenario, sites: Sites, travel: RegionTravel) -> dict[str,
     both = np.intersect1d(forced["required"], forced["forbidden"])
     centres = forced["forbidden"][sites.kind[forced["forbidden"]] == CENTRE_SITE]
     referable = travel.site_to_centre.within(scenario.tiers.township_centre.referral_max_minutes).origin
+    if sites.neighbour is not None:  # a neighbouring county's clinic is kept as it is, not decided here
+        forced["required"] = np.union1d(forced["required"], np.flatnonzero(sites.neighbour))
     required = forced["required"]
     unreferable = required[(sites.kind[required] == NEW_SITE) & ~np.isin(required, referable)]
     for key, bad, problem, fix in (

@@ -15,7 +15,6 @@ the files the tool wrote there (``counties/`` and each county's folder too), the
 
 from __future__ import annotations
 
-import html
 import json
 import shutil
 import time
@@ -25,21 +24,21 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-from facility_layout.distributed import CountyOutcome, exit_error, run_counties
+from facility_layout.distributed import CountyOutcome, Engine, exit_error, run_counties
 from facility_layout.errors import InputError, SolveError
 from facility_layout.figures import minutes_figures
 from facility_layout.folders import Names, OutputFolder
+from facility_layout.i18n import csv_table, translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
-from facility_layout.jsonio import dump_json, dumps_json
+from facility_layout.jsonio import dump_json
 from facility_layout.outputs import GPKG_LAYERS, RUN_NAMES, claim_run_folder, write_csv
 from facility_layout.partition import County, county_areas, split_counties
 from facility_layout.pipeline import ensure_synthetic_inputs
+from facility_layout.province_page import overview_page
 from facility_layout.scenario import Scenario
 from facility_layout.solve import SolveReport, least_proven
-from facility_layout.webassets import leaflet_head
 
 # Columns holding site ids in the GeoPackage layers, and how the ids of new sites start (candidates.py).
 SITE_ID_COLUMNS = {"site_id", "merged_into_id", "centre_id", "clinic_site_id"}
@@ -66,6 +65,7 @@ CSV_COLUMNS = (
     "solver_status",
     "seconds",
     "message",
+    "population_served_by_neighbours",
 )
 
 
@@ -105,6 +105,7 @@ def run_partitioned(
     scheduler: str | None = None,
     progress: Callable[..., None] | None = None,
     force: bool = False,
+    engine: Engine | None = None,
 ) -> ProvinceResult:
     """Plan every county of ``scenario`` (which has ``region.partition``) on Dask and merge the results.
 
@@ -120,6 +121,8 @@ def run_partitioned(
         Told each county's outcome, see :data:`facility_layout.distributed.Progress`.
     force : bool
         Write into an existing folder the tool did not write, replacing only its own output names there.
+    engine : Engine, optional
+        A Dask client shared with other runs (``compare``), used instead of ``scheduler``.
 
     Raises
     ------
@@ -138,7 +141,7 @@ def run_partitioned(
         counties = split_counties(scenario, areas)
         seconds["split"] = time.perf_counter() - start
         start = time.perf_counter()
-        outcomes, engine = run_counties(scenario, counties, scheduler, progress)
+        outcomes, used = run_counties(scenario, counties, scheduler, progress, engine)
         seconds["counties"] = time.perf_counter() - start
         if all(o.status == "failed" for o in outcomes.values()):
             lines = "; ".join(f"{c.name}: {outcomes[c.slug].message}" for c in counties)
@@ -150,7 +153,7 @@ def run_partitioned(
                 f"no county of {scenario.region.name} could be planned ({lines})",
                 "correct the inputs each county's message names",
             )
-        figures = write_province(folder, scenario, counties, outcomes, engine, seconds)
+        figures = write_province(folder, scenario, counties, outcomes, used, seconds)
     return ProvinceResult(folder.path, figures, outcomes, folder.kept)
 
 
@@ -179,7 +182,9 @@ def write_province(
         figures = province_summary(scenario, counties, outcomes, summaries, staging)
         figures["engine"] = engine
         table = pd.DataFrame([_csv_row(row) for row in figures["counties"]], columns=list(CSV_COLUMNS))
-        write_csv(table, staging / "counties.csv")
+        _ = translator(scenario.outputs.language)
+        encoding = "utf-8-sig" if scenario.outputs.bom else "utf-8"
+        write_csv(csv_table(table, _), staging / "counties.csv", encoding=encoding)
         (staging / "index.html").write_text(overview_page(scenario, counties, figures), "utf-8")
         merge_seconds = {**seconds, "merge": time.perf_counter() - start}
         merge_seconds["total"] = sum(merge_seconds.values())
@@ -238,6 +243,7 @@ def province_summary(
         ],
         "solver": province_solver({c.name: summaries[c.slug]["solver"] for c in counties if c.slug in summaries}),
         **({"access": _merged_access(done)} if all("access" in s for s in done) else {}),
+        **({"cross_border": _merged_cross_border(done)} if any("cross_border" in s for s in done) else {}),
         **({"today": _merged_today(done)} if all("today" in s for s in done) else {}),
         "counties_included": [c.name for c in counties if c.slug in summaries],
         "counties_failed": [c.name for c in counties if c.slug not in summaries],
@@ -257,6 +263,13 @@ def _people_sum(values: list[Any]) -> Any:
     if isinstance(present[0], dict):
         return {k: _people_sum([v.get(k) for v in present]) for k in present[0]}
     return round(sum(present), 2)
+
+
+def _merged_cross_border(done: list[dict[str, Any]]) -> dict[str, Any]:
+    """The counties' people served by a neighbouring county's clinic within the halo (already counted in
+    ``population_covered``), summed; no count of clinics (one clinic may serve several neighbours)."""
+    people = sum(s.get("cross_border", {}).get("population_served_by_neighbours", 0.0) for s in done)
+    return {"population_served_by_neighbours": round(people, 2)}
 
 
 def _merged_access(done: list[dict[str, Any]]) -> dict[str, Any]:
@@ -350,6 +363,7 @@ def _county_entry(county: County, outcome: CountyOutcome, figures: dict[str, Any
         "facilities": figures["facilities"],
         "cost": figures["cost"],
         "travel_minutes": figures["travel_minutes"],
+        "population_served_by_neighbours": figures.get("cross_border", {}).get("population_served_by_neighbours", 0.0),
         # The county's own solver block: its headline and every stage (summary.json's shape).
         "solver": figures["solver"],
         "run_seconds": figures["seconds"],
@@ -379,6 +393,7 @@ def _csv_row(entry: dict[str, Any]) -> dict[str, Any]:
         "solver_status": entry["solver"]["status"],
         "seconds": entry["seconds"],
         "message": "",
+        "population_served_by_neighbours": entry["population_served_by_neighbours"],
     }
 
 
@@ -392,13 +407,17 @@ def _merge_gpkg(path: Path, counties: list[County], outcomes: dict[str, CountyOu
 
     Existing facilities keep their ids (unique in the region's file); a new site's id (``new-0005``,
     numbered per county) becomes ``<county slug>/new-0005`` so that every id names one site; so does every
-    cell id (each county's cells are numbered on a grid from its own south-west corner).
+    cell id (each county's cells are numbered on a grid from its own south-west corner). A clinic of a
+    neighbouring county used within a halo is listed once, by its own county; a cell it serves names it
+    ``<county name>:<facility id in the region's file>``.
     """
     done = [c for c in counties if outcomes[c.slug].status != "failed"]
     for layer in GPKG_LAYERS:
         frames = []
         for county in done:
             frame = gpd.read_file(outcomes[county.slug].folder / "layout.gpkg", layer=layer)
+            if "origin" in frame.columns:  # a neighbour's clinic in a county's halo is listed by its own county
+                frame = frame[frame["origin"] != "neighbour"]
             for column in SITE_ID_COLUMNS & set(frame.columns):
                 ids = frame[column].astype("string")
                 frame[column] = ids.where(~ids.str.startswith(NEW_SITE_PREFIX, na=False), county.slug + "/" + ids)
@@ -407,93 +426,3 @@ def _merge_gpkg(path: Path, counties: list[County], outcomes: dict[str, CountyOu
             frames.append(frame.assign(county=county.name))
         merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
         merged.to_file(path, layer=layer, driver="GPKG")
-
-
-def overview_page(scenario: Scenario, counties: list[County], figures: dict[str, Any]) -> str:
-    """One offline HTML page: the counties coloured by the share of people within the clinic standard, each
-    linking to its own map, and the report table per county."""
-    features = []
-    rows = []
-    for county, entry in zip(counties, figures["counties"], strict=True):
-        shape = gpd.read_file(county.scenario.region.boundary).to_crs("EPSG:4326")
-        share = None
-        if entry["status"] != "failed" and entry["population_total"]:
-            share = entry["population_covered"][VILLAGE_CLINIC] / entry["population_total"]
-        geometry = json.loads(shape.geometry.iloc[0:1].to_json())["features"][0]["geometry"]
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": geometry,
-                "properties": {"name": county.name, "share": share, "map": entry.get("map"), "status": entry["status"]},
-            }
-        )
-        row = _csv_row(entry)
-        link = (
-            f'<a href="{html.escape(entry["map"])}">{html.escape(county.name)}</a>'
-            if entry.get("map")
-            else html.escape(county.name)
-        )
-        shown = "—" if share is None else f"{share:.1%}"
-        rows.append(
-            f"<tr><td>{link}</td><td>{html.escape(entry['status'])}</td><td>{_num(row.get('population_total'))}</td>"
-            f"<td>{shown}</td><td>{_num(row.get('clinics_keep'))}</td><td>{_num(row.get('clinics_close'))}</td>"
-            f"<td>{_num(row.get('clinics_build'))}</td><td>{_num(row.get('cost'))}</td>"
-            f"<td>{html.escape(str(row.get('message') or ''))}</td></tr>"
-        )
-    data = dumps_json({"type": "FeatureCollection", "features": features}, ensure_ascii=False).replace("</", "<\\/")
-    minutes = scenario.tiers.village_clinic.max_travel_minutes
-    title = html.escape(f"{scenario.region.name}: counties")
-    total = figures["population_total"]
-    within = figures["population_covered"][VILLAGE_CLINIC]
-    headline = (
-        f"{within:,.0f} of {total:,.0f} people ({within / total:.1%}) within {minutes:g} min of a village clinic, "
-        f"in the {len(figures['counties_included'])} counties that completed"
-        if total
-        else "no people in the completed counties"
-    )
-    failed = ", ".join(figures["counties_failed"])
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{leaflet_head()}
-<style>body{{font-family:sans-serif;margin:0}} #map{{height:60vh}} main{{padding:0 1em 1em}}
-table{{border-collapse:collapse}} td,th{{border-bottom:1px solid #ccc;padding:2px 8px;text-align:right}}
-td:first-child,th:first-child,td:last-child{{text-align:left}}</style></head>
-<body><div id="map"></div><main>
-<h1>{title}</h1>
-<p>{html.escape(headline)}.{" Failed: " + html.escape(failed) + "." if failed else ""}
-Colour: share of each county's people within {minutes:g} min of a village clinic (grey: failed). Click a
-county for its own map.</p>
-<table><thead><tr><th>county</th><th>status</th><th>people</th><th>within {minutes:g} min</th><th>keep</th>
-<th>close</th><th>build</th><th>cost</th><th>message</th></tr></thead><tbody>
-{"".join(rows)}
-</tbody></table></main>
-<script>
-const counties = {data};
-function colour(share) {{
-  if (share === null) return "#999999";
-  return share >= 0.95 ? "#1a9850" : share >= 0.85 ? "#91cf60" : share >= 0.7 ? "#fee08b" : "#d73027";
-}}
-const map = L.map("map");
-const layer = L.geoJSON(counties, {{
-  style: f => ({{color: "#333", weight: 1, fillColor: colour(f.properties.share), fillOpacity: 0.6}}),
-  onEachFeature: (f, l) => {{
-    const p = f.properties;
-    const share = p.share === null ? p.status : (100 * p.share).toFixed(1) + "% within the standard";
-    const el = document.createElement("div");
-    const name = document.createElement(p.map ? "a" : "b");
-    name.textContent = p.name;
-    if (p.map) name.href = p.map;
-    el.append(name, document.createElement("br"), share);
-    l.bindPopup(el);
-  }}
-}}).addTo(map);
-map.fitBounds(layer.getBounds());
-</script></body></html>
-"""
-
-
-def _num(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return f"{value:,.0f}" if isinstance(value, int | float) else html.escape(str(value))

@@ -172,12 +172,16 @@ class AdminAreasSettings(VectorOptions):
 class PartitionSettings(_Settings):
     """Plan each administrative area (county) as its own region, the counties run in parallel (docs/architecture.md).
 
-    A county's people are counted and served in its own run only; ``halo_km`` widens the roads its trips may
-    use beyond its border (travel space), never the people or the sites it plans.
+    A county's people are counted in its own run only; within ``halo_km`` of its border its trips may use the
+    roads and the existing village clinics of its neighbours (kept as they are, never decided by this county).
+    ``areas``: the county polygons, when they are not ``region.admin_areas`` (which then stay the townships).
     """
 
     by: Literal["admin_areas"] = "admin_areas"
-    halo_km: Km = Field(0.0, ge=0, le=100, description="roads within this distance of the county are usable")
+    halo_km: Km = Field(
+        0.0, ge=0, le=100, description="roads and neighbours' village clinics within this distance are usable"
+    )
+    areas: _path_or(AdminAreasSettings) | None = Field(None, description="county polygons; default region.admin_areas")
 
 
 class RegionSettings(_Settings):
@@ -193,10 +197,10 @@ class RegionSettings(_Settings):
 
     @model_validator(mode="after")
     def _partition_needs_areas(self) -> RegionSettings:
-        if self.partition is not None and self.admin_areas is None:
+        if self.partition is not None and self.partition.areas is None and self.admin_areas is None:
             raise ValueError(
-                "region.partition: by admin_areas needs region.admin_areas (a polygon file of the counties): "
-                "add it or remove region.partition"
+                "region.partition: by admin_areas needs the county polygons: add region.partition.areas (or "
+                "region.admin_areas) or remove region.partition"
             )
         return self
 
@@ -571,6 +575,7 @@ class SolverSettings(_Settings):
 
 
 class BriefSettings(_Settings):
+    enabled: bool = Field(True, description="write brief.pdf (false saves the 1–4 s it takes)")
     paper: Literal["a4", "a3"] = Field("a4", description="paper of brief.pdf, landscape")
 
 
@@ -581,6 +586,17 @@ class OutputSettings(_Settings):
         None, description="start CSVs with a UTF-8 byte-order mark (for Excel); default on under zh-CN"
     )
     brief: BriefSettings = Field(default_factory=BriefSettings)
+    workbook: bool = Field(True, description="write layout.xlsx")
+
+    @field_validator("brief", mode="before")
+    @classmethod
+    def _brief_on_or_off(cls, value: object) -> object:
+        """``outputs.brief: false`` is short for ``outputs.brief.enabled: false`` (and ``true`` for the default)."""
+        if isinstance(value, bool):
+            return {"enabled": value}
+        if not isinstance(value, dict | BriefSettings):
+            raise ValueError("write true, false, or the brief's settings, e.g. {enabled: true, paper: a3}")
+        return value
 
     @property
     def bom(self) -> bool:
@@ -648,6 +664,9 @@ class Scenario(_Settings):
     source: Path | None = Field(None, exclude=True)
     data_root: Path | None = Field(None, exclude=True)
     read_as: tuple[ReadAs, ...] = Field((), exclude=True, description="how each file (and its bases) was decoded")
+    # Set by region.partition for a county with a halo (never by the YAML): its neighbours' village clinics
+    # within the halo, which its people may use (facility_layout.partition).
+    neighbour_clinics: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
     def _synthetic_layout(self) -> Scenario:
@@ -744,6 +763,11 @@ class Scenario(_Settings):
             "inputs.facilities.file": self.inputs.facilities.file,
             **({"inputs.settlements.file": self.inputs.settlements.file} if self.inputs.settlements else {}),
             **({"region.admin_areas.file": self.region.admin_areas.file} if self.region.admin_areas else {}),
+            **(
+                {"region.partition.areas": source_file(self.region.partition.areas)}
+                if self.region.partition is not None and self.region.partition.areas is not None
+                else {}
+            ),
             **{
                 f"travel.conditions[{i}].closed_area": source_file(c.closed_area)
                 for i, c in enumerate(self.travel.conditions)
@@ -859,6 +883,8 @@ _PATH_KEYS = (
     ("region", "boundary"),
     ("region", "boundary", "file"),
     ("region", "admin_areas", "file"),
+    ("region", "partition", "areas"),
+    ("region", "partition", "areas", "file"),
     ("inputs", "roads"),
     ("inputs", "roads", "file"),
     ("inputs", "population"),

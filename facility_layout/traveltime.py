@@ -467,8 +467,6 @@ class RegionTravel:
         Sites × township centres, by the referral mode.
     demand_off_network : numpy.ndarray of bool
         Demand points with no road of their clinic mode within ``max_offroad_m``.
-    demand_cut_off : numpy.ndarray of bool
-        Demand points tied to a road that the conditions cut off from the main network.
     closed_segments : dict
         Road segments closed by the conditions, per graph (walk, motor).
     """
@@ -477,7 +475,6 @@ class RegionTravel:
     demand_to_centre: ODMatrix
     site_to_centre: ODMatrix
     demand_off_network: np.ndarray
-    demand_cut_off: np.ndarray
     closed_segments: dict[str, int]
 
 
@@ -511,12 +508,6 @@ def region_travel(
     sites = place(network, graphs, *site_xy, travel, elevation)
     centre_places = sites.take(np.asarray(centres, dtype=np.int64))
     clinic_tie = demand.on_motor if modes.village_clinic == MOTOR else demand.on_walk
-    cut_off = np.zeros(len(demand.x), dtype=bool)
-    for tied, kind in ((demand.on_walk, WALK), (demand.on_motor, MOTOR)):
-        if tied is not None:  # cut off: every road it is tied to is cut off (being on another piece is not)
-            cut = graphs[kind].cut_off
-            main_cut = (tied.main_node < 0) | cut[np.maximum(tied.main_node, 0)]
-            cut_off |= ~tied.off_network & cut[np.maximum(tied.node, 0)] & main_cut
     return RegionTravel(
         demand_to_site=mode_minutes(modes.village_clinic, graphs, demand, sites, travel, elevation, cutoffs[0]),
         demand_to_centre=mode_minutes(
@@ -524,6 +515,5 @@ def region_travel(
         ),
         site_to_centre=mode_minutes(modes.referral, graphs, sites, centre_places, travel, elevation, cutoffs[2]),
         demand_off_network=clinic_tie.off_network.copy(),
-        demand_cut_off=cut_off,
         closed_segments={kind: graph.closed_segments for kind, graph in graphs.items()},
     )

@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from facility_layout.comparison import OUTSIDE_AREAS, Layout, admin_area_figures
 from facility_layout.evaluate import LayoutTables
 from facility_layout.i18n import Translator, localised_table
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
@@ -148,9 +149,6 @@ def township_figures(
     proposed; None without ``region.admin_areas``. The same figures as the comparison report's."""
     if scenario.region.admin_areas is None:
         return None
-    # compare runs the pipeline, which writes this workbook: imported here, not at the top.
-    from facility_layout.compare import OUTSIDE_AREAS, Layout, admin_area_figures
-
     layouts = [Layout(_("Proposed"), scenario, summary, tables.demand, tables.facilities, tables.boundary)]
     if "clinic_minutes_today" in tables.demand.columns:
         today = tables.demand.assign(clinic_minutes=tables.demand["clinic_minutes_today"])

@@ -1,9 +1,16 @@
 """Screenshots for the docs: a scenario's map on a laptop and a phone (default Ngazidja, from the shared data)
-and, if given, a report.
+and, if given, a report; or, with ``--zh-demo``, the synthetic demo county in Chinese.
 
     .venv/bin/python scripts/screenshots.py             # docs/img/ngazidja_map.png, docs/img/ngazidja_map_phone.png
     .venv/bin/python scripts/screenshots.py --report out/cmp/report.html   # … and docs/img/compare_report.png
     .venv/bin/python scripts/screenshots.py --scenario scenarios/mwali.yaml --zoom 11
+    .venv/bin/python scripts/screenshots.py --zh-demo   # docs/img/zh_*.png and brief_zh.png, from the demo only
+
+``--zh-demo`` runs ``scenarios/demo.yaml`` and compares it with ``demo_rainy.yaml``, both in ``zh-CN``, into a
+temporary folder (generated data only: nothing from the shared data is drawn), and saves the map on a laptop
+and a phone, the report's top on a laptop and a phone, and the brief as rendered by ``pdftoppm``. Chromium finds
+the project's own CJK font (Noto Sans CJK, the pip package the brief uses) through a fontconfig file written
+for the run, so the Chinese shows on a machine without system CJK fonts.
 
 Pages open in headless Chromium exactly as the browser tests open them: offline, so the picture shows what
 a planner without a connection sees (an online basemap stays blank). Needs the test extra (Playwright,
@@ -13,6 +20,8 @@ Pillow) and Debian's chromium, or ``$FACILITY_LAYOUT_CHROMIUM``.
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -77,10 +86,63 @@ def screenshot(
             watched.page.evaluate(browser.NEXT_FRAMES)
             browser.screenshot_not_blank(watched.page, png, full_page=full_page)
         launched.close()
+    return _palette(png)
+
+
+def _palette(png: Path) -> Path:
+    """Reduce a PNG to a 256-colour palette, to keep the docs small."""
     with Image.open(png) as image:
         palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
     palette.save(png, optimize=True)
     return png
+
+
+def use_project_cjk_font(folder: Path) -> None:
+    """Let Chromium (started after this, in this process's environment) find the CJK font installed with the
+    project: a fontconfig file in ``folder`` that adds the font's directory to the system's configuration."""
+    import noto_cjk_sans_otc
+
+    conf = folder / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f"  <dir>{Path(noto_cjk_sans_otc.FONT_PATH).parent}</dir>\n"
+        f"  <cachedir>{folder / 'fontconfig-cache'}</cachedir>\n</fontconfig>\n",
+        encoding="utf-8",
+    )
+    os.environ["FONTCONFIG_FILE"] = str(conf)
+
+
+def brief_png(pdf: Path, png: Path, dpi: int = 110) -> Path:
+    """The first page of a PDF as a PNG (``pdftoppm``, poppler-utils), reduced to 256 colours."""
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-singlefile", str(pdf), str(png.with_suffix(""))], check=True)
+    _palette(png)
+    return png
+
+
+def chinese_demo_screenshots(out_dir: Path) -> list[Path]:
+    """The demo county and its comparison with the rainy season in Chinese: ``zh_map.png``,
+    ``zh_map_phone.png``, ``zh_report.png``, ``zh_report_phone.png`` and ``brief_zh.png`` in ``out_dir``."""
+    from facility_layout.compare import compare
+    from facility_layout.pipeline import run
+    from facility_layout.scenario import load_scenario
+
+    scenarios = REPO / "scenarios"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        use_project_cjk_font(folder)
+        data = folder / "data"
+        demo = load_scenario(scenarios / "demo.yaml", data_root=data).in_language("zh-CN")
+        out = run(demo, out_dir=folder / "run").out_dir
+        compared = folder / "compare"
+        compare([scenarios / "demo.yaml", scenarios / "demo_rainy.yaml"], compared, data_root=data, language="zh-CN")
+        shots = [
+            screenshot(out / "map.html", out_dir / "zh_map.png", viewport=LAPTOP),
+            screenshot(out / "map.html", out_dir / "zh_map_phone.png", viewport=PHONE),
+            screenshot(compared / "report.html", out_dir / "zh_report.png", min_maps=2, viewport=LAPTOP),
+            screenshot(compared / "report.html", out_dir / "zh_report_phone.png", min_maps=2, viewport=PHONE),
+        ]
+        return [*shots, brief_png(out / "brief.pdf", out_dir / "brief_zh.png")]
 
 
 def map_screenshots(scenario: Path, data_root: Path, out_dir: Path, *, zoom: float | None = None) -> list[Path]:
@@ -105,7 +167,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, help="a comparison report.html to save as compare_report.png")
     parser.add_argument("--click", action="append", default=[], help="CSS selector to click in the report first")
     parser.add_argument("--out-dir", type=Path, default=REPO / "docs" / "img")
+    parser.add_argument("--zh-demo", action="store_true", help="the synthetic demo in Chinese (and nothing else)")
     args = parser.parse_args(argv)
+
+    if args.zh_demo:
+        for png in chinese_demo_screenshots(args.out_dir):
+            print(f"{png} ({png.stat().st_size / 1000:.0f} kB)")
+        return 0
 
     for png in map_screenshots(args.scenario, args.data_root, args.out_dir, zoom=args.zoom):
         print(f"{png} ({png.stat().st_size / 1000:.0f} kB)")

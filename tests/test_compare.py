@@ -14,7 +14,8 @@ import yaml
 from typer.testing import CliRunner
 
 from facility_layout.cli import app
-from facility_layout.compare import CSV_FILES, NOT_BUILT, curve_column
+from facility_layout.compare import CSV_FILES
+from facility_layout.comparison import NOT_BUILT, curve_column
 from facility_layout.errors import InputError
 from facility_layout.folders import MARKER
 from facility_layout.inputs import read_admin_areas

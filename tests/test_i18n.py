@@ -32,6 +32,9 @@ TRANSLATED_MODULES = (
     *(f"maps/{name}.py" for name in ("__init__", "cells", "classes", "facilities", "geojson", "labels", "layers")),
     *(f"maps/{name}.py" for name in ("page", "panel")),
     "cli.py",
+    "report.py",
+    "report_chart.py",
+    "province_page.py",
 )
 
 

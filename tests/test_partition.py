@@ -191,7 +191,15 @@ def test_compare_runs_partitioned_scenarios_through_the_engine(runs: dict, tmp_p
     first = Path(runs["scenario"].source)
     second = tmp_path / "again.yaml"
     second.write_text(f"extends: {first}\n")
-    comparison = compare([first, second], tmp_path / "cmp", scheduler=runs["scheduler"])
+    lines: list[tuple] = []
+    comparison = compare(
+        [first, second],
+        tmp_path / "cmp",
+        scheduler=runs["scheduler"],
+        county_progress=lambda c, o, *counts: lines.append((c.name, o.status, *counts)),
+    )
+    # Progress told each county of each scenario: finished / waiting or running / failed / total.
+    assert [line[1:] for line in lines] == [("reused", n, 0, 0, 4) for n in (1, 2, 3, 4)] * 2
     merged = json.loads((runs["result"].out_dir / "summary.json").read_text())
     for _, row in comparison.headline.iterrows():
         assert row["population_total"] == pytest.approx(merged["population_total"])
@@ -277,3 +285,166 @@ def test_province_solver_is_the_least_proven_countys() -> None:
     assert (central["status"], central["gap"], central["note"]) == ("feasible", 0.03, "B: greedy start")
     proven = province_solver({"A": blocks["A"]})
     assert proven["status"] == "optimal" and proven["gap"] == 0.0 and proven["least_proven_county"] is None
+
+
+@pytest.fixture(scope="module")
+def halo_runs(region: Path, runs: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The counties with a 5 km halo, run one by one in this process until one of them has people served by a
+    neighbour's clinic across its border."""
+    from facility_layout.partition import split_counties
+    from facility_layout.pipeline import run
+
+    base = tmp_path_factory.mktemp("halo")
+    raw = runs["scenario"]
+    scenario = raw.model_copy(
+        update={
+            "region": raw.region.model_copy(
+                update={"partition": raw.region.partition.model_copy(update={"halo_km": 5.0})}
+            ),
+            "cache": raw.cache.model_copy(update={"dir": base / "cache"}),
+        }
+    )
+    for county in split_counties(scenario):
+        out = run(county.scenario, base / county.slug).out_dir
+        if (
+            json.loads((out / "summary.json").read_text())
+            .get("cross_border", {})
+            .get("population_served_by_neighbours")
+        ):
+            return {"scenario": scenario, "county": county, "out": out}
+    pytest.fail("no county of the demo region has people served across its border with a 5 km halo")
+
+
+def test_halo_lets_people_use_a_neighbours_clinic_across_the_border(region: Path, runs: dict, halo_runs: dict) -> None:
+    """A cell of the county served by a neighbour's clinic with the halo: that clinic lies outside the county
+    and within 5 km of it, the travel minutes recomputed on the whole region's road graph (no partition code)
+    are no more than the county's (the county sees fewer roads) and within the standard; without the halo
+    the same cell is served from the county's own sites. The neighbour's clinic is not counted as the
+    county's, nor its keep cost."""
+    from facility_layout.inputs import read_region
+    from facility_layout.network import build_road_network, travel_graph
+    from facility_layout.pipeline import travel_cutoffs
+    from facility_layout.scenario import load_scenario
+    from facility_layout.terrain import Elevation
+    from facility_layout.traveltime import graphs_for, region_travel
+
+    county, out = halo_runs["county"], halo_runs["out"]
+    own_area = gpd.read_file(county.scenario.region.boundary).to_crs(county.scenario.region.crs).union_all()
+    facilities = gpd.read_file(out / "layout.gpkg", layer="facilities")
+    demand = gpd.read_file(out / "layout.gpkg", layer="demand")
+    neighbours = facilities[facilities["origin"] == "neighbour"]
+    served = demand[demand["clinic_site_id"].isin(set(neighbours["site_id"]))].sort_values("clinic_minutes")
+    cell = served.iloc[0]
+    clinic = neighbours.set_index("site_id").loc[cell["clinic_site_id"]]
+    clinic_point = gpd.GeoSeries([clinic.geometry], crs=facilities.crs).to_crs(county.scenario.region.crs).iloc[0]
+    assert not own_area.contains(clinic_point) and own_area.distance(clinic_point) <= 5_000.0
+
+    whole = load_scenario(runs["scenario"].source).model_copy()
+    whole = whole.model_copy(update={"region": whole.region.model_copy(update={"partition": None})})
+    inputs = read_region(whole)
+    network = build_road_network(inputs.roads, inputs.crs)
+    elevation = Elevation.from_raster(inputs.elevation, inputs.crs)
+    modes = whole.travel.modes
+    graphs = {
+        kind: travel_graph(network, kind, whole.travel, elevation, inputs.closed_areas)
+        for kind in sorted(graphs_for([modes.village_clinic, modes.township_centre, modes.referral]))
+    }
+    cell_xy = gpd.GeoSeries([cell.geometry], crs=demand.crs).to_crs(inputs.crs).iloc[0]
+    clinic_xy = gpd.GeoSeries([clinic.geometry], crs=facilities.crs).to_crs(inputs.crs).iloc[0]
+    xy = (np.array([clinic_xy.x, clinic_xy.x]), np.array([clinic_xy.y, clinic_xy.y]))
+    travel = region_travel(
+        network,
+        graphs,
+        (np.array([cell_xy.x]), np.array([cell_xy.y])),
+        xy,
+        np.array([1]),
+        whole.travel,
+        elevation,
+        travel_cutoffs(whole),
+    )
+    pairs = travel.demand_to_site
+    region_minutes = float(pairs.minutes[(pairs.origin == 0) & (pairs.destination == 0)][0])
+    standard = whole.tiers.village_clinic.max_travel_minutes
+    # The whole region's graph finds the same minutes: the 5 km halo holds the fastest route to that clinic.
+    assert cell["clinic_minutes"] == pytest.approx(region_minutes, abs=0.01) and cell["clinic_minutes"] <= standard
+
+    without = gpd.read_file(runs["sequential"][county.slug] / "layout.gpkg", layer="demand").set_index("cell_id")
+    theirs = gpd.read_file(runs["sequential"][county.slug] / "layout.gpkg", layer="facilities").set_index("site_id")
+    site = without.loc[cell["cell_id"], "clinic_site_id"]
+    if site:  # served without the halo: by a site of the county's own
+        point = gpd.GeoSeries([theirs.loc[site].geometry], crs=theirs.crs).to_crs(inputs.crs).iloc[0]
+        assert own_area.distance(point) <= 1_000.0 and theirs.loc[site, "origin"] != "neighbour"
+
+    summary = json.loads((out / "summary.json").read_text())
+    own = facilities[facilities["origin"] != "neighbour"]
+    kept = own[(own["tier"] == "village_clinic") & (own["decision"] == "keep")]
+    assert summary["facilities"]["village_clinic"]["keep"] == len(kept)
+    people = demand.loc[demand["clinic_site_id"].isin(set(neighbours["site_id"])), "population"].sum()
+    assert summary["cross_border"]["population_served_by_neighbours"] == pytest.approx(people, abs=0.05)
+    assert summary["cross_border"]["neighbour_clinics"] == len(neighbours)
+    keep_cost = whole.tiers.village_clinic.keep_cost
+    build_cost = whole.tiers.village_clinic.build_cost
+    built = own[(own["tier"] == "village_clinic") & (own["decision"] == "build")]
+    expected = keep_cost * len(kept) + build_cost * len(built)
+    closed = own[(own["tier"] == "village_clinic") & (own["decision"] == "close")]
+    expected += whole.tiers.village_clinic.close_cost * len(closed)
+    assert summary["cost"] == pytest.approx(expected)
+
+
+def test_partition_areas_split_by_a_county_file_keeping_townships(region: Path, tmp_path: Path) -> None:
+    """``region.partition.areas``: the demo's 4 townships grouped two by two into 2 counties (a file written
+    here). The split follows the county file, each county keeps the townships as its admin areas, and every
+    settlement goes to the county whose polygon holds it (checked with shapely on the original files)."""
+    from facility_layout.errors import InputError
+    from facility_layout.partition import split_counties
+    from facility_layout.scenario import load_scenario
+
+    townships = gpd.read_file(region / "admin_areas.geojson")
+    group = [i // 2 for i in range(len(townships))]
+    counties = townships.assign(code=[f"c{g}" for g in group]).dissolve(by="code").reset_index()
+    counties["name"] = [f"县 {code}" for code in counties["code"]]
+    county_file = tmp_path / "counties.geojson"
+    counties[["name", "code", "geometry"]].to_file(county_file, driver="GeoJSON")
+
+    def edit(raw: dict) -> None:
+        raw["region"]["partition"] = {"by": "admin_areas", "halo_km": 0, "areas": str(county_file)}
+        raw["tiers"]["township_centre"]["central_count"] = 1
+        raw["cache"] = {"dir": str(tmp_path / "cache")}
+
+    scenario = load_scenario(scenario_on_region(region, tmp_path / "s.yaml", tmp_path / "out", edit))
+    split = split_counties(scenario)
+    assert [c.name for c in split] == list(counties["name"])
+    settlements = gpd.read_file(region / "settlements.geojson")
+    for county, polygon in zip(split, counties.geometry, strict=True):
+        assert county.scenario.region.admin_areas.file == region / "admin_areas.geojson"
+        own = gpd.read_file(county.scenario.inputs.settlements.file)
+        inside = settlements[settlements.within(polygon)]
+        assert sorted(own["name"]) == sorted(inside["name"])
+
+    def bad(raw: dict) -> None:
+        edit(raw)
+        raw["region"]["partition"]["areas"] = {"file": str(county_file), "name_field": "xian"}
+
+    broken = load_scenario(scenario_on_region(region, tmp_path / "b.yaml", tmp_path / "out", bad))
+    with pytest.raises(InputError, match=r"region\.partition\.areas\.name_field"):
+        split_counties(broken)
+
+
+def test_windowed_raster_read_gives_the_same_people(region: Path) -> None:
+    """Each township's window of the population raster holds the same demand points as the whole file
+    (read without a window), in a smaller array."""
+    from facility_layout.demand import demand_points
+    from facility_layout.inputs import read_raster
+
+    whole = read_raster(region / "population.tif", "inputs.population")
+    townships = gpd.read_file(region / "admin_areas.geojson")
+    crs = townships.estimate_utm_crs()
+    for i in range(len(townships)):
+        boundary = townships.iloc[[i]]
+        near = tuple(boundary.to_crs(crs).buffer(2_000).to_crs("EPSG:4326").total_bounds)
+        part = read_raster(region / "population.tif", "inputs.population", near)
+        assert part.values.size < whole.values.size
+        a, b = (demand_points(r, boundary, crs, 500.0) for r in (whole, part))
+        assert list(a.cell_id) == list(b.cell_id)
+        np.testing.assert_allclose(a.population, b.population)
+        np.testing.assert_allclose(a.x, b.x)

@@ -11,10 +11,11 @@ from matplotlib import pyplot as plt
 from facility_layout.brief.fonts import FONT_LICENCE
 from facility_layout.brief.page import PAPER_INCHES, page_number, proof_status, save_pdf
 from facility_layout.i18n import VALUE_LABELS, translator
+from facility_layout.inputs import credits
 from facility_layout.workbook import headline_rows
 
 if TYPE_CHECKING:
-    from facility_layout.compare import Comparison
+    from facility_layout.comparison import Comparison
 
 # Sites with a differing decision listed by name before "and K more".
 LISTED_CHANGES = {"a4": 36, "a3": 40}
@@ -78,7 +79,7 @@ def write_comparison_brief(path: Path, comparison: Comparison) -> Path:
         if len(changes) > listed:
             more = len(changes) - listed
             fig.text(left + 0.01, y, _.ngettext("and {count} more", "and {count} more", more, count=more), fontsize=7.5)
-        sources = "; ".join([*(first.scenario.region.attribution or []), FONT_LICENCE])
+        sources = "; ".join([*credits(first.scenario, _), FONT_LICENCE])
         fig.text(0.02, 0.02, _("Sources: {sources}", sources=sources), fontsize=7, va="bottom")
         save_pdf(fig, path)
     finally:
