@@ -10,7 +10,7 @@ when it is already there; its generation is counted in the first run's stage tab
 
 Ends with one machine-readable line per run:
     RESULT run=<first|rerun> prefecture_s=<s> target_s=180 within_target=<true|false> peak_rss_mib=<m>
-           map_mib=<m> status=<solver statuses>
+           map_mib=<m> status=<headline status>/<each solver stage's status>
 """
 
 from __future__ import annotations
@@ -46,9 +46,10 @@ def scenario_file(folder: Path, central_count: int | None) -> Path:
     return path
 
 
-def run_once(scenario: Path, data_root: Path, out: Path) -> tuple[float, float, dict]:
-    """Wall seconds, peak RSS (MiB) of the child process, and the run's summary."""
+def run_once(scenario: Path, data_root: Path, out: Path) -> tuple[float, float, float, dict]:
+    """Wall seconds, CPU seconds and peak RSS (MiB) of the child process, and the run's summary."""
     cli = Path(sys.executable).with_name("facility-layout")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [str(cli), "run", str(scenario), "--data-root", str(data_root), "--out", str(out)],
@@ -59,8 +60,10 @@ def run_once(scenario: Path, data_root: Path, out: Path) -> tuple[float, float, 
     wall = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"prefecture run failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB → MiB, largest child so far
-    return wall, peak, json.loads((out / "summary.json").read_text())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    peak = after.ru_maxrss / 1024  # KiB → MiB, largest child so far
+    return wall, cpu, peak, json.loads((out / "summary.json").read_text())
 
 
 def main() -> int:
@@ -75,17 +78,23 @@ def main() -> int:
         scenario = scenario_file(folder, args.central_count)
         for run in ("first", "rerun") if args.rerun else ("first",):
             out = folder / f"out-{run}"
-            wall, peak, summary = run_once(scenario, data_root, out)
+            load = os.getloadavg()
+            wall, cpu, peak, summary = run_once(scenario, data_root, out)
             map_mib = (out / "map.html").stat().st_size / 2**20
             print(f"\nprefecture, {run} run: road nodes {summary['road_graph']['nodes']:,}, ", end="")
             print(f"cells {summary['demand_points']['count']:,}, travel cache {summary['travel'].get('cache')}")
             print("| stage | seconds |\n|---|---:|")
             for stage, seconds in summary["seconds"].items():
                 print(f"| {stage} | {seconds:.1f} |")
-            print(f"wall {wall:.1f} s (process start to exit), peak RSS {peak:,.0f} MiB (largest run so far), ", end="")
-            print(f"map.html {map_mib:.1f} MiB")
-            statuses = [summary["solver"]["status"]]
-            statuses += [summary.get("central_centre_solver", {}).get("status", "-")]
+            print("outputs: " + ", ".join(f"{k} {v:.1f} s" for k, v in summary.get("output_seconds", {}).items()))
+            print(
+                f"wall {wall:.1f} s (process start to exit), CPU {cpu:.1f} s, load average before {load[0]:.1f}, ",
+                end="",
+            )
+            print(f"peak RSS {peak:,.0f} MiB (largest run so far), map.html {map_mib:.1f} MiB")
+            stages = summary["solver"].get("stages", {})
+            print("solver stages: " + ", ".join(f"{k} {v.get('status')}" for k, v in stages.items()))
+            statuses = [summary["solver"]["status"], *(v.get("status", "-") for v in stages.values())]
             print(
                 f"RESULT run={run} prefecture_s={wall:.1f} target_s={TARGET_S:.0f} "
                 f"within_target={str(wall < TARGET_S).lower()} peak_rss_mib={peak:.0f} map_mib={map_mib:.1f} "

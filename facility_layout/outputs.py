@@ -132,22 +132,39 @@ def write_outputs(
                 staging / "villages.csv",
                 encoding="utf-8-sig",
             )
-        if scenario.outputs.workbook:
-            write_workbook(staging / "layout.xlsx", tables, summary, scenario, _)
-        write_qgis_layers(gpkg, tables, summary, scenario, _, villages)
-        if scenario.outputs.brief.enabled:
-            write_brief(staging / "brief.pdf", tables, summary, scenario, _, attribution)
+        # Seconds per output, so that a slow one shows (summary.json ``output_seconds``); absent ones are off.
+        parts = {"tables": time.perf_counter() - start}
+        for part, write, wanted in (
+            (
+                "workbook",
+                lambda: write_workbook(staging / "layout.xlsx", tables, summary, scenario, _),
+                scenario.outputs.workbook,
+            ),
+            ("qgis_styles", lambda: write_qgis_layers(gpkg, tables, summary, scenario, _, villages), True),
+            (
+                "brief",
+                lambda: write_brief(staging / "brief.pdf", tables, summary, scenario, _, attribution),
+                scenario.outputs.brief.enabled,
+            ),
+        ):
+            if wanted:
+                began = time.perf_counter()
+                write()
+                parts[part] = time.perf_counter() - began
         resolved = scenario.model_dump(mode="json")
         resolved["data_root"] = str(scenario.data_root)
         resolved["read_as"] = [{"file": str(r.file), "encoding": r.encoding, "how": r.how} for r in scenario.read_as]
         (staging / "scenario.resolved.yaml").write_text(
             yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), "utf-8"
         )
+        began = time.perf_counter()
         draw_map(staging / "map.html")
+        parts["map"] = time.perf_counter() - began
         # summary.json goes last so that its seconds include writing everything else.
         stage_seconds = {**seconds, "outputs": time.perf_counter() - start}
         stage_seconds["total"] = sum(stage_seconds.values())
         summary["seconds"] = {k: round(v, 3) for k, v in stage_seconds.items()}
+        summary["output_seconds"] = {k: round(v, 3) for k, v in parts.items()}
         dump_json(summary, staging / "summary.json")
     return folder.path
 

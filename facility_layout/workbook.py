@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from facility_layout.comparison import OUTSIDE_AREAS, Layout, admin_area_figures
 from facility_layout.evaluate import LayoutTables
@@ -127,10 +128,10 @@ def write_workbook(
     _ : Translator
         The language of headers, sheet names and coded values.
     """
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Headline")
-    _headline_sheet(sheet, summary, _)
+    # Write-only: rows are streamed to the file instead of kept as cell objects (a prefecture's demand sheet
+    # has a million cells); each sheet's layout is therefore set before its rows.
+    book = Workbook(write_only=True)
+    _headline_sheet(book.create_sheet(_("Headline")), summary, _)
     _table_sheet(book.create_sheet(_("Facilities")), _points_table(tables.facilities), _)
     _table_sheet(book.create_sheet(_("Demand cells")), _points_table(tables.demand), _)
     areas = township_figures(tables, summary, scenario, _)
@@ -176,18 +177,17 @@ def _points_table(frame) -> pd.DataFrame:
     return pd.DataFrame(frame.drop(columns="geometry")).assign(x=frame.geometry.x, y=frame.geometry.y)
 
 
-def _headline_sheet(sheet: Worksheet, summary: dict[str, Any], _: Translator) -> None:
-    sheet.append([_("Figure"), _("Today"), _("Proposed"), _("Change")])
+def _headline_sheet(sheet: WriteOnlyWorksheet, summary: dict[str, Any], _: Translator) -> None:
     formats = {"people": "#,##0", "share": "0.0%", "minutes": "0.0", "count": "0", "cost": "#,##0.##"}
+    rows = []
     for label, today, proposed, kind in headline_rows(summary, _):
         values = [_typed(v, kind) for v in (today, proposed)]
         change = None if values[0] is None or values[1] is None else values[1] - values[0]
-        sheet.append([label, *values, change])
-        row = sheet.max_row
-        _as_text(sheet.cell(row, 1))
-        for column in (2, 3, 4):
-            sheet.cell(row, column).number_format = formats[kind]
-    _finish(sheet)
+        rows.append([label, *values, change, formats[kind]])
+    header = [_("Figure"), _("Today"), _("Proposed"), _("Change")]
+    _start(sheet, header, [[row[k] for row in rows] for k in range(len(header))], len(rows))
+    for *values, number_format in rows:
+        sheet.append([_text_cell(sheet, values[0]), *(_cell(sheet, v, number_format) for v in values[1:])])
 
 
 def _typed(value: Any, kind: str) -> Any:
@@ -198,21 +198,37 @@ def _typed(value: Any, kind: str) -> Any:
     return float(value)
 
 
-def _table_sheet(sheet: Worksheet, frame: pd.DataFrame, _: Translator) -> None:
+def _table_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame, _: Translator) -> None:
     shown = localised_table(frame, _)
-    sheet.append(list(shown.columns))
+    columns = []
     for field, column in zip(frame.columns, shown.columns, strict=True):
-        values = shown[column].to_numpy(dtype=object)
         kind = frame[field].dtype
-        for row, value in enumerate(values, start=2):
-            cell = sheet.cell(row, shown.columns.get_loc(column) + 1, _cell_value(value, field, kind, _))
-            if isinstance(cell.value, str):
-                _as_text(cell)
-            elif field in SHARE_FIELDS:
-                cell.number_format = "0.0%"
-            elif field in PEOPLE_FIELDS:
-                cell.number_format = "#,##0"
-    _finish(sheet)
+        values = [_cell_value(v, field, kind, _) for v in shown[column].to_numpy(dtype=object)]
+        number_format = "0.0%" if field in SHARE_FIELDS else "#,##0" if field in PEOPLE_FIELDS else None
+        columns.append((values, number_format))
+    _start(sheet, list(shown.columns), [values for values, _format in columns], len(shown))
+    for row in zip(*(values for values, _format in columns), strict=True):
+        sheet.append(
+            [
+                _text_cell(sheet, value) if isinstance(value, str) else _cell(sheet, value, number_format)
+                for value, (_values, number_format) in zip(row, columns, strict=True)
+            ]
+        )
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: Any, number_format: str | None) -> Any:
+    if number_format is None or value is None:
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell.number_format = number_format
+    return cell
+
+
+def _text_cell(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+    # openpyxl takes a string starting with "=" for a formula; stored as text it is shown, never evaluated.
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    return cell
 
 
 def _cell_value(value: Any, field: str, kind: np.dtype, _: Translator) -> Any:
@@ -227,23 +243,22 @@ def _cell_value(value: Any, field: str, kind: np.dtype, _: Translator) -> Any:
     return str(value)
 
 
-def _as_text(cell) -> None:
-    # openpyxl takes a string starting with "=" for a formula; stored as text it is shown, never evaluated.
-    cell.data_type = "s"
-
-
-def _finish(sheet: Worksheet) -> None:
+def _start(sheet: WriteOnlyWorksheet, header: list[str], columns: list[list[Any]], n_rows: int) -> None:
     """Bold frozen header, autofilter and columns wide enough for their text (CJK counts double)."""
-    for cell in sheet[1]:
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{n_rows + 1}"
+    for index, (title, values) in enumerate(zip(header, columns, strict=True), start=1):
+        longest = max((_display_width(v) for v in values[:199]), default=0)
+        width = min(max(longest, min(_display_width(title), 24), 6) + 2, MAX_COLUMN_WIDTH)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    cells = []
+    for title in header:
+        cell = _text_cell(sheet, title)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    for index, column in enumerate(sheet.iter_cols(values_only=True), start=1):
-        longest = max((_display_width(v) for v in column[1:200]), default=0)
-        header = min(_display_width(column[0]), 24)
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(longest, header, 6) + 2, MAX_COLUMN_WIDTH)
+        cells.append(cell)
+    sheet.append(cells)
 
 
 def _display_width(value: Any) -> int:

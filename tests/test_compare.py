@@ -215,5 +215,5 @@ def test_admin_area_names_must_exist(scenarios: list[Path]) -> None:
     assert areas is not None
     region = scenario.region.model_copy(update={"admin_areas": areas.model_copy(update={"name_field": "x"})})
     wrong = scenario.model_copy(update={"region": region})
-    with pytest.raises(InputError, match=r"region\.admin_areas\.name_field.*attributes: name, seat"):
+    with pytest.raises(InputError, match=r"region\.admin_areas\.name_field.*attributes: county, name, seat"):
         read_admin_areas(wrong, "EPSG:32648")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
+import shapely
 import yaml
 from rasterio.features import geometry_mask
 from scipy.spatial import cKDTree
@@ -21,6 +23,8 @@ from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC, RegionInputs
 from facility_layout.network import build_road_network
 from facility_layout.scenario import Scenario, load_scenario
 from facility_layout.synthetic import FILE_NAMES, generate_region
+from facility_layout.synthetic.counties import _chinese, townships_and_counties
+from facility_layout.synthetic.places import Places, _place_names
 
 REPO = Path(__file__).resolve().parents[1]
 PARAMS = {"seed": 3, "width_km": 12.0, "height_km": 10.0, "population_total": 20_000.0}
@@ -180,6 +184,49 @@ def test_township_areas_split_the_county_around_each_seat(county: Path, region: 
     for seat, area in zip(areas["seat"], areas.geometry, strict=True):
         town = towns[towns["name"] == seat].geometry.iloc[0]
         assert area.contains(town)
+    # A small region is one county, covering it all.
+    counties = gpd.read_file(county / "counties.geojson").to_crs(region.crs)
+    assert len(counties) == 1 and counties["name"].iloc[0].endswith("县") and len(counties["code"].iloc[0]) == 6
+    assert counties["townships"].iloc[0] == len(areas) and (areas["county"] == counties["name"].iloc[0]).all()
+    assert counties.area.sum() == pytest.approx(county_area, rel=1e-4)
+
+
+def test_counties_group_whole_neighbouring_townships() -> None:
+    """150 township seats on a 100 km square: ten contiguous counties of whole townships, none tiny or huge."""
+    rng = np.random.default_rng(5)
+    n = 150
+    places = Places(
+        name=np.array(_place_names(rng, n), dtype=object),
+        place=np.array(["town"] * n),
+        node=np.arange(n),
+        x=rng.uniform(-50_000, 50_000, n),
+        y=rng.uniform(-50_000, 50_000, n),
+        size=rng.uniform(3_000, 9_000, n),
+    )
+    square = shapely.box(-50_000, -50_000, 50_000, 50_000)
+    counties = townships_and_counties(places, square)
+    assert len(counties.name) == 10 == len(set(counties.name)) == len(set(counties.code))
+    sizes = np.bincount(counties.county)
+    assert sizes.sum() == n and sizes.min() >= 5 and sizes.max() <= 30
+    for k, geometry in enumerate(counties.geometry):
+        assert geometry.geom_type == "Polygon"  # contiguous: the townships' areas share edges
+        members = [counties.area[t] for t in np.flatnonzero(counties.county == k)]
+        assert geometry.area == pytest.approx(sum(a.area for a in members), rel=1e-9)  # whole townships
+    assert sum(g.area for g in counties.geometry) == pytest.approx(square.area, rel=1e-9)
+    assert shapely.union_all(counties.geometry).area == pytest.approx(square.area, rel=1e-9)  # no overlaps
+    assert all(re.fullmatch(r"52\d{4}", code) for code in counties.code)
+    # Named after their largest town, in characters.
+    for k, name in enumerate(counties.name):
+        members = np.flatnonzero(counties.county == k)
+        seat = members[np.argmax(places.size[members])]
+        assert name == _chinese(places.name[seat]) + "县"
+
+
+def test_every_generated_name_has_characters() -> None:
+    names = _place_names(np.random.default_rng(0), 2_000)
+    characters = [_chinese(name) for name in names]
+    assert len(set(characters)) == len(names)  # distinct names, distinct characters
+    assert all(2 <= len(c) <= 4 and not c.isascii() for c in characters)  # "Xiao" may be Xi + ao
 
 
 def test_some_villages_lack_a_clinic(region: RegionInputs) -> None:

@@ -6,12 +6,13 @@ villages and hamlets, roads routed over the terrain, a population raster and an 
 Its files are the real formats (GeoJSON, an SRTM-like and a WorldPop-like GeoTIFF, OSM XML), so a run
 goes through exactly the loaders of :mod:`facility_layout.inputs`. Nothing in it is a real place.
 
-The steps, one function each in the package's modules by concern (:mod:`.terrain`, :mod:`.lattice`,
-:mod:`.places`, :mod:`.roads`, :mod:`.population`, :mod:`.writers`): county outline → terrain (drainage
-tree, valleys, ridges) → road lattice over the terrain → settlements → roads → population → facilities →
-township areas → files. Every random draw comes from ``numpy.random.Generator(PCG64(...))`` seeded from
-``seed``, one independent stream per step,
-and the writers add no timestamps, so the same parameters give the same bytes.
+The steps, one function each in the package's modules by concern (:mod:`.geometry` for the frame and
+grids, :mod:`.terrain`, :mod:`.lattice`, :mod:`.places`, :mod:`.roads`, :mod:`.population`,
+:mod:`.counties`, :mod:`.writers`): county outline → terrain (drainage tree, valleys, ridges) → road
+lattice over the terrain → settlements → roads → population → facilities → township areas and counties →
+files. Every random draw comes from ``numpy.random.Generator(PCG64(...))`` seeded from ``seed``, one
+independent stream per step (the counties draw none), and the writers add no timestamps, so the same
+parameters give the same bytes.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import numpy as np
 
 from facility_layout.jsonio import dumps_json
 from facility_layout.scenario import MAX_SYNTHETIC_SIDE_KM, MIN_SYNTHETIC_SIDE_KM
+from facility_layout.synthetic.counties import townships_and_counties
 from facility_layout.synthetic.geometry import CENTRE_LAT, CENTRE_LON, Frame
 from facility_layout.synthetic.lattice import road_lattice
 from facility_layout.synthetic.places import existing_facilities, place_settlements
@@ -38,6 +40,7 @@ from facility_layout.synthetic.roads import build_roads
 from facility_layout.synthetic.terrain import DEM_NODATA, carve_terrain, county_outline
 from facility_layout.synthetic.writers import (
     write_boundary,
+    write_counties,
     write_facilities,
     write_osm,
     write_raster,
@@ -53,6 +56,7 @@ FILE_NAMES = (
     "roads.osm",
     "facilities.geojson",
     "admin_areas.geojson",
+    "counties.geojson",
     "region.json",  # last: its presence marks a complete region
 )
 
@@ -73,6 +77,8 @@ class GeneratedRegion:
         Existing facilities by tier.
     road_nodes, road_ways : int
         OSM nodes and ways in ``roads.osm``.
+    counties : int
+        Counties in ``counties.geojson`` (about one per 15 townships, at least one).
     county_km2 : float
         Area inside the boundary.
     dem_arcsec : int
@@ -91,8 +97,19 @@ class GeneratedRegion:
     village_clinics: int
     road_nodes: int
     road_ways: int
+    counties: int
     county_km2: float
     dem_arcsec: int
+
+    @property
+    def township_areas_file(self) -> Path:
+        """The townships (``name``, ``seat``, ``county``), one polygon each: ``admin_areas.geojson``."""
+        return self.directory / "admin_areas.geojson"
+
+    @property
+    def counties_file(self) -> Path:
+        """The counties (``name``, ``code``, ``townships``), each the union of whole townships."""
+        return self.directory / "counties.geojson"
 
 
 def generate_region(
@@ -148,6 +165,7 @@ def generate_region(
     roads = build_roads(_rng(streams), lattice, places, terrain.outlet)
     population = spread_population(_rng(streams), frame, terrain, places, county, population_total)
     facilities = existing_facilities(_rng(streams), places, terrain, frame)
+    townships = townships_and_counties(places, county)
 
     counts = {
         "towns": int(np.sum(places.place == "town")),
@@ -157,6 +175,7 @@ def generate_region(
         "village_clinics": int(np.sum(facilities.tier == 1)),
         "road_nodes": len(roads.node_ids),
         "road_ways": len(roads.ways),
+        "counties": len(townships.name),
     }
     metadata = {
         "synthetic": True,
@@ -181,7 +200,8 @@ def generate_region(
         write_settlements(staging / "settlements.geojson", frame, places)
         write_osm(staging / "roads.osm", frame, roads)
         write_facilities(staging / "facilities.geojson", frame, facilities)
-        write_township_areas(staging / "admin_areas.geojson", frame, places, county)
+        write_township_areas(staging / "admin_areas.geojson", frame, places, townships)
+        write_counties(staging / "counties.geojson", frame, townships)
         text = dumps_json(metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         (staging / "region.json").write_text(text, encoding="utf-8")
         _publish(staging, target)

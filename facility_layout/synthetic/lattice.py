@@ -20,6 +20,8 @@ ROAD_STEP_M = 90.0
 MAX_LATTICE_NODES = 1_200_000  # beyond this the step grows, so a prefecture-size region fits in memory
 BRIDGE_MIN_KM2 = 3.0  # streams from this size need a bridge (or a ford) to cross
 BRIDGE_COST_M = 150.0  # extra metres-equivalent to enter the stream band: roads keep to one bank
+# The eight neighbours of a lattice node (row, column offsets), in ascending node order.
+NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,6 @@ class Lattice:
     county_depth: np.ndarray  # metres to the nearest node outside the county (0 outside)
     tail: np.ndarray  # directed edges sorted by tail then head
     head: np.ndarray
-    edge_key: np.ndarray  # tail * n_nodes + head, ascending: finds an edge by its ends
     indptr: np.ndarray  # CSR row pointers of the edges
     length: np.ndarray
     grade: np.ndarray
@@ -54,8 +55,22 @@ class Lattice:
         return sp.csr_matrix((cost, self.head, self.indptr), shape=(self.n_nodes, self.n_nodes))
 
     def edge_index(self, tail: np.ndarray, head: np.ndarray) -> np.ndarray:
-        """Positions of edges given by their end nodes."""
-        return np.searchsorted(self.edge_key, np.asarray(tail, dtype=np.int64) * self.n_nodes + head)
+        """Positions of edges given by their end nodes (neighbours on the lattice).
+
+        A node's edges are listed in :data:`NEIGHBOURS` order, skipping the directions off the lattice, so an
+        edge's position is its tail's first edge plus the number of valid directions listed before its own.
+        """
+        tail, head = np.asarray(tail, dtype=np.int64), np.asarray(head, dtype=np.int64)
+        row, col = np.divmod(tail, self.n_cols)
+        direction = (head // self.n_cols - row) * 3 + (head % self.n_cols - col)
+        dr, dc = np.array(NEIGHBOURS).T
+        valid = (
+            (row[:, None] + dr >= 0)
+            & (row[:, None] + dr < self.n_rows)
+            & (col[:, None] + dc >= 0)
+            & (col[:, None] + dc < self.n_cols)
+        )
+        return self.indptr[tail] + np.sum(valid & (dr * 3 + dc < direction[:, None]), axis=1)
 
     def road_cost(self, grade_scale: float) -> np.ndarray:
         """Metres-equivalent cost of each edge for a road: grows with the square of the grade."""
@@ -88,7 +103,7 @@ def road_lattice(frame: Frame, terrain: Terrain, county: shapely.Polygon) -> Lat
     # Eight neighbours per node, listed in ascending node order, so the edges come out sorted for CSR.
     rows, cols = np.divmod(np.arange(x.size), n_cols)
     tails, heads = [], []
-    for dr, dc in ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)):
+    for dr, dc in NEIGHBOURS:
         valid = (rows + dr >= 0) & (rows + dr < n_rows) & (cols + dc >= 0) & (cols + dc < n_cols)
         tails.append(np.where(valid, np.arange(x.size), -1))
         heads.append(np.arange(x.size) + dr * n_cols + dc)
@@ -111,7 +126,6 @@ def road_lattice(frame: Frame, terrain: Terrain, county: shapely.Polygon) -> Lat
         county_depth=depth.ravel(),
         tail=tail,
         head=head,
-        edge_key=tail.astype(np.int64) * x.size + head,
         indptr=np.concatenate([[0], np.cumsum(np.bincount(tail, minlength=x.size))]),
         length=length,
         grade=np.abs(elevation[tail] - elevation[head]) / length,

@@ -179,15 +179,38 @@ def _shortcuts(
         shape=(len(road_nodes), len(road_nodes)),
     )
     start, end = (np.array([c[k] for c in candidates]) for k in (0, 1))
-    limit = max(e for _, _, _, e in candidates) / ratio  # farther than this by road: the shortcut qualifies
-    by_road = np.empty(len(candidates))
-    # 16 sources at a time: each gives a row of distances to every road node, kept only at the ends needed.
+    needed = np.array([e for _, _, _, e in candidates]) / ratio  # farther than this by road: the shortcut qualifies
+    by_road = np.full(len(candidates), np.inf)
+    # 16 nearby sources at a time (sorted by 5 km blocks), each searched only up to the distance that decides
+    # its candidates, on the road nodes that close to them in a straight line (``effort`` is at least the
+    # length, so no path that short leaves them): the same answers as on the whole road graph, smaller rows.
     sources = np.unique(start)
+    block = np.floor(np.column_stack([lattice.y[sources], lattice.x[sources]]) / 5_000.0)
+    sources = sources[np.lexsort((block[:, 1], block[:, 0]))]
+    road_x, road_y = lattice.x[road_nodes], lattice.y[road_nodes]
     for chunk in np.array_split(sources, -(-len(sources) // 16)):
-        rows = dijkstra(roads, indices=compact[chunk], limit=limit)
         mine = np.flatnonzero(np.isin(start, chunk))
-        by_road[mine] = rows[np.searchsorted(chunk, start[mine]), compact[end[mine]]]
+        limit = needed[mine].max()
+        x, y = lattice.x[chunk], lattice.y[chunk]
+        near = np.flatnonzero(
+            (road_x >= x.min() - limit)
+            & (road_x <= x.max() + limit)
+            & (road_y >= y.min() - limit)
+            & (road_y <= y.max() + limit)
+        )
+        local = np.full(len(road_nodes), -1)
+        local[near] = np.arange(len(near))
+        rows = dijkstra(roads[near][:, near], indices=local[compact[chunk]], limit=limit)
+        ends = local[compact[end[mine]]]
+        found = ends >= 0
+        by_road[mine[found]] = rows[_position(chunk, start[mine][found]), ends[found]]
     return [path for (_, _, path, e), road in zip(candidates, by_road, strict=True) if e <= ratio * road]
+
+
+def _position(values: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """Where each of ``of`` is in ``values`` (unsorted, distinct)."""
+    order = np.argsort(values)
+    return order[np.searchsorted(values, of, sorter=order)]
 
 
 def _exits(rng: np.random.Generator, lattice: Lattice, outlet: tuple[float, float]) -> np.ndarray:

@@ -273,8 +273,24 @@ def _smooth(field: np.ndarray, sigma_m: float, dy: float, dx: float) -> np.ndarr
     factor = max(1, int(sigma_m / (4 * min(dx, dy))))
     coarse = ndimage.uniform_filter(field, size=factor, mode="nearest")[::factor, ::factor]
     coarse = ndimage.gaussian_filter(coarse, sigma=(sigma_m / (dy * factor), sigma_m / (dx * factor)), mode="nearest")
-    rows, cols = np.indices(field.shape, dtype=np.float32)
-    return ndimage.map_coordinates(coarse, [rows / factor, cols / factor], order=3, mode="nearest").astype(np.float32)
+    # Cubic B-spline upsampling back to the full grid, as ``map_coordinates(order=3, mode="nearest")`` does it
+    # (edge-padded by 12, prefiltered), but separable: the full grid is a tensor product of row and column
+    # positions, so two sparse products replace a per-pixel 4 × 4 evaluation (ten times faster at 1″).
+    pad = 12
+    coefficients = ndimage.spline_filter(np.pad(coarse, pad, mode="edge"), order=3, mode="nearest")
+    down = _cubic_weights(np.arange(field.shape[0]) / factor + pad, coefficients.shape[0])
+    across = _cubic_weights(np.arange(field.shape[1]) / factor + pad, coefficients.shape[1])
+    return (down @ (across @ coefficients.T).T).astype(np.float32)
+
+
+def _cubic_weights(at: np.ndarray, size: int) -> sp.csr_matrix:
+    """Sparse matrix evaluating a cubic B-spline with ``size`` coefficients at the positions ``at``."""
+    base = np.floor(at)
+    t = (at - base)[:, None]
+    weights = np.hstack([(1 - t) ** 3, 4 - 6 * t**2 + 3 * t**3, 1 + 3 * t + 3 * t**2 - 3 * t**3, t**3]) / 6
+    columns = np.clip(base.astype(np.int64)[:, None] + np.arange(-1, 3), 0, size - 1)
+    rows = np.repeat(np.arange(len(at)), 4)
+    return sp.csr_matrix((weights.ravel(), (rows, columns.ravel())), shape=(len(at), size))
 
 
 def fractal_noise(

@@ -10,6 +10,7 @@ import numpy as np
 import rasterio
 import shapely
 
+from facility_layout.synthetic.counties import Counties
 from facility_layout.synthetic.geometry import Frame, Grid
 from facility_layout.synthetic.places import Facilities, Places
 from facility_layout.synthetic.roads import RoadNetwork
@@ -89,24 +90,40 @@ def write_facilities(path: Path, frame: Frame, facilities: Facilities) -> None:
     _geojson(path, "facilities", features)
 
 
-def write_township_areas(path: Path, frame: Frame, places: Places, county: shapely.Polygon) -> None:
-    """Administrative townships: the county split into the land nearest each township seat (Voronoi cells).
+def write_township_areas(path: Path, frame: Frame, places: Places, counties: Counties) -> None:
+    """Administrative townships (``name``, ``seat``, ``county``): the land nearest each township seat.
 
-    Real townships follow ridges and rivers, but nearest-seat areas are what a county without drawn
-    boundaries would use, and they give the comparison report areas to tabulate.
+    They give the comparison report areas to tabulate; ``county`` is the ``name`` in ``counties.geojson``.
     """
-    towns = np.flatnonzero(places.place == "town")
-    seats = shapely.points(places.x[towns], places.y[towns])
-    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seats), extend_to=county.envelope))
-    features = []
-    for town in towns.tolist():
-        seat = shapely.Point(places.x[town], places.y[town])
-        cell = next(c for c in cells if c.contains(seat))  # the cells come in no fixed order
-        area = cell.intersection(county)
-        lonlat = shapely.transform(area, lambda xy: np.column_stack(frame.lonlat(xy[:, 0], xy[:, 1])))
-        geometry = _rounded(shapely.geometry.mapping(lonlat))
-        features.append(({"name": f"{places.name[town]} township", "seat": str(places.name[town])}, geometry))
+    features = [
+        (
+            {
+                "county": counties.name[county],
+                "name": f"{places.name[town]} township",
+                "seat": str(places.name[town]),
+            },
+            _lonlat_geometry(frame, area),
+        )
+        for town, area, county in zip(counties.town.tolist(), counties.area, counties.county.tolist(), strict=True)
+    ]
     _geojson(path, "admin_areas", features)
+
+
+def write_counties(path: Path, frame: Frame, counties: Counties) -> None:
+    """Counties (``name``, ``code``, ``townships``): each the union of its townships' areas."""
+    features = [
+        (
+            {"code": code, "name": name, "townships": int(np.sum(counties.county == k))},
+            _lonlat_geometry(frame, geometry),
+        )
+        for k, (name, code, geometry) in enumerate(zip(counties.name, counties.code, counties.geometry, strict=True))
+    ]
+    _geojson(path, "counties", features)
+
+
+def _lonlat_geometry(frame: Frame, geometry: shapely.Geometry) -> dict:
+    lonlat = shapely.transform(geometry, lambda xy: np.column_stack(frame.lonlat(xy[:, 0], xy[:, 1])))
+    return _rounded(shapely.geometry.mapping(lonlat))
 
 
 def _rounded(geometry: dict) -> dict:
