@@ -11,10 +11,9 @@ P = 2,500,000). Reports the stage table from ``summary.json``, the wall time (ge
 process's peak resident memory and the size of ``map.html``.
 
 (b) **Province**: a generated region of ``--province-km`` square (≥ 317 km for the issue's ≥ 100,000 km²),
-partitioned into ``--counties`` counties (``region.partition.areas``) while its townships stay
-``region.admin_areas``. The generator writes township areas only, so :func:`group_townships` makes the
-county file: the box cut into a g × g grid (g = ⌈√counties⌉), each township going to the grid cell holding
-its centroid, a county being the union of its townships (named "County r-c"). Run on a LocalCluster of 1
+partitioned into the generator's counties (``counties.geojson``: contiguous unions of about 15 whole
+townships, given as ``region.partition.areas``) while its townships stay ``region.admin_areas``
+(320 km square: ≥ 40 counties). Run on a LocalCluster of 1
 and then 2 single-threaded worker processes, each time on a fresh cache (nothing reused). Reports wall time,
 the per-county seconds (min, median, p90, max), each worker's peak resident memory, the speed-up, and the
 projected wall time on N workers: ``split + max(slowest county, total county seconds / N) + merge``, a lower
@@ -44,27 +43,6 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "scenarios" / "demo.yaml"
 PROJECTED_WORKERS = (4, 8, 16, 32)
-
-
-def group_townships(townships: Path, path: Path, counties: int) -> int:
-    """Write ``path``: the townships of ``townships`` grouped into about ``counties`` counties on a grid of
-    their centroids (properties ``name``, ``code``); returns the number of counties written."""
-    import math
-
-    import geopandas as gpd
-
-    frame = gpd.read_file(townships)
-    metric = frame.to_crs(frame.estimate_utm_crs())
-    centre = metric.geometry.centroid
-    west, south, east, north = metric.total_bounds
-    side = math.ceil(math.sqrt(counties))
-    col = ((centre.x - west) / (east - west) * side).astype(int).clip(0, side - 1)
-    row = ((centre.y - south) / (north - south) * side).astype(int).clip(0, side - 1)
-    metric["code"] = [f"{r:02d}{c:02d}" for r, c in zip(row, col, strict=True)]
-    grouped = metric.dissolve(by="code").reset_index()[["code", "geometry"]]
-    grouped["name"] = [f"County {int(code[:2]) + 1}-{int(code[2:]) + 1}" for code in grouped["code"]]
-    grouped.to_crs("EPSG:4326").to_file(path, driver="GeoJSON")
-    return len(grouped)
 
 
 def scenario_file(
@@ -139,7 +117,7 @@ def province_run(work: Path, width_km: float, population: float, workers: int, c
     return {"wall": wall, "summary": result.summary}
 
 
-def province(work: Path, width_km: float, population: float, workers: list[int], n_counties: int) -> dict:
+def province(work: Path, width_km: float, population: float, workers: list[int]) -> dict:
     from facility_layout.pipeline import ensure_synthetic_inputs
     from facility_layout.scenario import load_scenario
 
@@ -148,9 +126,7 @@ def province(work: Path, width_km: float, population: float, workers: list[int],
     generated = load_scenario(scenario_file(work, width_km, population, 13, partition=True), data_root)
     ensure_synthetic_inputs(generated)
     generate = time.perf_counter() - start
-    counties = work / "counties.geojson"
-    written = group_townships(generated.region.admin_areas.file, counties, n_counties)
-    print(f"    {written} counties grouped from the townships", flush=True)
+    counties = generated.region.admin_areas.file.parent / "counties.geojson"  # written by the generator
     runs = {n: province_run(work, width_km, population, n, counties) for n in workers}
     summary = runs[max(workers)]["summary"]
     counties = [c for c in summary["counties"] if c["status"] == "done"]
@@ -188,7 +164,6 @@ def main() -> None:
     parser.add_argument("--prefecture-people", type=float, default=2_500_000)
     parser.add_argument("--province-km", type=float, default=320.0)
     parser.add_argument("--province-people", type=float, default=38_000_000 * 320**2 / 176_000)
-    parser.add_argument("--counties", type=int, default=49, help="counties to group the townships into")
     parser.add_argument("--skip-prefecture", action="store_true")
     parser.add_argument("--workers", default="1,2", help="LocalCluster sizes to run the province on, e.g. 1,2")
     args = parser.parse_args()
@@ -202,7 +177,7 @@ def main() -> None:
                 f"prefecture_status={a['status']}"
             )
         workers = sorted(int(n) for n in args.workers.split(","))
-        b = province(work, args.province_km, args.province_people, workers, args.counties)
+        b = province(work, args.province_km, args.province_people, workers)
         projected = " ".join(f"projected_{n}_s={s:.0f}" for n, s in b["projected"].items())
         walls = b["walls"]
         walls_text = " ".join(f"wall_{n}_s={s:.1f}" for n, s in walls.items())
