@@ -1,16 +1,20 @@
-"""Screenshots for the docs: a scenario's map on a laptop and a phone (default Ngazidja, from the shared data)
-and, if given, a report; or, with ``--zh-demo``, the synthetic demo county in Chinese.
+"""Screenshots for the docs: the synthetic demo county's map, comparison report and brief, in English (default)
+or Chinese; or, with ``--scenario``, a region of your own.
 
-    .venv/bin/python scripts/screenshots.py             # docs/img/ngazidja_map.png, docs/img/ngazidja_map_phone.png
-    .venv/bin/python scripts/screenshots.py --report out/cmp/report.html   # … and docs/img/compare_report.png
-    .venv/bin/python scripts/screenshots.py --scenario scenarios/mwali.yaml --zoom 11
-    .venv/bin/python scripts/screenshots.py --zh-demo   # docs/img/zh_*.png and brief_zh.png, from the demo only
+    .venv/bin/python scripts/screenshots.py                # docs/img/demo_*.png, from the demo only
+    .venv/bin/python scripts/screenshots.py --demo zh-CN   # docs/img/zh_*.png, the same in Chinese
+    .venv/bin/python scripts/screenshots.py --scenario my_county.yaml --zoom 11 [--report out/cmp/report.html]
 
-``--zh-demo`` runs ``scenarios/demo.yaml`` and compares it with ``demo_rainy.yaml``, both in ``zh-CN``, into a
-temporary folder (generated data only: nothing from the shared data is drawn), and saves the map on a laptop
-and a phone, the report's top on a laptop and a phone, and the brief as rendered by ``pdftoppm``. Chromium finds
-the project's own CJK font (Noto Sans CJK, the pip package the brief uses) through a fontconfig file written
-for the run, so the Chinese shows on a machine without system CJK fonts.
+``--demo LANG`` runs ``scenarios/demo.yaml`` and compares it with ``demo_rainy.yaml``, both in ``LANG``, into a
+temporary folder (generated data only: nothing from a data folder is drawn), and saves the map on a laptop
+and a phone, the report's top on a laptop and a phone, and the brief as rendered by ``pdftoppm``
+(``<prefix>_map.png``, ``<prefix>_map_phone.png``, ``<prefix>_report.png``, ``<prefix>_report_phone.png``,
+``<prefix>_brief.png``; prefix ``demo`` in English, ``zh`` in Chinese). Chromium finds the project's own CJK
+font (Noto Sans CJK, the pip package the brief uses) through a fontconfig file written for the run, so the
+Chinese shows on a machine without system CJK fonts.
+
+``--scenario`` saves ``<scenario>_map.png`` and ``<scenario>_map_phone.png`` (and, with ``--report``,
+``compare_report.png``) from your own data: pictures of data you may not redistribute must not be committed.
 
 Pages open in headless Chromium exactly as the browser tests open them: offline, so the picture shows what
 a planner without a connection sees (an online basemap stays blank). Needs the test extra (Playwright,
@@ -36,10 +40,15 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import browser  # noqa: E402
 
-DEFAULT_DATA_ROOT = REPO.parent / "shared" / "data"
 ZOOM_MAPS = "(zoom) => window.__flBrowserTest.maps.forEach((map) => map.setZoom(zoom, {animate: false}))"
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
+# File name prefix of the demo's pictures, per language.
+DEMO_PREFIX = {"en": "demo", "zh-CN": "zh"}
+OWN_DATA_NOTE = (
+    "Note: these pictures show your own data; do not commit pictures of data you may not redistribute "
+    "(the docs show the synthetic demo only: run without --scenario)."
+)
 
 
 def screenshot(
@@ -120,32 +129,33 @@ def brief_png(pdf: Path, png: Path, dpi: int = 110) -> Path:
     return png
 
 
-def chinese_demo_screenshots(out_dir: Path) -> list[Path]:
-    """The demo county and its comparison with the rainy season in Chinese: ``zh_map.png``,
-    ``zh_map_phone.png``, ``zh_report.png``, ``zh_report_phone.png`` and ``brief_zh.png`` in ``out_dir``."""
+def demo_screenshots(out_dir: Path, language: str) -> list[Path]:
+    """The demo county and its comparison with the rainy season in ``language``: ``<prefix>_map.png``,
+    ``<prefix>_map_phone.png``, ``<prefix>_report.png``, ``<prefix>_report_phone.png`` and
+    ``<prefix>_brief.png`` in ``out_dir``, the prefix from :data:`DEMO_PREFIX`."""
     from facility_layout.compare import compare
     from facility_layout.pipeline import run
     from facility_layout.scenario import load_scenario
 
+    prefix = DEMO_PREFIX[language]
     scenarios = REPO / "scenarios"
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         use_project_cjk_font(folder)
         data = folder / "data"
-        demo = load_scenario(scenarios / "demo.yaml", data_root=data).in_language("zh-CN")
+        demo = load_scenario(scenarios / "demo.yaml", data_root=data).in_language(language)
         out = run(demo, out_dir=folder / "run").out_dir
         compared = folder / "compare"
-        compare([scenarios / "demo.yaml", scenarios / "demo_rainy.yaml"], compared, data_root=data, language="zh-CN")
+        compare([scenarios / "demo.yaml", scenarios / "demo_rainy.yaml"], compared, data_root=data, language=language)
         shots = [
-            screenshot(out / "map.html", out_dir / "zh_map.png", viewport=LAPTOP),
-            screenshot(out / "map.html", out_dir / "zh_map_phone.png", viewport=PHONE),
-            screenshot(compared / "report.html", out_dir / "zh_report.png", min_maps=2, viewport=LAPTOP),
-            screenshot(compared / "report.html", out_dir / "zh_report_phone.png", min_maps=2, viewport=PHONE),
+            screenshot(page, out_dir / f"{prefix}_{name}{suffix}.png", min_maps=maps, viewport=size)
+            for page, name, maps in ((out / "map.html", "map", 1), (compared / "report.html", "report", 2))
+            for suffix, size in (("", LAPTOP), ("_phone", PHONE))
         ]
-        return [*shots, brief_png(out / "brief.pdf", out_dir / "brief_zh.png")]
+        return [*shots, brief_png(out / "brief.pdf", out_dir / f"{prefix}_brief.png")]
 
 
-def map_screenshots(scenario: Path, data_root: Path, out_dir: Path, *, zoom: float | None = None) -> list[Path]:
+def map_screenshots(scenario: Path, data_root: Path | None, out_dir: Path, *, zoom: float | None = None) -> list[Path]:
     """Run ``scenario`` into a temporary folder and save its map.html as seen on a laptop
     (``<scenario>_map.png``) and on a phone, panels folded as it opens (``<scenario>_map_phone.png``)."""
     from facility_layout.pipeline import run
@@ -161,25 +171,29 @@ def map_screenshots(scenario: Path, data_root: Path, out_dir: Path, *, zoom: flo
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenario", type=Path, default=REPO / "scenarios" / "ngazidja.yaml")
-    parser.add_argument("--data-root", type=Path, default=DEFAULT_DATA_ROOT)
-    parser.add_argument("--zoom", type=float, help="zoom level of the map (default: the whole region)")
+    parser.add_argument("--demo", choices=sorted(DEMO_PREFIX), help="the synthetic demo in this language (default: en)")
+    parser.add_argument("--scenario", type=Path, help="your own region, not the demo (do not commit its pictures)")
+    parser.add_argument("--data-root", type=Path, help="data folder of --scenario (default: as the CLI finds it)")
+    parser.add_argument("--zoom", type=float, help="zoom level of the --scenario map (default: the whole region)")
     parser.add_argument("--report", type=Path, help="a comparison report.html to save as compare_report.png")
     parser.add_argument("--click", action="append", default=[], help="CSS selector to click in the report first")
     parser.add_argument("--out-dir", type=Path, default=REPO / "docs" / "img")
-    parser.add_argument("--zh-demo", action="store_true", help="the synthetic demo in Chinese (and nothing else)")
     args = parser.parse_args(argv)
+    own = args.scenario is not None or args.report is not None
+    if own and args.demo:
+        parser.error("--demo draws the synthetic demo only: leave out --scenario and --report, or --demo")
 
-    if args.zh_demo:
-        for png in chinese_demo_screenshots(args.out_dir):
-            print(f"{png} ({png.stat().st_size / 1000:.0f} kB)")
-        return 0
-
-    for png in map_screenshots(args.scenario, args.data_root, args.out_dir, zoom=args.zoom):
-        print(f"{png} ({png.stat().st_size / 1000:.0f} kB)")
-    if args.report:
-        report = args.out_dir / "compare_report.png"
-        png = screenshot(args.report, report, min_maps=0, clicks=args.click, full_page=True)
+    if not own:
+        pngs = demo_screenshots(args.out_dir, args.demo or "en")
+    else:
+        print(OWN_DATA_NOTE)
+        pngs = []
+        if args.scenario is not None:
+            pngs += map_screenshots(args.scenario, args.data_root, args.out_dir, zoom=args.zoom)
+        if args.report is not None:
+            report = args.out_dir / "compare_report.png"
+            pngs.append(screenshot(args.report, report, min_maps=0, clicks=args.click, full_page=True))
+    for png in pngs:
         print(f"{png} ({png.stat().st_size / 1000:.0f} kB)")
     return 0
 
