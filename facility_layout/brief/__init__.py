@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from facility_layout.brief.comparison import write_comparison_brief
 from facility_layout.brief.fonts import FONT_LICENCE
 from facility_layout.brief.map_figure import draw_map
-from facility_layout.brief.page import PAPER_INCHES, page_number, proof_status, save_pdf
+from facility_layout.brief.page import PAPER_INCHES, displayed, page_number, proof_status, save_pdf
 from facility_layout.evaluate import LayoutTables
 from facility_layout.i18n import Translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
@@ -90,12 +90,17 @@ def _headline_table(fig: Figure, summary: dict[str, Any], _: Translator, top: fl
     fig.text(columns[1], y, _("Today"), fontsize=8.5, ha="right", weight="bold")
     fig.text(columns[2], y, _("Proposed"), fontsize=8.5, ha="right", weight="bold")
     fig.text(0.985, y, _("Change"), fontsize=8.5, ha="right", weight="bold")
+    renderer = fig.canvas.get_renderer()
+    label_room = (columns[1] - columns[0] - 0.06) * fig.bbox.width  # left of the widest "Today" figure
     for label, today, proposed, kind in headline_rows(summary, _):
         if kind == "minutes" and "95" in label:
             continue  # mean and longest suffice on one page; the workbook has all three
         y -= 0.0215
-        fig.text(columns[0], y, label, fontsize=8)
-        change = None if today is None else proposed - today
+        text = fig.text(columns[0], y, label, fontsize=8)
+        while text.get_window_extent(renderer).width > label_room and text.get_fontsize() > 5.5:
+            text.set_fontsize(text.get_fontsize() - 0.25)  # a long label shrinks rather than run into "Today"
+        # The change of the figures as shown, so that the row reads as a sum (7.6 → 6.7: -0.9, not -1).
+        change = None if today is None else displayed(proposed, kind) - displayed(today, kind)
         for x, value in ((columns[1], today), (columns[2], proposed), (0.985, change)):
             fig.text(x, y, page_number(value, kind, _, signed=x == 0.985), fontsize=8, ha="right")
 

@@ -17,6 +17,15 @@ from facility_layout.i18n import Translator
 PAPER_INCHES = {"a4": (11.69, 8.27), "a3": (16.54, 11.69)}
 
 
+# Decimals a headline figure is shown with, by kind (a share as a percentage with one decimal).
+SHOWN_DIGITS = {"share": 3, "minutes": 1, "people": 0, "count": 0}
+
+
+def displayed(value: float, kind: str) -> float:
+    """A headline figure rounded as the page shows it."""
+    return round(value, SHOWN_DIGITS.get(kind, 2))
+
+
 def page_number(value: Any, kind: str, _: Translator, signed: bool = False) -> str:
     """A headline figure as the page shows it (kind as in :func:`facility_layout.workbook.headline_rows`)."""
     if value is None:
@@ -24,9 +33,7 @@ def page_number(value: Any, kind: str, _: Translator, signed: bool = False) -> s
     sign = "+" if signed and value > 0 else ""
     if kind == "share":
         return sign + _.percent(value)
-    if kind == "minutes":
-        return sign + _.decimal(value, 1)
-    return sign + _.decimal(value, 0 if kind in ("people", "count") else 2)
+    return sign + _.decimal(value, SHOWN_DIGITS.get(kind, 2))
 
 
 def proof_status(summary: dict[str, Any], _: Translator) -> str:
