@@ -244,10 +244,12 @@ def site_mask(sites: SitesArg, n_sites: int, name: str) -> np.ndarray:
 
 
 def describe_points(points: np.ndarray, weights: np.ndarray, limit: int = 8) -> Message:
-    """``"3 demand point(s) (rows 4, 17, 22) carrying 1,240 of demand"`` for error messages."""
+    """``"3 demand points (rows 4, 17, 22) carrying 1,240 of demand"`` for error messages."""
     shown = ", ".join(str(int(i)) for i in points[:limit]) + (", …" if len(points) > limit else "")
     return Message(
-        "{count} demand point(s) (rows {rows}) carrying {demand:,.6g} of demand",
+        "{count} demand point (rows {rows}) carrying {demand:,.6g} of demand"
+        if len(points) == 1
+        else "{count} demand points (rows {rows}) carrying {demand:,.6g} of demand",
         count=len(points),
         rows=shown,
         demand=weights[points].sum(),
