@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from facility_layout.errors import Message
 from facility_layout.npz_cache import discard_entry, save_entry
 from facility_layout.odmatrix import ODMatrix
 from facility_layout.traveltime import RegionTravel
@@ -30,7 +31,9 @@ _MATRICES = ("demand_to_site", "demand_to_centre", "site_to_centre")
 # The stage's cache status (``travel.cache`` in summary.json) when an unreadable entry was replaced, and the
 # run's warning then.
 UNREADABLE = "recomputed (unreadable entry)"
-UNREADABLE_WARNING = "travel-time cache: this run's entry was unreadable (truncated or corrupt); deleted and recomputed"
+UNREADABLE_WARNING = Message(
+    "travel-time cache: this run's entry was unreadable (truncated or corrupt); deleted and recomputed"
+)
 
 
 def file_digest(path: Path) -> str:

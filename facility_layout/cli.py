@@ -24,8 +24,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from facility_layout.errors import FacilityLayoutError, SolveError
-from facility_layout.i18n import Translator, field_of, translator
+from facility_layout.errors import FacilityLayoutError, Message, SolveError, in_words
+from facility_layout.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, field_of, translator
 
 if TYPE_CHECKING:
     from facility_layout.pipeline import RunResult
@@ -85,29 +85,45 @@ LangOpt = Annotated[
 ]
 
 
-def _guarded(action: Callable[[], T]) -> T:
-    """Run ``action``; bad input or an unsolvable scenario ends the program with its message."""
+def _guarded(
+    action: Callable[[], T], lang: str | None = None, scenarios: list[Path] = (), encoding: str | None = None
+) -> T:
+    """Run ``action``; bad input or an unsolvable scenario ends the program with its message, in the language of
+    ``--lang``, else of the first of ``scenarios`` that sets ``outputs.language``, else English."""
     try:
         return action()
     except FacilityLayoutError as exc:
-        _print_error(str(exc))
+        language = _error_language(lang, scenarios, encoding)
+        _print_error(exc.text(translator(language)), language)
         raise typer.Exit(code=3 if isinstance(exc, SolveError) else 2) from None
 
 
-def _print_error(message: str) -> None:
+def _error_language(lang: str | None, scenarios: list[Path], encoding: str | None) -> str:
+    """The language of an error: ``--lang``, else the scenarios' ``outputs.language``, else English (an error
+    may come before the scenario is read, or be the scenario's own)."""
+    from facility_layout.scenario import scenario_language
+
+    if lang in LANGUAGES:
+        return lang
+    found = (scenario_language(path, encoding) for path in scenarios)
+    return next(filter(None, found), DEFAULT_LANGUAGE)
+
+
+def _print_error(message: str, language: str = DEFAULT_LANGUAGE) -> None:
     """Print an error for the planner; never raises, so the message and the exit status always get out."""
     try:
-        console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
+        prefix = translator(language)("error:")
+        console.print(Text.assemble((prefix, "bold red"), " ", message), highlight=False, soft_wrap=True)
     except Exception:  # a broken terminal: the plain message still matters more than colours
         with contextlib.suppress(Exception):  # and if even that fails, the exit status still gets out
             sys.stderr.write(f"error: {message}\n")
 
 
-def _announce_encodings(loaded: Scenario) -> None:
+def _announce_encodings(loaded: Scenario, _: Translator) -> None:
     """One line per scenario file that was not plain UTF-8: the encoding used and why."""
     for read_as in loaded.read_as:
         if not read_as.plain_utf8:
-            console.print(read_as.line(), highlight=False)
+            console.print(read_as.line().text(_), highlight=False)
 
 
 class _StageProgress:
@@ -169,7 +185,7 @@ def run(
         _report(run_pipeline(loaded, out_dir, progress=_StageProgress(_), force=force), _)
 
     with _ending_cleanly_on_sigterm():
-        _guarded(action)
+        _guarded(action, lang, [scenario], encoding)
 
 
 @app.command()
@@ -199,13 +215,13 @@ def evaluate(
         _report(run_pipeline(loaded, out_dir, progress=_StageProgress(_), layout=layout, force=force), _)
 
     with _ending_cleanly_on_sigterm():
-        _guarded(action)
+        _guarded(action, lang, [scenario], encoding)
 
 
 def _announce(loaded: Scenario, where: str, **values: object) -> Translator:
     """Say how the scenario's files were read and which region runs; the translator of its language."""
-    _announce_encodings(loaded)
     _ = translator(loaded.outputs.language)
+    _announce_encodings(loaded, _)
     console.print(Text.assemble((loaded.region.name, "bold"), _(where, **values)), highlight=False)
     return _
 
@@ -213,8 +229,8 @@ def _announce(loaded: Scenario, where: str, **values: object) -> Translator:
 def _report(result: RunResult, _: Translator) -> None:
     """A run's (or an evaluated layout's) summary table, the planner's files kept beside it, its warnings."""
     _print_summary(result.summary, result.out_dir, _)
-    _print_kept(result.kept, result.out_dir)
-    _print_warnings(result.summary.get("warnings", []))
+    _print_kept(result.kept, result.out_dir, _)
+    _print_warnings(result.summary.get("warnings", []), _)
 
 
 def _county_line(county, outcome, finished, unfinished, failed, total) -> None:
@@ -251,7 +267,7 @@ def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | 
         highlight=False,
     )
     out.print(f"outputs: {result.out_dir}  (open {result.out_dir / 'index.html'})", markup=False, highlight=False)
-    _print_kept(result.kept, result.out_dir)
+    _print_kept(result.kept, result.out_dir, translator(scenario.outputs.language))
     error = exit_error(result.outcomes)
     if error is not None:
         failed = ", ".join(figures["counties_failed"])
@@ -260,36 +276,54 @@ def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | 
 
 
 @app.command()
-def validate(scenario: ScenarioArg, data_root: DataRootOpt = None, encoding: EncodingOpt = None) -> None:
+def validate(
+    scenario: ScenarioArg, data_root: DataRootOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None
+) -> None:
     """Check a scenario and that its inputs exist, are readable and overlap, without solving."""
+    from facility_layout.i18n import VALUE_LABELS
     from facility_layout.inputs import is_synthetic, read_region
     from facility_layout.scenario import load_scenario, source_file
     from facility_layout.solve import ensure_solver_available
 
     def action() -> None:
-        loaded = load_scenario(scenario, data_root, encoding)
-        _announce_encodings(loaded)
+        loaded = load_scenario(scenario, data_root, encoding).in_language(lang)
+        _ = translator(loaded.outputs.language)
+        _announce_encodings(loaded, _)
         ensure_solver_available(loaded.solver.name)
         missing = [k for k, p in loaded.input_files().items() if not p.is_file()]
         if loaded.region.synthetic is not None and missing:
             folder = source_file(loaded.region.boundary).parent
-            out.print(f"{scenario}: valid; the synthetic region will be generated in {folder}")
+            out.print(
+                _(
+                    "{scenario}: valid; the synthetic region will be generated in {folder}",
+                    scenario=scenario,
+                    folder=folder,
+                )
+            )
             return
         region = read_region(loaded)
-        _print_warnings(region.warnings)
-        tiers = region.facilities["tier"].value_counts().to_dict()
-        out.print(
-            f"{scenario}: valid. CRS {region.crs.to_string()}, {region.roads.n_nodes:,} road nodes, "
-            f"facilities {tiers}, {len(region.settlements)} settlements"
-            + (
-                f", {len(region.villages)} census villages ({region.villages['people'].sum():,.0f} people)"
-                if region.villages is not None
-                else ""
-            )
-            + (", synthetic region" if is_synthetic(loaded) else "")
+        _print_warnings(region.warnings, _)
+        tiers = ", ".join(
+            f"{_(VALUE_LABELS[tier]) if tier in VALUE_LABELS else tier} {count}"
+            for tier, count in region.facilities["tier"].value_counts().items()
         )
+        line = _(
+            "{scenario}: valid. CRS {crs}, {nodes} road nodes, facilities: {tiers}, {settlements} settlements",
+            scenario=scenario,
+            crs=region.crs.to_string(),
+            nodes=f"{region.roads.n_nodes:,}",
+            tiers=tiers,
+            settlements=len(region.settlements),
+        )
+        if region.villages is not None:
+            line += _(
+                ", {villages} census villages ({people} people)",
+                villages=len(region.villages),
+                people=f"{region.villages['people'].sum():,.0f}",
+            )
+        out.print(line + (_(", synthetic region") if is_synthetic(loaded) else ""))
 
-    _guarded(action)
+    _guarded(action, lang, [scenario], encoding)
 
 
 @app.command()
@@ -317,7 +351,7 @@ def compare(
     from facility_layout.comparison import today_headline
 
     def announce(position: int, count: int, name: str, loaded: Scenario) -> None:
-        _announce_encodings(loaded)
+        _announce_encodings(loaded, translator(loaded.outputs.language))
         console.print(Text.assemble((f"{position}/{count} {name}", "bold"), f"  ({loaded.source})"), highlight=False)
 
     def action() -> None:
@@ -326,7 +360,7 @@ def compare(
             out_dir,
             data_root=data_root,
             map_pair=maps,
-            progress=_StageProgress(translator(lang or "en")),
+            progress=_StageProgress(translator(_error_language(lang, scenarios, encoding))),
             on_scenario=announce,
             scheduler=scheduler,
             encoding=encoding,
@@ -361,10 +395,10 @@ def compare(
         out.print(
             _("outputs: {folder}  (open {page})", folder=out_dir.resolve(), page=out_dir.resolve() / "report.html")
         )
-        _print_kept(comparison.kept, out_dir.resolve())
+        _print_kept(comparison.kept, out_dir.resolve(), _)
 
     with _ending_cleanly_on_sigterm():
-        _guarded(action)
+        _guarded(action, lang, scenarios, encoding)
 
 
 @app.command()
@@ -377,6 +411,7 @@ def generate(
     force: Annotated[
         bool, typer.Option("--force", help="Also replace region files of the same names the generator did not write.")
     ] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Generate a synthetic mountainous county in the real input formats (OSM XML, GeoTIFF, GeoJSON)."""
     from facility_layout.synthetic import generate_region
@@ -385,14 +420,23 @@ def generate(
         region = generate_region(
             out_dir, seed=seed, width_km=width_km, height_km=height_km, population_total=population_total, force=force
         )
-    except ValueError as exc:
-        _print_error(str(exc))
+    except ValueError as exc:  # the generator's own message (facility_layout.synthetic)
+        _print_error(str(exc), _error_language(lang, [], None))
         raise typer.Exit(code=2) from None
     out.print(
-        f"generated {region.directory}: a synthetic county of {region.county_km2:,.0f} km², "
-        f"{region.population_total:,.0f} people, {region.towns} towns, {region.villages} villages, "
-        f"{region.hamlets} hamlets, {region.township_centres} township centres, {region.village_clinics} "
-        f"village clinics, {region.road_nodes:,} road nodes"
+        translator(_error_language(lang, [], None))(
+            "generated {folder}: a synthetic county of {km2} km², {people} people, {towns} towns, {villages} "
+            "villages, {hamlets} hamlets, {centres} township centres, {clinics} village clinics, {nodes} road nodes",
+            folder=region.directory,
+            km2=f"{region.county_km2:,.0f}",
+            people=f"{region.population_total:,.0f}",
+            towns=region.towns,
+            villages=region.villages,
+            hamlets=region.hamlets,
+            centres=region.township_centres,
+            clinics=region.village_clinics,
+            nodes=f"{region.road_nodes:,}",
+        )
     )
 
 
@@ -411,10 +455,15 @@ def _ending_cleanly_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _print_kept(kept: tuple[str, ...], folder: Path) -> None:
+def _print_kept(kept: tuple[str, ...], folder: Path, _: Translator) -> None:
     if kept:
         console.print(
-            f"kept {len(kept)} file(s) in {folder} that facility-layout did not write: {', '.join(kept)}",
+            _(
+                "kept {count} file(s) in {folder} that facility-layout did not write: {files}",
+                count=len(kept),
+                folder=folder,
+                files=", ".join(kept),
+            ),
             markup=False,
             highlight=False,
         )
@@ -444,6 +493,7 @@ def fetch(
         typer.Option(help="Download cache (default: $FACILITY_LAYOUT_CACHE/downloads).", show_default=False),
     ] = None,
     retries: Annotated[int, typer.Option(min=0, help="Retries per download (back-off doubles each time).")] = 5,
+    lang: LangOpt = None,
 ) -> None:
     """Download a region's roads, settlements, facilities, population and elevation, with a starter scenario."""
     import dataclasses
@@ -455,7 +505,10 @@ def fetch(
     def action() -> None:
         given = [o for o, v in (("--place", place), ("--bbox", bbox), ("--boundary", boundary)) if v is not None]
         if len(given) != 1:
-            raise FetchError(f"give exactly one of --place, --bbox, --boundary (given: {', '.join(given) or 'none'})")
+            raise FetchError(
+                "give exactly one of --place, --bbox, --boundary (given: {given})",
+                given=", ".join(given) or Message("none"),
+            )
         box = None
         if bbox is not None:
             try:
@@ -463,7 +516,7 @@ def fetch(
                 assert len(box) == 4
             except (ValueError, AssertionError):
                 raise FetchError(
-                    f"--bbox {bbox!r} is not four numbers W,S,E,N. Fix: e.g. 103.9,25.9,104.1,26.1"
+                    "--bbox {bbox!r} is not four numbers W,S,E,N. Fix: e.g. 103.9,25.9,104.1,26.1", bbox=bbox
                 ) from None
         defaults = Endpoints()
         urls = {"overpass": overpass_url, "nominatim": nominatim_url, "worldpop": worldpop_url, "dem": dem_url}
@@ -473,37 +526,58 @@ def fetch(
                 for k, u in urls.items()
             }
         )
-        downloader = Downloader(cache_dir or CacheSettings().folder() / "downloads", retries=retries)
+        downloader = Downloader(
+            cache_dir or CacheSettings().folder() / "downloads",
+            retries=retries,
+            language=_error_language(lang, [], None),
+        )
         got = fetch_region(out_dir, Area(place, box, boundary), country, year, endpoints, downloader)
-        kinds = ", ".join(f"{k} ×{n}" for k, n in sorted(got.facilities.items())) or "no health facility"
+        _ = translator(_error_language(lang, [], None))
+        kinds = ", ".join(f"{k} ×{n}" for k, n in sorted(got.facilities.items())) or _("no health facility")
         out.print(
-            f"fetched {got.name} into {got.folder}: {got.roads:,} road ways, {got.settlements} settlements, {kinds}, "
-            f"{got.population_total:,.0f} people (WorldPop), {got.dem_tiles} DEM tile(s). Next: check "
-            f"{got.folder / 'scenario.yaml'}, then `facility-layout run {got.folder / 'scenario.yaml'}`",
+            _(
+                "fetched {name} into {folder}: {roads} road ways, {settlements} settlements, {kinds}, {people} people "
+                "(WorldPop), {tiles} DEM tile(s). Next: check {scenario}, then `facility-layout run {scenario}`",
+                name=got.name,
+                folder=got.folder,
+                roads=f"{got.roads:,}",
+                settlements=got.settlements,
+                kinds=kinds,
+                people=f"{got.population_total:,.0f}",
+                tiles=got.dem_tiles,
+                scenario=got.folder / "scenario.yaml",
+            ),
             highlight=False,
             markup=False,
         )
 
-    _guarded(action)
+    _guarded(action, lang)
 
 
 @app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="Folder of your own files (roster, census, boundary, …).")],
+    lang: LangOpt = None,
 ) -> None:
     """Write a commented starter scenario for a folder of your files, saying what it guessed and what is missing."""
     from facility_layout.init_scenario import init_folder
 
     def action() -> None:
         written, guess = init_folder(folder)
-        for line in guess.report:
+        _ = translator(_error_language(lang, [], None))
+        for line in guess.report:  # what it guessed, as the starter scenario's comments say it (English)
             out.print(f"  {line}", highlight=False, markup=False)
         if written.name != "scenario.yaml":
-            out.print(f"scenario.yaml already exists: left as it is; wrote {written.name} beside it", highlight=False)
-        todo = f"; still missing: {', '.join(guess.missing)}" if guess.missing else ""
-        out.print(f"wrote {written}: check every GUESS and TODO in it{todo}", highlight=False, markup=False)
+            out.print(
+                _("scenario.yaml already exists: left as it is; wrote {name} beside it", name=written.name),
+                highlight=False,
+            )
+        todo = _("; still missing: {inputs}", inputs=", ".join(guess.missing)) if guess.missing else ""
+        out.print(
+            _("wrote {file}: check every GUESS and TODO in it", file=written) + todo, highlight=False, markup=False
+        )
 
-    _guarded(action)
+    _guarded(action, lang)
 
 
 def _print_summary(summary: dict, out_dir: Path, _: Translator) -> None:
@@ -703,10 +777,12 @@ def _pieces_line(roads: dict, _: Translator) -> str:
     )
 
 
-def _print_warnings(warnings: list[str] | tuple[str, ...]) -> None:
-    """Each warning on stderr, printed literally (no rich markup in file names)."""
+def _print_warnings(warnings: list | tuple, _: Translator) -> None:
+    """Each warning on stderr in ``_``'s language, printed literally (no rich markup in file names)."""
     for warning in warnings:
-        console.print(f"warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"{_('warning:')} {in_words(warning, _)}", style="yellow", markup=False, highlight=False, soft_wrap=True
+        )
 
 
 def _travel_line(travel: dict, _: Translator) -> str:
@@ -733,7 +809,7 @@ def _travel_line(travel: dict, _: Translator) -> str:
 
 
 # summary.json ``travel.cache`` codes (message ids).
-CACHE_WORDS = ("hit", "miss", "off")
+CACHE_WORDS = ("hit", "miss", "off", "recomputed (unreadable entry)")
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m facility_layout.cli`

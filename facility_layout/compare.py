@@ -28,7 +28,7 @@ from facility_layout.comparison import Comparison, Layout, comparison_tables
 from facility_layout.cross_conditions import cross_conditions
 from facility_layout.distributed import Engine
 from facility_layout.distributed import Progress as CountyProgress
-from facility_layout.errors import ScenarioError
+from facility_layout.errors import Message, ScenarioError
 from facility_layout.evaluate import not_built_reason
 from facility_layout.folders import claim_output_folder, protected_places
 from facility_layout.i18n import Translator, translator
@@ -65,17 +65,22 @@ def load_scenarios(
         different regions; the message names the files and the fix.
     """
     if len(paths) < 2:
-        given = ", ".join(map(str, paths)) or "none"
+        given = ", ".join(map(str, paths)) or Message("none")
         raise ScenarioError(
-            f"compare needs at least two scenarios, got {len(paths)} ({given}). Fix: give two or more scenario "
-            "files, e.g. scenarios/demo.yaml scenarios/demo_rainy.yaml."
+            "compare needs at least two scenarios, got {n_paths} ({given}). Fix: give two or more scenario files, "
+            "e.g. scenarios/demo.yaml scenarios/demo_rainy.yaml.",
+            n_paths=len(paths),
+            given=given,
         )
     by_name: dict[str, Path] = {}
     for path in map(Path, paths):
         if path.stem in by_name:
             raise ScenarioError(
-                f"{by_name[path.stem]} and {path}: two scenarios named {path.stem!r}; each layout goes into a folder "
-                "named after its scenario file. Fix: give each scenario file its own name."
+                "{by_name} and {path}: two scenarios named {stem!r}; each layout goes into a folder named after "
+                "its scenario file. Fix: give each scenario file its own name.",
+                by_name=by_name[path.stem],
+                path=path,
+                stem=path.stem,
             )
         by_name[path.stem] = path
     scenarios = {name: load_scenario(path, data_root, encoding) for name, path in by_name.items()}
@@ -88,9 +93,12 @@ def load_scenarios(
                 else "other region.synthetic settings for the same files"
             )
             raise ScenarioError(
-                f"{by_name[first_name]} and {by_name[name]}: scenarios of different regions ({differs}); their "
-                "layouts cannot be compared cell by cell. Fix: compare scenarios of one region, e.g. by letting each "
-                "extend the same base scenario."
+                "{by_name} and {by_name2}: scenarios of different regions ({differs}); their layouts cannot be "
+                "compared cell by cell. Fix: compare scenarios of one region, e.g. by letting each extend the same "
+                "base scenario.",
+                by_name=by_name[first_name],
+                by_name2=by_name[name],
+                differs=differs,
             )
     return scenarios
 
@@ -196,8 +204,10 @@ def _map_pair(requested: tuple[str, str] | None, names: list[str]) -> tuple[str,
     unknown = [name for name in requested if name not in names]
     if unknown or requested[0] == requested[1]:
         raise ScenarioError(
-            f"--maps {' '.join(requested)}: the maps show two different layouts of this comparison "
-            f"({', '.join(names)}). Fix: name two of them."
+            "--maps {requested}: the maps show two different layouts of this comparison ({names}). Fix: name two "
+            "of them.",
+            requested=" ".join(requested),
+            names=", ".join(names),
         )
     return requested
 

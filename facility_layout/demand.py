@@ -17,7 +17,7 @@ import numpy as np
 from pyproj import CRS, Transformer
 from rasterio.features import geometry_mask
 
-from facility_layout.errors import InputError
+from facility_layout.errors import InputError, Message
 from facility_layout.inputs import Raster
 
 
@@ -216,29 +216,61 @@ def check_cell_size(
     cell = demand.cell_size_m
     pairs = len(demand) * destinations
     need = pairs * BYTES_PER_PAIR
-    estimate = (
-        f"{len(demand):,} demand cells × {destinations:,} sites and centres = {pairs:,} pairs, up to "
-        f"{need / 2**30:.1f} GiB of travel matrices (this machine has {memory_bytes / 2**30:.1f} GiB)"
+    estimate = Message(
+        "{n_demand:,} demand cells × {destinations:,} sites and centres = {pairs:,} pairs, up to {need:.1f} GiB of "
+        "travel matrices (this machine has {memory_bytes:.1f} GiB)",
+        n_demand=len(demand),
+        destinations=destinations,
+        pairs=pairs,
+        need=need / 2**30,
+        memory_bytes=memory_bytes / 2**30,
     )
     if need > memory_bytes:
         raise InputError(
-            key, source, f"{cell:g} m cells cannot fit in memory: {estimate}", "use larger cells (e.g. 500 m)"
+            key,
+            source,
+            "{cell:g} m cells cannot fit in memory: {estimate}",
+            "use larger cells (e.g. 500 m)",
+            cell=cell,
+            estimate=estimate,
         )
     warnings = []
     if cell < FINE_CELL_SHARE * pixel_m:
         warnings.append(
-            f"{key} ({source}): {cell:g} m cells are much finer than the population raster's {pixel_m:.0f} m "
-            f"pixels: each pixel's people fall in one cell, so finer cells add demand points but no detail "
-            f"({estimate}); use at least {pixel_m:.0f} m"
+            Message(
+                "{key} ({source}): {cell:g} m cells are much finer than the population raster's {pixel_m:.0f} m "
+                "pixels: each pixel's people fall in one cell, so finer cells add demand points but no detail "
+                "({estimate}); use at least {pixel_m:.0f} m",
+                key=key,
+                source=source,
+                cell=cell,
+                pixel_m=pixel_m,
+                estimate=estimate,
+            )
         )
     if cell > standard_walk_m:
         warnings.append(
-            f"{key} ({source}): {cell:g} m cells are wider than the {standard_walk_m:.0f} m walked within the "
-            "village-clinic standard: everyone in a cell is timed from one point, so minutes can be wrong by "
-            f"more than the standard itself; use at most {standard_walk_m / 2:.0f} m"
+            Message(
+                "{key} ({source}): {cell:g} m cells are wider than the {standard_walk_m:.0f} m walked within the "
+                "village-clinic standard: everyone in a cell is timed from one point, so minutes can be wrong by "
+                "more than the standard itself; use at most {standard_walk_m2:.0f} m",
+                key=key,
+                source=source,
+                cell=cell,
+                standard_walk_m=standard_walk_m,
+                standard_walk_m2=standard_walk_m / 2,
+            )
         )
     if need > LARGE_MEMORY_SHARE * memory_bytes:
-        warnings.append(f"{key} ({source}): {cell:g} m cells make a large run: {estimate}")
+        warnings.append(
+            Message(
+                "{key} ({source}): {cell:g} m cells make a large run: {estimate}",
+                key=key,
+                source=source,
+                cell=cell,
+                estimate=estimate,
+            )
+        )
     return warnings
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from facility_layout import __version__
-from facility_layout.errors import InputError
+from facility_layout.errors import N_, InputError, Message
 
 if TYPE_CHECKING:
     from facility_layout.scenario import Scenario
@@ -127,13 +127,18 @@ def claim_output_folder(
     for what, place in protected:
         place = Path(place).expanduser().resolve()
         if target == place or target in place.parents:
-            holds = "is" if target == place else "holds"
             raise InputError(
                 field,
                 target,
-                f"this folder {holds} {what} ({place}); facility-layout never writes its outputs there, even with "
-                "--force",
+                N_("this folder is {what} ({place}); facility-layout never writes its outputs there, even with --force")
+                if target == place
+                else N_(
+                    "this folder holds {what} ({place}); facility-layout never writes its outputs there, even with "
+                    "--force"
+                ),
                 "give a new or empty folder of its own for the outputs, e.g. out/<scenario name>",
+                what=what,
+                place=place,
             )
     if target.exists() and not target.is_dir():
         raise InputError(
@@ -162,8 +167,10 @@ def _not_writable(field: str, target: Path, exc: OSError) -> InputError:
     return InputError(
         field,
         target,
-        f"cannot be written ({exc.strerror}: {exc.filename})",
+        "cannot be written ({strerror}: {filename})",
         "choose an output folder in a place you can write to",
+        strerror=exc.strerror,
+        filename=exc.filename,
     )
 
 
@@ -174,14 +181,20 @@ def _check_replaceable(target: Path, names: Names, force: bool, field: str, pref
     entries = sorted(p.name for p in target.iterdir())
     marker = read_marker(target)
     if marker is None and entries and not force:
-        shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
+        shown = ", ".join(entries[:5])
+        shown = (
+            Message("{entries} and {count} more", entries=shown, count=len(entries) - 5) if len(entries) > 5 else shown
+        )
         raise InputError(
             field,
             target,
-            f"is an existing folder that facility-layout did not write (it has no {MARKER} file) and is not empty "
-            f"(it holds {shown})",
-            "give a new or empty folder, or add --force to replace only facility-layout's own output files there ("
-            f"{', '.join(sorted(names))}) and keep everything else",
+            "is an existing folder that facility-layout did not write (it has no {MARKER} file) and is not empty "
+            "(it holds {shown})",
+            "give a new or empty folder, or add --force to replace only facility-layout's own output files there "
+            "({names}) and keep everything else",
+            MARKER=MARKER,
+            shown=shown,
+            names=", ".join(sorted(names)),
         )
     listed = set(marker["files"]) if marker else set()
     kept = []
@@ -195,19 +208,22 @@ def _check_replaceable(target: Path, names: Names, force: bool, field: str, pref
             continue
         nested = names[name]
         if (nested is not None) != entry.is_dir() or entry.is_symlink():
-            kind = "a folder" if nested is not None else "a file"
+            kind = Message("a folder") if nested is not None else Message("a file")
             raise InputError(
                 field,
                 entry,
-                f"facility-layout writes {kind} named {name} here, and this is not one",
+                "facility-layout writes {kind} named {name} here, and this is not one",
                 "move or rename it, or give another output folder",
+                kind=kind,
+                name=name,
             )
         if name not in listed and not force:
             raise InputError(
                 field,
                 entry,
-                f"facility-layout did not write this {'folder' if nested is not None else 'file'}, but its "
-                "outputs include one of this name",
+                N_("facility-layout did not write this folder, but its outputs include one of this name")
+                if nested is not None
+                else N_("facility-layout did not write this file, but its outputs include one of this name"),
                 "move or rename it, give another output folder, or add --force to replace it",
             )
         if nested is not None:
@@ -314,13 +330,15 @@ def _lock(target: Path, field: str) -> int:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
+            holder = os.read(fd, 64).decode(errors="replace").strip() or Message("unknown")
             os.close(fd)
             raise InputError(
                 field,
                 target,
-                f"another facility-layout run (process {holder}) is writing this folder right now (lock {lock})",
+                "another facility-layout run (process {holder}) is writing this folder right now (lock {lock})",
                 "wait for that run to end, or give another output folder",
+                holder=holder,
+                lock=lock,
             ) from None
         try:
             same = os.stat(lock).st_ino == os.fstat(fd).st_ino
@@ -340,12 +358,12 @@ def _unlock(target: Path, fd: int) -> None:
 
 def protected_places(scenario: Scenario) -> list[tuple[str, Path]]:
     """The places an output folder of ``scenario`` must never be or hold, with what they are."""
-    places = [("your home folder", Path.home()), ("the working directory", Path.cwd())]
+    places = [(Message("your home folder"), Path.home()), (Message("the working directory"), Path.cwd())]
     if scenario.data_root is not None:
-        places.append(("the data root", scenario.data_root))
+        places.append((Message("the data root"), scenario.data_root))
     if scenario.source is not None:
-        places.append(("the scenario file", scenario.source))
-    places += [(f"the input file {key}", path) for key, path in scenario.input_files().items()]
+        places.append((Message("the scenario file"), scenario.source))
+    places += [(Message("the input file {key}", key=key), path) for key, path in scenario.input_files().items()]
     if scenario.cache.enabled:
-        places.append(("the travel-time cache", scenario.cache.folder()))
+        places.append((Message("the travel-time cache"), scenario.cache.folder()))
     return places

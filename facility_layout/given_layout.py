@@ -19,8 +19,8 @@ import numpy as np
 
 from facility_layout.access import reached
 from facility_layout.candidates import CENTRE_SITE, EXISTING_CLINIC, NEW_SITE, Sites
-from facility_layout.errors import InputError
-from facility_layout.i18n import code_of, field_of
+from facility_layout.errors import N_, InputError, Joined, Message
+from facility_layout.i18n import VALUE_LABELS, code_of, field_of
 from facility_layout.models.two_tier import TOWNSHIP_CENTRE, TwoTier, TwoTierResult
 from facility_layout.outputs import spreadsheet_text
 
@@ -32,7 +32,11 @@ DECISIONS = {
     EXISTING_CLINIC: ("keep", "close"),
     NEW_SITE: ("build", NOT_BUILT, "close"),
 }
-KIND_WORDS = {CENTRE_SITE: "township centre", EXISTING_CLINIC: "existing village clinic", NEW_SITE: "new site"}
+KIND_WORDS = {
+    CENTRE_SITE: N_("township centre"),
+    EXISTING_CLINIC: N_("existing village clinic"),
+    NEW_SITE: N_("new site"),
+}
 SHOWN_PROBLEMS = 12
 
 
@@ -77,7 +81,7 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         text = decode(path.read_bytes())
     except OSError as exc:
         raise InputError(
-            FIELD, path, f"cannot read the layout file ({exc.strerror})", "give an existing CSV file"
+            FIELD, path, "cannot read the layout file ({strerror})", "give an existing CSV file", strerror=exc.strerror
         ) from None
     except UnicodeDecodeError:
         raise InputError(
@@ -116,8 +120,10 @@ def read_given_layout(path: Path, sites: Sites) -> GivenLayout:
         raise InputError(
             FIELD,
             path,
-            f"has no column {' or '.join(missing)} (its columns: {', '.join(header) or 'none'})",
+            "has no column {missing} (its columns: {value})",
             "keep the site_id and decision columns of the facilities.csv a run wrote",
+            missing=", ".join(missing),
+            value=", ".join(header) or Message("none"),
         )
     id_col, decision_col = header.index("site_id"), header.index("decision")
     index = {str(site_id): j for j, site_id in enumerate(sites.site_id)}
@@ -132,32 +138,51 @@ def read_given_layout(path: Path, sites: Sites) -> GivenLayout:
         site_id = spreadsheet_text(site_id)
         j = index.get(site_id, index.get(site_id.removesuffix(".0")))
         if j is None:
-            problems.append(f"row {number}: site_id {site_id!r} is not a site of this scenario")
+            problems.append(
+                Message(
+                    "row {number}: site_id {site_id!r} is not a site of this scenario", number=number, site_id=site_id
+                )
+            )
             continue
         allowed = DECISIONS[sites.kind[j]]
         if value not in allowed:
             problems.append(
-                f"row {number}: site {site_id} is a {KIND_WORDS[sites.kind[j]]}; decision {value!r} must be one of "
-                f"{', '.join(allowed)}"
+                Message(
+                    "row {number}: site {site_id} is a {kind}; decision {value!r} must be one of {allowed}",
+                    number=number,
+                    site_id=site_id,
+                    kind=Message(KIND_WORDS[sites.kind[j]]),
+                    value=value,
+                    allowed=Joined([Message(VALUE_LABELS[word]) for word in allowed]),
+                )
             )
         elif j in decision:
-            problems.append(f"row {number}: site {site_id} repeats row {row_of[j]}")
+            problems.append(
+                Message(
+                    "row {number}: site {site_id} repeats row {row_of}",
+                    number=number,
+                    site_id=site_id,
+                    row_of=row_of[j],
+                )
+            )
         else:
             decision[j], row_of[j] = value, number
     unlisted = [str(sites.site_id[j]) for j in np.flatnonzero(sites.kind != NEW_SITE) if j not in decision]
     if unlisted and not problems:
         shown = ", ".join(unlisted[:SHOWN_PROBLEMS]) + (" …" if len(unlisted) > SHOWN_PROBLEMS else "")
-        problems.append(f"no row for {len(unlisted)} existing facilities ({shown})")
-    if problems:
-        shown = "; ".join(problems[:SHOWN_PROBLEMS]) + (
-            f"; and {len(problems) - SHOWN_PROBLEMS} more" if len(problems) > SHOWN_PROBLEMS else ""
+        problems.append(
+            Message("no row for {n_unlisted} existing facilities ({shown})", n_unlisted=len(unlisted), shown=shown)
         )
+    if problems:
+        more = len(problems) - SHOWN_PROBLEMS
+        shown = problems[:SHOWN_PROBLEMS] + ([Message("and {more} more", more=more)] if more > 0 else [])
         raise InputError(
             FIELD,
             path,
-            shown,
+            "{problems}",
             "give each existing facility one row with its decision (keep, close; township centres keep or "
             "upgrade) and new sites build",
+            problems=Joined(shown, "; "),
         )
     open_sites = np.zeros(len(sites), dtype=bool)
     for j, value in decision.items():
@@ -275,7 +300,9 @@ def forced_sites(value: list[int | str] | Path, key: str, sites: Sites, source: 
         raise InputError(
             key,
             where,
-            f"{len(unknown)} site ids are no site of this run: {named}",
+            "{n_unknown} site ids are no site of this run: {named}",
             "use the site_id values of a run's facilities.csv (new sites have ids like those listed there)",
+            n_unknown=len(unknown),
+            named=named,
         )
     return np.array(sorted({index[site_id] for _, site_id in ids}), dtype=np.int64)

@@ -57,7 +57,7 @@ class Translator:
         self.locale = Locale.parse(LOCALES[language])
         self._catalogue = _translations(language)
 
-    def __call__(self, message: str, **values: object) -> str:
+    def __call__(self, message: str, /, **values: object) -> str:
         """The message in this language, its ``{placeholders}`` filled from ``values``."""
         text = self._catalogue.gettext(message)
         return text.format(**values) if values else text

@@ -65,14 +65,15 @@ def init_folder(folder: Path) -> tuple[Path, Guess]:
     """
     folder = folder.expanduser().resolve()
     if not folder.is_dir():
-        raise InitError(f"{folder} is not a folder. Fix: give the folder that holds your files")
+        raise InitError("{folder} is not a folder. Fix: give the folder that holds your files", folder=folder)
     target = folder / "scenario.yaml"
     if target.exists():
         target = folder / "scenario.new.yaml"
         if target.exists():
             raise InitError(
-                f"{folder} already holds scenario.yaml and scenario.new.yaml. Fix: rename or remove "
-                "scenario.new.yaml (init never overwrites a scenario)"
+                "{folder} already holds scenario.yaml and scenario.new.yaml. Fix: rename or remove "
+                "scenario.new.yaml (init never overwrites a scenario)",
+                folder=folder,
             )
     found, unreadable = survey(folder)
     guess = guess_scenario(folder, found)

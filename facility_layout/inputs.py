@@ -9,7 +9,6 @@ that no resampling happens before the stage that needs it.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import warnings
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from rasterio.windows import Window, from_bounds
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
-from facility_layout.errors import InputError
+from facility_layout.errors import InputError, Joined, Message
 from facility_layout.i18n import Translator
 from facility_layout.readers.census import read_census
 from facility_layout.readers.osm_xml import read_osm_roads
@@ -48,8 +47,6 @@ from facility_layout.scenario import (
     VillageCensus,
     source_file,
 )
-
-log = logging.getLogger(__name__)
 
 VILLAGE_CLINIC = "village_clinic"
 TOWNSHIP_CENTRE = "township_centre"
@@ -163,6 +160,8 @@ def read_region(scenario: Scenario) -> RegionInputs:
         )
     notes = [population_coverage_warning(scenario, covered_share)] if covered_share < FULL_COVERAGE else []
     notes += [dropped_facilities_warning(scenario, dropped)] if dropped else []
+    unmapped = facilities.attrs.get("unmapped_tiers", {})
+    notes += [unmapped_tiers_warning(scenario, unmapped)] if unmapped else []
     notes += missing_input_warnings(scenario, settlements)
     return RegionInputs(
         name=scenario.region.name,
@@ -177,7 +176,7 @@ def read_region(scenario: Scenario) -> RegionInputs:
         attribution=scenario.region.attribution or _metadata(scenario).get("attribution_list", []),
         closed_areas=read_closed_areas(scenario, crs),
         villages=villages,
-        unmapped_tiers=facilities.attrs.get("unmapped_tiers", {}),
+        unmapped_tiers=unmapped,
         site_points=read_site_points(scenario, boundary_m),
         population_covered_share=covered_share,
         dropped_facilities=tuple(dropped),
@@ -193,8 +192,10 @@ def check_files_exist(scenario: Scenario) -> None:
                 key,
                 path,
                 "file does not exist",
-                f"check the path in {scenario.source or 'the scenario'} and the data root "
-                f"({scenario.data_root}; set it with --data-root or the FACILITY_LAYOUT_DATA variable)",
+                "check the path in {value} and the data root ({data_root}; set it with --data-root or the "
+                "FACILITY_LAYOUT_DATA variable)",
+                value=scenario.source or Message("the scenario"),
+                data_root=scenario.data_root,
             )
 
 
@@ -233,7 +234,9 @@ def choose_metric_crs(boundary: gpd.GeoDataFrame, requested: str | None) -> CRS:
         try:
             crs = CRS.from_user_input(requested)
         except Exception as exc:
-            raise InputError("region.crs", requested, f"not a known CRS ({exc})", "give e.g. 'EPSG:32738'") from None
+            raise InputError(
+                "region.crs", requested, "not a known CRS ({exc})", "give e.g. 'EPSG:32738'", exc=exc
+            ) from None
         if not crs.is_projected:
             raise InputError(
                 "region.crs",
@@ -255,7 +258,9 @@ def read_boundary(source: Path | VectorOptions) -> gpd.GeoDataFrame:
     polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polygons.empty:
         kinds = sorted(set(frame.geometry.geom_type.dropna()))
-        raise InputError("region.boundary", path, f"has no polygon (geometry types: {kinds})", "give a polygon file")
+        raise InputError(
+            "region.boundary", path, "has no polygon (geometry types: {kinds})", "give a polygon file", kinds=kinds
+        )
     dissolved = polygons[["geometry"]].dissolve()
     dissolved["geometry"] = dissolved.geometry.make_valid()
     return dissolved.reset_index(drop=True)
@@ -281,7 +286,7 @@ def read_raster(path: Path, key: str, within: tuple[float, float, float, float] 
             transform = src.transform if window is None else src.window_transform(window)
             return Raster(values=values, transform=transform, crs=CRS.from_user_input(src.crs), path=path)
     except RasterioIOError as exc:
-        raise InputError(key, path, f"is not a readable raster ({exc})", "give a GeoTIFF") from None
+        raise InputError(key, path, "is not a readable raster ({exc})", "give a GeoTIFF", exc=exc) from None
 
 
 def _window(src: rasterio.DatasetReader, within: tuple[float, float, float, float]) -> Window | None:
@@ -310,9 +315,10 @@ def check_raster_overlaps(raster: Raster, boundary: gpd.GeoDataFrame, key: str) 
         raise InputError(
             key,
             raster.path,
-            f"does not overlap the region boundary (raster lon/lat bounds {np.round(rb, 4).tolist()}, "
-            f"boundary {np.round(bb, 4).tolist()})",
+            "does not overlap the region boundary (raster lon/lat bounds {bounds}, boundary {boundary})",
             "give the raster of this region, or check that its CRS is declared correctly",
+            bounds=np.round(rb, 4).tolist(),
+            boundary=np.round(bb, 4).tolist(),
         )
 
 
@@ -343,11 +349,13 @@ def check_population(population: Raster, boundary: gpd.GeoDataFrame) -> float:
         raise InputError(
             "inputs.population",
             population.path,
-            f"holds no people inside the region boundary (people inside: 0; pixels inside the boundary: "
-            f"{int(inside.sum()):,}; nodata share of the raster: {nodata:.0%}; people on the whole raster: "
-            f"{people.sum():,.0f})",
+            "holds no people inside the region boundary (people inside: 0; pixels inside the boundary: {sum:,}; "
+            "nodata share of the raster: {nodata:.0%}; people on the whole raster: {sum2:,.0f})",
             "give the population raster of this region (a WorldPop-style people-per-pixel GeoTIFF), and check "
             "that its nodata value is not the value of populated pixels",
+            sum=int(inside.sum()),
+            nodata=nodata,
+            sum2=people.sum(),
         )
     a, b, _, d, e = population.transform[:5]
     pixel_area = abs(a * e - b * d)
@@ -357,28 +365,42 @@ def check_population(population: Raster, boundary: gpd.GeoDataFrame) -> float:
     return float(min(1.0, (inside & valid).sum() * pixel_area / region_area)) if region_area > 0 else 1.0
 
 
-def dropped_facilities_warning(scenario: Scenario, dropped: list[dict]) -> str:
+def dropped_facilities_warning(scenario: Scenario, dropped: list[dict]) -> Message:
     """The warning naming the facilities left out for lying outside the region (the first 20)."""
     listed = "; ".join(f"{d['id']} {d['name']!r} ({d['tier']}, {d['distance_km']:g} km)" for d in dropped[:20])
-    more = f"; and {len(dropped) - 20} more (summary.json: inputs.dropped_facilities)" if len(dropped) > 20 else ""
-    return (
-        f"inputs.facilities.file ({scenario.inputs.facilities.file}): {len(dropped)} facilities lie outside the "
-        f"region (more than 1 km beyond region.boundary) and are left out: {listed}{more}"
+    more = (
+        Message("; and {count} more (summary.json: inputs.dropped_facilities)", count=len(dropped) - 20)
+        if len(dropped) > 20
+        else ""
+    )
+    return Message(
+        "inputs.facilities.file ({file}): {n_dropped} facilities lie outside the region (more than 1 km beyond "
+        "region.boundary) and are left out: {listed}{more}",
+        file=scenario.inputs.facilities.file,
+        n_dropped=len(dropped),
+        listed=listed,
+        more=more,
     )
 
 
-def population_coverage_warning(scenario: Scenario, covered_share: float) -> str:
+def population_coverage_warning(scenario: Scenario, covered_share: float) -> Message:
     """The warning of a population raster covering only part of the region."""
     scaled = scenario.population.scale_to_total
     effect = (
-        f"population.scale_to_total ({scaled:,.0f}) is spread over the covered part only, so its people are "
-        "counted there and nobody lives in the rest"
+        Message(
+            "population.scale_to_total ({scaled:,.0f}) is spread over the covered part only, so its people are "
+            "counted there and nobody lives in the rest",
+            scaled=scaled,
+        )
         if scaled is not None
-        else "people living in the rest are missing from every figure"
+        else Message("people living in the rest are missing from every figure")
     )
-    return (
-        f"inputs.population ({scenario.inputs.population}): the raster has data on only {covered_share:.0%} of the "
-        f"region's area; {effect} (summary.json: population.covered_share)"
+    return Message(
+        "inputs.population ({population}): the raster has data on only {covered_share:.0%} of the region's area; "
+        "{effect} (summary.json: population.covered_share)",
+        population=scenario.inputs.population,
+        covered_share=covered_share,
+        effect=effect,
     )
 
 
@@ -428,7 +450,9 @@ def read_roads(path: Path) -> nx.MultiDiGraph:
             warnings.simplefilter("ignore")
             graph = ox.graph_from_xml(path, simplify=False, retain_all=True)
     except Exception as exc:  # osmnx raises ValueError, ParseError, … for bad XML
-        raise InputError("inputs.roads", path, f"is not a readable OSM XML file ({exc})", "give an .osm file") from None
+        raise InputError(
+            "inputs.roads", path, "is not a readable OSM XML file ({exc})", "give an .osm file", exc=exc
+        ) from None
     finally:
         ox.settings.useful_tags_way = saved
     if graph.number_of_edges() == 0:
@@ -445,8 +469,9 @@ def check_roads_overlap(roads: RoadTable, boundary: gpd.GeoDataFrame, path: Path
         raise InputError(
             "inputs.roads",
             path,
-            f"no road lies inside the region boundary (roads lon/lat bounds {np.round(bounds, 4).tolist()})",
+            "no road lies inside the region boundary (roads lon/lat bounds {bounds})",
             "give the road extract of this region",
+            bounds=np.round(bounds, 4).tolist(),
         )
 
 
@@ -463,7 +488,9 @@ def read_closed_areas(scenario: Scenario, crs: CRS) -> list[BaseGeometry | None]
         polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
         if polygons.empty:
             kinds = sorted(set(frame.geometry.geom_type.dropna()))
-            raise InputError(key, source_file(area), f"has no polygon (geometry types: {kinds})", "give a polygon file")
+            raise InputError(
+                key, source_file(area), "has no polygon (geometry types: {kinds})", "give a polygon file", kinds=kinds
+            )
         areas.append(polygons.to_crs(crs).geometry.make_valid().union_all())
     return areas
 
@@ -491,8 +518,11 @@ def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> tuple[g
             raise InputError(
                 f"inputs.facilities.{field_key}",
                 spec.file,
-                f"has no attribute {field!r} (attributes: {', '.join(map(str, frame.columns.drop('geometry')))})",
-                f"set inputs.facilities.{field_key} to one of those",
+                "has no attribute {field!r} (attributes: {columns})",
+                "set inputs.facilities.{field_key} to one of those",
+                field=field,
+                columns=", ".join(map(str, frame.columns.drop("geometry"))),
+                field_key=field_key,
             )
     if spec.id_field is not None:
         check_unique_ids(frame[spec.id_field], spec.file)
@@ -501,7 +531,7 @@ def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> tuple[g
     tier[tier_values.isin([_normalise(v) for v in spec.tiers.village_clinic])] = VILLAGE_CLINIC
     tier[tier_values.isin([_normalise(v) for v in spec.tiers.township_centre])] = TOWNSHIP_CENTRE
     found = sorted(set(tier_values.dropna()))
-    unmapped = _unmapped_tiers(tier_values[tier.isna()], spec.tier_field)
+    unmapped = _unmapped_tiers(tier_values[tier.isna()])
     out = gpd.GeoDataFrame(
         {
             "facility_id": (
@@ -520,8 +550,11 @@ def read_facilities(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> tuple[g
         raise InputError(
             "inputs.facilities.tiers.township_centre",
             spec.file,
-            f"no facility has {spec.tier_field} in {spec.tiers.township_centre} (values found: {found})",
+            "no facility has {tier_field} in {township_centre} (values found: {found})",
             "list the value(s) that mark township health centres",
+            tier_field=spec.tier_field,
+            township_centre=spec.tiers.township_centre,
+            found=found,
         )
     boundary = boundary_m.union_all()
     inside = out.within(boundary.buffer(1_000))  # facilities geocoded on the shore still count
@@ -553,54 +586,69 @@ def check_unique_ids(ids: pd.Series, path: Path) -> None:
     if repeated.empty:
         return
     rows = repeated.groupby(repeated).groups  # id → row labels (0-based feature order)
-    listed = "; ".join(
-        f"{value or '(empty)'!s} in rows {', '.join(str(int(r) + 1) for r in index)}"
+    listed = [
+        Message(
+            "{value} in rows {rows}", value=value or Message("(empty)"), rows=", ".join(str(int(r) + 1) for r in index)
+        )
         for value, index in list(rows.items())[:10]
-    )
-    more = f"; and {len(rows) - 10} more" if len(rows) > 10 else ""
+    ]
+    more = Message("; and {count} more", count=len(rows) - 10) if len(rows) > 10 else ""
     raise InputError(
         "inputs.facilities.id_field",
         path,
-        f"{len(rows)} id(s) of attribute {ids.name!r} are shared by several facilities (rows are features, "
-        f"counted from 1): {listed}{more}",
+        "{n_rows} id(s) of attribute {name!r} are shared by several facilities (rows are features, counted from "
+        "1): {listed}{more}",
         "give each facility its own id in the file, or set inputs.facilities.id_field to an attribute that is "
         "unique (or remove it to number the facilities automatically)",
+        n_rows=len(rows),
+        name=ids.name,
+        listed=Joined(listed, "; "),
+        more=more,
     )
 
 
-def _unmapped_tiers(values: pd.Series, field: str) -> dict[str, int]:
-    """Facility types no tier maps (a county hospital), counted and reported rather than silently dropped."""
-    counts = {str(k): int(n) for k, n in values.fillna("(empty)").value_counts().items()}
-    if counts:
-        listed = ", ".join(f"{value} ({n})" for value, n in counts.items())
-        log.warning(
-            "%s facilities have a %s that no tier maps and are left out: %s "
-            "(map them under inputs.facilities.tiers to include them)",
-            sum(counts.values()),
-            field,
-            listed,
-        )
-    return counts
+def _unmapped_tiers(values: pd.Series) -> dict[str, int]:
+    """Facility types no tier maps (a county hospital), counted to be reported rather than silently dropped."""
+    return {str(k): int(n) for k, n in values.fillna("(empty)").value_counts().items()}
 
 
-def missing_input_warnings(scenario: Scenario, settlements: gpd.GeoDataFrame) -> list[str]:
+def unmapped_tiers_warning(scenario: Scenario, counts: dict[str, int]) -> Message:
+    """The warning of the facilities left out for a type no tier maps (summary.json: inputs.unmapped_tiers)."""
+    spec = scenario.inputs.facilities
+    return Message(
+        "inputs.facilities.file ({file}): {count} facilities have a {field} that no tier maps and are left out: "
+        "{listed} (map them under inputs.facilities.tiers to include them)",
+        file=spec.file,
+        count=sum(counts.values()),
+        field=spec.tier_field,
+        listed=", ".join(f"{value} ({n})" for value, n in counts.items()),
+    )
+
+
+def missing_input_warnings(scenario: Scenario, settlements: gpd.GeoDataFrame) -> list[Message]:
     """What a run lacks without the optional inputs (a DEM, settlements)."""
     notes = []
     if scenario.inputs.elevation is None:
         notes.append(
-            "inputs.elevation: no DEM given, so the terrain is taken as flat: walking at "
-            f"travel.walking_speed_kmh ({scenario.travel.walking_speed_kmh:g} km/h) everywhere, no slope penalty "
-            "for vehicles, elevations unknown and no relief on the map. Add a DEM GeoTIFF for hilly land."
+            Message(
+                "inputs.elevation: no DEM given, so the terrain is taken as flat: walking at travel.walking_speed_kmh "
+                "({walking_speed_kmh:g} km/h) everywhere, no slope penalty for vehicles, elevations unknown and no "
+                "relief on the map. Add a DEM GeoTIFF for hilly land.",
+                walking_speed_kmh=scenario.travel.walking_speed_kmh,
+            )
         )
     if scenario.inputs.settlements is None and settlements.empty:
         notes.append(
-            "inputs.settlements: none given, so places are unnamed"
-            + (
-                " and no settlement is a candidate site (tiers.village_clinic.candidates.settlements)"
-                if scenario.tiers.village_clinic.candidates.settlements
-                else ""
+            Message(
+                "inputs.settlements: none given, so places are unnamed and no settlement is a candidate site "
+                "(tiers.village_clinic.candidates.settlements). Add a settlements file, or a census with "
+                "coordinates as inputs.population."
             )
-            + ". Add a settlements file, or a census with coordinates as inputs.population."
+            if scenario.tiers.village_clinic.candidates.settlements
+            else Message(
+                "inputs.settlements: none given, so places are unnamed. Add a settlements file, or a census with "
+                "coordinates as inputs.population."
+            )
         )
     return notes
 
@@ -617,8 +665,11 @@ def read_settlements(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Ge
             raise InputError(
                 f"inputs.settlements.{field_key}",
                 spec.file,
-                f"has no attribute {field!r} (attributes: {', '.join(map(str, frame.columns.drop('geometry')))})",
-                f"set inputs.settlements.{field_key} to one of those",
+                "has no attribute {field!r} (attributes: {columns})",
+                "set inputs.settlements.{field_key} to one of those",
+                field=field,
+                columns=", ".join(map(str, frame.columns.drop("geometry"))),
+                field_key=field_key,
             )
     out = gpd.GeoDataFrame(
         {"name": _names(frame, spec.name_field, spec.place_field), "place": frame[spec.place_field].astype(str)},
@@ -642,8 +693,11 @@ def read_site_points(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Ge
         raise InputError(
             f"{key}.name_field",
             path,
-            f"has no attribute {name_field!r} (attributes: {', '.join(map(str, frame.columns.drop('geometry')))})",
-            f"set {key}.name_field to one of those",
+            "has no attribute {name_field!r} (attributes: {columns})",
+            "set {key}.name_field to one of those",
+            name_field=name_field,
+            columns=", ".join(map(str, frame.columns.drop("geometry"))),
+            key=key,
         )
     names = frame[name_field].fillna("").astype(str) if name_field else pd.Series("", index=frame.index)
     names = names.where(names != "", pd.Series([f"possible site #{i + 1}" for i in range(len(frame))], frame.index))
@@ -651,7 +705,7 @@ def read_site_points(scenario: Scenario, boundary_m: gpd.GeoDataFrame) -> gpd.Ge
     points = points[points.geometry.notna() & (points.geometry.geom_type == "Point")]
     if points.empty:
         kinds = sorted(set(frame.geometry.geom_type.dropna()))
-        raise InputError(key, path, f"has no points (geometry types: {kinds})", "give a point file")
+        raise InputError(key, path, "has no points (geometry types: {kinds})", "give a point file", kinds=kinds)
     points = points.to_crs(boundary_m.crs)
     return points[points.within(boundary_m.union_all())].reset_index(drop=True)
 
@@ -673,8 +727,11 @@ def read_admin_areas(
         raise InputError(
             f"{key}.name_field",
             spec.file,
-            f"has no attribute {spec.name_field!r} (attributes: {', '.join(map(str, frame.columns.drop('geometry')))})",
-            f"set {key}.name_field to one of those",
+            "has no attribute {name_field!r} (attributes: {columns})",
+            "set {key}.name_field to one of those",
+            name_field=spec.name_field,
+            columns=", ".join(map(str, frame.columns.drop("geometry"))),
+            key=key,
         )
     names = frame[spec.name_field].fillna("").astype(str).str.strip()
     names = names.where(names != "", pd.Series([f"unnamed area #{i + 1}" for i in range(len(frame))], frame.index))
@@ -682,7 +739,13 @@ def read_admin_areas(
     areas = areas[areas.geometry.notna() & areas.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if areas.empty:
         kinds = sorted(set(frame.geometry.geom_type.dropna()))
-        raise InputError(f"{key}.file", spec.file, f"has no polygon (geometry types: {kinds})", "give a polygon file")
+        raise InputError(
+            f"{key}.file",
+            spec.file,
+            "has no polygon (geometry types: {kinds})",
+            "give a polygon file",
+            kinds=kinds,
+        )
     return areas.to_crs(crs).reset_index(drop=True)
 
 

@@ -153,7 +153,9 @@ def write_outputs(
                 parts[part] = time.perf_counter() - began
         resolved = scenario.model_dump(mode="json")
         resolved["data_root"] = str(scenario.data_root)
-        resolved["read_as"] = [{"file": str(r.file), "encoding": r.encoding, "how": r.how} for r in scenario.read_as]
+        resolved["read_as"] = [
+            {"file": str(r.file), "encoding": r.encoding, "how": str(r.how)} for r in scenario.read_as
+        ]
         (staging / "scenario.resolved.yaml").write_text(
             yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), "utf-8"
         )

@@ -30,7 +30,7 @@ from facility_layout.demand import (
     village_demand,
     village_weights,
 )
-from facility_layout.errors import InputError, SolveError
+from facility_layout.errors import N_, InputError, Message, SolveError, in_words
 from facility_layout.evaluate import LayoutTables, add_today_minutes, layout_tables, summary
 from facility_layout.folders import OutputFolder
 from facility_layout.given_layout import broken_rules, forced_sites, read_given_layout
@@ -112,8 +112,9 @@ def ensure_synthetic_inputs(scenario: Scenario) -> bool:
         raise InputError(
             "region.synthetic",
             folder,
-            f"could not write the generated region ({exc.strerror})",
+            "could not write the generated region ({strerror})",
             "point the data root (--data-root or FACILITY_LAYOUT_DATA) to a writable folder",
+            strerror=exc.strerror,
         ) from None
     return True
 
@@ -153,7 +154,7 @@ def run(
         out_dir = (
             out_dir if out_dir is not None else scenario.output_dir.with_name(f"{scenario.output_dir.name}_evaluated")
         )
-        protected.append(("the layout file", Path(layout)))
+        protected.append((Message("the layout file"), Path(layout)))
     with claim_run_folder(scenario, out_dir, force, protected) as folder:
         return _run_stages(scenario, folder, progress, layout)
 
@@ -289,7 +290,10 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
                     "dropped_facilities": list(region.dropped_facilities),
                     "unmapped_tiers": region.unmapped_tiers or {},
                 },
-                "warnings": warnings + ([UNREADABLE_WARNING] if cache_status == UNREADABLE else []),
+                "warnings": [
+                    in_words(w, translator(scenario.outputs.language))
+                    for w in warnings + ([UNREADABLE_WARNING] if cache_status == UNREADABLE else [])
+                ],
                 "travel_pairs": {
                     "demand_to_site": travel.demand_to_site.n_pairs,
                     "demand_to_centre": travel.demand_to_centre.n_pairs,
@@ -461,9 +465,12 @@ def _future_people(scenario: Scenario, i: int, region: RegionInputs, demand: Dem
         raise InputError(
             key,
             path,
-            f"has people in {len(then)} cells of {scenario.population.cell_size_m:g} m where inputs.population has "
-            f"{len(demand)} (or in other cells)",
+            "has people in {n_then} cells of {cell_size_m:g} m where inputs.population has {n_demand} (or in other "
+            "cells)",
             "give a raster of the same area with people in the same cells as today's (0.001 where a cell empties)",
+            n_then=len(then),
+            cell_size_m=scenario.population.cell_size_m,
+            n_demand=len(demand),
         )
     return then.population
 
@@ -512,25 +519,34 @@ def solve_objective(scenario: Scenario, model: TwoTier) -> tuple[TwoTierResult, 
     except InfeasibleLayoutError as exc:
         if exc.needed_budget is not None:
             merging = scenario.tiers.village_clinic.merge_rule is not None
-            fix = (
-                f"raise objective.budget to at least {exc.needed_budget:g}, or relax "
-                "tiers.village_clinic.remote_keep_minutes"
-                + (" or raise tiers.village_clinic.merge_rule.max_added_minutes" if merging else "")
+            fix = Message(
+                "raise objective.budget to at least {budget:g}, or relax tiers.village_clinic.remote_keep_minutes "
+                "or raise tiers.village_clinic.merge_rule.max_added_minutes"
+                if merging
+                else "raise objective.budget to at least {budget:g}, or relax tiers.village_clinic.remote_keep_minutes",
+                budget=exc.needed_budget,
             )
         elif settings.capacity is not None:
-            fix = "raise objective.capacity, open more clinics (objective.clinics) or allow split_demand: true"
+            fix = Message("raise objective.capacity, open more clinics (objective.clinics) or allow split_demand: true")
         elif settings.clinics is not None:
-            fix = "raise objective.clinics, or relax the tiers' limits"
+            fix = Message("raise objective.clinics, or relax the tiers' limits")
         else:
-            fix = "relax the tiers' limits, or remove the forbidden sites the message names"
-        raise SolveError(f"{where}: no layout meets the scenario: {exc}. Fix: {fix}.") from None
+            fix = Message("relax the tiers' limits, or remove the forbidden sites the message names")
+        raise SolveError(
+            "{where}: no layout meets the scenario: {exc}. Fix: {fix}.", where=where, exc=exc, fix=fix
+        ) from None
     except ValueError as exc:  # more clinics than may open, or fewer than are kept anyway
         kept = int(model.fixed_open().sum()) - len(model.centres)
         allowed = int(model.eligible_sites().sum()) - len(model.centres)
         raise SolveError(
-            f"{where}, objective.clinics = {settings.clinics}: {exc}. Between {kept} (clinics kept anyway: required, "
-            f"or no dearer to keep than to close) and {allowed} (clinics allowed to open) village clinics can be "
-            f"chosen. Fix: set objective.clinics between {kept} and {allowed}."
+            "{where}, objective.clinics = {clinics}: {exc}. Between {kept} (clinics kept anyway: required, or no "
+            "dearer to keep than to close) and {allowed} (clinics allowed to open) village clinics can be chosen. "
+            "Fix: set objective.clinics between {kept} and {allowed}.",
+            where=where,
+            clinics=settings.clinics,
+            exc=exc,
+            kept=kept,
+            allowed=allowed,
         ) from None
 
 
@@ -555,18 +571,25 @@ def _forced(scenario: Scenario, sites: Sites, travel: RegionTravel) -> dict[str,
     required = forced["required"]
     unreferable = required[(sites.kind[required] == NEW_SITE) & ~np.isin(required, referable)]
     for key, bad, problem, fix in (
-        ("sites", both, "both required and forbidden", "list each site in one of the two"),
-        ("sites.forbidden", centres, "township centres, which are always kept", "remove them from sites.forbidden"),
+        ("sites", both, N_("{sites}: both required and forbidden"), N_("list each site in one of the two")),
+        (
+            "sites.forbidden",
+            centres,
+            N_("{sites}: township centres, which are always kept"),
+            N_("remove them from sites.forbidden"),
+        ),
         (
             "sites.required",
             unreferable,
-            "new sites with no township centre within tiers.township_centre.referral_max_minutes, so they may not "
-            "be built",
-            "remove them from sites.required or raise referral_max_minutes",
+            N_(
+                "{sites}: new sites with no township centre within tiers.township_centre.referral_max_minutes, so "
+                "they may not be built"
+            ),
+            N_("remove them from sites.required or raise referral_max_minutes"),
         ),
     ):
         if len(bad):
-            raise InputError(key, where, f"{', '.join(map(str, sites.site_id[bad]))}: {problem}", fix)
+            raise InputError(key, where, problem, fix, sites=", ".join(map(str, sites.site_id[bad])))
     return forced
 
 
@@ -576,22 +599,36 @@ def _check_central_count(scenario: Scenario, n_centres: int) -> None:
         raise InputError(
             "tiers.township_centre.central_count",
             scenario.source or "",
-            f"asks to upgrade {wanted} township centres, but the region has {n_centres}",
-            f"set it to at most {n_centres}",
+            "asks to upgrade {wanted} township centres, but the region has {n_centres}",
+            "set it to at most {n_centres}",
+            wanted=wanted,
+            n_centres=n_centres,
         )
+
+
+# The solve stages of summary.json's solver.stages, in words (message ids).
+_STAGE_WORDS = {"clinic_layout": N_("clinic layout"), "central_centres": N_("central centres")}
 
 
 def _no_layout(scenario: Scenario, exc: NoLayoutError) -> SolveError:
     """A stage's solve ended without a layout: the message names the stage and the setting to change."""
-    stage = exc.stage.replace("_", " ")
+    stage = Message(_STAGE_WORDS[exc.stage]) if exc.stage in _STAGE_WORDS else exc.stage.replace("_", " ")
     budget = scenario.solver.time_limit_s
     if exc.report.status == "no_solution":
         return SolveError(
-            f"solver.time_limit_s ({scenario.source}): the {stage} stage found no feasible layout within "
-            f"{exc.time_left_s:g} s (the run's {budget:g} s are one budget shared by its stages). Fix: raise "
-            f"solver.time_limit_s, or try solver.name: {'cbc' if scenario.solver.name == 'highs' else 'highs'}."
+            "solver.time_limit_s ({source}): the {stage} stage found no feasible layout within {time_left_s:g} s "
+            "(the run's {budget:g} s are one budget shared by its stages). Fix: raise solver.time_limit_s, or try "
+            "solver.name: {value}.",
+            source=scenario.source,
+            stage=stage,
+            time_left_s=exc.time_left_s,
+            budget=budget,
+            value="cbc" if scenario.solver.name == "highs" else "highs",
         )
     return SolveError(
-        f"The solver reported '{exc.report.status}' in the {stage} stage for {scenario.source}. Fix: check the "
-        "tiers' limits and the budget."
+        "The solver reported '{status}' in the {stage} stage for {source}. Fix: check the tiers' limits and the "
+        "budget.",
+        status=exc.report.status,
+        stage=stage,
+        source=scenario.source,
     )

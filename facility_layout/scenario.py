@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from facility_layout.basemaps import basemap_for
-from facility_layout.errors import ScenarioError, echo
+from facility_layout.errors import N_, InvalidValueError, Message, ScenarioError, echo
 from facility_layout.scenario_file import ReadAs, read_scenario_file
 
 REPO_DATA_ROOT = Path(__file__).resolve().parents[1] / "data"
@@ -72,9 +72,12 @@ class NumberOf:
 def _plain_number(words: str, value: Any) -> Any:
     """Refuse what YAML typed as other than a number: yes/no (``yes`` would read as 1) and quoted text."""
     if isinstance(value, bool):
-        raise ValueError(f"a YAML yes/no value (YAML reads yes, no, on, off, true, false as yes/no), not {words}")
+        raise InvalidValueError(
+            "a YAML yes/no value (YAML reads yes, no, on, off, true, false as yes/no), not {words}",
+            words=Message(words),
+        )
     if isinstance(value, str):
-        raise ValueError(f"text, not {words} (write the number without quotes or units)")
+        raise InvalidValueError("text, not {words} (write the number without quotes or units)", words=Message(words))
     return value
 
 
@@ -86,24 +89,24 @@ def _number(words: str, most: float, kind: type = float) -> Any:
 
 # Every number setting has one of these types: finite, at most a physically sane bound (docs/reliability.md).
 MAX_MINUTES = 7 * 24 * 60  # a week: no travel standard or added minutes is longer
-Minutes = _number("a number of minutes", MAX_MINUTES)
-Seconds = _number("a number of seconds", 7 * 24 * 3600)
-Kmh = _number("a speed in km/h", 300)
-Km = _number("a length in km", 40_000)
-Metres = _number("a length in metres", 100_000)
-Percent = _number("a percentage", 100)
-Share = _number("a share from 0 to 1", 1)
-Factor = _number("a factor", 100)
-People = _number("a number of people", 1e10)
-Cost = _number("a cost", 1e12)
-Count = _number("a whole number", 1_000_000, int)
-Seed = _number("a whole number (a seed)", 2**32 - 1, int)
-OsmId = _number("an OSM id", 2**63 - 1, int)
+Minutes = _number(N_("a number of minutes"), MAX_MINUTES)
+Seconds = _number(N_("a number of seconds"), 7 * 24 * 3600)
+Kmh = _number(N_("a speed in km/h"), 300)
+Km = _number(N_("a length in km"), 40_000)
+Metres = _number(N_("a length in metres"), 100_000)
+Percent = _number(N_("a percentage"), 100)
+Share = _number(N_("a share from 0 to 1"), 1)
+Factor = _number(N_("a factor"), 100)
+People = _number(N_("a number of people"), 1e10)
+Cost = _number(N_("a cost"), 1e12)
+Count = _number(N_("a whole number"), 1_000_000, int)
+Seed = _number(N_("a whole number (a seed)"), 2**32 - 1, int)
+OsmId = _number(N_("an OSM id"), 2**63 - 1, int)
 
 
 def _not_yes_no(value: Any) -> Any:
     if isinstance(value, bool):
-        raise ValueError("a YAML yes/no value; to mean the text, quote it (e.g. 'yes')")
+        raise InvalidValueError("a YAML yes/no value; to mean the text, quote it (e.g. 'yes')")
     return value
 
 
@@ -198,7 +201,7 @@ class RegionSettings(_Settings):
     @model_validator(mode="after")
     def _partition_needs_areas(self) -> RegionSettings:
         if self.partition is not None and self.partition.areas is None and self.admin_areas is None:
-            raise ValueError(
+            raise InvalidValueError(
                 "region.partition: by admin_areas needs the county polygons: add region.partition.areas (or "
                 "region.admin_areas) or remove region.partition"
             )
@@ -229,7 +232,7 @@ def _check_point_crs(crs: str) -> str:
     try:
         CRS.from_user_input(crs)
     except Exception:
-        raise ValueError(
+        raise InvalidValueError(
             "not a known coordinate system: give an EPSG code such as EPSG:4326, or gcj02 / bd09"
         ) from None
     return crs
@@ -422,10 +425,14 @@ class TravelSettings(_Settings):
     def _check(self) -> TravelSettings:
         for highway, kmh in self.motor_speeds_kmh.items():
             if not kmh > 0:
-                raise ValueError(f"motor_speeds_kmh.{highway} must be > 0 km/h, got {kmh}")
+                raise InvalidValueError(
+                    "motor_speeds_kmh.{highway} must be > 0 km/h, got {kmh}", highway=highway, kmh=kmh
+                )
         for surface, factor in self.surface_speed_factors.items():
             if not 0 < factor <= 1:
-                raise ValueError(f"surface_speed_factors.{surface} must be in (0, 1], got {factor}")
+                raise InvalidValueError(
+                    "surface_speed_factors.{surface} must be in (0, 1], got {factor}", surface=surface, factor=factor
+                )
         return self
 
     @field_validator("conditions")
@@ -434,9 +441,11 @@ class TravelSettings(_Settings):
         for condition in conditions:
             if isinstance(condition, str) and condition not in BUILTIN_CONDITIONS:
                 known = ", ".join(sorted(BUILTIN_CONDITIONS))
-                raise ValueError(
-                    f"unknown condition {condition!r}: use a built-in one ({known}) or define it inline "
-                    "with `name:` and its factors/closures"
+                raise InvalidValueError(
+                    "unknown condition {condition!r}: use a built-in one ({known}) or define it inline with "
+                    "`name:` and its factors/closures",
+                    condition=condition,
+                    known=known,
                 )
         return conditions
 
@@ -518,9 +527,10 @@ class ObjectiveSettings(_Settings):
     @model_validator(mode="after")
     def _robust_needs_a_budget(self) -> ObjectiveSettings:
         if self.robust != "all" and self.budget is None:
-            raise ValueError(
-                f"objective.robust: {self.robust} applies to max_coverage with a budget (min_cost meets the standard "
-                "in every future): remove it or set objective.type: max_coverage with a budget"
+            raise InvalidValueError(
+                "objective.robust: {robust} applies to max_coverage with a budget (min_cost meets the standard in "
+                "every future): remove it or set objective.type: max_coverage with a budget",
+                robust=self.robust,
             )
         return self
 
@@ -528,25 +538,32 @@ class ObjectiveSettings(_Settings):
     def _parameters_fit_the_type(self) -> ObjectiveSettings:
         kind = self.type
         if kind == "max_coverage" and (self.budget is None) == (self.clinics is None):
-            raise ValueError(
+            raise InvalidValueError(
                 "objective max_coverage needs either `budget: <cost units>` (least people beyond the standard for "
                 "that money) or `clinics: <count>` (for that many clinics), not both or neither"
             )
         if kind in ("p_median", "p_center") and self.clinics is None:
-            raise ValueError(f"objective {kind} needs `clinics: <count>`: the number of village clinics to open")
+            raise InvalidValueError(
+                "objective {kind} needs `clinics: <count>`: the number of village clinics to open", kind=kind
+            )
         if self.budget is not None and kind != "max_coverage":
-            raise ValueError(f"objective.budget applies to max_coverage only, not {kind}: remove it")
+            raise InvalidValueError("objective.budget applies to max_coverage only, not {kind}: remove it", kind=kind)
         if self.clinics is not None and kind not in ("max_coverage", "p_median", "p_center"):
-            raise ValueError(f"objective.clinics applies to max_coverage, p_median and p_center, not {kind}: remove it")
+            raise InvalidValueError(
+                "objective.clinics applies to max_coverage, p_median and p_center, not {kind}: remove it", kind=kind
+            )
         if self.capacity is not None and (kind == "min_cost" or self.budget is not None):
-            raise ValueError(
-                "objective.capacity applies to set_cover, max_coverage with clinics, p_median and p_center: "
-                f"remove it or change objective.type (now {kind})"
+            raise InvalidValueError(
+                "objective.capacity applies to set_cover, max_coverage with clinics, p_median and p_center: remove "
+                "it or change objective.type (now {kind})",
+                kind=kind,
             )
         if self.split_demand and self.capacity is None:
-            raise ValueError("objective.split_demand needs objective.capacity: add a capacity or remove split_demand")
+            raise InvalidValueError(
+                "objective.split_demand needs objective.capacity: add a capacity or remove split_demand"
+            )
         if self.backup and kind != "set_cover":
-            raise ValueError(f"objective.backup applies to set_cover only, not {kind}: remove it")
+            raise InvalidValueError("objective.backup applies to set_cover only, not {kind}: remove it", kind=kind)
         return self
 
 
@@ -686,9 +703,11 @@ class Scenario(_Settings):
             expected["region.admin_areas.file"] = (self.region.admin_areas.file, "admin_areas.geojson")
         for key, (path, name) in expected.items():
             if path != folder / name:
-                raise ValueError(
-                    f"with region.synthetic the generated files live together: {key} must be "
-                    f"{folder / name}, got {path}"
+                raise InvalidValueError(
+                    "with region.synthetic the generated files live together: {key} must be {expected}, got {path}",
+                    key=key,
+                    expected=folder / name,
+                    path=path,
                 )
         return self
 
@@ -698,7 +717,7 @@ class Scenario(_Settings):
             return self
         census = self.inputs.population
         if not isinstance(census, VillageCensus) or census.lon_field is None:
-            raise ValueError(
+            raise InvalidValueError(
                 "tiers.village_clinic.merge_rule needs villages: give inputs.settlements (village points) or "
                 "inputs.population as a village census with lon_field / lat_field, or remove the merge rule"
             )
@@ -708,26 +727,32 @@ class Scenario(_Settings):
     def _futures_fit_the_objective(self) -> Scenario:
         names = [f.name for f in self.futures]
         if "today" in names or len(set(names)) != len(names):
-            raise ValueError("futures need distinct names other than `today` (today is always the first future)")
+            raise InvalidValueError("futures need distinct names other than `today` (today is always the first future)")
         kind = self.objective.type
         two_tier = kind == "min_cost" or (kind == "max_coverage" and self.objective.budget is not None)
         if self.futures and not two_tier:
             # The classic models choose clinics on today's minutes alone.
-            raise ValueError(
+            raise InvalidValueError(
                 "futures apply to the two-tier objectives (min_cost, max_coverage with a budget), not "
-                f"{kind}{' with clinics' if kind == 'max_coverage' else ''}: remove `futures` or change the objective"
+                "{objective}: remove `futures` or change the objective",
+                objective=Message("{kind} with clinics", kind=kind) if kind == "max_coverage" else kind,
             )
         if self.objective.robust != "all" and not self.futures:
-            raise ValueError(f"objective.robust: {self.objective.robust} needs `futures`: add them or remove it")
+            raise InvalidValueError(
+                "objective.robust: {robust} needs `futures`: add them or remove it", robust=self.objective.robust
+            )
         if self.objective.robust == "expected":
             missing = [f"futures[{i}].probability" for i, f in enumerate(self.futures) if f.probability is None]
             if missing:
-                raise ValueError(f"objective.robust: expected needs {', '.join(missing)}: add each one's probability")
+                raise InvalidValueError(
+                    "objective.robust: expected needs {missing}: add each one's probability", missing=", ".join(missing)
+                )
             total = sum(f.probability or 0.0 for f in self.futures)
             if total > 1 + 1e-9:
-                raise ValueError(
-                    f"futures[*].probability sum to {total:g}: with today they must sum to 1 (today takes 1 − their "
-                    "sum), so lower them to a sum of at most 1"
+                raise InvalidValueError(
+                    "futures[*].probability sum to {total:g}: with today they must sum to 1 (today takes 1 − their "
+                    "sum), so lower them to a sum of at most 1",
+                    total=total,
                 )
         return self
 
@@ -738,8 +763,9 @@ class Scenario(_Settings):
         languages = OutputSettings.model_fields["language"].annotation.__args__
         if language not in languages:
             raise ScenarioError(
-                f"--lang {language!r} (outputs.language): not a language of the outputs. "
-                f"Fix: use one of {', '.join(languages)}."
+                "--lang {language!r} (outputs.language): not a language of the outputs. Fix: use one of {languages}.",
+                language=language,
+                languages=", ".join(languages),
             )
         outputs = self.outputs.model_copy(update={"language": language})
         return self.model_copy(update={"outputs": outputs})
@@ -821,15 +847,29 @@ def load_scenario(path: str | Path, data_root: str | Path | None = None, encodin
     return scenario.model_copy(update={"source": path.resolve(), "data_root": root, "read_as": read_as})
 
 
+def scenario_language(path: str | Path, encoding: str | None = None) -> str | None:
+    """``outputs.language`` as a scenario file (or a base it extends) sets it, read without validating the rest:
+    the language of the messages about a scenario that does not load. None if unset, unknown or unreadable."""
+    try:
+        raw, _bases, _read_as = _read_extended(Path(path), (), encoding)
+    except ScenarioError:
+        return None
+    outputs = raw.get("outputs")
+    language = outputs.get("language") if isinstance(outputs, dict) else None
+    return language if language in get_args(OutputSettings.model_fields["language"].annotation) else None
+
+
 def _read_yaml(path: Path, encoding: str | None) -> tuple[dict[str, Any], ReadAs]:
     """The top-level mapping of one scenario file, and how its text was decoded."""
     raw, read_as = read_scenario_file(path, encoding)
     if not isinstance(raw, dict):
-        kind = {type(None): "nothing (only comments)", list: "a list", str: "a single text"}.get(type(raw))
+        kind = {type(None): N_("nothing (only comments)"), list: N_("a list"), str: N_("a single text")}.get(type(raw))
         raise ScenarioError(
-            f"{path}: expected a mapping of settings (`key: value` lines) at the top level, got "
-            f"{kind or f'a single {type(raw).__name__}'} ({echo(raw)}). Fix: write the settings as in "
-            "scenarios/demo.yaml."
+            "{path}: expected a mapping of settings (`key: value` lines) at the top level, got {value} ({raw}). "
+            "Fix: write the settings as in scenarios/demo.yaml.",
+            path=path,
+            value=Message(kind) if kind else Message("a single {type}", type=type(raw).__name__),
+            raw=echo(raw),
         )
     return raw, read_as
 
@@ -848,21 +888,30 @@ def _read_extended(
         return raw, [], (read_as,)
     if not isinstance(base, str) or not base.strip():
         raise ScenarioError(
-            f"{path}: `extends` = {echo(base)} is not a file name. Fix: give the base scenario's path relative to "
-            "this file, e.g. `extends: demo.yaml`."
+            "{path}: `extends` = {base} is not a file name. Fix: give the base scenario's path relative to this "
+            "file, e.g. `extends: demo.yaml`.",
+            path=path,
+            base=echo(base),
         )
     base_path = (path.parent / Path(base).expanduser()).resolve()
     chain = (*extending, path.resolve())
     if base_path in chain:
         loop = " → ".join(str(p) for p in (*chain[chain.index(base_path) :], base_path))
         raise ScenarioError(
-            f"{path}: `extends` = {echo(base)} makes a cycle ({loop}). Fix: let the base scenario extend none of the "
-            "files that extend it."
+            "{path}: `extends` = {base} makes a cycle ({loop}). Fix: let the base scenario extend none of the "
+            "files that extend it.",
+            path=path,
+            base=echo(base),
+            loop=loop,
         )
     if not base_path.is_file():
         raise ScenarioError(
-            f"{path}: `extends` = {echo(base)}: base scenario {base_path} not found. Fix: give its path relative to "
-            f"{path.parent.resolve()}."
+            "{path}: `extends` = {base}: base scenario {base_path} not found. Fix: give its path relative to "
+            "{resolve}.",
+            path=path,
+            base=echo(base),
+            base_path=base_path,
+            resolve=path.parent.resolve(),
         )
     base_raw, bases, base_read_as = _read_extended(base_path, chain, encoding)
     return _merged(base_raw, raw), [base_path, *bases], (read_as, *base_read_as)
@@ -924,13 +973,22 @@ def _resolve_paths(raw: dict[str, Any], root: Path) -> dict[str, Any]:
     return raw
 
 
-def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> str:
+def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> Message:
     """One paragraph per problem: file, key, value, and the fix ('did you mean …' for typos)."""
     # A key may come from a base file: name them all, as the planner must look in each.
-    merged_from = f" (merged with the scenarios it extends: {', '.join(map(str, bases))})" if bases else ""
+    merged_from = (
+        Message(" (merged with the scenarios it extends: {bases})", bases=", ".join(map(str, bases))) if bases else ""
+    )
     # A mapping where a name or a mapping may go (travel.conditions) fails both ways; the mapping's reason is the one.
     errors = [e for e in exc.errors() if not (isinstance(e.get("input"), dict) and "str" in e["loc"][-1:])]
-    lines = [f"{path}{merged_from}: the scenario has {len(errors)} problem(s):"]
+    lines = [
+        Message(
+            "{path}{merged_from}: the scenario has {count} problem(s):",
+            path=path,
+            merged_from=merged_from,
+            count=len(errors),
+        )
+    ]
     for error in errors:
         # Without the tags of a file input's two forms (path or mapping) and the names pydantic gives the
         # members of a union (`travel.conditions.0.TravelCondition.name`).
@@ -939,16 +997,73 @@ def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> str:
         if error["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
             hint = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6)
-            fix = f"did you mean `{hint[0]}`?" if hint else f"allowed keys here: {', '.join(allowed)}."
-            lines.append(f"  - `{key}`: unknown key. Fix: {fix}")
+            fix = (
+                Message("did you mean `{hint}`?", hint=hint[0])
+                if hint
+                else Message("allowed keys here: {allowed}.", allowed=", ".join(allowed))
+            )
+            lines.append(Message("  - `{key}`: unknown key. Fix: {fix}", key=key, fix=fix))
         elif error["type"] == "missing":
-            lines.append(f"  - `{key}`: required but missing. Fix: add it.")
+            lines.append(Message("  - `{key}`: required but missing. Fix: add it.", key=key))
         else:
             value = error.get("input")
             shown = echo(value) if not isinstance(value, dict) else "{…}"
-            problem = error["msg"].removeprefix("Value error, ")
-            lines.append(f"  - `{key}` = {shown}: {problem}. Fix: {_number_fix(loc) or 'correct this value.'}")
-    return "\n".join(lines)
+            fix = _number_fix(loc) or Message("correct this value.")
+            lines.append(
+                Message(
+                    "  - `{key}` = {shown}: {problem}. Fix: {fix}",
+                    key=key,
+                    shown=shown,
+                    problem=_problem(error),
+                    fix=fix,
+                )
+            )
+    return Message("{lines}", lines=lines)
+
+
+# pydantic's error types, in the planner's words (message ids; ``ctx`` fills the placeholders); any other
+# type keeps pydantic's English message.
+_PROBLEMS = {
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "finite_number": N_("Input should be a finite number"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "float_type": N_("Input should be a valid number"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "string_type": N_("Input should be a valid string"),
+    "string_too_short": N_("String should have at least {min_length} character(s)"),
+    "too_short": N_("List should have at least {min_length} item(s) after validation, not {actual_length}"),
+    "too_long": N_("List should have at most {max_length} item(s) after validation, not {actual_length}"),
+    "literal_error": N_("Input should be {expected}"),
+    "list_type": N_("Input should be a valid list"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "model_attributes_type": N_("Input should be a valid dictionary or object to extract fields from"),
+    "path_type": N_("Input is not a valid path"),
+    "union_tag_invalid": N_(
+        "Input tag {tag} found using {discriminator} does not match any of the expected tags: {expected_tags}"
+    ),
+}
+
+
+def _problem(error: dict[str, Any]) -> Message | str:
+    """What pydantic found wrong with a value, in the planner's words (its own message if it has none)."""
+    raised = error.get("ctx", {}).get("error")
+    if isinstance(raised, InvalidValueError):  # a validator's own message
+        return raised.message
+    if error["type"] in _PROBLEMS:
+        ctx = dict(error.get("ctx", {}))
+        if " or " in str(ctx.get("expected", "")):  # "'a', 'b' or 'c'": the "or" in the planner's language
+            choices, last = ctx["expected"].rsplit(" or ", 1)
+            ctx["expected"] = Message("{choices} or {last}", choices=choices, last=last)
+        return Message(_PROBLEMS[error["type"]], **ctx)
+    return error["msg"].removeprefix("Value error, ")
 
 
 def _is_settings_name(part: str) -> bool:
@@ -960,7 +1075,7 @@ def _is_settings_name(part: str) -> bool:
 _BOUND_SIGNS = (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤"))
 
 
-def _number_fix(loc: list[str]) -> str | None:
+def _number_fix(loc: list[str]) -> Message | None:
     """'write a number of minutes > 0 and ≤ 10080' for a number setting at ``loc``, else None."""
     metadata = _metadata_at(loc)
     unit = next((m.words for m in metadata if isinstance(m, NumberOf)), None)
@@ -969,7 +1084,11 @@ def _number_fix(loc: list[str]) -> str | None:
     bounds = [f"{sign} {_plain(getattr(m, name))}" for name, sign in _BOUND_SIGNS for m in metadata if hasattr(m, name)]
     upper = [b for b in bounds if b.startswith(("<", "≤"))]
     bounds = [b for b in bounds if b not in upper][:1] + upper[:1]  # the field's own bounds come first
-    return f"write {unit} (finite, {' and '.join(bounds)}), without quotes."
+    if len(bounds) == 2:
+        bounds = [Message("{lower} and {upper}", lower=bounds[0], upper=bounds[1])]
+    return Message(
+        "write {unit} (finite, {bounds}), without quotes.", unit=Message(unit), bounds=bounds[0] if bounds else ""
+    )
 
 
 def _plain(bound: float) -> str:

@@ -21,14 +21,14 @@ from typing import Any
 
 import yaml
 
-from facility_layout.errors import ScenarioError, echo
+from facility_layout.errors import Message, ScenarioError, echo
 
 # A scenario is a few kilobytes; a megabyte of YAML is a wrong file, not a scenario.
 MAX_SCENARIO_BYTES = 1_000_000
 # A scenario holds a few hundred values; aliases (*name) that expand past this are a "billion laughs" file.
 MAX_EXPANDED_VALUES = 100_000
 
-ENCODING_FIX = "save it as UTF-8, or pass --encoding gbk (or the encoding it was saved in)"
+ENCODING_FIX = Message("save it as UTF-8, or pass --encoding gbk (or the encoding it was saved in)")
 
 # UTF-32 first: its little-endian mark starts with UTF-16's.
 _BYTE_ORDER_MARKS = (
@@ -50,16 +50,16 @@ class ReadAs:
 
     file: Path
     encoding: str
-    how: str
+    how: Message
 
     @property
     def plain_utf8(self) -> bool:
         """UTF-8 without a byte-order mark, found by reading: nothing for the planner to know."""
-        return self.encoding == "utf-8" and self.how == "valid UTF-8"
+        return self.encoding == "utf-8" and self.how.id == "valid UTF-8"
 
-    def line(self) -> str:
+    def line(self) -> Message:
         """One line for the terminal."""
-        return f"{self.file}: read as {self.encoding} ({self.how})"
+        return Message("{file}: read as {encoding} ({how})", file=self.file, encoding=self.encoding, how=self.how)
 
 
 def read_scenario_file(path: Path, encoding: str | None = None) -> tuple[Any, ReadAs]:
@@ -86,26 +86,32 @@ def read_scenario_file(path: Path, encoding: str | None = None) -> tuple[Any, Re
 def _read_bytes(path: Path) -> bytes:
     if path.is_dir():
         raise ScenarioError(
-            f"{path}: is a folder, not a scenario file. Fix: give the scenario's YAML file, e.g. "
-            f"{path / 'scenario.yaml'}."
+            "{path}: is a folder, not a scenario file. Fix: give the scenario's YAML file, e.g. {path2}.",
+            path=path,
+            path2=path / "scenario.yaml",
         )
     if not path.is_file():
-        raise ScenarioError(f"{path}: scenario file not found. Fix: check the path (cwd is {Path.cwd()}).")
+        raise ScenarioError(
+            "{path}: scenario file not found. Fix: check the path (cwd is {cwd}).", path=path, cwd=Path.cwd()
+        )
     try:
         with path.open("rb") as stream:
             data = stream.read(MAX_SCENARIO_BYTES + 1)
     except OSError as exc:
         raise ScenarioError(
-            f"{path}: cannot be read ({exc.strerror or exc}). Fix: check the file's permissions."
+            "{path}: cannot be read ({value}). Fix: check the file's permissions.", path=path, value=exc.strerror or exc
         ) from None
     if len(data) > MAX_SCENARIO_BYTES:
         raise ScenarioError(
-            f"{path}: larger than {MAX_SCENARIO_BYTES:,} bytes; a scenario is a few kilobytes of YAML. Fix: check "
-            "that this is the scenario file (input data goes in its own files, named under `inputs`)."
+            "{path}: larger than {MAX_SCENARIO_BYTES:,} bytes; a scenario is a few kilobytes of YAML. Fix: check "
+            "that this is the scenario file (input data goes in its own files, named under `inputs`).",
+            path=path,
+            MAX_SCENARIO_BYTES=MAX_SCENARIO_BYTES,
         )
     if not data.strip():
         raise ScenarioError(
-            f"{path}: the file is empty. Fix: write the scenario's settings into it (see scenarios/demo.yaml)."
+            "{path}: the file is empty. Fix: write the scenario's settings into it (see scenarios/demo.yaml).",
+            path=path,
         )
     return data
 
@@ -113,50 +119,64 @@ def _read_bytes(path: Path) -> bytes:
 def decode_scenario_text(path: Path, data: bytes, encoding: str | None = None) -> tuple[str, ReadAs]:
     """The text of a scenario file's bytes and how it was decoded (see the module docstring for the order)."""
     if encoding is not None:
-        return _decode(path, data, _codec(path, encoding, "--encoding"), "given by --encoding")
+        return _decode(path, data, _codec(path, encoding, "--encoding"), Message("given by --encoding"))
     for mark, codec, name in _BYTE_ORDER_MARKS:
         if data.startswith(mark):
-            return _decode(path, data, codec, f"{name} byte-order mark")
+            return _decode(path, data, codec, Message("{name} byte-order mark", name=name))
     declared = next(filter(None, (_DECLARED.match(line) for line in data.split(b"\n", 2)[:2])), None)
     if declared is not None:
         name = declared.group(1).decode("ascii", "replace")
-        return _decode(path, data, _codec(path, name, "the `# encoding:` comment"), "declared in its first lines")
+        return _decode(
+            path, data, _codec(path, name, Message("the `# encoding:` comment")), Message("declared in its first lines")
+        )
     if b"\x00" in data:
         return _decode_nul_bytes(path, data)
     try:
-        return data.decode("utf-8"), ReadAs(path, "utf-8", "valid UTF-8")
+        return data.decode("utf-8"), ReadAs(path, "utf-8", Message("valid UTF-8"))
     except UnicodeDecodeError as exc:
         not_utf8 = exc
     guessed = _guess_legacy(data)
     if guessed is None:
         offset = not_utf8.start
         raise ScenarioError(
-            f"{path}: not UTF-8 (byte {offset}, 0x{data[offset]:02x}, starts no UTF-8 character), and neither GB18030 "
-            f"nor cp1252 (Windows Latin-1) reads it as text. Fix: {ENCODING_FIX}."
+            "{path}: not UTF-8 (byte {offset}, 0x{data:02x}, starts no UTF-8 character), and neither GB18030 nor "
+            "cp1252 (Windows Latin-1) reads it as text. Fix: {fix}.",
+            path=path,
+            offset=offset,
+            data=data[offset],
+            fix=ENCODING_FIX,
         )
     codec, how = guessed
     return data.decode(codec), ReadAs(path, codec, how)
 
 
-def _codec(path: Path, name: str, source: str) -> str:
+def _codec(path: Path, name: str, source: str | Message) -> str:
     try:
         return codecs.lookup(name).name
     except LookupError:
         raise ScenarioError(
-            f"{path}: unknown text encoding {echo(name)} (from {source}). Fix: name a known one, e.g. utf-8, gbk, "
-            "gb18030, cp1252, latin-1, utf-16."
+            "{path}: unknown text encoding {name} (from {source}). Fix: name a known one, e.g. utf-8, gbk, "
+            "gb18030, cp1252, latin-1, utf-16.",
+            path=path,
+            name=echo(name),
+            source=source,
         ) from None
 
 
-def _decode(path: Path, data: bytes, codec: str, how: str) -> tuple[str, ReadAs]:
+def _decode(path: Path, data: bytes, codec: str, how: Message) -> tuple[str, ReadAs]:
     """``data`` decoded strictly; a UTF-8 or UTF-16/32 mark at the start is dropped."""
     codec = "utf-8-sig" if codec == "utf-8" else codec
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
         raise ScenarioError(
-            f"{path}: cannot be read as {codec} ({how}): byte {exc.start} (0x{data[exc.start]:02x}) is not valid "
-            f"{codec}. Fix: {ENCODING_FIX}."
+            "{path}: cannot be read as {codec} ({how}): byte {start} (0x{data:02x}) is not valid {codec}. Fix: {fix}.",
+            path=path,
+            codec=codec,
+            how=how,
+            start=exc.start,
+            data=data[exc.start],
+            fix=ENCODING_FIX,
         ) from None
     return text.removeprefix("\ufeff"), ReadAs(path, codec.removesuffix("-sig"), how)
 
@@ -167,16 +187,19 @@ def _decode_nul_bytes(path: Path, data: bytes) -> tuple[str, ReadAs]:
     for codec, zeros, name in (("utf-16-le", odd, "UTF-16 LE"), ("utf-16-be", even, "UTF-16 BE")):
         if len(data) % 2 == 0 and zeros.count(0) >= 0.5 * len(zeros):
             try:
-                return data.decode(codec), ReadAs(path, codec, f"no byte-order mark; every other byte 0, as {name}")
+                return data.decode(codec), ReadAs(
+                    path, codec, Message("no byte-order mark; every other byte 0, as {name}", name=name)
+                )
             except UnicodeDecodeError:
                 break
     raise ScenarioError(
-        f"{path}: not a text file (byte {data.index(0)} is 0). Fix: give the scenario's YAML file, saved as text "
-        "(UTF-8)."
+        "{path}: not a text file (byte {index} is 0). Fix: give the scenario's YAML file, saved as text (UTF-8).",
+        path=path,
+        index=data.index(0),
     )
 
 
-def _guess_legacy(data: bytes) -> tuple[str, str] | None:
+def _guess_legacy(data: bytes) -> tuple[str, Message] | None:
     """GB18030 or cp1252 for bytes that are not UTF-8, or None when neither reads as text.
 
     GB18030 decodes most byte strings, Latin-1 ones included (an accented letter and the ASCII letter after
@@ -189,10 +212,10 @@ def _guess_legacy(data: bytes) -> tuple[str, str] | None:
         wide = [c for c in chinese if ord(c) > 0x7F]
         common = sum(1 for c in wide if _in_gb2312(c))
         if common >= 0.8 * len(wide):
-            return "gb18030", "not UTF-8; guessed GB18030: its characters are common Chinese ones"
+            return "gb18030", Message("not UTF-8; guessed GB18030: its characters are common Chinese ones")
     latin = _decoded(data, "cp1252")
     if latin is not None and all(c.isalpha() or c in _LATIN_PUNCTUATION for c in latin if ord(c) > 0x7F):
-        return "cp1252", "not UTF-8; guessed cp1252 (Windows Latin-1): its characters are accented letters"
+        return "cp1252", Message("not UTF-8; guessed cp1252 (Windows Latin-1): its characters are accented letters")
     return None
 
 
@@ -275,22 +298,39 @@ def _parse_yaml(path: Path, text: str) -> Any:
         return loader.get_single_data()
     except _TooLargeError:
         raise ScenarioError(
-            f"{path}: its YAML aliases (*name) expand to more than {MAX_EXPANDED_VALUES:,} values; a scenario holds "
-            "a few hundred. Fix: write the settings out instead of nesting aliases of aliases."
+            "{path}: its YAML aliases (*name) expand to more than {MAX_EXPANDED_VALUES:,} values; a scenario holds "
+            "a few hundred. Fix: write the settings out instead of nesting aliases of aliases.",
+            path=path,
+            MAX_EXPANDED_VALUES=MAX_EXPANDED_VALUES,
         ) from None
     except _CycleError:
         raise ScenarioError(
-            f"{path}: a YAML alias (*name) refers to the list or mapping that contains it, which never ends. "
-            "Fix: remove that alias."
+            "{path}: a YAML alias (*name) refers to the list or mapping that contains it, which never ends. Fix: "
+            "remove that alias.",
+            path=path,
         ) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML ({echo(exc, 400)}). Fix: correct the YAML syntax.") from None
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:  # where the parser stopped, and its words for why (PyYAML's, quoted)
+            raise ScenarioError(
+                "{path}: not valid YAML at line {line}, column {column}: {problem}. Fix: correct the YAML syntax.",
+                path=path,
+                line=mark.line + 1,
+                column=mark.column + 1,
+                problem=echo(" ".join(filter(None, (exc.context, exc.problem))), 200),
+            ) from None
+        raise ScenarioError(
+            "{path}: not valid YAML ({exc}). Fix: correct the YAML syntax.", path=path, exc=echo(exc, 400)
+        ) from None
     except RecursionError:
         raise ScenarioError(
-            f"{path}: its YAML lists or mappings nest too deep to read. Fix: a scenario nests a few levels; check "
-            "that this is the scenario file."
+            "{path}: its YAML lists or mappings nest too deep to read. Fix: a scenario nests a few levels; check "
+            "that this is the scenario file.",
+            path=path,
         ) from None
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        raise ScenarioError(f"{path}: a value cannot be read ({echo(exc)}). Fix: correct that value.") from None
+        raise ScenarioError(
+            "{path}: a value cannot be read ({exc}). Fix: correct that value.", path=path, exc=echo(exc)
+        ) from None
     finally:
         loader.dispose()

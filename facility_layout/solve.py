@@ -204,14 +204,17 @@ def lexicographic(first: SolveReport, second: SolveReport | None, note: str | No
 def ensure_solver_available(name: str) -> None:
     """Raise :class:`SolveError` naming ``solver.name`` and the fix when the solver cannot run here."""
     if name not in SOLVERS:
-        raise SolveError(f"solver.name = {name!r}: unknown solver. Fix: use one of {', '.join(SOLVERS)}.")
+        raise SolveError(
+            "solver.name = {name!r}: unknown solver. Fix: use one of {SOLVERS}.", name=name, SOLVERS=", ".join(SOLVERS)
+        )
     if name == "highs":
         try:
             importlib.import_module("highspy")
         except ImportError as exc:
             raise SolveError(
-                f"solver.name = 'highs': the HiGHS solver is not installed ({exc}). "
-                "Fix: install it with `pip install highspy`, or set solver.name: cbc."
+                "solver.name = 'highs': the HiGHS solver is not installed ({exc}). Fix: install it with `pip "
+                "install highspy`, or set solver.name: cbc.",
+                exc=exc,
             ) from None
     elif not pulp.PULP_CBC_CMD().available():
         raise SolveError(

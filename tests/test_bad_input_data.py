@@ -248,7 +248,7 @@ def test_cell_size_beyond_memory_is_refused() -> None:
     with pytest.raises(InputError) as error:
         check_cell_size(demand, 90.0, 2000.0, 500, "s.yaml", 10_000_000)
     assert "500,000 pairs" in str(error.value) and "Fix: use larger cells" in str(error.value)
-    assert any("large run" in w for w in check_cell_size(demand, 5.0, 2000.0, 500, "s.yaml", 40_000_000))
+    assert any("large run" in str(w) for w in check_cell_size(demand, 5.0, 2000.0, 500, "s.yaml", 40_000_000))
     assert check_cell_size(demand, 5.0, 2000.0, 500, "s.yaml", 100_000_000) == []
 
 

@@ -16,6 +16,7 @@ matplotlib.use("Agg")  # no display: the page is drawn straight to PDF
 
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from facility_layout.brief.comparison import write_comparison_brief
 from facility_layout.brief.fonts import FONT_LICENCE
@@ -72,37 +73,37 @@ def write_brief(
             title = f"{title} — {_('SYNTHETIC region, not a real place')}"
         fig.text(0.02, 0.965, title, fontsize=16, weight="bold", va="top")
         draw_map(fig.add_axes((0.02, 0.08, 0.55, 0.82)), tables, scenario, _)
-        _headline_table(fig, summary, _, top=0.9)
+        labels = _headline_table(fig, summary, _, top=0.9)
         _changes(fig, tables, _, top=0.47, listed=LISTED_CHANGES[paper])
         fig.text(0.6, 0.075, proof_status(summary, _), fontsize=9, va="bottom", weight="bold")
         sources = "; ".join([*(attribution or []), FONT_LICENCE])
         fig.text(0.02, 0.02, _("Sources: {sources}", sources=sources), fontsize=7, va="bottom", wrap=True)
-        save_pdf(fig, path)
+        save_pdf(fig, path, fit=labels)
     finally:
         plt.close(fig)
     return path
 
 
-def _headline_table(fig: Figure, summary: dict[str, Any], _: Translator, top: float) -> None:
+def _headline_table(fig: Figure, summary: dict[str, Any], _: Translator, top: float) -> dict[Text, float]:
+    """Draw the table today → proposed; returns its labels with the width each may take (figure fraction)."""
     fig.text(0.6, top, _("Today → proposed"), fontsize=12, weight="bold", va="top")
     columns = (0.6, 0.84, 0.915)
     y = top - 0.04
     fig.text(columns[1], y, _("Today"), fontsize=8.5, ha="right", weight="bold")
     fig.text(columns[2], y, _("Proposed"), fontsize=8.5, ha="right", weight="bold")
     fig.text(0.985, y, _("Change"), fontsize=8.5, ha="right", weight="bold")
-    renderer = fig.canvas.get_renderer()
-    label_room = (columns[1] - columns[0] - 0.06) * fig.bbox.width  # left of the widest "Today" figure
+    labels = []
     for label, today, proposed, kind in headline_rows(summary, _):
         if kind == "minutes" and "95" in label:
             continue  # mean and longest suffice on one page; the workbook has all three
         y -= 0.0215
-        text = fig.text(columns[0], y, label, fontsize=8)
-        while text.get_window_extent(renderer).width > label_room and text.get_fontsize() > 5.5:
-            text.set_fontsize(text.get_fontsize() - 0.25)  # a long label shrinks rather than run into "Today"
+        labels.append(fig.text(columns[0], y, label, fontsize=8))
         # The change of the figures as shown, so that the row reads as a sum (7.6 → 6.7: -0.9, not -1).
         change = None if today is None else displayed(proposed, kind) - displayed(today, kind)
         for x, value in ((columns[1], today), (columns[2], proposed), (0.985, change)):
             fig.text(x, y, page_number(value, kind, _, signed=x == 0.985), fontsize=8, ha="right")
+    # A long label shrinks rather than run into the "Today" figures (widest: "120,000").
+    return {label: columns[1] - columns[0] - 0.06 for label in labels}
 
 
 def _changes(fig: Figure, tables: LayoutTables, _: Translator, top: float, listed: int) -> None:

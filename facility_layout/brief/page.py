@@ -52,8 +52,9 @@ def proof_status(summary: dict[str, Any], _: Translator) -> str:
     )
 
 
-def save_pdf(fig: Figure, path: Path) -> None:
-    """Embed the glyphs the page uses (every text of the figure) and write the PDF."""
+def save_pdf(fig: Figure, path: Path, fit: dict[Text, float] | None = None) -> None:
+    """Embed the glyphs the page uses (every text of the figure) and write the PDF; each text of ``fit`` is
+    made smaller (down to 5.5 pt) until it is no wider than its figure fraction, measured in the page's font."""
     texts = [t for t in fig.findobj(Text) if t.get_text()]
     characters = "".join(sorted({c for t in texts for c in t.get_text()}))
     with tempfile.TemporaryDirectory(prefix="facility-layout-font-") as folder:
@@ -62,5 +63,9 @@ def save_pdf(fig: Figure, path: Path) -> None:
         for text in texts:
             # One regular face: headings stand out by size, not weight.
             text.set_fontproperties(font_manager.FontProperties(fname=str(font_file), size=text.get_fontsize()))
+        renderer = fig.canvas.get_renderer()
+        for text, room in (fit or {}).items():
+            while text.get_window_extent(renderer).width > room * fig.bbox.width and text.get_fontsize() > 5.5:
+                text.set_fontsize(text.get_fontsize() - 0.25)
         with matplotlib.rc_context({"pdf.fonttype": 42}):
             fig.savefig(path, format="pdf")

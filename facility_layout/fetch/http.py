@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from facility_layout.errors import FacilityLayoutError
+from facility_layout.errors import FacilityLayoutError, Message
+from facility_layout.i18n import DEFAULT_LANGUAGE, translator
 
 USER_AGENT = "facility-layout/0.1 (rural health facility planning; https://pypi.org/project/facility-layout/)"
 _CHUNK = 1 << 16
@@ -61,6 +62,8 @@ class Downloader:
         Socket timeout of one attempt.
     progress : TextIO
         Where progress lines go (default: stderr at the time of writing).
+    language : str
+        The language of the progress lines (one of :data:`facility_layout.i18n.LANGUAGES`).
     sleep : callable
         ``time.sleep``; the waits it was asked for are recorded in ``waits``.
     """
@@ -71,6 +74,7 @@ class Downloader:
     max_wait_s: float = 120.0
     timeout_s: float = 120.0
     progress: TextIO | None = None
+    language: str = DEFAULT_LANGUAGE
     sleep: Callable[[float], None] = time.sleep
     waits: list[float] = field(default_factory=list)
 
@@ -88,7 +92,7 @@ class Downloader:
         key = hashlib.sha256(f"{'POST' if body else 'GET'} {url}\n".encode() + (body or b"")).hexdigest()
         target = self.cache_dir / key
         if target.is_file():
-            self._say(f"{endpoint.name}: cached {_short(url)}")
+            self._say(Message("{name}: cached {url}", name=endpoint.name, url=_short(url)))
             return target
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
@@ -101,13 +105,28 @@ class Downloader:
                 if attempt == self.retries:
                     raise FetchError(_give_up(endpoint, url, exc.reason, self.retries + 1)) from None
                 wait = min(self.max_wait_s, exc.retry_after if exc.retry_after is not None else self._backoff(attempt))
-                self._say(f"{endpoint.name}: {exc.reason}; retrying in {wait:.1f} s ({attempt + 1}/{self.retries})")
+                self._say(
+                    Message(
+                        "{name}: {reason}; retrying in {wait:.1f} s ({attempt}/{retries})",
+                        name=endpoint.name,
+                        reason=exc.reason,
+                        wait=wait,
+                        attempt=attempt + 1,
+                        retries=self.retries,
+                    )
+                )
                 self.waits.append(wait)
                 self.sleep(wait)
             except urllib.error.HTTPError as exc:
                 raise FetchError(
-                    f"{endpoint.name} ({_short(url)}) answered HTTP {exc.code} {exc.reason}. Fix: check the place, "
-                    f"country or year asked for; to use a mirror, set {endpoint.option} or {endpoint.env}"
+                    "{name} ({url}) answered HTTP {code} {reason}. Fix: check the place, country or year asked "
+                    "for; to use a mirror, set {option} or {env}",
+                    name=endpoint.name,
+                    url=_short(url),
+                    code=exc.code,
+                    reason=exc.reason,
+                    option=endpoint.option,
+                    env=endpoint.env,
                 ) from None
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
@@ -127,7 +146,11 @@ class Downloader:
                     have = 0
                 length = response.headers.get("Content-Length")
                 total = have + int(length) if length is not None else None
-                self._say(f"downloading {_short(url)}" + (f" (resuming at {_size(have)})" if resumed else ""))
+                self._say(
+                    Message("downloading {url} (resuming at {size})", url=_short(url), size=_size(have))
+                    if resumed
+                    else Message("downloading {url}", url=_short(url))
+                )
                 self._copy(response, partial, "ab" if resumed else "wb", have, total)
         except urllib.error.HTTPError as exc:
             if exc.code == 416:  # the partial file is not a prefix of what the server has now: start again
@@ -149,14 +172,18 @@ class Downloader:
                 out.write(chunk)
                 done += len(chunk)
                 if done - shown >= 8 * 1024 * 1024:  # a line per 8 MB keeps a log readable
-                    self._say(f"  {_size(done)}" + (f" of {_size(total)}" if total else ""))
+                    self._say(
+                        Message("  {done} of {total}", done=_size(done), total=_size(total))
+                        if total
+                        else Message("  {done}", done=_size(done))
+                    )
                     shown = done
         if total is not None and done < total:
             raise http.client.IncompleteRead(b"", total - done)
-        self._say(f"  done: {_size(done)}")
+        self._say(Message("  done: {size}", size=_size(done)))
 
-    def _say(self, line: str) -> None:
-        print(line, file=self.progress or sys.stderr, flush=True)
+    def _say(self, line: Message) -> None:
+        print(line.text(translator(self.language)), file=self.progress or sys.stderr, flush=True)
 
 
 class _RetryableError(Exception):
@@ -180,12 +207,18 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _give_up(endpoint: Endpoint, url: str, reason: str, attempts: int) -> str:
-    return (
-        f"could not download from {endpoint.name} at {_short(url)}: {reason} ({attempts} attempts). "
-        f"Fix: check the internet connection (or proxy) and run the same command again (finished downloads are "
-        f"cached and partial ones resume); to use a mirror, set {endpoint.option} or the {endpoint.env} "
-        f"environment variable (now {endpoint.url})"
+def _give_up(endpoint: Endpoint, url: str, reason: str, attempts: int) -> Message:
+    return Message(
+        "could not download from {name} at {url}: {reason} ({attempts} attempts). Fix: check the internet "
+        "connection (or proxy) and run the same command again (finished downloads are cached and partial ones "
+        "resume); to use a mirror, set {option} or the {env} environment variable (now {endpoint_url})",
+        name=endpoint.name,
+        url=_short(url),
+        reason=reason,
+        attempts=attempts,
+        option=endpoint.option,
+        env=endpoint.env,
+        endpoint_url=endpoint.url,
     )
 
 

@@ -33,8 +33,11 @@ def crop_population(source: Path, bounds: Bounds, path: Path, url: str) -> float
             window = _window(src.transform, src.width, src.height, bounds)
             if window is None:
                 raise FetchError(
-                    f"the WorldPop raster {url} does not cover the area {_fmt(bounds)} (it covers "
-                    f"{_fmt(tuple(src.bounds))}). Fix: give the area's country with --country"
+                    "the WorldPop raster {url} does not cover the area {area} (it covers {covered}). Fix: give the "
+                    "area's country with --country",
+                    url=url,
+                    area=_fmt(bounds),
+                    covered=_fmt(tuple(src.bounds)),
                 )
             values = src.read(1, window=window)
             profile = src.profile | {
@@ -50,7 +53,7 @@ def crop_population(source: Path, bounds: Bounds, path: Path, url: str) -> float
     except RasterioIOError as exc:
         source.unlink(missing_ok=True)
         raise FetchError(
-            f"the WorldPop file {url} is not a readable GeoTIFF ({exc}); it was removed from the cache"
+            "the WorldPop file {url} is not a readable GeoTIFF ({exc}); it was removed from the cache", url=url, exc=exc
         ) from None
     with rasterio.open(path, "w", **profile) as out:
         out.write(values, 1)

@@ -70,7 +70,9 @@ def fetch_region(
     """
     folder = folder.expanduser().resolve()
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise FetchError(f"{folder} already exists and is not an empty folder. Fix: give a new folder to fetch into")
+        raise FetchError(
+            "{folder} already exists and is not an empty folder. Fix: give a new folder to fetch into", folder=folder
+        )
     if not country:
         raise FetchError(
             "WorldPop publishes population per country: give the area's ISO 3166-1 alpha-3 code with --country "
@@ -137,7 +139,8 @@ def _area(area: Area, nominatim: Endpoint, downloader: Downloader) -> tuple[str,
         w, s, e, n = area.bbox
         if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
             raise FetchError(
-                f"--bbox {area.bbox} is not W,S,E,N in degrees with W < E and S < N. Fix: e.g. 103.9,25.9,104.1,26.1"
+                "--bbox {bbox} is not W,S,E,N in degrees with W < E and S < N. Fix: e.g. 103.9,25.9,104.1,26.1",
+                bbox=area.bbox,
             )
         return f"Area {w:g},{s:g},{e:g},{n:g}", box(w, s, e, n)
     assert area.boundary is not None
@@ -145,14 +148,17 @@ def _area(area: Area, nominatim: Endpoint, downloader: Downloader) -> tuple[str,
         frame = gpd.read_file(area.boundary)
     except Exception as exc:  # pyogrio raises several types for unreadable files
         raise FetchError(
-            f"--boundary {area.boundary} is not a readable vector file ({exc}). Fix: give a GeoJSON, "
-            "GeoPackage or Shapefile"
+            "--boundary {boundary} is not a readable vector file ({exc}). Fix: give a GeoJSON, GeoPackage or Shapefile",
+            boundary=area.boundary,
+            exc=exc,
         ) from None
     if frame.crs is None:
-        raise FetchError(f"--boundary {area.boundary} has no coordinate reference system. Fix: save it with one")
+        raise FetchError(
+            "--boundary {boundary} has no coordinate reference system. Fix: save it with one", boundary=area.boundary
+        )
     polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polygons.empty:
-        raise FetchError(f"--boundary {area.boundary} has no polygon. Fix: give the area's outline")
+        raise FetchError("--boundary {boundary} has no polygon. Fix: give the area's outline", boundary=area.boundary)
     return area.boundary.stem, polygons.to_crs("EPSG:4326").geometry.make_valid().union_all()
 
 

@@ -78,18 +78,27 @@ def geocode(downloader: Downloader, endpoint: Endpoint, query: str) -> Place:
         results = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         path.unlink(missing_ok=True)  # a broken answer must not be cached
-        raise FetchError(f"{endpoint.name} at {endpoint.url} did not answer JSON ({exc}). Fix: check the URL") from None
+        raise FetchError(
+            "{name} at {url} did not answer JSON ({exc}). Fix: check the URL",
+            name=endpoint.name,
+            url=endpoint.url,
+            exc=exc,
+        ) from None
     if not results:
         raise FetchError(
-            f"{endpoint.name} found no place called {query!r}. Fix: add the province or country (e.g. "
-            f"'{query}, Yunnan, China'), or give --bbox W,S,E,N or --boundary FILE instead"
+            "{name} found no place called {query!r}. Fix: add the province or country (e.g. '{query}, Yunnan, "
+            "China'), or give --bbox W,S,E,N or --boundary FILE instead",
+            name=endpoint.name,
+            query=query,
         )
     first = results[0]
     outline = shape(first.get("geojson") or {"type": "Point", "coordinates": [first["lon"], first["lat"]]})
     if outline.geom_type not in ("Polygon", "MultiPolygon"):
         raise FetchError(
-            f"{endpoint.name} knows {first.get('display_name', query)!r} only as a point, not an area. Fix: ask for "
-            "the county or district that holds it, or give --bbox W,S,E,N or --boundary FILE"
+            "{name} knows {get!r} only as a point, not an area. Fix: ask for the county or district that holds it, "
+            "or give --bbox W,S,E,N or --boundary FILE",
+            name=endpoint.name,
+            get=first.get("display_name", query),
         )
     return Place(outline, first.get("display_name", query), (first.get("address") or {}).get("country_code"))
 
@@ -116,15 +125,22 @@ def read_overpass(path: Path, endpoint: Endpoint) -> list[dict]:
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         path.unlink(missing_ok=True)
         raise FetchError(
-            f"{endpoint.name} at {endpoint.url} did not answer Overpass JSON ({exc}). Fix: check the URL points at an "
-            f"Overpass API interpreter (…/api/interpreter); set it with {endpoint.option} or {endpoint.env}"
+            "{name} at {url} did not answer Overpass JSON ({exc}). Fix: check the URL points at an Overpass API "
+            "interpreter (…/api/interpreter); set it with {option} or {env}",
+            name=endpoint.name,
+            url=endpoint.url,
+            exc=exc,
+            option=endpoint.option,
+            env=endpoint.env,
         ) from None
     remark = answer.get("remark", "")
     if "error" in remark.lower():  # Overpass reports a timeout or memory limit in `remark`, with HTTP 200
         path.unlink(missing_ok=True)
         raise FetchError(
-            f"{endpoint.name} stopped the query: {remark}. Fix: fetch a smaller area, or use another Overpass server "
-            f"({endpoint.option})"
+            "{name} stopped the query: {remark}. Fix: fetch a smaller area, or use another Overpass server ({option})",
+            name=endpoint.name,
+            remark=remark,
+            option=endpoint.option,
         )
     return elements
 
@@ -152,17 +168,26 @@ def worldpop_file(downloader: Downloader, endpoint: Endpoint, iso3: str, year: i
         by_year = {int(e["popyear"]): e for e in entries if e.get("files")}
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         path.unlink(missing_ok=True)
-        raise FetchError(f"{endpoint.name} at {endpoint.url} did not answer its REST JSON ({exc})") from None
+        raise FetchError(
+            "{name} at {url} did not answer its REST JSON ({exc})", name=endpoint.name, url=endpoint.url, exc=exc
+        ) from None
     if not by_year:
         raise FetchError(
-            f"{endpoint.name} has no population raster for country {iso3.upper()!r}. Fix: give the ISO 3166-1 "
-            "alpha-3 code with --country (e.g. CHN, KEN, COM)"
+            "{name} has no population raster for country {upper!r}. Fix: give the ISO 3166-1 alpha-3 code with "
+            "--country (e.g. CHN, KEN, COM)",
+            name=endpoint.name,
+            upper=iso3.upper(),
         )
     chosen = max(by_year) if year is None else year
     if chosen not in by_year:
         raise FetchError(
-            f"{endpoint.name} has no {iso3.upper()} population raster for {year} "
-            f"(years: {min(by_year)}–{max(by_year)}). Fix: pick one of those with --year"
+            "{name} has no {upper} population raster for {year} (years: {min}–{max}). Fix: pick one of those with "
+            "--year",
+            name=endpoint.name,
+            upper=iso3.upper(),
+            year=year,
+            min=min(by_year),
+            max=max(by_year),
         )
     entry = by_year[chosen]
     return PopulationFile(entry["files"][0], chosen, entry.get("citation") or entry.get("title", ""))
@@ -189,12 +214,14 @@ def read_hgt_tile(path: Path, name: str) -> tuple[np.ndarray, Affine]:
     except (OSError, EOFError) as exc:
         path.unlink(missing_ok=True)
         raise FetchError(
-            f"DEM tile {name} is not a gzipped HGT file ({exc}). Fix: check the --dem-url mirror"
+            "DEM tile {name} is not a gzipped HGT file ({exc}). Fix: check the --dem-url mirror", name=name, exc=exc
         ) from None
     side = math.isqrt(len(raw) // 2)
     if side * side * 2 != len(raw) or side not in (1201, 3601):
         path.unlink(missing_ok=True)
-        raise FetchError(f"DEM tile {name} has {len(raw)} bytes, not 1201² or 3601² int16 samples")
+        raise FetchError(
+            "DEM tile {name} has {n_raw} bytes, not 1201² or 3601² int16 samples", name=name, n_raw=len(raw)
+        )
     stem = Path(name).name[:7]
     lat = int(stem[1:3]) * (1 if stem[0] == "N" else -1)
     lon = int(stem[4:7]) * (1 if stem[3] == "E" else -1)

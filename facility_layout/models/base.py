@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from facility_layout.errors import InvalidValueError, Message, as_message
 from facility_layout.odmatrix import ODMatrix
 from facility_layout.solve import MilpBuilder, SolveReport
 
@@ -32,8 +33,16 @@ class InfeasibleLayoutError(Exception):
         Demand points (row indices) that no allowed site can serve, when that is the cause.
     """
 
-    def __init__(self, message: str, needed_budget: float | None = None, points: np.ndarray | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str | Message,
+        /,
+        needed_budget: float | None = None,
+        points: np.ndarray | None = None,
+        **values: object,
+    ) -> None:
+        self.message = as_message(message, **values)  # shown in the planner's language (facility_layout.errors)
+        super().__init__(self.message.text())
         self.needed_budget = needed_budget
         self.points = np.zeros(0, dtype=np.int64) if points is None else np.asarray(points, dtype=np.int64)
 
@@ -157,9 +166,12 @@ class LocationModel:
     def checked_p(self, p: int) -> int:
         """``p`` as an int; ValueError unless it lies between the required and the allowed site counts."""
         if not self.required.sum() <= p <= self.allowed.sum():
-            raise ValueError(
-                f"p = {p} must be at least the {int(self.required.sum())} required sites and at most the "
-                f"{int(self.allowed.sum())} sites that are not forbidden"
+            raise InvalidValueError(
+                "p = {p} must be at least the {required} required sites and at most the {allowed} sites that are "
+                "not forbidden",
+                p=p,
+                required=int(self.required.sum()),
+                allowed=int(self.allowed.sum()),
             )
         return int(p)
 
@@ -168,9 +180,12 @@ class LocationModel:
         ``limit``, if any."""
         unreachable = self.unreachable_points(limit)
         if len(unreachable):
-            where = "within reach" if np.isinf(limit) else f"within {limit:g}"
+            where = Message("within reach") if np.isinf(limit) else Message("within {limit:g}", limit=limit)
             raise InfeasibleLayoutError(
-                f"{describe_points(unreachable, self.weights)} have no allowed site {where}", points=unreachable
+                "{describe_points} have no allowed site {where}",
+                points=unreachable,
+                describe_points=describe_points(unreachable, self.weights),
+                where=where,
             )
 
     def add_keep_rows(self, builder: MilpBuilder, site_column: np.ndarray) -> None:
@@ -192,7 +207,9 @@ class LocationModel:
             columns = site_column[group[~self.forbidden[group]]]
             columns = columns[columns >= 0]
             if not len(columns):
-                raise InfeasibleLayoutError(f"sites {group.tolist()} must keep one open, but all of them are forbidden")
+                raise InfeasibleLayoutError(
+                    "sites {tolist} must keep one open, but all of them are forbidden", tolist=group.tolist()
+                )
             rows.append(np.full(len(columns), len(rows)))
             cols.append(columns)
         if rows:
@@ -226,11 +243,17 @@ def site_mask(sites: SitesArg, n_sites: int, name: str) -> np.ndarray:
     return mask
 
 
-def describe_points(points: np.ndarray, weights: np.ndarray, limit: int = 8) -> str:
+def describe_points(points: np.ndarray, weights: np.ndarray, limit: int = 8) -> Message:
     """``"3 demand points (rows 4, 17, 22) carrying 1,240 of demand"`` for error messages."""
     shown = ", ".join(str(int(i)) for i in points[:limit]) + (", …" if len(points) > limit else "")
-    plural = "s" if len(points) != 1 else ""
-    return f"{len(points)} demand point{plural} (rows {shown}) carrying {weights[points].sum():,.6g} of demand"
+    return Message(
+        "{count} demand point (rows {rows}) carrying {demand:,.6g} of demand"
+        if len(points) == 1
+        else "{count} demand points (rows {rows}) carrying {demand:,.6g} of demand",
+        count=len(points),
+        rows=shown,
+        demand=weights[points].sum(),
+    )
 
 
 def merge_rows(rows: Iterable[tuple[tuple[int, ...], float]]) -> dict[tuple[int, ...], float]:

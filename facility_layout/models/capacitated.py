@@ -43,6 +43,7 @@ from typing import Self
 import numpy as np
 import scipy.sparse as sp
 
+from facility_layout.errors import Message
 from facility_layout.models.base import InfeasibleLayoutError, LocationModel, LocationResult, SitesArg, describe_points
 from facility_layout.models.center import (
     add_levels,
@@ -141,29 +142,42 @@ class CapacitatedModel(LocationModel):
         most = float(self.capacity[self.required].sum() + others[: self.p - int(self.required.sum())].sum())
         if total > most:
             raise InfeasibleLayoutError(
-                f"total demand {total:,.6g} exceeds by {total - most:,.6g} the {most:,.6g} that the {self.p} "
-                "largest capacities of allowed sites (required ones included) can serve; raise p or the capacities"
+                "total demand {total:,.6g} exceeds by {total2:,.6g} the {most:,.6g} that the {p} largest "
+                "capacities of allowed sites (required ones included) can serve; raise p or the capacities",
+                total=total,
+                total2=total - most,
+                most=most,
+                p=self.p,
             )
         stranded = np.setdiff1d(np.flatnonzero(self.weights > 0), pairs.origin)
         if len(stranded):
-            why = (
+            why = Message(
                 "every allowed site in reach has capacity 0"
                 if self.split_demand
                 else "each needs one allowed site in reach with capacity at least its demand; none has it"
             )
             raise InfeasibleLayoutError(
-                f"{describe_points(stranded, self.weights)} cannot be served: {why}; raise those sites' "
-                f"capacities{'' if self.split_demand else ' or allow split demand'}",
+                "{describe_points} cannot be served: {why}; raise those sites' capacities{value}",
                 points=stranded,
+                describe_points=describe_points(stranded, self.weights),
+                why=why,
+                value="" if self.split_demand else Message(" or allow split demand"),
             )
 
     def _infeasible(self) -> InfeasibleLayoutError:
-        single = "" if self.split_demand else ", each point from a single site,"
-        groups = f", keeping one site of each of the {len(self.keep_one_of)} groups," if self.keep_one_of else ""
+        single = "" if self.split_demand else Message(", each point from a single site,")
+        groups = (
+            Message(", keeping one site of each of the {count} groups,", count=len(self.keep_one_of))
+            if self.keep_one_of
+            else ""
+        )
         return InfeasibleLayoutError(
-            f"no {self.p} sites{groups} can serve all demand{single} within their capacities and the cost matrix's "
-            "reach; "
-            f"raise p or the capacities{'' if self.split_demand else ', or allow split demand'}"
+            "no {p} sites{groups} can serve all demand{single} within their capacities and the cost matrix's "
+            "reach; raise p or the capacities{value}",
+            p=self.p,
+            groups=groups,
+            single=single,
+            value="" if self.split_demand else Message(", or allow split demand"),
         )
 
     def _assignment(self, pairs: _Pairs, pair_cost: np.ndarray) -> tuple[MilpBuilder, np.ndarray]:

@@ -46,6 +46,7 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
+from facility_layout.errors import Message
 from facility_layout.models.base import (
     InfeasibleLayoutError,
     LocationModel,
@@ -121,10 +122,16 @@ class PCenter(LocationModel):
         milp, site_columns, greedy_open, greedy_worst = self._first_stage()
         values, report = solve_milp(milp, solver, time_limit_s, mip_gap)
         if report.status == "infeasible":
-            groups = f" and keep one site of each of the {len(self.keep_one_of)} groups" if self.keep_one_of else ""
+            groups = (
+                Message(" and keep one site of each of the {count} groups", count=len(self.keep_one_of))
+                if self.keep_one_of
+                else ""
+            )
             raise InfeasibleLayoutError(
-                f"no {self.p} sites reach every demand point within the cost matrix's cutoff{groups}; open more "
-                "sites (raise p) or allow longer trips"
+                "no {p} sites reach every demand point within the cost matrix's cutoff{groups}; open more sites "
+                "(raise p) or allow longer trips",
+                p=self.p,
+                groups=groups,
             )
         if values is not None:
             open_sites = self.required.copy()

@@ -61,6 +61,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
+from facility_layout.errors import Message
 from facility_layout.models.base import (
     InfeasibleLayoutError,
     LocationModel,
@@ -418,8 +419,9 @@ class SetCover(_CoverageModel):
         values, report = self._solve(form, solver, time_limit_s, mip_gap)
         if report.status == "infeasible":
             raise InfeasibleLayoutError(
-                f"no layout serves every demand point within {self.radius:g} without exceeding the sites' "
-                "capacities; add capacity, allow more sites or lengthen the radius"
+                "no layout serves every demand point within {radius:g} without exceeding the sites' capacities; "
+                "add capacity, allow more sites or lengthen the radius",
+                radius=self.radius,
             )
         if values is None:
             return self._unsolved(report)
@@ -439,8 +441,11 @@ class SetCover(_CoverageModel):
         total, available = float(self.weights.sum()), float(self.capacity[self.allowed].sum())
         if available < total:
             raise InfeasibleLayoutError(
-                f"the sites that may open can serve {available:,.6g} of demand in all, short by "
-                f"{total - available:,.6g} of the {total:,.6g} to cover; add capacity or allow more sites"
+                "the sites that may open can serve {available:,.6g} of demand in all, short by {total:,.6g} of the "
+                "{total2:,.6g} to cover; add capacity or allow more sites",
+                available=available,
+                total=total - available,
+                total2=total,
             )
         if not self.split_demand:
             lists = np.split(reach.indices, reach.indptr[1:-1])
@@ -448,9 +453,11 @@ class SetCover(_CoverageModel):
             too_big = np.flatnonzero(self.weights > largest)
             if len(too_big):
                 raise InfeasibleLayoutError(
-                    f"{describe_points(too_big, self.weights)} need more than any site within "
-                    f"{self.radius:g} can serve alone; let demand be split or add capacity",
+                    "{describe_points} need more than any site within {radius:g} can serve alone; let demand be "
+                    "split or add capacity",
                     points=too_big,
+                    describe_points=describe_points(too_big, self.weights),
+                    radius=self.radius,
                 )
 
     def _build(self, reach: sp.csr_matrix) -> _Formulation:
@@ -598,19 +605,27 @@ class MaxCoverage(_CoverageModel):
         if self.budget is not None:
             needed = self._forced_cost(solver, time_limit_s)
             if needed > self.budget:
-                what = "the required sites" + (" and the planning rules' sites" if self.keep_one_of else "")
+                what = Message(
+                    "the required sites and the planning rules' sites" if self.keep_one_of else "the required sites"
+                )
                 raise InfeasibleLayoutError(
-                    f"the budget of {self.budget:,.6g} is below the {needed:,.6g} that {what} cost at least; "
-                    f"short by {needed - self.budget:,.6g}",
+                    "the budget of {budget:,.6g} is below the {needed:,.6g} that {what} cost at least; short by "
+                    "{needed2:,.6g}",
                     needed_budget=needed,
+                    budget=self.budget,
+                    needed=needed,
+                    what=what,
+                    needed2=needed - self.budget,
                 )
         form = self._build()
         values, report = self._solve(form, solver, time_limit_s, mip_gap)
         if report.status == "infeasible":
             limit = f"{self.p} sites" if self.p is not None else f"a budget of {self.budget:,.6g}"
             raise InfeasibleLayoutError(
-                f"no layout of {limit} keeps one site open in each of the {len(self.keep_one_of)} groups the "
-                "planning rules name; raise p or the budget"
+                "no layout of {limit} keeps one site open in each of the {n_keep_one_of} groups the planning rules "
+                "name; raise p or the budget",
+                limit=limit,
+                n_keep_one_of=len(self.keep_one_of),
             )
         if values is None:
             return self._unsolved(report)

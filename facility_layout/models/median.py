@@ -137,8 +137,9 @@ class PMedian(LocationModel):
             report = report.with_bound(lower)
         if report.status == "infeasible":
             raise InfeasibleLayoutError(
-                f"no {self.p} sites reach every demand point within the cost matrix's cutoff; open more sites "
-                "(raise p) or allow longer trips"
+                "no {p} sites reach every demand point within the cost matrix's cutoff; open more sites (raise p) "
+                "or allow longer trips",
+                p=self.p,
             )
         open_sites = self.required.copy()
         if values is not None:

@@ -456,9 +456,11 @@ class TwoTier:
         stranded = np.array([i for i, row in rows.items() if not row])
         if len(stranded):
             raise InfeasibleLayoutError(
-                f"forbidden clinics {self._named(sorted(set(catchment[stranded].tolist())))} are the only clinic "
-                f"within {self.remote_keep_minutes:g} min for {self.population[stranded].sum():,.0f} people, so the "
-                "remote-keep rule cannot let them close"
+                "forbidden clinics {clinics} are the only clinic within {remote_keep_minutes:g} min for {sum:,.0f} "
+                "people, so the remote-keep rule cannot let them close",
+                clinics=self._named(sorted(set(catchment[stranded].tolist()))),
+                remote_keep_minutes=self.remote_keep_minutes,
+                sum=self.population[stranded].sum(),
             )
         return list(dict.fromkeys(rows.values()))
 
@@ -475,9 +477,12 @@ class TwoTier:
             allowed = tuple(j for j in row if not self.forbidden[j])
             if not allowed:
                 raise InfeasibleLayoutError(
-                    f"village {rule.village_names[village]}: its clinics {self._named(row)} are forbidden and no "
-                    f"clinic of an adjacent village serves its people within {rule.max_added_minutes:g} added "
-                    "minutes, so the village merge rule cannot let them all close"
+                    "village {village_names}: its clinics {clinics} are forbidden and no clinic of an adjacent "
+                    "village serves its people within {max_added_minutes:g} added minutes, so the village merge "
+                    "rule cannot let them all close",
+                    village_names=rule.village_names[village],
+                    clinics=self._named(row),
+                    max_added_minutes=rule.max_added_minutes,
                 )
             out.append(allowed)
         return out
@@ -670,9 +675,12 @@ class TwoTier:
             needed = self.layout_cost(fixed)
         assert self.budget is not None
         return InfeasibleLayoutError(
-            f"the budget {self.budget:g} is below the {needed:g} that the hard rules alone need (required sites, "
-            f"close costs, remote-keep and village merge rules) ({needed - self.budget:g} short)",
+            "the budget {budget:g} is below the {needed:g} that the hard rules alone need (required sites, close "
+            "costs, remote-keep and village merge rules) ({needed2:g} short)",
             needed_budget=needed,
+            budget=self.budget,
+            needed=needed,
+            needed2=needed - self.budget,
         )
 
     def _solve_central(self, solver: str, time_limit_s: float, mip_gap: float) -> tuple[np.ndarray, SolveReport]:

@@ -54,9 +54,10 @@ def read_census(spec: VillageCensus, settlements: gpd.GeoDataFrame, boundary: gp
     if negative.any():
         raise table.fail(
             "population_field",
-            f"{spec.population_field!r} is negative",
+            "{population_field!r} is negative",
             table.rows[spec.population_field][negative],
             "give the number of people (0 or more)",
+            population_field=spec.population_field,
         )
     weight = _demand_weight(table, spec, people)
     township = (
@@ -78,9 +79,10 @@ def read_census(spec: VillageCensus, settlements: gpd.GeoDataFrame, boundary: gp
     if len(outside):
         raise table.fail(
             "lon_field",
-            f"{len(outside)} villages lie outside the region boundary (lon, lat in WGS 84)",
+            "{n_outside} villages lie outside the region boundary (lon, lat in WGS 84)",
             outside,
             "check their coordinates and `crs`, or leave villages of other counties out of the table",
+            n_outside=len(outside),
         )
     villages = gpd.GeoDataFrame(
         {"village": names, "township": township, "people": people, "demand_weight": weight, "row": table.rows.index},
@@ -104,9 +106,10 @@ def _demand_weight(table: Table, spec: VillageCensus, people: np.ndarray) -> np.
         )
         raise table.fail(
             "age_groups",
-            f"the age groups do not add up to {spec.population_field!r}",
+            "the age groups do not add up to {population_field!r}",
             shown,
             "correct those rows, or list every age group of the table under age_groups",
+            population_field=spec.population_field,
         )
     return sum(groups[name] * group.visits_per_person for name, group in spec.age_groups.items())
 
@@ -130,9 +133,9 @@ def _placed_by_name(
         )
         raise table.fail(
             "name_field",
-            f"{int(unplaced.sum())} villages have no coordinates and no settlement of the same name in "
-            "inputs.settlements",
+            "{sum} villages have no coordinates and no settlement of the same name in inputs.settlements",
             why,
             "add their coordinates (lon_field / lat_field) or add them to the settlements file under the same name",
+            sum=int(unplaced.sum()),
         )
     return placed

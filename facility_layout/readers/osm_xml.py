@@ -25,7 +25,7 @@ from xml.parsers import expat
 import numpy as np
 import pandas as pd
 
-from facility_layout.errors import InputError
+from facility_layout.errors import InputError, Message
 from facility_layout.road_table import RoadTable, classify
 
 KEY = "inputs.roads"
@@ -68,7 +68,11 @@ def read_osm_roads(path: Path) -> RoadTable:
     if (u < 0).any() or (v < 0).any():
         missing = int(np.array(tails + heads)[np.concatenate([u, v]) < 0][0])
         raise InputError(
-            KEY, path, f"a way refers to node {missing}, which the file lacks (clipped?)", "give a complete extract"
+            KEY,
+            path,
+            "a way refers to node {missing}, which the file lacks (clipped?)",
+            "give a complete extract",
+            missing=missing,
         )
     way_of = np.array(way_of, dtype=np.int64)
     order = _graph_order(u, v, len(ids))
@@ -128,11 +132,15 @@ def _parse(path: Path) -> tuple[dict[int, tuple[float, float]], dict[int, tuple[
         with open(path, "rb") as handle:
             parser.ParseFile(handle)
     except (expat.ExpatError, KeyError, ValueError) as exc:
-        detail = f"missing attribute {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise InputError(KEY, path, f"is not a readable OSM XML file ({detail})", "give an .osm file") from None
+        detail = Message("missing attribute {name}", name=exc) if isinstance(exc, KeyError) else str(exc)
+        raise InputError(
+            KEY, path, "is not a readable OSM XML file ({detail})", "give an .osm file", detail=detail
+        ) from None
     if root != ["osm"] or not (nodes or ways):
-        what = f"root element <{root[0]}>" if root and root[0] != "osm" else "no nodes or ways"
-        raise InputError(KEY, path, f"is not a readable OSM XML file ({what})", "give an .osm file")
+        what = (
+            Message("root element <{root}>", root=root[0]) if root and root[0] != "osm" else Message("no nodes or ways")
+        )
+        raise InputError(KEY, path, "is not a readable OSM XML file ({what})", "give an .osm file", what=what)
     return nodes, ways
 
 

@@ -51,5 +51,7 @@ def _write_highways(pbf: Path, out: Path) -> Path:
     except InputError:
         raise
     except Exception as exc:  # pyosmium raises RuntimeError and others for damaged files
-        raise InputError(KEY, pbf, f"is not a readable .osm.pbf file ({exc})", "give an OSM PBF extract") from None
+        raise InputError(
+            KEY, pbf, "is not a readable .osm.pbf file ({exc})", "give an OSM PBF extract", exc=exc
+        ) from None
     return out

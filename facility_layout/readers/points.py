@@ -12,6 +12,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from facility_layout.coords import to_wgs84
+from facility_layout.errors import Message
 from facility_layout.readers.tables import Table
 from facility_layout.scenario import OFFSET_DATUMS
 
@@ -35,9 +36,13 @@ def table_points(table: Table, lon_field: str, lat_field: str, crs: str, *, requ
         missing = half | (empty if required else False)
         raise table.fail(
             "lon_field",
-            f"{lon_field!r} / {lat_field!r} have no coordinates",
+            "{lon_field!r} / {lat_field!r} have no coordinates",
             pd.Series([_pair(a, b) for a, b in zip(lon[missing], lat[missing], strict=True)], index=rows[missing]),
-            "fill both coordinate cells of those rows" + ("" if required else ", or leave both empty"),
+            "fill both coordinate cells of those rows"
+            if required
+            else "fill both coordinate cells of those rows, or leave both empty",
+            lon_field=lon_field,
+            lat_field=lat_field,
         )
     geographic = crs in OFFSET_DATUMS or _is_geographic(crs)
     if geographic:
@@ -70,11 +75,15 @@ def _check_degrees(
     swapped = np.all(np.abs(lat[bad]) <= 180) and np.all(np.abs(lon[bad]) <= 90)
     values = pd.Series([_pair(a, b) for a, b in zip(lon[bad], lat[bad], strict=True)], index=table.rows.index[bad])
     if converted_from:
-        problem = f"coordinates in {converted_from} fall outside the globe in WGS 84"
-        fix = "check `crs` (the coordinate system the columns are in)"
+        problem = Message("coordinates in {crs} fall outside the globe in WGS 84", crs=converted_from)
+        fix = Message("check `crs` (the coordinate system the columns are in)")
     else:
-        problem = f"{lon_field!r} / {lat_field!r} are outside longitude ±180 / latitude ±90"
-        fix = (
+        problem = Message(
+            "{lon_field!r} / {lat_field!r} are outside longitude ±180 / latitude ±90",
+            lon_field=lon_field,
+            lat_field=lat_field,
+        )
+        fix = Message(
             "lon_field and lat_field look swapped: exchange them"
             if swapped
             else "give longitude and latitude in degrees (or the projected CRS of those columns in `crs`)"

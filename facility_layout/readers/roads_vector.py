@@ -81,7 +81,9 @@ def read_road_lines(spec: RoadsSource, travel: TravelSettings) -> nx.MultiDiGrap
     lines = frame[frame.geometry.geom_type.isin(["LineString", "MultiLineString"])]
     if lines.empty:
         kinds = sorted(set(frame.geometry.geom_type.dropna()))
-        raise InputError(f"{KEY}.file", spec.file, f"has no lines (geometry types: {kinds})", "give a road line file")
+        raise InputError(
+            f"{KEY}.file", spec.file, "has no lines (geometry types: {kinds})", "give a road line file", kinds=kinds
+        )
     lines = lines.to_crs("EPSG:4326")
     known_classes = set(travel.motor_speeds_kmh) | OSM_WALKING_CLASSES
     highway = _mapped(
@@ -125,8 +127,12 @@ def _mapped(
         raise InputError(
             f"{KEY}.{setting}",
             path,
-            f"has no attribute {field!r} (attributes: {attributes})",
-            f"set {KEY}.{setting} to one of those",
+            "has no attribute {field!r} (attributes: {attributes})",
+            "set {KEY}.{setting} to one of those",
+            field=field,
+            attributes=attributes,
+            KEY=KEY,
+            setting=setting,
         )
     raw = lines[field].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
     words = raw.map(lambda v: table.get(v, v.lower() if known is None or v.lower() in known else None))
@@ -138,8 +144,12 @@ def _mapped(
         raise InputError(
             f"{KEY}.{setting}",
             path,
-            f"has values of {field!r} with no mapping to an OSM word: {shown}",
-            f"map each under {table_key}, e.g. `{counts.index[0]}: track`",
+            "has values of {field!r} with no mapping to an OSM word: {shown}",
+            "map each under {table_key}, e.g. `{index}: track`",
+            field=field,
+            shown=shown,
+            table_key=table_key,
+            index=counts.index[0],
         )
     return words.to_numpy(dtype=object)
 

@@ -27,14 +27,17 @@ def read_roster(spec: FacilitiesInput) -> gpd.GeoDataFrame:
         ids = text[spec.id_field]
         empty = ids == ""
         if empty.any():
-            raise table.fail("id_field", f"{spec.id_field!r} is empty", ids[empty], "give every facility its id")
+            raise table.fail(
+                "id_field", "{id_field!r} is empty", ids[empty], "give every facility its id", id_field=spec.id_field
+            )
         repeated = ids[ids.duplicated(keep=False)]
         if len(repeated):
             raise table.fail(
                 "id_field",
-                f"{spec.id_field!r} repeats ids",
+                "{id_field!r} repeats ids",
                 repeated,
                 "give each facility its own id (or remove the repeated rows)",
+                id_field=spec.id_field,
             )
     points = table_points(table, spec.lon_field, spec.lat_field, spec.crs)
     for field, values in text.items():

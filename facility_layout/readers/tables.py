@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from facility_layout.errors import InputError
+from facility_layout.errors import InputError, Joined, Message, as_message
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 # Tried in this order when a CSV file declares nothing: Excel's "CSV UTF-8" (BOM), plain UTF-8, then the
@@ -56,8 +56,12 @@ class Table:
             raise InputError(
                 f"{self.key}.{setting}",
                 self.path,
-                f"has no column {field!r} (columns: {', '.join(map(str, self.rows.columns))})",
-                f"set {self.key}.{setting} to one of those",
+                "has no column {field!r} (columns: {columns})",
+                "set {key}.{setting} to one of those",
+                field=field,
+                columns=", ".join(map(str, self.rows.columns)),
+                key=self.key,
+                setting=setting,
             )
         return self.rows[field]
 
@@ -74,15 +78,19 @@ class Table:
             raise InputError(
                 f"{self.key}.{setting}",
                 self.path,
-                f"column {field!r} holds text that is not a number: {_rows(values[bad])}",
+                "column {field!r} holds text that is not a number: {rows}",
                 "correct those cells (digits only, e.g. 1234 or 116.39)",
+                field=field,
+                rows=_rows(values[bad]),
             )
         if required and empty.any():
             raise InputError(
                 f"{self.key}.{setting}",
                 self.path,
-                f"column {field!r} is empty in {_rows(values[empty], show_values=False)}",
+                "column {field!r} is empty in {rows}",
                 "fill those cells or delete those rows",
+                field=field,
+                rows=_rows(values[empty], show_values=False),
             )
         return parsed.to_numpy(dtype=float)
 
@@ -90,9 +98,13 @@ class Table:
         """The column as stripped text ('' for empty cells; 12.0 read from Excel as '12')."""
         return self.column(field, setting).map(lambda v: "" if _is_empty(v) else _plain(v))
 
-    def fail(self, setting: str, problem: str, rows: pd.Series, fix: str) -> InputError:
-        """An error about some rows (``rows``: values indexed by row number)."""
-        return InputError(f"{self.key}.{setting}", self.path, f"{problem}: {_rows(rows)}", fix)
+    def fail(
+        self, setting: str, problem: str | Message, rows: pd.Series, fix: str | Message, /, **values: object
+    ) -> InputError:
+        """An error about some rows (``rows``: values indexed by row number); ``problem`` and ``fix`` are message
+        ids with ``values``."""
+        problem_words = Message("{problem}: {rows}", problem=as_message(problem, **values), rows=_rows(rows))
+        return InputError(f"{self.key}.{setting}", self.path, problem_words, fix, **values)
 
 
 def read_table(path: Path, key: str, sheet: str | int | None = None, encoding: str | None = None) -> Table:
@@ -118,14 +130,19 @@ def read_table(path: Path, key: str, sheet: str | int | None = None, encoding: s
     else:
         cells = _csv_rows(path, key, encoding)
     numbered = [(i + 1, row) for i, row in enumerate(cells) if any(not _is_empty(v) for v in row)]
-    where = f"sheet {sheet!r}" if sheet is not None else "the file"
+    where = Message("sheet {sheet!r}", sheet=sheet) if sheet is not None else Message("the file")
     if not numbered:
-        raise InputError(key, path, f"{where} is empty", "give the sheet that holds the table (`sheet:`)")
+        raise InputError(key, path, "{where} is empty", "give the sheet that holds the table (`sheet:`)", where=where)
     (header_row, header), body = numbered[0], numbered[1:]
     names = [_plain(v) if not _is_empty(v) else f"column {i + 1}" for i, v in enumerate(header)]
     if not body:
         raise InputError(
-            key, path, f"{where} has a header (row {header_row}) but no data rows", "add the rows below the header"
+            key,
+            path,
+            "{where} has a header (row {header_row}) but no data rows",
+            "add the rows below the header",
+            where=where,
+            header_row=header_row,
         )
     width = len(names)
     data = [list(row[:width]) + [None] * (width - len(row)) for _, row in body]
@@ -139,7 +156,9 @@ def _xlsx_rows(path: Path, key: str, sheet: str | int | None) -> list[tuple]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(key, path, f"is not a readable XLSX file ({exc})", "save it from Excel as .xlsx") from None
+        raise InputError(
+            key, path, "is not a readable XLSX file ({exc})", "save it from Excel as .xlsx", exc=exc
+        ) from None
     try:
         names = book.sheetnames
         if sheet is None:
@@ -152,8 +171,10 @@ def _xlsx_rows(path: Path, key: str, sheet: str | int | None) -> list[tuple]:
             raise InputError(
                 f"{key}.sheet",
                 path,
-                f"has no sheet {sheet!r} (sheets: {', '.join(names)})",
+                "has no sheet {sheet!r} (sheets: {names})",
                 "set sheet to one of those",
+                sheet=sheet,
+                names=", ".join(names),
             )
         return list(book[chosen].iter_rows(values_only=True))
     finally:
@@ -164,7 +185,9 @@ def _csv_rows(path: Path, key: str, encoding: str | None) -> list[list[str]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(key, path, f"cannot be read ({exc.strerror})", "check the file and its permissions") from None
+        raise InputError(
+            key, path, "cannot be read ({strerror})", "check the file and its permissions", strerror=exc.strerror
+        ) from None
     text = None
     for candidate in (encoding,) if encoding else CSV_ENCODINGS:
         try:
@@ -174,11 +197,13 @@ def _csv_rows(path: Path, key: str, encoding: str | None) -> list[list[str]]:
             continue
         except LookupError:
             raise InputError(
-                f"{key}.encoding", path, f"unknown encoding {encoding!r}", "give e.g. gbk or utf-8"
+                f"{key}.encoding", path, "unknown encoding {encoding!r}", "give e.g. gbk or utf-8", encoding=encoding
             ) from None
     if text is None:
         tried = encoding or " and ".join(CSV_ENCODINGS)
-        raise InputError(key, path, f"is not text in {tried}", "save it as CSV UTF-8, or give its `encoding`")
+        raise InputError(
+            key, path, "is not text in {tried}", "save it as CSV UTF-8, or give its `encoding`", tried=tried
+        )
     sample = text[:20_000]
     try:
         dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",;\t")
@@ -218,10 +243,11 @@ def _number(value: object) -> float:
     return number if np.isfinite(number) else np.nan
 
 
-def _rows(values: pd.Series, show_values: bool = True) -> str:
+def _rows(values: pd.Series, show_values: bool = True) -> Joined | Message:
     """'row 5 ('abc'), row 9 ('—') and 3 more' from values indexed by row number."""
-    listed = [
-        f"row {row}" + (f" ({value!r})" if show_values else "") for row, value in values.head(MAX_LISTED_ROWS).items()
-    ]
+    listed = Joined(
+        Message("row {row} ({value!r})", row=row, value=value) if show_values else Message("row {row}", row=row)
+        for row, value in values.head(MAX_LISTED_ROWS).items()
+    )
     more = len(values) - MAX_LISTED_ROWS
-    return ", ".join(listed) + (f" and {more} more" if more > 0 else "")
+    return Message("{rows} and {count} more", rows=listed, count=more) if more > 0 else listed

@@ -53,12 +53,13 @@ def read_vector(path: Path, key: str, options: VectorOptions | None = None) -> g
         raise InputError(
             f"{key.removesuffix('.file')}.encoding",
             path,
-            f"unknown text encoding {encoding!r}",
+            "unknown text encoding {encoding!r}",
             "give e.g. gbk or utf-8",
+            encoding=encoding,
         ) from None
     except Exception as exc:  # pyogrio raises several types for unreadable files
         raise InputError(
-            key, path, f"is not a readable vector file ({exc})", "give a Shapefile, GeoPackage or GeoJSON file"
+            key, path, "is not a readable vector file ({exc})", "give a Shapefile, GeoPackage or GeoJSON file", exc=exc
         ) from None
     if frame.crs is None:
         raise InputError(
@@ -91,12 +92,15 @@ def check_lonlat(frame: gpd.GeoDataFrame, path: Path, key: str) -> None:
         raise InputError(
             key,
             path,
-            f"its coordinates are not longitude/latitude (e.g. ({x:.6g}, {y:.6g})), yet the file declares "
-            f"{frame.crs.to_string()} (a GeoJSON without a 'crs' member is read as WGS 84 lon/lat); they look "
-            "like metres of a projected CRS",
+            "its coordinates are not longitude/latitude (e.g. ({x:.6g}, {y:.6g})), yet the file declares "
+            "{to_string} (a GeoJSON without a 'crs' member is read as WGS 84 lon/lat); they look like metres of a "
+            "projected CRS",
             "declare the file's real CRS: re-save it from QGIS (Export > Save Features As, with the layer's CRS "
             "set to the one it was made in, e.g. the UTM zone EPSG:327xx), or convert it with "
             "'ogr2ogr -s_srs EPSG:<its CRS> -t_srs EPSG:4326 out.geojson in.geojson'; a GeoPackage keeps its CRS",
+            x=x,
+            y=y,
+            to_string=frame.crs.to_string(),
         )
 
 
@@ -105,15 +109,17 @@ def _check_layer(path: Path, key: str, layer: str | int) -> None:
         layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:
         raise InputError(
-            key, path, f"is not a readable vector file ({exc})", "give a GeoPackage or Shapefile"
+            key, path, "is not a readable vector file ({exc})", "give a GeoPackage or Shapefile", exc=exc
         ) from None
     known = layer in layers if isinstance(layer, str) else 0 <= layer < len(layers)
     if not known:
         raise InputError(
             f"{key.removesuffix('.file')}.layer",
             path,
-            f"has no layer {layer!r} (layers: {', '.join(layers)})",
+            "has no layer {layer!r} (layers: {layers})",
             "set layer to one of those names (or its 0-based index)",
+            layer=layer,
+            layers=", ".join(layers),
         )
 
 
@@ -130,9 +136,12 @@ def _check_text(frame: gpd.GeoDataFrame, path: Path, key: str, encoding: str | N
         raise InputError(
             f"{key.removesuffix('.file')}.encoding",
             path,
-            f"holds Chinese text decoded as Latin-1 (e.g. {garbled!r} is {_gbk_read_as_latin1(garbled)!r} in GBK)",
-            f"give the file as a mapping with its encoding: {{file: {path.name}, encoding: gbk}} (a Shapefile "
-            "without .cpg does not say how its .dbf is encoded)",
+            "holds Chinese text decoded as Latin-1 (e.g. {garbled!r} is {as_gbk!r} in GBK)",
+            "give the file as a mapping with its encoding: {{file: {name}, encoding: gbk}} (a Shapefile without "
+            ".cpg does not say how its .dbf is encoded)",
+            garbled=garbled,
+            as_gbk=_gbk_read_as_latin1(garbled),
+            name=path.name,
         )
 
 
@@ -155,7 +164,12 @@ def _filtered(frame: gpd.GeoDataFrame, path: Path, key: str, wanted: dict[str, o
         if field not in frame.columns:
             attributes = ", ".join(map(str, frame.columns.drop("geometry")))
             raise InputError(
-                filter_key, path, f"has no attribute {field!r} (attributes: {attributes})", "filter on one of those"
+                filter_key,
+                path,
+                "has no attribute {field!r} (attributes: {attributes})",
+                "filter on one of those",
+                field=field,
+                attributes=attributes,
             )
         keep &= frame[field].map(_text) == _text(value)
     if not keep.any():
@@ -165,8 +179,11 @@ def _filtered(frame: gpd.GeoDataFrame, path: Path, key: str, wanted: dict[str, o
         raise InputError(
             filter_key,
             path,
-            f"no feature has {', '.join(f'{f} = {v!r}' for f, v in wanted.items())} (values of {field!r}: {shown})",
+            "no feature has {value} (values of {field!r}: {shown})",
             "use one of those values",
+            value=", ".join(f"{f} = {v!r}" for f, v in wanted.items()),
+            field=field,
+            shown=shown,
         )
     return frame[keep].reset_index(drop=True)
 
