@@ -55,18 +55,17 @@ from facility_layout.maps.classes import (
     classify_minutes,
     minutes_classes,
 )
-from facility_layout.maps.facilities import add_existing, add_facilities
+from facility_layout.maps.facilities import add_facilities
 from facility_layout.maps.geojson import POPUP_HTML, in_map_coordinates, lonlat
 from facility_layout.maps.labels import add_labels
 from facility_layout.maps.layers import (
     add_areas,
     add_basemap,
     add_boundary,
-    add_merges,
-    add_referrals,
     add_relief,
     add_roads,
 )
+from facility_layout.maps.overview import DETAIL_ZOOM, add_overview, share_labels, township_figures
 from facility_layout.maps.page import CSS, PageLayout, side_panel
 from facility_layout.maps.panel import headline_panel, legend
 from facility_layout.maps.styles import (
@@ -104,6 +103,7 @@ __all__ = [
     "CELL_LAYERS",
     "COORDINATE_DECIMALS",
     "DENSITY_CLASSES",
+    "DETAIL_ZOOM",
     "FACILITY_SYMBOLS",
     "FULL_CIRCLE_QUANTILE",
     "LABELS_LAYER",
@@ -156,6 +156,7 @@ def render_map(
     cell_size_m: float | None = None,
     settlements: gpd.GeoDataFrame | None = None,
     language: str = DEFAULT_LANGUAGE,
+    admin_areas: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """Write the layout as a self-contained Leaflet HTML map (Leaflet inlined; only the basemap is online).
 
@@ -186,6 +187,9 @@ def render_map(
     language : str
         The language of every word the map writes (``outputs.language``): one of
         :data:`facility_layout.i18n.LANGUAGES`.
+    admin_areas : GeoDataFrame, optional
+        Townships (``name``, in any CRS; ``region.admin_areas``): below :data:`DETAIL_ZOOM` the map shows
+        them with their figures instead of the cells, roads and areas.
 
     Returns
     -------
@@ -209,7 +213,7 @@ def render_map(
     fmap = folium.Map(
         tiles=None,
         prefer_canvas=True,
-        control_scale=True,
+        control_scale=False,  # PageLayout adds a metric-only one
         zoom_control="bottomleft",
         zoom_snap=0.5,
         font_size="13px",
@@ -228,24 +232,53 @@ def render_map(
         add_relief(fmap, relief, gcj02, basemap_layer, _)
 
     boundary = add_boundary(fmap, shown.boundary, basemap is None and relief is None, _)
+    overview, detail_zoom, shades = [], 0, None
+    if admin_areas is not None and len(admin_areas):
+        townships = admin_areas.to_crs(tables.demand.crs)
+        figures = township_figures(tables.demand, tables.facilities, townships, clinic_standard, centre_standard)
+        overview = [
+            add_overview(fmap, townships, lonlat(townships, gcj02), figures, clinic_standard, centre_standard, _)
+        ]
+        detail_zoom, shades = DETAIL_ZOOM, share_labels(_)
     modes = {
         tier: MODE_WORDS.get(mode, "") for tier, mode in ((summary.get("travel") or {}).get("modes") or {}).items()
     }
     names = site_names(tables.facilities)
-    under_cells = [*add_areas(fmap, areas, gcj02, clinic_standard, names, _), boundary]
+    under_cells = [*add_areas(fmap, areas, gcj02, clinic_standard, names, _, detail_zoom), *overview, boundary]
     # How far travel times were computed: a cell cut off has no open facility within these minutes.
     reach = (summary.get("access") or {}).get("computed_up_to_minutes") or {}
-    add_demand(fmap, shown.demand, shown.facilities, themes, full_circle_people, spacing, standards, modes, reach, _)
-    add_roads(fmap, shown.roads, _)
-    add_referrals(fmap, shown.referrals, names, _)
-    add_merges(fmap, shown.facilities, _)
-    add_existing(fmap, shown.facilities, _)
-    counts = add_facilities(fmap, shown.facilities, tables.assignments, themes[0].classes, clinic_standard, modes, _)
+    add_demand(
+        fmap,
+        shown.demand,
+        shown.facilities,
+        themes,
+        full_circle_people,
+        spacing,
+        standards,
+        modes,
+        reach,
+        _,
+        detail_zoom,
+    )
+    add_roads(fmap, shown.roads, _, detail_zoom)
+    counts = add_facilities(
+        fmap,
+        shown.facilities,
+        tables.assignments,
+        shown.referrals,
+        themes[0].classes,
+        clinic_standard,
+        modes,
+        _,
+        detail_zoom=detail_zoom,
+    )
     add_labels(fmap, shown.facilities, None if settlements is None else lonlat(settlements, gcj02), _)
     control = folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
 
     root.html.add_child(Element(headline_panel(title, summary, _)))
-    root.html.add_child(Element(side_panel(legend(themes, people, counts, full_circle_people, relief, areas, _), _)))
+    root.html.add_child(
+        Element(side_panel(legend(themes, people, counts, full_circle_people, relief, areas, _, shades), _))
+    )
     if synthetic:
         banner = f'<div id="fl-synthetic-banner" class="fl-panel">{_(SYNTHETIC_BANNER)}</div>'
         root.html.add_child(Element(banner))

@@ -71,6 +71,31 @@ def popup(title: str, rows: list[tuple[str, str]], *, status: str = "", reason: 
     return {"title": title, "status": status, "reason": reason, "rows": rows}
 
 
+def steps(degrees: np.ndarray) -> list[int]:
+    """Coordinates as integer steps of 1e-5° (:data:`COORDINATE_DECIMALS`) from the previous one (the first
+    from 0): the page adds them up and divides by 1e5."""
+    return np.diff(np.round(degrees * 10**COORDINATE_DECIMALS).astype(np.int64), prepend=0).tolist()
+
+
+def delta_rings(geometries: np.ndarray) -> list[list[list[list[int]]]]:
+    """Polygons (or multipolygons) as, per geometry, its polygons, their rings (outer first), each ring a
+    flat list ``[dx, dy, dx, dy, …]`` of integer steps of 1e-5° from the previous vertex, counted across
+    all geometries in order (the page keeps one running position while it decodes)."""
+    parts = shapely.get_parts(geometries, return_index=True)
+    rings, ring_part = shapely.get_rings(parts[0], return_index=True)
+    coordinates = np.round(shapely.get_coordinates(rings) * 10**COORDINATE_DECIMALS).astype(np.int64)
+    coordinates[1:] -= coordinates[:-1].copy()
+    flat = np.split(coordinates, np.cumsum(shapely.get_num_coordinates(rings))[:-1]) if len(rings) else []
+    shaped: list[list[list[list[int]]]] = [[] for _ in range(len(geometries))]
+    last_part = -1
+    for chunk, part in zip(flat, ring_part.tolist(), strict=True):
+        if part != last_part:
+            shaped[int(parts[1][part])].append([])
+            last_part = part
+        shaped[int(parts[1][part])][-1].append(chunk.ravel().tolist())
+    return shaped
+
+
 def feature_collection(frame: gpd.GeoDataFrame, properties: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """GeoJSON in lon/lat, coordinates rounded to about a metre to keep the page small."""
     geometries = shapely.transform(
