@@ -65,7 +65,7 @@ from facility_layout.maps.layers import (
     add_relief,
     add_roads,
 )
-from facility_layout.maps.overview import DETAIL_ZOOM, add_overview, share_labels, township_figures
+from facility_layout.maps.overview import DETAIL_ZOOM, OVERVIEW_LAYER, add_overview, share_labels, township_figures
 from facility_layout.maps.page import CSS, PageLayout, side_panel
 from facility_layout.maps.panel import headline_panel, legend
 from facility_layout.maps.styles import (
@@ -109,6 +109,7 @@ __all__ = [
     "LABELS_LAYER",
     "LABEL_MIN_ZOOM",
     "MERGE_LAYER",
+    "OVERVIEW_LAYER",
     "RELIEF_LAYER",
     "ROAD_STYLES",
     "TIER_NAMES",

@@ -19,7 +19,7 @@ from folium.template import Template
 from scipy.spatial import cKDTree
 
 from facility_layout import formatting as fmt
-from facility_layout.cells import cell_squares, dissolved_areas, on_grid
+from facility_layout.cells import GRID_CELL_ID, cell_squares, dissolved_areas, on_grid
 from facility_layout.i18n import ENGLISH, Translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 from facility_layout.maps.classes import (
@@ -125,6 +125,14 @@ class _CellData(MacroElement):
                 a += data.lat[i]; b += data.lng[i]; lat[i] = a / 1e5; lng[i] = b / 1e5;
             }
             const offNetwork = new Set(data.off_network), cutOff = new Set(data.cut_off);
+            // Grid cells' ids c<col>_<row> from their columns and rows (steps from the previous cell).
+            const grid = data.grid && data.grid.col.map((_, i) => i);
+            if (grid) {
+                for (let i = 0, c = 0, r = 0; i < n; i++) {
+                    c += data.grid.col[i]; r += data.grid.row[i]; grid[i] = `c${c}_${r}`;
+                }
+            }
+            const cellId = (i) => (data.ids ? data.ids[i] : grid ? grid[i] : i);
             const people = (v) => v.toLocaleString("en-US");
             const fill = (template, values) => template.replace(/\{(\w+)\}/g, (m, k) => values[k]);
             const minutes = (tenths) => fill(text.minutes, {minutes: tenths / 10});
@@ -155,7 +163,7 @@ class _CellData(MacroElement):
                 let note = offNetwork.has(i) ? text.off_network : "";
                 if (cutOff.has(i)) { note = text.cut_off; }
                 return {
-                    title: fill(text.title, {cell: data.ids ? data.ids[i] : i}),
+                    title: fill(text.title, {cell: cellId(i)}),
                     reason: note,
                     rows: [
                         [text.rows[0], people(data.people[i])],
@@ -410,6 +418,10 @@ def add_demand(
     clinic = np.where(served, clinic, -1).tolist()
     centre_names, centre = _name_index(demand["centre_name"], demand["centre_minutes"])
     ids = demand["cell_id"].to_numpy()
+    grid = None
+    if on_grid(demand):  # c<col>_<row>: columns and rows as steps, most of them 1 and 0
+        col_row = np.array([GRID_CELL_ID.fullmatch(str(c)).groups() for c in ids], dtype=np.int64).reshape(-1, 2)
+        grid = {key: np.diff(col_row[:, k], prepend=0).tolist() for k, key in enumerate(("col", "row"))}
     data = {
         "lat": steps(demand.geometry.y.to_numpy()),
         "lng": steps(demand.geometry.x.to_numpy()),
@@ -426,7 +438,8 @@ def add_demand(
         "clinic_sites": clinic_sites,
         "centre_names": centre_names,
         # Cell ids are shown in popups; left out when they are just the row numbers.
-        "ids": None if np.array_equal(ids, np.arange(len(ids))) else [fmt.text(v) for v in ids],
+        "ids": None if grid is not None or np.array_equal(ids, np.arange(len(ids))) else [fmt.text(v) for v in ids],
+        "grid": grid,
         "full_circle_people": full_circle_people,
         "spacing_m": spacing_m,
         "largest": LARGEST_CIRCLE_SPACINGS,
