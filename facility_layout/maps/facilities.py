@@ -244,7 +244,8 @@ def add_facilities(
         counts[symbol.tier, symbol.decision] = count
         colour = _fill_colour(symbol) if count > CLUSTER_ABOVE else None
         fmap.add_child(_FacilityLayer(table, "decision", k, f"{_(symbol.label)} ({count})", colour=colour))
-    fmap.get_root().header.add_child(Element(markercluster_head()), name="markercluster")
+    if any(count > CLUSTER_ABOVE for count in counts.values()):
+        fmap.get_root().header.add_child(Element(markercluster_head()), name="markercluster")
     return counts
 
 
