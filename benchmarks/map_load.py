@@ -1,9 +1,11 @@
 """map.html: its bytes by layer and how long headless Chromium takes to open it, against a baseline in the
 same run.
 
-Renders the synthetic stand-in of a prefecture (:func:`map_size.prefecture`: 90,000 cells, 1,718
-facilities, 750,000 road vertices) twice: with this tree's renderer and with a baseline's (``--baseline``,
-a git ref, by default ``main``, exported with ``git archive`` and run in a subprocess), and measures both.
+Renders the synthetic stand-in of a prefecture (:func:`map_size.prefecture`: 90,000 cells, 3,000
+facilities, 750,000 road vertices; with 144 square townships, :func:`map_size.townships`, for this tree's
+overview) twice: with this tree's renderer and with a baseline's (``--baseline``, a git ref, by default
+``main``, exported with ``git archive`` and run in a subprocess, without townships: it has no overview),
+and measures both.
 Each ``--map`` given (e.g. a generated prefecture's ``map.html``, before and after a change) is measured
 too. Load time: from navigation start until the page says it is ready (``window.flMapReady``: every layer
 made and the first view painted; for a page without that flag, until every map has a view and two frames
@@ -106,7 +108,7 @@ def load_seconds(path: Path, loads: int) -> list[float]:
 
 def render_stand_in(out: Path, scale: float, baseline: str) -> list[tuple[str, Path]]:
     """The synthetic stand-in rendered by this tree and by ``baseline`` (a git ref)."""
-    from map_size import prefecture
+    from map_size import prefecture, townships
 
     from facility_layout.maps import render_map
 
@@ -122,6 +124,7 @@ def render_stand_in(out: Path, scale: float, baseline: str) -> list[tuple[str, P
         synthetic=True,
         cell_size_m=500.0,
         settlements=settlements,
+        admin_areas=townships(tables.boundary),
     )
     print(f"stand-in rendered by this tree in {time.perf_counter() - start:.1f} s")
     with tempfile.TemporaryDirectory() as folder:
