@@ -1,21 +1,23 @@
 """The proposed layout as one Folium (Leaflet) HTML map a planner can read without the other outputs.
 
-Layers, bottom to top: the boundary; demand cells as circles on the ground, coloured by minutes to their
-village clinic and sized by population; roads by class, drawn over the cells; assignment lines (cell →
-clinic, off until switched on); referral lines (clinic → township centre); and the facilities, one layer
-per tier and decision. A headline panel gives the figures of ``summary.json``, a legend explains every
+Layers, bottom to top: the boundary; with townships given, their overview below :data:`DETAIL_ZOOM`;
+from that zoom on, demand cells as circles on the ground, coloured by minutes to their village clinic and
+sized by population, and roads by class, drawn over the cells; assignment lines (cell → clinic, off until
+switched on); referral lines (clinic → township centre); and the facilities, one layer per tier and
+decision, at every zoom. A headline panel gives the figures of ``summary.json``, a legend explains every
 colour and symbol, and a synthetic region says so in a banner and gets no real-world basemap under its
 invented roads.
 
-Tooltips and popups travel in each feature's GeoJSON properties and Leaflet inserts them as markup, so
-everything that comes from input data (names, reasons, ids) is HTML-escaped here, before it reaches the
-page. The GeoJSON is embedded as JSON, so no input text can reach the page's JavaScript either.
+Leaflet inserts tooltips and popups as markup, so everything that comes from input data (names, reasons,
+ids) is HTML-escaped here, before it reaches the page. The data is embedded as JSON (strings, or script
+elements with every ``<`` escaped), so no input text can reach the page's JavaScript either.
 
 One module per concern: :mod:`.classes` (minutes and density classes, colours), :mod:`.styles` (symbols,
-line and area styles, layer names), :mod:`.geojson` (features and their tooltip/popup properties),
-:mod:`.layers` (basemap, relief, boundary, roads, areas, lines), :mod:`.cells` (the demand cells),
-:mod:`.facilities` (markers and popups), :mod:`.panel` (headline panel, legend, page style); this module
-puts them together.
+line and area styles, layer names), :mod:`.geojson` (map coordinates, integer-step encodings, popups),
+:mod:`.layers` (basemap, relief, boundary, roads, areas), :mod:`.cells` (the demand cells), :mod:`.facilities`
+(markers, merges, referrals and popups from one table), :mod:`.overview` (the townships below the detail
+zoom), :mod:`.labels` (place names), :mod:`.panel` (headline panel, legend), :mod:`.page` (page style and
+layout); this module puts them together.
 """
 
 from __future__ import annotations
