@@ -11,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from shapely.geometry import LineString, Point, box
 
 from facility_layout.basemaps import AUTONAVI, OPENSTREETMAP, Basemap, tianditu
@@ -555,3 +556,34 @@ def test_settlements_and_township_centres_are_labelled(tmp_path: Path) -> None:
     assert kinds[html.escape(HOSTILE)] == "settlement" and kinds["Hahaya"] == "settlement"
     assert kinds[html.escape(centre["name"])] == "centre"
     assert HOSTILE not in json.dumps(labels)
+
+
+def test_grid_catchments_are_the_union_of_their_cells_squares() -> None:
+    """On the population grid the catchments are joined by coverage union: the same areas as a general
+    union of each clinic's squares (recomputed here), and the people of their cells."""
+    rng = np.random.default_rng(3)
+    cols, rows = np.meshgrid(np.arange(12), np.arange(9))
+    cols, rows = cols.ravel(), rows.ravel()
+    clinic = rng.choice(["A", "B", "C", ""], len(cols), p=[0.3, 0.3, 0.3, 0.1])
+    demand = gpd.GeoDataFrame(
+        {
+            "cell_id": [f"c{c}_{r}" for c, r in zip(cols, rows, strict=True)],
+            "population": rng.uniform(0, 100, len(cols)),
+            "clinic_site_id": clinic,
+            "clinic_name": clinic,
+            "uncoverable": (clinic == "") & (rng.random(len(cols)) < 0.5),
+        },
+        geometry=gpd.points_from_xy(X0 + 250 + 500 * cols, Y0 + 250 + 500 * rows),
+        crs=CRS,
+    )
+    region = gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 6000, Y0 + 4500)], crs=CRS)
+    areas = catchment_frame(LayoutTables(demand, demand.iloc[:0], demand.iloc[:0], demand.iloc[:0], region, region))
+    for site in ("A", "B", "C"):
+        mine = demand[demand["clinic_site_id"] == site]
+        x, y = mine.geometry.x.to_numpy(), mine.geometry.y.to_numpy()
+        truth = shapely.union_all(shapely.box(x - 250, y - 250, x + 250, y + 250))
+        row = areas[(areas["kind"] == "catchment") & (areas["site_id"] == site)].iloc[0]
+        assert row.geometry.symmetric_difference(truth).area < 1e-3
+        assert row["population"] == pytest.approx(mine["population"].sum())
+    assert set(areas["kind"]) <= {"catchment", "beyond", "uncoverable"}
+    assert areas["population"].sum() == pytest.approx(demand["population"].sum())
