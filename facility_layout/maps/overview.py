@@ -33,11 +33,11 @@ SHARE_COLOURS = ("#d73027", "#fc8d59", "#d9ef8b", "#1a9850")
 OVERVIEW_LAYER = "Townships: overview (below zoom {zoom})"
 # The decisions counted per township: (label, tier or None for both, decision, merged into another or None).
 DECISION_COUNTS = (
-    ("Kept", None, "keep", None),
-    ("Closed", VILLAGE_CLINIC, "close", False),
-    ("Merged into another clinic", VILLAGE_CLINIC, "close", True),
-    ("Built", VILLAGE_CLINIC, "build", None),
-    ("Upgraded to central township centre", TOWNSHIP_CENTRE, "upgrade", None),
+    ("Facilities kept", None, "keep", None),
+    ("Village clinics closed, not merged", VILLAGE_CLINIC, "close", False),
+    ("Village clinics merged into another", VILLAGE_CLINIC, "close", True),
+    ("Village clinics built", VILLAGE_CLINIC, "build", None),
+    ("Township centres upgraded to central", TOWNSHIP_CENTRE, "upgrade", None),
 )
 
 
