@@ -17,6 +17,7 @@ import pytest
 import yaml
 from pyproj import Transformer
 
+from facility_layout.i18n import translator
 from facility_layout.maps import (
     BEYOND_LAYER,
     CATCHMENT_LAYER,
@@ -296,9 +297,9 @@ LAYOUT = """() => {
 }"""
 
 # The region's bounding box (left, top, right, bottom) in page pixels, from the boundary layer's bounds.
-REGION_BOX = """() => {
+REGION_BOX = """(boundary) => {
     const map = window.__flBrowserTest.maps[0];
-    const entry = window.__flBrowserTest.controls[0]._layers.find((e) => e.name === "Boundary");
+    const entry = window.__flBrowserTest.controls[0]._layers.find((e) => e.name === boundary);
     const b = entry.layer.getBounds();
     const nw = map.latLngToContainerPoint(b.getNorthWest()), se = map.latLngToContainerPoint(b.getSouthEast());
     const c = map.getContainer().getBoundingClientRect();
@@ -324,12 +325,26 @@ def covered_share(boxes: list[list[float]], map_box: list[float]) -> float:
     return float(under.mean())
 
 
-@pytest.fixture
-def map_html(demo_run: DemoRun) -> Path:
-    return demo_run.out / "map.html"
+@pytest.fixture(scope="module")
+def chinese_demo_map(demo_run: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo again with ``--lang zh-CN`` on the inputs demo_run generated: Chinese labels are of other
+    widths, so the layout checks run on both."""
+    scenario = load_scenario(REPO / "scenarios" / "demo.yaml", data_root=demo_run.data_root).in_language("zh-CN")
+    return run(scenario, out_dir=tmp_path_factory.mktemp("demo_zh") / "out").out_dir / "map.html"
+
+
+def words_of(map_html: Path):
+    """The translator of a map's language (its names of layers), read from the page's ``lang``."""
+    return translator("zh-CN" if 'lang="zh-CN"' in map_html.read_text(encoding="utf-8")[:2000] else "en")
+
+
+@pytest.fixture(params=["en", "zh-CN"])
+def map_html(request: pytest.FixtureRequest, demo_run: DemoRun) -> Path:
+    return demo_run.out / "map.html" if request.param == "en" else request.getfixturevalue("chinese_demo_map")
 
 
 def test_on_a_phone_the_panels_start_closed_and_open_on_demand(browser, map_html: Path) -> None:
+    _ = words_of(map_html)
     with offline_page(browser, viewport=PHONE) as watched:
         page = watched.page
         open_html(page, map_html)
@@ -338,15 +353,15 @@ def test_on_a_phone_the_panels_start_closed_and_open_on_demand(browser, map_html
         assert covered_share(layout["panels"], layout["map"]) < 0.12
         assert layout["layers"] is None  # the layer list is folded away with its panel
         # The region is fitted below the closed panels' bar and fills most of the phone's width.
-        region = page.evaluate(REGION_BOX)
+        region = page.evaluate(REGION_BOX, _("Boundary"))
         assert all(overlap(region, panel) < 0.02 * area(region) for panel in layout["panels"])
         assert region[2] - region[0] > 0.6 * PHONE["width"]
         assert overlap(layout["scale"], layout["attribution"]) == 0
 
         page.locator("#fl-layers > summary").click()
-        assert page.get_by_label(CELL_LAYERS["minutes"], exact=True).is_visible()
-        page.get_by_label(CELL_LAYERS["density"], exact=True).click()
-        assert overlay_state(page, CELL_LAYERS["density"])["on_map"]
+        assert page.get_by_label(_(CELL_LAYERS["minutes"]), exact=True).is_visible()
+        page.get_by_label(_(CELL_LAYERS["density"]), exact=True).click()
+        assert overlay_state(page, _(CELL_LAYERS["density"]))["on_map"]
         # One panel at a time on a phone: the open side panel covers the headline's title, so it is closed first.
         page.locator("#fl-layers > summary").click()
         page.locator("#fl-headline > summary").click()
@@ -359,13 +374,14 @@ def test_on_a_phone_the_panels_start_closed_and_open_on_demand(browser, map_html
 
 
 def test_on_a_laptop_the_panels_leave_the_region_free(browser, map_html: Path) -> None:
+    _ = words_of(map_html)
     with offline_page(browser, viewport=LAPTOP) as watched:
         page = watched.page
         open_html(page, map_html)
         layout = page.evaluate(LAYOUT)
         assert layout["open"] == {"fl-headline": True, "fl-layers": True, "fl-legend": True}
         assert covered_share(layout["panels"], layout["map"]) < 0.30  # 45 % before panels were sized
-        region = page.evaluate(REGION_BOX)
+        region = page.evaluate(REGION_BOX, _("Boundary"))
         for panel in layout["panels"]:
             assert overlap(region, panel) < 0.02 * area(region), (region, panel)
         assert layout["layers"] is not None and overlap(layout["scale"], layout["attribution"]) == 0
@@ -439,6 +455,7 @@ def test_place_labels_appear_from_their_zoom_level(demo_page: BrowserPage, demo_
 
 
 def test_printed_the_map_fills_the_page(browser, map_html: Path, tmp_path: Path) -> None:
+    _ = words_of(map_html)
     with offline_page(browser, viewport=A4_LANDSCAPE) as watched:
         page = watched.page
         open_html(page, map_html)
@@ -451,7 +468,7 @@ def test_printed_the_map_fills_the_page(browser, map_html: Path, tmp_path: Path)
             assert overlap(panel, layout["map"]) == 0, (panel, layout["map"])
         assert all(layout["open"].values())  # the figures and the legend print, even if folded on screen
         assert layout["layers"] is None  # no layer list on paper
-        region = page.evaluate(REGION_BOX)
+        region = page.evaluate(REGION_BOX, _("Boundary"))
         assert overlap(region, layout["map"]) > 0.98 * area(region)  # the whole region is on the page
         screenshot_not_blank(page, tmp_path / "print.png")
         watched.assert_clean()

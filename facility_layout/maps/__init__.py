@@ -289,7 +289,9 @@ def render_map(
         fmap.add_child(_Attribution(" | ".join(html.escape(line) for line in attributions)))
     west, south, east, north = (float(v) for v in shown.boundary.total_bounds)
     fmap.add_child(PageLayout(control, [[south, west], [north, east]], under_cells))
-    fmap.save(str(path))
+    # The page says its language, so browsers pick the Chinese forms of CJK glyphs and screen readers the voice.
+    page = fmap.get_root().render().replace("<html>", f'<html lang="{language}">', 1)
+    Path(path).write_text(page, encoding="utf-8")
     return path
 
 
