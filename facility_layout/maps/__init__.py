@@ -58,7 +58,7 @@ from facility_layout.maps.classes import (
     minutes_classes,
 )
 from facility_layout.maps.facilities import add_facilities
-from facility_layout.maps.geojson import POPUP_HTML, in_map_coordinates, lonlat
+from facility_layout.maps.geojson import PAGE_FUNCTIONS, in_map_coordinates, lonlat
 from facility_layout.maps.labels import add_labels
 from facility_layout.maps.layers import (
     add_areas,
@@ -228,7 +228,7 @@ def render_map(
     root.header.add_child(Element(leaflet_head()), name="leaflet", index=0)
     root.title = html.escape(_("SYNTHETIC — {title}", title=title) if synthetic else title)
     root.header.add_child(Element(CSS))
-    root.header.add_child(Element(POPUP_HTML))
+    root.header.add_child(Element(PAGE_FUNCTIONS))
     basemap_layer = add_basemap(fmap, basemap, _) if basemap is not None else None
     folium.map.CustomPane(RELIEF_PANE, z_index=RELIEF_PANE_Z).add_to(fmap)
     if relief is not None:

@@ -36,6 +36,7 @@ from facility_layout.maps.styles import (
     REFERRAL_STYLE,
     FacilitySymbol,
 )
+from facility_layout.maps.zoom_gate import from_zoom
 
 # Layers with more facilities than this are clustered until zoom 12 (about 20 km across a laptop's map).
 CLUSTER_ABOVE = 150
@@ -170,25 +171,8 @@ class _FacilityLayer(Layer):
                 }
                 return this._group;
             },
-            // Made the first time it is wanted; drawn from zoom {{ this.min_zoom }} on while on.
-            onAdd: function (map) {
-                this._sync = () => {
-                    const wanted = map.getZoom() >= {{ this.min_zoom }};
-                    if (wanted !== (this._group !== undefined && map.hasLayer(this._group))) {
-                        wanted ? map.addLayer(this.group()) : map.removeLayer(this._group);
-                    }
-                };
-                map.on("zoomend", this._sync);
-                this._sync();
-            },
-            onRemove: function (map) {
-                map.off("zoomend", this._sync);
-                if (this._group) { map.removeLayer(this._group); }
-            },
-            getLayers: function () { return this._group && this._map ? this._group.getLayers() : []; },
-        }))();
-        {% endmacro %}
-        """
+"""
+        + from_zoom("this.min_zoom")
     )
 
     def __init__(

@@ -22,8 +22,19 @@ from facility_layout.gcj02 import wgs84_to_gcj02
 from facility_layout.i18n import ENGLISH, Translator
 from facility_layout.maps.styles import COORDINATE_DECIMALS, WGS84
 
-# The popup's markup from its parts ({title, status, reason, rows: [[label, value], …]}, all already HTML).
-POPUP_HTML = """<script>
+# Functions every layer of the page uses: a popup's markup from its parts ({title, status, reason, rows:
+# [[label, value], …]}, all already HTML), and a decoder of the rings of :func:`delta_rings`.
+PAGE_FUNCTIONS = """<script>
+  function flRingDecoder() {
+    let x = 0, y = 0;  // each step is from the previous vertex, across all the rings of a layer
+    return (flat) => {
+      const line = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        x += flat[i]; y += flat[i + 1]; line.push([y / 1e5, x / 1e5]);
+      }
+      return line;
+    };
+  }
   function flPopupHtml(q) {
     return `<div class="fl-popup"><h3>${q.title}</h3>`
       + (q.status ? `<p class="fl-status">${q.status}</p>` : "")

@@ -40,6 +40,7 @@ from facility_layout.maps.styles import (
     TRACKS,
     UNCOVERABLE_AREA_STYLE,
 )
+from facility_layout.maps.zoom_gate import from_zoom
 from facility_layout.palette import BOUNDARY_COLOUR
 from facility_layout.relief import ReliefImage
 
@@ -213,14 +214,7 @@ class _Areas(Layer):
                 if (!this._group) {
                     const data = JSON.parse({{ this.data_json|tojson }});
                     this._group = L.featureGroup();
-                    let x = 0, y = 0;
-                    const ring = (flat) => {
-                        const line = [];
-                        for (let i = 0; i < flat.length; i += 2) {
-                            x += flat[i]; y += flat[i + 1]; line.push([y / 1e5, x / 1e5]);
-                        }
-                        return line;
-                    };
+                    const ring = flRingDecoder();
                     data.rings.forEach((polygons, k) => {
                         const shape = L.polygon(polygons.map((rings) => rings.map(ring)), data.styles[data.style[k]]);
                         shape.feature = {properties: data.properties[k]};
@@ -230,25 +224,8 @@ class _Areas(Layer):
                 }
                 return this._group;
             },
-            onAdd: function (map) {
-                this._sync = () => {
-                    const wanted = map.getZoom() >= {{ this.detail_zoom }};
-                    if (wanted !== (this._group !== undefined && map.hasLayer(this._group))) {
-                        wanted ? map.addLayer(this.group()) : map.removeLayer(this._group);
-                    }
-                };
-                map.on("zoomend", this._sync);
-                this._sync();
-            },
-            onRemove: function (map) {
-                map.off("zoomend", this._sync);
-                if (this._group) { map.removeLayer(this._group); }
-            },
-            getLayers: function () { return this._group && this._map ? this._group.getLayers() : []; },
-            bringToBack: function () { if (this._group) { this._group.bringToBack(); } return this; },
-        }))();
-        {% endmacro %}
-        """
+"""
+        + from_zoom("this.detail_zoom")
     )
 
     def __init__(self, data: dict[str, Any], name: str, show: bool, detail_zoom: int) -> None:

@@ -22,6 +22,7 @@ from facility_layout.i18n import ENGLISH, Translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 from facility_layout.maps.geojson import delta_rings
 from facility_layout.maps.styles import COORDINATE_DECIMALS
+from facility_layout.maps.zoom_gate import below_zoom
 
 # Zoom 10 shows about 40 km across a phone, 130 km across a laptop: a county's townships can be told apart.
 DETAIL_ZOOM = 10
@@ -99,14 +100,7 @@ class _Overview(Layer):
                 if (!this._group) {
                     const data = {{ this.data|tojson }};
                     this._group = L.featureGroup();
-                    let x = 0, y = 0;
-                    const ring = (flat) => {
-                        const line = [];
-                        for (let i = 0; i < flat.length; i += 2) {
-                            x += flat[i]; y += flat[i + 1]; line.push([y / 1e5, x / 1e5]);
-                        }
-                        return line;
-                    };
+                    const ring = flRingDecoder();
                     data.rings.forEach((polygons, k) => {
                         const style = Object.assign({}, data.style, {fillColor: data.colours[data.shade[k]]});
                         const shape = L.polygon(polygons.map((rings) => rings.map(ring)), style);
@@ -123,25 +117,8 @@ class _Overview(Layer):
                 }
                 return this._group;
             },
-            onAdd: function (map) {
-                this._sync = () => {
-                    const wanted = map.getZoom() < {{ this.detail_zoom }};
-                    if (wanted !== (this._group !== undefined && map.hasLayer(this._group))) {
-                        wanted ? map.addLayer(this.group()) : map.removeLayer(this._group);
-                    }
-                };
-                map.on("zoomend", this._sync);
-                this._sync();
-            },
-            onRemove: function (map) {
-                map.off("zoomend", this._sync);
-                if (this._group) { map.removeLayer(this._group); }
-            },
-            getLayers: function () { return this._group && this._map ? this._group.getLayers() : []; },
-            bringToBack: function () { if (this._group) { this._group.bringToBack(); } return this; },
-        }))();
-        {% endmacro %}
-        """
+"""
+        + below_zoom("this.detail_zoom")
     )
 
     def __init__(self, data: dict[str, Any], name: str, detail_zoom: int) -> None:
