@@ -36,6 +36,7 @@ PROPER_NAMES = frozenset(
         "UTM",
         "WGS",
         "Overpass",
+        "Dask",
         "Nominatim",
         "SRTM",
         "PBF",

@@ -37,6 +37,8 @@ TRANSLATED_MODULES = (
     "report.py",
     "report_chart.py",
     "province_page.py",
+    "distributed.py",
+    "init_scenario.py",
 )
 
 
