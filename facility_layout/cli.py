@@ -599,9 +599,9 @@ def init(
     from facility_layout.init_scenario import init_folder
 
     def action() -> None:
-        written, guess = init_folder(folder)
         _ = translator(_error_language(lang, [], None))
-        for line in guess.report:  # what it guessed, as the starter scenario's comments say it (English)
+        written, guess = init_folder(folder, _)
+        for line in guess.report:  # what it guessed, as the starter scenario's comments say it
             out.print(f"  {line}", highlight=False, markup=False)
         if written.name != "scenario.yaml":
             out.print(

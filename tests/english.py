@@ -37,6 +37,7 @@ PROPER_NAMES = frozenset(
         "WGS",
         "Overpass",
         "Dask",
+        "GPS",
         "Nominatim",
         "SRTM",
         "PBF",

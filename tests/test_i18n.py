@@ -39,6 +39,7 @@ TRANSLATED_MODULES = (
     "province_page.py",
     "distributed.py",
     "init_scenario.py",
+    "fetch/starter.py",
 )
 
 
