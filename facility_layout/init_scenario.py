@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from facility_layout.errors import FacilityLayoutError
+from facility_layout.errors import N_, FacilityLayoutError
 from facility_layout.fetch.starter import planning_sections
 from facility_layout.gcj02 import in_china
 from facility_layout.i18n import ENGLISH, Translator
@@ -42,6 +42,16 @@ POPULATION_RASTER_WORDS = ("pop", "ppp", "worldpop", "人口")
 # Facility types, by the words that mark them (Chinese health system first).
 TOWNSHIP_WORDS = ("卫生院", "中心", "centre", "center", "township")
 VILLAGE_WORDS = ("卫生室", "村", "站", "clinic", "post", "poste", "village")
+
+# Geometry types as the planner's GIS names them.
+GEOMETRY_WORDS = {
+    "Point": N_("Point"),
+    "MultiPoint": N_("MultiPoint"),
+    "LineString": N_("LineString"),
+    "MultiLineString": N_("MultiLineString"),
+    "Polygon": N_("Polygon"),
+    "MultiPolygon": N_("MultiPolygon"),
+}
 
 
 class InitError(FacilityLayoutError):
@@ -173,7 +183,7 @@ def _roads_file(guess: Guess, roads: Found, rel) -> None:
     ]
     guess.report.append(
         f"inputs.roads ← {rel(roads)}: "
-        + _("grade {grade}, surface {surface}", grade=repr(grade), surface=repr(surface))
+        + _("grade {grade}, surface {surface}", grade=_shown(grade, _), surface=_shown(surface, _))
     )
 
 
@@ -196,10 +206,10 @@ def _population(guess: Guess, raster: Found | None, census: Found | None, rel) -
             f"inputs.population ← {rel(census)}{_sheet(census, _)}: "
             + _(
                 "people {people}, name {name}, lon/lat {lon}/{lat}",
-                people=repr(people),
-                name=repr(name),
-                lon=repr(lon),
-                lat=repr(lat),
+                people=_shown(people, _),
+                name=_shown(name, _),
+                lon=_shown(lon, _),
+                lat=_shown(lat, _),
             )
         )
     elif raster is not None:
@@ -251,9 +261,9 @@ def _facilities(guess: Guess, table: Found | None, rel) -> None:
         f"inputs.facilities ← {rel(table)}{_sheet(table, _)}: "
         + _(
             "type {tier}, name {name}, id {id}; village clinics {village}, township centres {township}",
-            tier=repr(tier),
-            name=repr(name),
-            id=repr(ident),
+            tier=_shown(tier, _),
+            name=_shown(name, _),
+            id=_shown(ident, _),
             village=village,
             township=township,
         )
@@ -280,7 +290,7 @@ def _settlements(guess: Guess, chosen: Found | None, census: Found | None, rel) 
         _key("name_field", name, _, _("the village name field")),
         _key("place_field", place, _, _("a field with the kind of place (village, hamlet)")),
     ]
-    guess.report.append(f"inputs.settlements ← {rel(chosen)}: " + _("name {name}", name=repr(name)))
+    guess.report.append(f"inputs.settlements ← {rel(chosen)}: " + _("name {name}", name=_shown(name, _)))
 
 
 def _coordinates(table: Found, lon: str | None, lat: str | None, _: Translator) -> list[str]:
@@ -387,6 +397,11 @@ def _region_name(folder: Path, boundary: Found | None) -> str:
     return folder.name
 
 
+def _shown(column: str | None, _: Translator) -> str:
+    """A guessed column as the report names it: quoted, or 'none' when no column looked like it."""
+    return repr(column) if column is not None else _("none")
+
+
 def _key(key: str, value: str | None, _: Translator, wanted: str) -> str:
     """A guessed column as a key marked GUESS, or a TODO comment saying what was ``wanted``."""
     if value is None:
@@ -403,7 +418,8 @@ def _missing(guess: Guess, key: str, wanted: str) -> None:
 
 def _count(f: Found, _: Translator) -> str:
     if f.kind != "table":
-        return _("{geometry} features", geometry=f.geometry_type)
+        kind = f.geometry_type or ""
+        return _("{geometry} features", geometry=_(GEOMETRY_WORDS[kind]) if kind in GEOMETRY_WORDS else kind)
     rows = len(f.rows)
     return _("{rows} rows read", rows=f"{rows}{'+' if rows >= 200 else ''}")
 
