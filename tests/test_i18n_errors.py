@@ -257,3 +257,15 @@ def test_validate_and_its_warnings_in_chinese(small_county: Path, tmp_path: Path
 def _names(path: Path) -> set[str]:
     features = json.loads(path.read_text(encoding="utf-8"))["features"]
     return {w for f in features for w in re.findall("[A-Za-z]{2,}", str(f["properties"].get("name", "")))}
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [("--width-km", "2", "width_km=2.0 公里太小"), ("--seed", "-1", "`seed` 必须是非负整数，实际为 -1")],
+    ids=["too-small", "negative-seed"],
+)
+def test_a_bad_generator_parameter_in_chinese(tmp_path: Path, option: str, value: str, expected: str) -> None:
+    code, message = invoke("generate", tmp_path / "region", option, value, "--lang", "zh-CN")
+    assert code == 2 and message.startswith("错误：") and expected in message and "解决办法：" in message, message
+    assert english_words(message) == set(), message
+    assert not (tmp_path / "region").exists()
