@@ -21,6 +21,7 @@ same kind of region: 66 MB, 9.5 s to load, 842 MB of JavaScript heap. Targets: �
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -52,8 +53,11 @@ def prefecture(scale: float = 1.0, seed: int = 11) -> tuple[LayoutTables, gpd.Ge
     boundary = gpd.GeoDataFrame(geometry=[_wobbly_square(side, rng)], crs=CRS)
 
     # Demand: a 500 m grid, people clustered around towns (lognormal per cell, ×10 near a town).
-    xs = np.arange(250.0, side, 500.0)
-    gx, gy = (a.ravel() for a in np.meshgrid(xs, xs))
+    # Cells of the population grid anchored at the region's lower left corner, as the pipeline makes them
+    # (ids c<col>_<row>, points at the cells' centres).
+    left, bottom = boundary.total_bounds[:2] - [X0, Y0]
+    xs = np.arange(250.0, side + 500.0, 500.0)
+    gx, gy = (a.ravel() for a in np.meshgrid(left + xs, bottom + xs))
     inside = shapely.contains_xy(boundary.geometry.iloc[0], X0 + gx, Y0 + gy)
     gx, gy = gx[inside], gy[inside]
     towns = rng.uniform(0, side, (max(3, int(142 * scale)), 2))
@@ -85,7 +89,7 @@ def prefecture(scale: float = 1.0, seed: int = 11) -> tuple[LayoutTables, gpd.Ge
     served = ~np.isnan(clinic_minutes)
     demand = gpd.GeoDataFrame(
         {
-            "cell_id": np.arange(len(gx)),
+            "cell_id": [f"c{c:.0f}_{r:.0f}" for c, r in zip((gx - left) // 500, (gy - bottom) // 500, strict=True)],
             "population": np.round(people, 1),
             "clinic_minutes": clinic_minutes,
             "clinic_site_id": np.where(served, clinic_ids[clinic_of_cell], ""),
@@ -183,6 +187,17 @@ def prefecture(scale: float = 1.0, seed: int = 11) -> tuple[LayoutTables, gpd.Ge
     }
     tables = LayoutTables(demand, facilities, assignments, referrals, boundary, roads)
     return tables, settlements, summary
+
+
+def townships(boundary: gpd.GeoDataFrame, per_side: int = 12) -> gpd.GeoDataFrame:
+    """The region cut into ``per_side`` × ``per_side`` square townships (144: about the prefecture's 142),
+    named ``乡 <i>``, for the map's overview."""
+    west, south, east, north = boundary.total_bounds
+    xs, ys = np.linspace(west, east, per_side + 1), np.linspace(south, north, per_side + 1)
+    squares = [shapely.box(x0, y0, x1, y1) for x0, x1 in itertools.pairwise(xs) for y0, y1 in itertools.pairwise(ys)]
+    areas = shapely.intersection(np.array(squares), boundary.geometry.iloc[0])
+    keep = ~shapely.is_empty(areas)
+    return gpd.GeoDataFrame({"name": [f"乡 {i}" for i in range(int(keep.sum()))]}, geometry=areas[keep], crs=CRS)
 
 
 def _wobbly_square(side: float, rng: np.random.Generator) -> shapely.Polygon:

@@ -6,6 +6,7 @@ import re
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 GRID_CELL_ID = re.compile(r"c(-?\d+)_(-?\d+)")
@@ -37,26 +38,43 @@ def cell_squares(demand: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, cell_size
     return shapely.box(left, bottom, left + cell_size_m, bottom + cell_size_m)
 
 
-def dissolved_areas(demand: gpd.GeoDataFrame, squares: np.ndarray) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def dissolved_areas(
+    demand: gpd.GeoDataFrame, squares: np.ndarray, *, coverage: bool = True
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Catchment of each clinic (union of the squares of the cells it serves: ``site_id``, ``name``,
     ``population``) and the land beyond the clinic standard (``kind`` ``beyond`` | ``uncoverable``,
-    ``population``)."""
+    ``population``).
+
+    ``coverage``: the shapes meet edge to edge without overlaps (grid squares), so each group is joined by
+    :func:`shapely.coverage_union_all`, which only drops shared edges: at prefecture size (90,000 cells)
+    in about a second, where a general union took minutes.
+    """
     site = demand["clinic_site_id"].fillna("").astype(str).to_numpy()
-    uncoverable = demand["uncoverable"].to_numpy(dtype=bool)
-    frame = gpd.GeoDataFrame(
-        {
-            "site_id": site,
-            "name": demand["clinic_name"].fillna("").astype(str).to_numpy(),
-            "kind": np.where(uncoverable, "uncoverable", "beyond"),
-            "population": demand["population"].to_numpy(dtype=float),
-        },
-        geometry=squares,
-        crs=demand.crs,
+    name = demand["clinic_name"].fillna("").astype(str).to_numpy()
+    kind = np.where(demand["uncoverable"].to_numpy(dtype=bool), "uncoverable", "beyond")
+    people = demand["population"].to_numpy(dtype=float)
+    served = site != ""
+    catchments = _union_by(
+        {"site_id": site[served], "name": name[served]}, people[served], squares[served], coverage, demand.crs
     )
-    served = frame[site != ""]
-    catchments = served.dissolve(by=["site_id", "name"], aggfunc={"population": "sum"}, as_index=False)
-    beyond = frame[site == ""].dissolve(by="kind", aggfunc={"population": "sum"}, as_index=False)
-    return (
-        catchments[["site_id", "name", "population", "geometry"]],
-        beyond[["kind", "population", "geometry"]],
-    )
+    beyond = _union_by({"kind": kind[~served]}, people[~served], squares[~served], coverage, demand.crs)
+    return catchments, beyond
+
+
+def _union_by(
+    keys: dict[str, np.ndarray], people: np.ndarray, shapes: np.ndarray, coverage: bool, crs: object
+) -> gpd.GeoDataFrame:
+    """One row per distinct combination of ``keys`` (sorted), its shapes joined and its people summed."""
+    columns = [*keys, "population"]
+    if len(shapes) == 0:
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=crs)
+    frame = pd.DataFrame(keys)
+    group = frame.groupby(list(keys), sort=True).ngroup().to_numpy()
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    union = shapely.coverage_union_all if coverage else shapely.union_all
+    geometries = [union(part) for part in np.split(shapes[order], bounds)]
+    first = order[np.concatenate([[0], bounds])]
+    result = frame.iloc[first].reset_index(drop=True)
+    result["population"] = np.bincount(group, weights=people)
+    return gpd.GeoDataFrame(result[columns], geometry=geometries, crs=crs)

@@ -1,7 +1,5 @@
-"""Colours of the layout shared by the static outputs (brief.pdf, the GeoPackage's QGIS styles).
-
-The values are the interactive map's (facility_layout/maps.py): a facility or a class of minutes has one
-colour in every output.
+"""Colours of the layout shared by every output: the interactive map (facility_layout/maps/), brief.pdf and
+the GeoPackage's QGIS styles; a facility or a class of minutes has one colour everywhere.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ from facility_layout.inputs import (
     TOWNSHIP_CENTRE,
     VILLAGE_CLINIC,
     RegionInputs,
+    read_admin_areas,
     read_closed_areas,
     read_raster,
     read_region,
@@ -345,6 +346,7 @@ def _run_stages(scenario: Scenario, folder: OutputFolder, progress: Progress | N
             cell_size_m=scenario.population.cell_size_m,
             settlements=region.settlements,
             language=scenario.outputs.language,
+            admin_areas=read_admin_areas(scenario, tables.demand.crs),
         )
 
     with stage("outputs"):

@@ -10,9 +10,11 @@ import json
 import shutil
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from pyproj import Transformer
 
 from facility_layout.maps import (
@@ -20,9 +22,11 @@ from facility_layout.maps import (
     CATCHMENT_LAYER,
     CELL_LAYERS,
     CELLS_OFF_LAYER,
+    DETAIL_ZOOM,
     FACILITY_SYMBOLS,
     LABEL_MIN_ZOOM,
     MERGE_LAYER,
+    OVERVIEW_LAYER,
     RELIEF_LAYER,
     ROAD_STYLES,
     WITHIN_STANDARD_COLOURS,
@@ -189,6 +193,7 @@ def test_popups_of_a_facility_and_a_cell(demo_page: BrowserPage, demo_run: DemoR
     assert f"{cell['population']:,.0f}" in text and cell["clinic_name"] and cell["clinic_name"] in text
     assert f"{cell['clinic_name']} · {round(float(cell['clinic_minutes']), 1):g} min" in text
     assert f"{float(cell['elevation_m']):,.0f} m" in text
+    assert f"Demand cell {cell['cell_id']}" in text  # a grid cell's id, put together in the page
     page.locator(".leaflet-popup-close-button").click()
     # A cell no possible site can reach within the standard says so.
     clicked = click_feature(page, CELL_LAYERS["minutes"], where="p.classes[0] === 4", order="p.radius || 0")
@@ -450,3 +455,80 @@ def test_printed_the_map_fills_the_page(browser, map_html: Path, tmp_path: Path)
         assert overlap(region, layout["map"]) > 0.98 * area(region)  # the whole region is on the page
         screenshot_not_blank(page, tmp_path / "print.png")
         watched.assert_clean()
+
+
+def set_zoom(page, zoom: float) -> None:
+    page.evaluate("(z) => { window.__flBrowserTest.maps[0].setZoom(z, {animate: false}); }", zoom)
+    page.evaluate(NEXT_FRAMES)
+
+
+# Whether the demand cells' canvas path and any road line are on the map.
+DETAIL_ON_MAP = """() => {
+    const map = window.__flBrowserTest.maps[0];
+    let cells = false, roads = 0;
+    map.eachLayer((layer) => {
+        if (layer.setTheme) { cells = true; }
+        if (layer instanceof L.Polyline && !(layer instanceof L.Polygon) && layer.options.interactive === false) {
+            roads++;
+        }
+    });
+    return {cells, roads};
+}"""
+
+
+def test_township_overview_below_the_detail_zoom(demo_page: BrowserPage, demo_run: DemoRun) -> None:
+    """Zoomed out: one shaded polygon per township with the people and people within the standard in its
+    popup (recomputed here from demand.csv and the townships file), no cells and no roads; from the detail
+    zoom on, the cells and roads and no overview."""
+    page = demo_page.page
+    resolved = (demo_run.out / "scenario.resolved.yaml").read_text()
+    townships = gpd.read_file(yaml.safe_load(resolved)["region"]["admin_areas"]["file"])
+    summary = json.loads((demo_run.out / "summary.json").read_text())
+    standard = summary["standards"]["village_clinic_max_minutes"]
+    demand = pd.read_csv(demo_run.out / "demand.csv")
+    cells = gpd.GeoDataFrame(demand, geometry=gpd.points_from_xy(demand["x"], demand["y"]), crs=summary["crs"])
+    joined = cells.sjoin(townships.to_crs(summary["crs"]), predicate="within")
+    joined = joined[~joined.index.duplicated()]
+    overview = OVERVIEW_LAYER.format(zoom=DETAIL_ZOOM)
+
+    set_zoom(page, DETAIL_ZOOM - 1)
+    state = overlay_state(page, overview)
+    assert state["on_map"] and state["leaves_on_map"] == 2 * len(townships)  # a polygon and a label each
+    assert page.evaluate(DETAIL_ON_MAP) == {"cells": False, "roads": 0}
+    popups = page.evaluate(
+        """(name) => window.__flBrowserTest.controls[0]._layers.find((e) => e.name === name).layer.getLayers()
+            .filter((l) => l.feature).map((l) => [l.feature.properties.name, l.getPopup()._content(l)])""",
+        overview,
+    )
+    assert len(popups) == len(townships)
+    for name, popup in popups:
+        inside = joined[joined["name"] == name]
+        within = inside.loc[inside["clinic_minutes"] <= standard, "population"].sum()
+        assert f"<th>People</th><td>{inside['population'].sum():,.0f}</td>" in popup
+        assert f"{within / inside['population'].sum():.1%}" in popup
+
+    set_zoom(page, DETAIL_ZOOM)
+    assert overlay_state(page, overview)["leaves_on_map"] == 0
+    detail = page.evaluate(DETAIL_ON_MAP)
+    assert detail["cells"] and detail["roads"] > 0
+    demo_page.assert_clean()
+
+
+def test_positions_decoded_in_the_page_are_the_facilities_csv(demo_page: BrowserPage, demo_run: DemoRun) -> None:
+    """The page decodes the facilities' integer steps into the positions of facilities.csv, to the
+    quantisation step (1e-5°, half of it either way)."""
+    page = demo_page.page
+    crs = json.loads((demo_run.out / "summary.json").read_text())["crs"]
+    facilities = pd.read_csv(demo_run.out / "facilities.csv", keep_default_na=False)
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(facilities["x"], facilities["y"])
+    decoded = page.evaluate(
+        """() => {
+            const table = window[Object.keys(window).find((k) => k.startsWith("facility_data_"))];
+            return {lat: Array.from(table.lat), lng: Array.from(table.lng),
+                    site: Array.from(table.data.site, (k) => table.data.strings[k])};
+        }"""
+    )
+    assert decoded["site"] == facilities["site_id"].astype(str).tolist()
+    # facilities.csv rounds x, y to the centimetre: a few 1e-7° on top of the half step
+    assert np.abs(np.array(decoded["lng"]) - lon).max() <= 0.5e-5 + 1e-6
+    assert np.abs(np.array(decoded["lat"]) - lat).max() <= 0.5e-5 + 1e-6

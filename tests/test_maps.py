@@ -11,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from shapely.geometry import LineString, Point, box
 
 from facility_layout.basemaps import AUTONAVI, OPENSTREETMAP, Basemap, tianditu
@@ -273,14 +274,14 @@ def test_legend_has_one_entry_per_decision_and_minutes_class(tmp_path: Path) -> 
 
 def cell_data(page: str) -> tuple[dict, dict]:
     """The demand cells' columns and the words their tooltips and popups are made of, as embedded."""
-    found = re.search(r'\}\)\(JSON\.parse\(("(?:[^"\\]|\\.)*")\), (\{"centre_mode": .*?\})\);', page, re.S)
+    found = re.search(r'\}\)\(JSON\.parse\(("(?:[^"\\]|\\.)*")\), (\{"centre_mode": .*?\})\)\);', page, re.S)
     return json.loads(json.loads(found[1])), json.loads(found[2])
 
 
 def cell_colours(page: str) -> list[list[str]]:
     """Each cell theme's fill colour per cell, in the order of the themes' radio buttons."""
     data, _ = cell_data(page)
-    palettes = {int(t): json.loads(p) for t, p in re.findall(r"cells\.path\.setTheme\((\d), (\[[^\]]*\])\)", page)}
+    palettes = {int(t): json.loads(p) for t, p in re.findall(r"cells\(\)\.path\.setTheme\((\d), (\[[^\]]*\])\)", page)}
     return [[palettes[t][int(k)] for k in classes] for t, classes in enumerate(data["classes"])]
 
 
@@ -383,13 +384,23 @@ def test_layers_are_named(tmp_path: Path) -> None:
     assert '"collapsed": false' in page  # the layer list is open, not behind an icon
 
 
+def facility_table(path: Path) -> dict:
+    """The facilities' table embedded in the page at ``path``, its positions decoded here (a running sum
+    of steps of 1e-5°) into ``lon``/``lat`` arrays."""
+    raw = re.search(r'<script type="application/json" id="fl-facility-data">(.*?)</script>', path.read_text("utf-8"))
+    table = json.loads(raw[1])
+    table["lon"], table["lat"] = (np.cumsum(table[key]) / 1e5 for key in ("lng", "lat"))
+    return table
+
+
 def test_coordinates_are_lon_lat(tmp_path: Path) -> None:
-    page = render(tmp_path)
-    pairs = np.array([(float(a), float(b)) for a, b in re.findall(r"\[(-?\d+\.\d+), (-?\d+\.\d+)\]", page)])
+    render(tmp_path)
+    table = facility_table(tmp_path / "map.html")
     lonlat = make_tables().facilities.to_crs("EPSG:4326").geometry
     assert ((lonlat.x > 43) & (lonlat.x < 44) & (lonlat.y > -12) & (lonlat.y < -11)).all()  # the Comoros
-    for point in lonlat:
-        assert np.abs(pairs - [point.x, point.y]).max(axis=1).min() < 2e-5  # [lon, lat], about a metre
+    # Each facility where it is, to the quantisation step (half of 1e-5° either way).
+    assert np.abs(table["lon"] - lonlat.x.to_numpy()).max() <= 0.5e-5 + 1e-12
+    assert np.abs(table["lat"] - lonlat.y.to_numpy()).max() <= 0.5e-5 + 1e-12
 
 
 def test_the_page_loads_nothing_from_the_network(tmp_path: Path) -> None:
@@ -433,13 +444,14 @@ def test_catchments_and_unreached_areas_partition_the_cells() -> None:
 
 
 def test_facility_popup_shows_how_far_its_people_live(tmp_path: Path) -> None:
-    page = render(tmp_path)
-    # Mitsamiouli serves 800 people at 4 min and 300 at 15 min: two bars, in the legend's colours.
-    charts = re.findall(r'<svg class=\\?"fl-chart\\?".*?</svg>', page)
-    assert charts, "no catchment chart in any popup"
-    first = charts[0]
-    assert "800 · ≤ 10 min" in first and "300 · 10–20 min" in first
-    assert WITHIN_STANDARD_COLOURS[0] in first and WITHIN_STANDARD_COLOURS[1] in first
+    render(tmp_path)
+    table = facility_table(tmp_path / "map.html")
+    sites = [table["strings"][k] for k in table["site"]]
+    # Mitsamiouli serves 800 people at 4 min and 300 at 15 min: two bars, in the classes of the legend.
+    assert table["chart"][sites.index("C1")] == [800, 300, 0, 0, 0]
+    rows = table["rows"][sites.index("C1")]
+    labels = [table["strings"][k] for k in rows[::2]]
+    assert labels[rows[1::2].index(-1)] == "How far they live"
 
 
 @pytest.mark.parametrize(
@@ -466,10 +478,6 @@ def test_a_synthetic_region_never_gets_a_basemap(tmp_path: Path) -> None:
     assert "autonavi" not in page
 
 
-def lonlat_pairs(page: str) -> np.ndarray:
-    return np.array([(float(a), float(b)) for a, b in re.findall(r"\[(-?\d+\.\d+), (-?\d+\.\d+)\]", page)])
-
-
 def test_overlays_are_shifted_to_gcj02_over_autonavi_tiles(tmp_path: Path) -> None:
     # The same layout moved to Yunnan, where AutoNavi's tiles are offset.
     china = "EPSG:32648"  # UTM 48N
@@ -481,14 +489,15 @@ def test_overlays_are_shifted_to_gcj02_over_autonavi_tiles(tmp_path: Path) -> No
         )
     )
     kwargs = {"title": "t", "summary": make_summary(), "attributions": [], "synthetic": False}
-    wgs = lonlat_pairs(render_map(moved, tmp_path / "osm.html", basemap=OPENSTREETMAP, **kwargs).read_text())
-    gcj = lonlat_pairs(render_map(moved, tmp_path / "gcj.html", basemap=AUTONAVI, **kwargs).read_text())
+    render_map(moved, tmp_path / "osm.html", basemap=OPENSTREETMAP, **kwargs)
+    render_map(moved, tmp_path / "gcj.html", basemap=AUTONAVI, **kwargs)
+    wgs, gcj = (facility_table(tmp_path / name) for name in ("osm.html", "gcj.html"))
     truth = moved.facilities.to_crs("EPSG:4326").geometry
     shifted_lon, shifted_lat = wgs84_to_gcj02(truth.x.to_numpy(), truth.y.to_numpy())
-    for x, y, sx, sy in zip(truth.x, truth.y, shifted_lon, shifted_lat, strict=True):
-        assert np.abs(wgs - [x, y]).max(axis=1).min() < 2e-5
-        assert np.abs(gcj - [sx, sy]).max(axis=1).min() < 2e-5
-        assert np.abs(gcj - [x, y]).max(axis=1).min() > 1e-3  # a few hundred metres off the true position
+    assert np.abs(wgs["lon"] - truth.x.to_numpy()).max() < 1e-5 and np.abs(wgs["lat"] - truth.y.to_numpy()).max() < 1e-5
+    assert np.abs(gcj["lon"] - shifted_lon).max() < 1e-5 and np.abs(gcj["lat"] - shifted_lat).max() < 1e-5
+    # a few hundred metres off the true position
+    assert np.hypot(gcj["lon"] - truth.x.to_numpy(), gcj["lat"] - truth.y.to_numpy()).min() > 1e-3
 
 
 def test_relief_layer_and_legend(tmp_path: Path) -> None:
@@ -499,25 +508,11 @@ def test_relief_layer_and_legend(tmp_path: Path) -> None:
     assert '"pane": "relief"' in page
 
 
-def features(path: Path) -> list[dict]:
-    """Every GeoJSON feature folium embedded in the page at ``path``."""
-    raw = re.findall(r"_add\((\{\"features\".*?\})\);\n", path.read_text("utf-8"))
-    return [f for collection in raw for f in json.loads(collection)["features"]]
-
-
 def test_a_closed_clinic_is_linked_to_the_clinic_its_people_use(tmp_path: Path) -> None:
     render(tmp_path)
-    facilities = make_tables().facilities.to_crs("EPSG:4326").set_index("site_id").geometry
-    closed, kept = facilities["C2"], facilities["C1"]
-    merges = [
-        f
-        for f in features(tmp_path / "map.html")
-        if f["geometry"]["type"] == "LineString" and "closed: its people reach" in f["properties"].get("tooltip", "")
-    ]
-    assert len(merges) == 1
-    (x0, y0), (x1, y1) = merges[0]["geometry"]["coordinates"]
-    assert (x0, y0) == pytest.approx((closed.x, closed.y), abs=2e-5)
-    assert (x1, y1) == pytest.approx((kept.x, kept.y), abs=2e-5)
+    table = facility_table(tmp_path / "map.html")
+    sites = [table["strings"][k] for k in table["site"]]
+    assert table["merges"] == [[sites.index("C2"), sites.index("C1")]]
 
 
 def test_headline_shows_today_then_proposed_when_today_is_given(tmp_path: Path) -> None:
@@ -561,3 +556,34 @@ def test_settlements_and_township_centres_are_labelled(tmp_path: Path) -> None:
     assert kinds[html.escape(HOSTILE)] == "settlement" and kinds["Hahaya"] == "settlement"
     assert kinds[html.escape(centre["name"])] == "centre"
     assert HOSTILE not in json.dumps(labels)
+
+
+def test_grid_catchments_are_the_union_of_their_cells_squares() -> None:
+    """On the population grid the catchments are joined by coverage union: the same areas as a general
+    union of each clinic's squares (recomputed here), and the people of their cells."""
+    rng = np.random.default_rng(3)
+    cols, rows = np.meshgrid(np.arange(12), np.arange(9))
+    cols, rows = cols.ravel(), rows.ravel()
+    clinic = rng.choice(["A", "B", "C", ""], len(cols), p=[0.3, 0.3, 0.3, 0.1])
+    demand = gpd.GeoDataFrame(
+        {
+            "cell_id": [f"c{c}_{r}" for c, r in zip(cols, rows, strict=True)],
+            "population": rng.uniform(0, 100, len(cols)),
+            "clinic_site_id": clinic,
+            "clinic_name": clinic,
+            "uncoverable": (clinic == "") & (rng.random(len(cols)) < 0.5),
+        },
+        geometry=gpd.points_from_xy(X0 + 250 + 500 * cols, Y0 + 250 + 500 * rows),
+        crs=CRS,
+    )
+    region = gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 6000, Y0 + 4500)], crs=CRS)
+    areas = catchment_frame(LayoutTables(demand, demand.iloc[:0], demand.iloc[:0], demand.iloc[:0], region, region))
+    for site in ("A", "B", "C"):
+        mine = demand[demand["clinic_site_id"] == site]
+        x, y = mine.geometry.x.to_numpy(), mine.geometry.y.to_numpy()
+        truth = shapely.union_all(shapely.box(x - 250, y - 250, x + 250, y + 250))
+        row = areas[(areas["kind"] == "catchment") & (areas["site_id"] == site)].iloc[0]
+        assert row.geometry.symmetric_difference(truth).area < 1e-3
+        assert row["population"] == pytest.approx(mine["population"].sum())
+    assert set(areas["kind"]) <= {"catchment", "beyond", "uncoverable"}
+    assert areas["population"].sum() == pytest.approx(demand["population"].sum())

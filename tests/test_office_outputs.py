@@ -11,6 +11,7 @@ import json
 import shutil
 import sqlite3
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -18,9 +19,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from PIL import Image
 
+from facility_layout.brief.page import displayed, page_number
 from facility_layout.i18n import translator
 
 import browser as browsers
@@ -293,3 +297,25 @@ def test_evaluate_reads_back_a_chinese_facilities_csv(chinese_run: Path) -> None
     assert result.summary["solver"]["status"] == "given"
     assert result.summary["facilities"] == proposed["facilities"]
     assert result.summary["cost"] == pytest.approx(proposed["cost"])
+
+
+@given(
+    today=st.floats(0, 200_000, allow_nan=False),
+    proposed=st.floats(0, 200_000, allow_nan=False),
+    kind=st.sampled_from(["minutes", "share", "people", "count", "cost"]),
+)
+@example(today=7.65, proposed=6.67, kind="minutes")  # the demo's mean minutes: 7.6 → 6.7 printed "-1"
+def test_the_briefs_change_column_is_the_difference_of_the_figures_shown(
+    today: float, proposed: float, kind: str
+) -> None:
+    # Read back as a reader would: the printed strings, not the numbers behind them.
+    _ = translator("en")
+    if kind == "share":
+        today, proposed = today / 200_000, proposed / 200_000
+
+    def shown(text: str) -> Decimal:
+        return Decimal(text.replace(",", "").replace("%", "").replace("+", ""))
+
+    change = displayed(proposed, kind) - displayed(today, kind)
+    printed = [page_number(v, kind, _) for v in (today, proposed)] + [page_number(change, kind, _, signed=True)]
+    assert shown(printed[1]) - shown(printed[0]) == shown(printed[2]), printed

@@ -74,11 +74,29 @@ def _read_on_the_map(page: str) -> list[str]:
     css = [text[1:-1] for text in re.findall(r'content: ("(?:[^"\\]|\\.)*")', page)]
     texts = []
     texts += re.findall(r'^\s*("(?:[^"\\]|\\.)*") : \w+,$', page, flags=re.M)  # the layer control's names
-    for match in re.finditer(r'"(tooltip|title|status|reason|rows|text|note)": ?("(?:[^"\\]|\\.)*"|\[.*?\]\])', page):
+    # (the facilities' table, columns of indexes, is read below)
+    scanned = re.sub(r'<script type="application/json".*?</script>', " ", page, flags=re.S)
+    for match in re.finditer(
+        r'"(tooltip|title|status|reason|rows|text|note)": ?("(?:[^"\\]|\\.)*"|\[.*?\]\])', scanned
+    ):
         texts.append(match.group(2))
-    cells = re.search(r'\}\)\(JSON\.parse\(".*?"\), (\{"centre_mode".*?\})\);\n', page)
+    cells = re.search(r'\}\)\(JSON\.parse\(".*?"\), (\{"centre_mode".*?\})\)\);\n', page)
     assert cells is not None, "the cells' words are where the page passes them to its script"
     texts.append(cells.group(1))
+    # The facilities' table (its distinct strings) and the words its script puts around them.
+    table = re.search(r'<script type="application/json" id="fl-facility-data">(.*?)</script>', page, re.S)
+    words = json.loads(re.search(r'\.textContent\), (\{"chart_title".*?\})\);\n', page).group(1))
+    read = [*json.loads(table.group(1))["strings"], words["chart_title"], words["referral"]]
+    read += (
+        [c[0] for c in words["classes"]] + [s[0] for s in words["symbols"]] + [e["words"] for e in words["existing"]]
+    )
+    # The areas' tooltips, and the township overview's names, tooltips and popups.
+    for area in re.findall(r'const data = JSON\.parse\(("(?:[^"\\]|\\.)*")\);', page):
+        read += json.loads(json.loads(area))["tooltip"]
+    for overview in re.findall(r'const data = (\{"at".*?\});\n', page):
+        data = json.loads(overview)
+        read += data["names"] + data["tooltips"] + [_strings(popup) for popup in data["popups"]]
+    texts += [json.dumps(text, ensure_ascii=False) for text in read]
     words = [json.loads(t) if t.startswith('"') else _strings(json.loads(t)) for t in texts]
     # Markup inside popups (the bar chart's SVG) is not read; its text and titles are.
     return [html.unescape(re.sub(r"<[^>]+>", " ", text)) for text in (visible, *css, *words)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,10 @@ SHOWN_DIGITS = {"share": 3, "minutes": 1, "people": 0, "count": 0}
 
 
 def displayed(value: float, kind: str) -> float:
-    """A headline figure rounded as the page shows it."""
-    return round(value, SHOWN_DIGITS.get(kind, 2))
+    """A headline figure rounded as the page shows it: half to even on its decimal text, as Babel rounds
+    (7.65 shows as 7.6, where ``round`` would give 7.7)."""
+    step = Decimal(1).scaleb(-SHOWN_DIGITS.get(kind, 2))
+    return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_EVEN))
 
 
 def page_number(value: Any, kind: str, _: Translator, signed: bool = False) -> str:

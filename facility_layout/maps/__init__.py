@@ -1,21 +1,23 @@
 """The proposed layout as one Folium (Leaflet) HTML map a planner can read without the other outputs.
 
-Layers, bottom to top: the boundary; demand cells as circles on the ground, coloured by minutes to their
-village clinic and sized by population; roads by class, drawn over the cells; assignment lines (cell →
-clinic, off until switched on); referral lines (clinic → township centre); and the facilities, one layer
-per tier and decision. A headline panel gives the figures of ``summary.json``, a legend explains every
+Layers, bottom to top: the boundary; with townships given, their overview below :data:`DETAIL_ZOOM`;
+from that zoom on, demand cells as circles on the ground, coloured by minutes to their village clinic and
+sized by population, and roads by class, drawn over the cells; assignment lines (cell → clinic, off until
+switched on); referral lines (clinic → township centre); and the facilities, one layer per tier and
+decision, at every zoom. A headline panel gives the figures of ``summary.json``, a legend explains every
 colour and symbol, and a synthetic region says so in a banner and gets no real-world basemap under its
 invented roads.
 
-Tooltips and popups travel in each feature's GeoJSON properties and Leaflet inserts them as markup, so
-everything that comes from input data (names, reasons, ids) is HTML-escaped here, before it reaches the
-page. The GeoJSON is embedded as JSON, so no input text can reach the page's JavaScript either.
+Leaflet inserts tooltips and popups as markup, so everything that comes from input data (names, reasons,
+ids) is HTML-escaped here, before it reaches the page. The data is embedded as JSON (strings, or script
+elements with every ``<`` escaped), so no input text can reach the page's JavaScript either.
 
 One module per concern: :mod:`.classes` (minutes and density classes, colours), :mod:`.styles` (symbols,
-line and area styles, layer names), :mod:`.geojson` (features and their tooltip/popup properties),
-:mod:`.layers` (basemap, relief, boundary, roads, areas, lines), :mod:`.cells` (the demand cells),
-:mod:`.facilities` (markers and popups), :mod:`.panel` (headline panel, legend, page style); this module
-puts them together.
+line and area styles, layer names), :mod:`.geojson` (map coordinates, integer-step encodings, popups),
+:mod:`.layers` (basemap, relief, boundary, roads, areas), :mod:`.cells` (the demand cells), :mod:`.facilities`
+(markers, merges, referrals and popups from one table), :mod:`.overview` (the townships below the detail
+zoom), :mod:`.labels` (place names), :mod:`.panel` (headline panel, legend), :mod:`.page` (page style and
+layout); this module puts them together.
 """
 
 from __future__ import annotations
@@ -55,18 +57,17 @@ from facility_layout.maps.classes import (
     classify_minutes,
     minutes_classes,
 )
-from facility_layout.maps.facilities import add_existing, add_facilities
+from facility_layout.maps.facilities import add_facilities
 from facility_layout.maps.geojson import POPUP_HTML, in_map_coordinates, lonlat
 from facility_layout.maps.labels import add_labels
 from facility_layout.maps.layers import (
     add_areas,
     add_basemap,
     add_boundary,
-    add_merges,
-    add_referrals,
     add_relief,
     add_roads,
 )
+from facility_layout.maps.overview import DETAIL_ZOOM, OVERVIEW_LAYER, add_overview, share_labels, township_figures
 from facility_layout.maps.page import CSS, PageLayout, side_panel
 from facility_layout.maps.panel import headline_panel, legend
 from facility_layout.maps.styles import (
@@ -104,11 +105,13 @@ __all__ = [
     "CELL_LAYERS",
     "COORDINATE_DECIMALS",
     "DENSITY_CLASSES",
+    "DETAIL_ZOOM",
     "FACILITY_SYMBOLS",
     "FULL_CIRCLE_QUANTILE",
     "LABELS_LAYER",
     "LABEL_MIN_ZOOM",
     "MERGE_LAYER",
+    "OVERVIEW_LAYER",
     "RELIEF_LAYER",
     "ROAD_STYLES",
     "TIER_NAMES",
@@ -156,6 +159,7 @@ def render_map(
     cell_size_m: float | None = None,
     settlements: gpd.GeoDataFrame | None = None,
     language: str = DEFAULT_LANGUAGE,
+    admin_areas: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """Write the layout as a self-contained Leaflet HTML map (Leaflet inlined; only the basemap is online).
 
@@ -186,6 +190,9 @@ def render_map(
     language : str
         The language of every word the map writes (``outputs.language``): one of
         :data:`facility_layout.i18n.LANGUAGES`.
+    admin_areas : GeoDataFrame, optional
+        Townships (``name``, in any CRS; ``region.admin_areas``): below :data:`DETAIL_ZOOM` the map shows
+        them with their figures instead of the cells, roads and areas.
 
     Returns
     -------
@@ -209,7 +216,7 @@ def render_map(
     fmap = folium.Map(
         tiles=None,
         prefer_canvas=True,
-        control_scale=True,
+        control_scale=False,  # PageLayout adds a metric-only one
         zoom_control="bottomleft",
         zoom_snap=0.5,
         font_size="13px",
@@ -228,24 +235,53 @@ def render_map(
         add_relief(fmap, relief, gcj02, basemap_layer, _)
 
     boundary = add_boundary(fmap, shown.boundary, basemap is None and relief is None, _)
+    overview, detail_zoom, shades = [], 0, None
+    if admin_areas is not None and len(admin_areas):
+        townships = admin_areas.to_crs(tables.demand.crs)
+        figures = township_figures(tables.demand, tables.facilities, townships, clinic_standard, centre_standard)
+        overview = [
+            add_overview(fmap, townships, lonlat(townships, gcj02), figures, clinic_standard, centre_standard, _)
+        ]
+        detail_zoom, shades = DETAIL_ZOOM, share_labels(_)
     modes = {
         tier: MODE_WORDS.get(mode, "") for tier, mode in ((summary.get("travel") or {}).get("modes") or {}).items()
     }
     names = site_names(tables.facilities)
-    under_cells = [*add_areas(fmap, areas, gcj02, clinic_standard, names, _), boundary]
+    under_cells = [*add_areas(fmap, areas, gcj02, clinic_standard, names, _, detail_zoom), *overview, boundary]
     # How far travel times were computed: a cell cut off has no open facility within these minutes.
     reach = (summary.get("access") or {}).get("computed_up_to_minutes") or {}
-    add_demand(fmap, shown.demand, shown.facilities, themes, full_circle_people, spacing, standards, modes, reach, _)
-    add_roads(fmap, shown.roads, _)
-    add_referrals(fmap, shown.referrals, names, _)
-    add_merges(fmap, shown.facilities, _)
-    add_existing(fmap, shown.facilities, _)
-    counts = add_facilities(fmap, shown.facilities, tables.assignments, themes[0].classes, clinic_standard, modes, _)
+    add_demand(
+        fmap,
+        shown.demand,
+        shown.facilities,
+        themes,
+        full_circle_people,
+        spacing,
+        standards,
+        modes,
+        reach,
+        _,
+        detail_zoom,
+    )
+    add_roads(fmap, shown.roads, _, detail_zoom)
+    counts = add_facilities(
+        fmap,
+        shown.facilities,
+        tables.assignments,
+        shown.referrals,
+        themes[0].classes,
+        clinic_standard,
+        modes,
+        _,
+        detail_zoom=detail_zoom,
+    )
     add_labels(fmap, shown.facilities, None if settlements is None else lonlat(settlements, gcj02), _)
     control = folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
 
     root.html.add_child(Element(headline_panel(title, summary, _)))
-    root.html.add_child(Element(side_panel(legend(themes, people, counts, full_circle_people, relief, areas, _), _)))
+    root.html.add_child(
+        Element(side_panel(legend(themes, people, counts, full_circle_people, relief, areas, _, shades), _))
+    )
     if synthetic:
         banner = f'<div id="fl-synthetic-banner" class="fl-panel">{_(SYNTHETIC_BANNER)}</div>'
         root.html.add_child(Element(banner))

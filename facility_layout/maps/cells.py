@@ -19,6 +19,7 @@ from folium.template import Template
 from scipy.spatial import cKDTree
 
 from facility_layout import formatting as fmt
+from facility_layout.cells import GRID_CELL_ID, cell_squares, dissolved_areas, on_grid
 from facility_layout.i18n import ENGLISH, Translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 from facility_layout.maps.classes import (
@@ -30,7 +31,7 @@ from facility_layout.maps.classes import (
     classify_minutes,
     minutes_classes,
 )
-from facility_layout.maps.geojson import mode_words
+from facility_layout.maps.geojson import mode_words, steps
 from facility_layout.maps.styles import (
     ASSIGNMENT_STYLE,
     ASSIGNMENTS_LAYER,
@@ -113,12 +114,25 @@ class _CellData(MacroElement):
     _template = Template(
         r"""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = (function (data, text) {
+        // Made when first needed (from the detail zoom on): parsing and projecting a prefecture's cells is most
+        // of the work of opening its map.
+        var {{ this.get_name() }} = (function (make) {
+            let made = null;
+            return () => made || (made = make());
+        })(() => (function (data, text) {
             const n = data.people.length, lat = new Float64Array(n), lng = new Float64Array(n);
             for (let i = 0, a = 0, b = 0; i < n; i++) {
                 a += data.lat[i]; b += data.lng[i]; lat[i] = a / 1e5; lng[i] = b / 1e5;
             }
             const offNetwork = new Set(data.off_network), cutOff = new Set(data.cut_off);
+            // Grid cells' ids c<col>_<row> from their columns and rows (steps from the previous cell).
+            const grid = data.grid && data.grid.col.map((_, i) => i);
+            if (grid) {
+                for (let i = 0, c = 0, r = 0; i < n; i++) {
+                    c += data.grid.col[i]; r += data.grid.row[i]; grid[i] = `c${c}_${r}`;
+                }
+            }
+            const cellId = (i) => (data.ids ? data.ids[i] : grid ? grid[i] : i);
             const people = (v) => v.toLocaleString("en-US");
             const fill = (template, values) => template.replace(/\{(\w+)\}/g, (m, k) => values[k]);
             const minutes = (tenths) => fill(text.minutes, {minutes: tenths / 10});
@@ -149,7 +163,7 @@ class _CellData(MacroElement):
                 let note = offNetwork.has(i) ? text.off_network : "";
                 if (cutOff.has(i)) { note = text.cut_off; }
                 return {
-                    title: fill(text.title, {cell: data.ids ? data.ids[i] : i}),
+                    title: fill(text.title, {cell: cellId(i)}),
                     reason: note,
                     rows: [
                         [text.rows[0], people(data.people[i])],
@@ -270,7 +284,7 @@ class _CellData(MacroElement):
                 }));
             }
             return {path, features, classOf, lat, lng, data, tooltip};
-        })(JSON.parse({{ this.data_json|tojson }}), {{ this.text|tojson }});
+        })(JSON.parse({{ this.data_json|tojson }}), {{ this.text|tojson }}));
         {% endmacro %}
         """
     )
@@ -291,23 +305,41 @@ class _CellTheme(Layer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = new (L.Layer.extend({
-            onAdd: function (map) {
-                const cells = {{ this.cells.get_name() }};
-                cells.path.setTheme({{ this.index }}, {{ this.colours|tojson }});
-                map.addLayer(cells.path);
-            },
-            onRemove: function (map) { map.removeLayer({{ this.cells.get_name() }}.path); },
-            getLayers: function () { return this._map ? {{ this.cells.get_name() }}.features() : []; },
-            bringToBack: function () { {{ this.cells.get_name() }}.path.bringToBack(); return this; },
-            cellsPath: function () { return {{ this.cells.get_name() }}.path; },
-        }))({flTheme: {{ this.key|tojson }}});
+        var {{ this.get_name() }} = (function (cells) {
+            return new (L.Layer.extend({
+                // Drawn from the detail zoom on while chosen (below it the township overview stands for them).
+                onAdd: function (map) {
+                    this._sync = () => {
+                        const wanted = map.getZoom() >= {{ this.detail_zoom }};
+                        if (wanted && !this._themed) {
+                            cells().path.setTheme({{ this.index }}, {{ this.colours|tojson }});
+                            this._themed = true;
+                        }
+                        const path = this._themed ? cells().path : null;
+                        if (path && wanted !== map.hasLayer(path)) {
+                            wanted ? map.addLayer(path) : map.removeLayer(path);
+                        }
+                    };
+                    map.on("zoomend", this._sync);
+                    this._sync();
+                },
+                onRemove: function (map) {
+                    map.off("zoomend", this._sync);
+                    if (this._themed) { map.removeLayer(cells().path); }
+                    this._themed = false;
+                },
+                getLayers: function () { return this._map && this._themed ? cells().features() : []; },
+                bringToBack: function () { if (this._themed) { cells().path.bringToBack(); } return this; },
+                cellsPath: function () { return cells().path; },
+            }))({flTheme: {{ this.key|tojson }}});
+        })({{ this.cells.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, cells: _CellData, index: int, theme: CellTheme, _: Translator) -> None:
+    def __init__(self, cells: _CellData, index: int, theme: CellTheme, detail_zoom: int, _: Translator) -> None:
         super().__init__(name=_(theme.name), overlay=False, control=True, show=theme.show)
+        self.detail_zoom = detail_zoom
         self._name = "CellTheme"
         self.cells = cells
         self.index = index
@@ -325,7 +357,7 @@ class _Assignments(Layer):
         var {{ this.get_name() }} = new (L.Layer.extend({
             onAdd: function (map) {
                 if (!this._lines) {
-                    const cells = {{ this.cells.get_name() }}, data = cells.data;
+                    const cells = {{ this.cells.get_name() }}(), data = cells.data;
                     this._lines = L.featureGroup();
                     for (let i = 0; i < data.people.length; i++) {
                         const site = data.clinic[i] >= 0 ? data.clinic_sites[data.clinic[i]] : null;
@@ -363,10 +395,12 @@ def add_demand(
     modes: Mapping[str, str],
     reach: Mapping[str, float],
     _: Translator = ENGLISH,
+    detail_zoom: int = 0,
 ) -> None:
     """The demand cells (in map coordinates, as the facilities), one theme at a time, and the lines from each
     cell to its clinic (a layer off at start, drawn from the cells' data when first switched on). ``reach``:
-    the minutes up to which travel times were computed, per tier (what a cut-off cell's note quotes)."""
+    the minutes up to which travel times were computed, per tier (what a cut-off cell's note quotes); the cells
+    show from ``detail_zoom`` on."""
     served = np.isfinite(demand["clinic_minutes"].to_numpy(dtype=float))
     sites, first, clinic = np.unique(demand["clinic_site_id"].astype(str).to_numpy(), True, True)
     clinic_names = [fmt.text(name) for name in demand["clinic_name"].to_numpy()[first]]
@@ -384,9 +418,13 @@ def add_demand(
     clinic = np.where(served, clinic, -1).tolist()
     centre_names, centre = _name_index(demand["centre_name"], demand["centre_minutes"])
     ids = demand["cell_id"].to_numpy()
+    grid = None
+    if on_grid(demand):  # c<col>_<row>: columns and rows as steps, most of them 1 and 0
+        col_row = np.array([GRID_CELL_ID.fullmatch(str(c)).groups() for c in ids], dtype=np.int64).reshape(-1, 2)
+        grid = {key: np.diff(col_row[:, k], prepend=0).tolist() for k, key in enumerate(("col", "row"))}
     data = {
-        "lat": _steps(demand.geometry.y.to_numpy()),
-        "lng": _steps(demand.geometry.x.to_numpy()),
+        "lat": steps(demand.geometry.y.to_numpy()),
+        "lng": steps(demand.geometry.x.to_numpy()),
         "people": [int(v) for v in np.round(np.nan_to_num(demand["population"].to_numpy(dtype=float)))],
         "clinic": clinic,
         "clinic_minutes": _tenths(demand["clinic_minutes"]),
@@ -400,7 +438,8 @@ def add_demand(
         "clinic_sites": clinic_sites,
         "centre_names": centre_names,
         # Cell ids are shown in popups; left out when they are just the row numbers.
-        "ids": None if np.array_equal(ids, np.arange(len(ids))) else [fmt.text(v) for v in ids],
+        "ids": None if grid is not None or np.array_equal(ids, np.arange(len(ids))) else [fmt.text(v) for v in ids],
+        "grid": grid,
         "full_circle_people": full_circle_people,
         "spacing_m": spacing_m,
         "largest": LARGEST_CIRCLE_SPACINGS,
@@ -436,14 +475,9 @@ def add_demand(
     fmap.add_child(cells)
     # One theme at a time (radio buttons: the themes share colours with different meanings), or none.
     for index, theme in enumerate(themes):
-        fmap.add_child(_CellTheme(cells, index, theme, _))
+        fmap.add_child(_CellTheme(cells, index, theme, detail_zoom, _))
     folium.FeatureGroup(name=_(CELLS_OFF_LAYER), overlay=False, show=False).add_to(fmap)
     fmap.add_child(_Assignments(cells, _))
-
-
-def _steps(degrees: np.ndarray) -> list[int]:
-    """Coordinates as integer steps of 1e-5° from the previous one (the first from 0)."""
-    return np.diff(np.round(degrees * 10**COORDINATE_DECIMALS).astype(np.int64), prepend=0).tolist()
 
 
 def _tenths(minutes: pd.Series) -> list[int]:
@@ -473,13 +507,23 @@ def cell_spacing_m(demand: gpd.GeoDataFrame, cell_size_m: float | None) -> float
 def cell_areas(demand: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, cell_size_m: float | None) -> gpd.GeoDataFrame:
     """Catchment polygons of each clinic and the areas no clinic reaches within the standard.
 
-    Each demand cell is drawn as its Voronoi region, cut to a square a little wider than a cell around its
-    point (so empty land between settlements is not claimed) and to the region; cells are dissolved by
-    clinic. Rows: ``kind`` (``catchment`` | ``beyond`` | ``uncoverable``), ``site_id``, ``population``.
+    Cells of the population grid are their squares (:func:`facility_layout.cells.cell_squares`, as in the
+    GeoPackage); other demand points (census villages) their Voronoi regions, cut to a square a little wider
+    than a cell around the point (so empty land between settlements is not claimed) and to the region.
+    Cells are dissolved by clinic (:func:`facility_layout.cells.dissolved_areas`). Rows: ``kind``
+    (``catchment`` | ``beyond`` | ``uncoverable``), ``site_id``, ``population``.
     """
     columns = ["kind", "site_id", "population"]
     if len(demand) == 0:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=demand.crs)
+    grid = bool(cell_size_m) and on_grid(demand)
+    shapes = cell_squares(demand, boundary, cell_size_m) if grid else _voronoi_cells(demand, boundary, cell_size_m)
+    catchments, beyond = dissolved_areas(demand, shapes, coverage=grid)
+    frames = [catchments.assign(kind="catchment"), beyond.assign(site_id="")]
+    return gpd.GeoDataFrame(pd.concat([f[[*columns, "geometry"]] for f in frames], ignore_index=True), crs=demand.crs)
+
+
+def _voronoi_cells(demand: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, cell_size_m: float | None) -> np.ndarray:
     half = 0.6 * cell_spacing_m(demand, cell_size_m)
     points = demand.geometry.to_numpy()
     region = shapely.union_all(boundary.geometry.to_numpy())
@@ -491,20 +535,7 @@ def cell_areas(demand: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, cell_size_m
         voronoi = np.array([region])
     x, y = shapely.get_x(points), shapely.get_y(points)
     squares = shapely.box(x - half, y - half, x + half, y + half)
-    cells = shapely.intersection(shapely.intersection(voronoi, squares), region)
-    kind = np.where(
-        demand["uncoverable"].to_numpy(dtype=bool),
-        "uncoverable",
-        np.where(demand["clinic_site_id"].to_numpy(dtype=str) == "", "beyond", "catchment"),
-    )
-    frame = gpd.GeoDataFrame(
-        {"kind": kind, "site_id": demand["clinic_site_id"].to_numpy(dtype=str), "population": demand["population"]},
-        geometry=cells,
-        crs=demand.crs,
-    )
-    frame.loc[frame["kind"] != "catchment", "site_id"] = ""
-    dissolved = frame.dissolve(by=["kind", "site_id"], aggfunc={"population": "sum"}, as_index=False)
-    return dissolved[[*columns, "geometry"]]
+    return shapely.intersection(shapely.intersection(voronoi, squares), region)
 
 
 def circle_radius_m(

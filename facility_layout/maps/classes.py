@@ -13,6 +13,10 @@ from facility_layout import formatting as fmt
 from facility_layout.i18n import ENGLISH, Translator
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 
+# Within the first, second and last third of the clinic standard; beyond it; unreachable from any site: the
+# colours every output shares.
+from facility_layout.palette import BEYOND_STANDARD_COLOUR, UNCOVERABLE_COLOUR, WITHIN_STANDARD_COLOURS
+
 TIER_NAMES = {VILLAGE_CLINIC: "village clinic", TOWNSHIP_CENTRE: "township centre"}
 
 
@@ -25,10 +29,6 @@ class MinutesClass:
     colour: str
 
 
-# Within the first, second and last third of the clinic standard; beyond it; unreachable from any site.
-WITHIN_STANDARD_COLOURS = ("#1a9850", "#91cf60", "#fee08b")
-BEYOND_STANDARD_COLOUR = "#d73027"
-UNCOVERABLE_COLOUR = "#6e6e6e"
 CELL_STROKE = "#333333"
 
 # People per km² of a demand cell: from empty hillside to a town's centre.

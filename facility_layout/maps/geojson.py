@@ -1,7 +1,8 @@
-"""Layout frames as GeoJSON in map coordinates, and the properties that carry each feature's tooltip and popup.
+"""Layout frames in map coordinates, and how the page gets them: positions as integer steps of 1e-5°
+(:func:`steps`, :func:`delta_rings`), GeoJSON for the few small layers, and the popup's markup.
 
-Tooltips and popups travel in each feature's GeoJSON properties and Leaflet inserts them as markup, so
-everything that comes from input data (names, reasons, ids) is HTML-escaped before it reaches the page.
+Tooltips and popups are inserted by Leaflet as markup, so everything that comes from input data (names,
+reasons, ids) is HTML-escaped before it reaches the page.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from folium.utilities import JsCode
 from shapely.geometry import mapping
 
 from facility_layout.evaluate import LayoutTables
@@ -22,18 +22,6 @@ from facility_layout.gcj02 import wgs84_to_gcj02
 from facility_layout.i18n import ENGLISH, Translator
 from facility_layout.maps.styles import COORDINATE_DECIMALS, WGS84
 
-# Binds each feature's own style, radius, tooltip and popup. A popup is assembled from its parts (already
-# HTML-escaped in Python) when first opened: as whole HTML strings in the JSON, popups made the page a
-# third larger.
-BIND_FEATURE = JsCode(
-    """function (feature, layer) {
-        const p = feature.properties;
-        if (p.style && layer.setStyle) { layer.setStyle(p.style); }
-        if (p.radius) { layer.setRadius(p.radius); }
-        if (p.tooltip) { layer.bindTooltip(p.tooltip); }
-        if (p.popup) { layer.bindPopup(() => flPopupHtml(p.popup), {maxWidth: 380}); }
-    }"""
-)
 # The popup's markup from its parts ({title, status, reason, rows: [[label, value], …]}, all already HTML).
 POPUP_HTML = """<script>
   function flPopupHtml(q) {
@@ -66,9 +54,29 @@ def mode_words(modes: Mapping[str, str], tier: str, _: Translator = ENGLISH) -> 
     return html.escape(_(words) if words else "")
 
 
-def popup(title: str, rows: list[tuple[str, str]], *, status: str = "", reason: str = "") -> dict[str, Any]:
-    """The parts of a popup, already HTML, for :data:`BIND_FEATURE` to assemble."""
-    return {"title": title, "status": status, "reason": reason, "rows": rows}
+def steps(degrees: np.ndarray) -> list[int]:
+    """Coordinates as integer steps of 1e-5° (:data:`COORDINATE_DECIMALS`) from the previous one (the first
+    from 0): the page adds them up and divides by 1e5."""
+    return np.diff(np.round(degrees * 10**COORDINATE_DECIMALS).astype(np.int64), prepend=0).tolist()
+
+
+def delta_rings(geometries: np.ndarray) -> list[list[list[list[int]]]]:
+    """Polygons (or multipolygons) as, per geometry, its polygons, their rings (outer first), each ring a
+    flat list ``[dx, dy, dx, dy, …]`` of integer steps of 1e-5° from the previous vertex, counted across
+    all geometries in order (the page keeps one running position while it decodes)."""
+    parts = shapely.get_parts(geometries, return_index=True)
+    rings, ring_part = shapely.get_rings(parts[0], return_index=True)
+    coordinates = np.round(shapely.get_coordinates(rings) * 10**COORDINATE_DECIMALS).astype(np.int64)
+    coordinates[1:] -= coordinates[:-1].copy()
+    flat = np.split(coordinates, np.cumsum(shapely.get_num_coordinates(rings))[:-1]) if len(rings) else []
+    shaped: list[list[list[list[int]]]] = [[] for _ in range(len(geometries))]
+    last_part = -1
+    for chunk, part in zip(flat, ring_part.tolist(), strict=True):
+        if part != last_part:
+            shaped[int(parts[1][part])].append([])
+            last_part = part
+        shaped[int(parts[1][part])][-1].append(chunk.ravel().tolist())
+    return shaped
 
 
 def feature_collection(frame: gpd.GeoDataFrame, properties: Iterable[dict[str, Any]]) -> dict[str, Any]:

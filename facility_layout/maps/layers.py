@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -19,21 +20,17 @@ from facility_layout import formatting as fmt
 from facility_layout.basemaps import Basemap
 from facility_layout.gcj02 import wgs84_to_gcj02
 from facility_layout.i18n import ENGLISH, Translator
-from facility_layout.maps.geojson import BIND_FEATURE, feature_collection, lonlat
+from facility_layout.maps.geojson import delta_rings, feature_collection, lonlat
 from facility_layout.maps.styles import (
     AREA_SIMPLIFY_DEGREES,
     BEYOND_AREA_STYLE,
     BEYOND_LAYER,
-    BOUNDARY_COLOUR,
     CATCHMENT_LAYER,
     CATCHMENT_STYLE,
     COORDINATE_DECIMALS,
     LAND_COLOUR,
     MAIN_ROADS,
-    MERGE_LAYER,
-    MERGE_STYLE,
     PATHS,
-    REFERRAL_STYLE,
     RELIEF_LAYER,
     RELIEF_OPACITY_OVER_BASEMAP,
     RELIEF_PANE,
@@ -43,6 +40,7 @@ from facility_layout.maps.styles import (
     TRACKS,
     UNCOVERABLE_AREA_STYLE,
 )
+from facility_layout.palette import BOUNDARY_COLOUR
 from facility_layout.relief import ReliefImage
 
 
@@ -172,20 +170,21 @@ class _Roads(Layer):
         """
     )
 
-    def __init__(self, groups: dict[str, list[list[int]]], name: str) -> None:
+    def __init__(self, groups: dict[str, list[list[int]]], name: str, detail_zoom: int) -> None:
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "Roads"
         self.groups_json = json.dumps(groups, separators=(",", ":"))
-        self.min_zoom = ROAD_MIN_ZOOM
+        self.min_zoom = {key: max(zoom, detail_zoom) for key, zoom in ROAD_MIN_ZOOM.items()}
         self.styles = {
             key: {"color": s.colour, "weight": s.weight, "dashArray": s.dash, "opacity": 0.9, "interactive": False}
             for key, s in ROAD_STYLES.items()
         }
 
 
-def add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame, _: Translator = ENGLISH) -> None:
-    """Roads by class, simplified to :data:`ROAD_SIMPLIFY_DEGREES`; drawn over the demand cells, which still
-    take the clicks: the roads explain the minutes."""
+def add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame, _: Translator = ENGLISH, detail_zoom: int = 0) -> None:
+    """Roads by class, simplified to :data:`ROAD_SIMPLIFY_DEGREES`, each class from its zoom level on (and
+    none below ``detail_zoom``); drawn over the demand cells, which still take the clicks: the roads
+    explain the minutes."""
     lines = shapely.simplify(roads.geometry.to_numpy(), ROAD_SIMPLIFY_DEGREES)
     group = np.array([_road_group(str(highway)) for highway in roads["highway"]], dtype=object)
     groups = {}
@@ -197,7 +196,66 @@ def add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame, _: Translator = ENGLISH
         steps[1:] -= steps[:-1].copy()
         counts = shapely.get_num_coordinates(parts)
         groups[key] = [chunk.ravel().tolist() for chunk in np.split(steps, np.cumsum(counts)[:-1])]
-    fmap.add_child(_Roads(groups, _("Roads")))
+    fmap.add_child(_Roads(groups, _("Roads"), detail_zoom))
+
+
+class _Areas(Layer):
+    """Polygons drawn from integer steps of 1e-5° (:func:`delta_rings`), each with its style and tooltip;
+    made the first time the layer is shown (a prefecture has thousands of catchments: as GeoJSON they were
+    a third of the page)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = new (L.Layer.extend({
+            // Made the first time it is wanted, drawn from the detail zoom on while on.
+            group: function () {
+                if (!this._group) {
+                    const data = JSON.parse({{ this.data_json|tojson }});
+                    this._group = L.featureGroup();
+                    let x = 0, y = 0;
+                    const ring = (flat) => {
+                        const line = [];
+                        for (let i = 0; i < flat.length; i += 2) {
+                            x += flat[i]; y += flat[i + 1]; line.push([y / 1e5, x / 1e5]);
+                        }
+                        return line;
+                    };
+                    data.rings.forEach((polygons, k) => {
+                        const shape = L.polygon(polygons.map((rings) => rings.map(ring)), data.styles[data.style[k]]);
+                        shape.feature = {properties: data.properties[k]};
+                        shape.bindTooltip(data.tooltip[k]);
+                        this._group.addLayer(shape);
+                    });
+                }
+                return this._group;
+            },
+            onAdd: function (map) {
+                this._sync = () => {
+                    const wanted = map.getZoom() >= {{ this.detail_zoom }};
+                    if (wanted !== (this._group !== undefined && map.hasLayer(this._group))) {
+                        wanted ? map.addLayer(this.group()) : map.removeLayer(this._group);
+                    }
+                };
+                map.on("zoomend", this._sync);
+                this._sync();
+            },
+            onRemove: function (map) {
+                map.off("zoomend", this._sync);
+                if (this._group) { map.removeLayer(this._group); }
+            },
+            getLayers: function () { return this._group && this._map ? this._group.getLayers() : []; },
+            bringToBack: function () { if (this._group) { this._group.bringToBack(); } return this; },
+        }))();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any], name: str, show: bool, detail_zoom: int) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "Areas"
+        self.detail_zoom = detail_zoom
+        self.data_json = json.dumps(data, separators=(",", ":"))
 
 
 def add_areas(
@@ -207,92 +265,57 @@ def add_areas(
     clinic_standard: float,
     names: Mapping[str, str],
     _: Translator = ENGLISH,
-) -> list[folium.GeoJson]:
-    """Catchments (off at start) and the areas beyond the clinic standard, under the cells; returns both
-    layers, the areas beyond first (the upper)."""
+    detail_zoom: int = 0,
+) -> list[Layer]:
+    """Catchments (off at start) and the areas beyond the clinic standard, under the cells, from
+    ``detail_zoom`` on; returns both layers, the areas beyond first (the upper)."""
     shown = lonlat(areas, gcj02)
-    # The areas are cells dissolved: staircase outlines with a vertex every few metres, simplified for the page.
+    # Simplified by less than a pixel at the zoom the cells show as squares (:data:`AREA_SIMPLIFY_DEGREES`).
     shown = shown.set_geometry(shapely.simplify(shown.geometry.to_numpy(), AREA_SIMPLIFY_DEGREES), crs=shown.crs)
     catchments = shown[shown["kind"] == "catchment"]
     beyond = shown[shown["kind"] != "catchment"]
-    properties = [
-        {
-            "tooltip": _(
-                "Catchment of {clinic}: {people} people", clinic=fmt.text(names.get(site, site)), people=fmt.people(n)
-            )
-        }
+    tooltips = [
+        _("Catchment of {clinic}: {people} people", clinic=fmt.text(names.get(site, site)), people=fmt.people(n))
         for site, n in zip(catchments["site_id"], catchments["population"], strict=True)
     ]
-    catchment_layer = folium.GeoJson(
-        feature_collection(catchments, properties),
-        name=_(CATCHMENT_LAYER),
+    catchment_layer = _Areas(
+        _area_data(catchments, tooltips, [0] * len(catchments), [CATCHMENT_STYLE]),
+        _(CATCHMENT_LAYER),
         show=False,
-        style_function=lambda _: CATCHMENT_STYLE,
-        on_each_feature=BIND_FEATURE,
-    ).add_to(fmap)
+        detail_zoom=detail_zoom,
+    )
     standard = fmt.minutes(clinic_standard, _)
-    properties = [
-        {
-            "style": UNCOVERABLE_AREA_STYLE if kind == "uncoverable" else BEYOND_AREA_STYLE,
-            "tooltip": _(
-                "{people} people: no possible site within {standard}"
-                if kind == "uncoverable"
-                else "{people} people: no village clinic within {standard}",
-                people=fmt.people(n),
-                standard=standard,
-            ),
-        }
+    tooltips = [
+        _(
+            "{people} people: no possible site within {standard}"
+            if kind == "uncoverable"
+            else "{people} people: no village clinic within {standard}",
+            people=fmt.people(n),
+            standard=standard,
+        )
         for kind, n in zip(beyond["kind"], beyond["population"], strict=True)
     ]
-    beyond_layer = folium.GeoJson(
-        feature_collection(beyond, properties), name=_(BEYOND_LAYER), on_each_feature=BIND_FEATURE
-    ).add_to(fmap)
+    style = [1 if kind == "uncoverable" else 0 for kind in beyond["kind"]]
+    beyond_layer = _Areas(
+        _area_data(beyond, tooltips, style, [BEYOND_AREA_STYLE, UNCOVERABLE_AREA_STYLE]),
+        _(BEYOND_LAYER),
+        show=True,
+        detail_zoom=detail_zoom,
+    )
+    fmap.add_child(catchment_layer)
+    fmap.add_child(beyond_layer)
     return [beyond_layer, catchment_layer]
 
 
-def add_merges(fmap: folium.Map, facilities: gpd.GeoDataFrame, _: Translator = ENGLISH) -> None:
-    """A line from each closed clinic to the clinic most of its people use now."""
-    at = dict(zip(facilities["site_id"], facilities.geometry, strict=True))
-    closed = facilities[(facilities["decision"] == "close") & facilities["merged_into_id"].isin(at)]
-    lines = gpd.GeoDataFrame(
-        {"reason": closed["reason"].to_numpy()},
-        geometry=[
-            shapely.LineString([p, at[target]])
-            for p, target in zip(closed.geometry, closed["merged_into_id"], strict=True)
-        ],
-        crs=facilities.crs,
-    )
+def _area_data(frame: gpd.GeoDataFrame, tooltips: list[str], style: list[int], styles: list[dict]) -> dict[str, Any]:
     properties = [
-        {"tooltip": f"{fmt.text(name)} → {fmt.text(into)}: {fmt.text(reason)}"}
-        for name, into, reason in zip(closed["name"], closed["merged_into"], closed["reason"], strict=True)
+        {"kind": kind, "site_id": site, "population": float(n)}
+        for kind, site, n in zip(frame["kind"], frame["site_id"], frame["population"], strict=True)
     ]
-    folium.GeoJson(
-        feature_collection(lines, properties),
-        name=_(MERGE_LAYER),
-        style_function=lambda _: MERGE_STYLE,
-        on_each_feature=BIND_FEATURE,
-    ).add_to(fmap)
-
-
-def add_referrals(
-    fmap: folium.Map, referrals: gpd.GeoDataFrame, names: Mapping[str, str], _: Translator = ENGLISH
-) -> None:
-    properties = [
-        {
-            "tooltip": _(
-                "{clinic} refers to {centre}: {minutes}",
-                clinic=fmt.text(names.get(clinic, clinic)),
-                centre=fmt.text(names.get(centre, centre)),
-                minutes=fmt.minutes(minutes, _),
-            )
-        }
-        for clinic, centre, minutes in zip(
-            referrals["site_id"], referrals["centre_id"], referrals["minutes"], strict=True
-        )
-    ]
-    folium.GeoJson(
-        feature_collection(referrals, properties),
-        name=_("Referrals: village clinic → township centre"),
-        style_function=lambda _: REFERRAL_STYLE,
-        on_each_feature=BIND_FEATURE,
-    ).add_to(fmap)
+    return {
+        "rings": delta_rings(frame.geometry.to_numpy()),
+        "tooltip": tooltips,
+        "style": style,
+        "styles": styles,
+        "properties": properties,
+    }

@@ -63,6 +63,7 @@ CSS = """
   .fl-label { white-space: nowrap; font: 11px/1.2 "Helvetica Neue", Arial, sans-serif; color: #222;
     text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
   .fl-label-centre { font-weight: 700; font-size: 12px; color: #4a148c; }
+  .fl-label-area { font-weight: 700; font-size: 12px; color: #222; }
   .fl-popup h3 { margin: 0 0 2px; font-size: 14px; }
   .fl-popup p { margin: 0 0 5px; }
   .fl-popup .fl-status { color: #555; }
@@ -115,8 +116,8 @@ CSS = """
 class PageLayout(MacroElement):
     """The page's script: moves the layer list into the side panel, closes the panels on a phone, fits the
     first view into the room the panels leave, keeps the demand cells under the roads when another theme is
-    chosen, closes tooltips when a popup opens, credits Leaflet without its flag, and lays the page out
-    for print."""
+    chosen, closes tooltips when a popup opens, credits Leaflet without its flag, adds a metric scale bar,
+    and lays the page out for print."""
 
     _template = Template(
         """
@@ -188,6 +189,8 @@ class PageLayout(MacroElement):
                 if (map._popup && map.hasLayer(map._popup)) { map.closeTooltip(e.tooltip); }
             });
             map.attributionControl.setPrefix({{ this.credit|tojson }});
+            // Kilometres only: the planners' unit (a second, imperial line only crowds the corner).
+            L.control.scale({imperial: false}).addTo(map);
 
             // Printed: every panel open (the layer list is hidden by the print style), the map resized to
             // its place on the page and fitted to the region; back on screen, as the planner left it.
@@ -209,6 +212,11 @@ class PageLayout(MacroElement):
             print.addEventListener("change", (e) => printing(e.matches));
             window.addEventListener("beforeprint", () => printing(true));
             window.addEventListener("afterprint", () => printing(false));
+            // Ready: every layer made and the first view painted (what benchmarks/map_load.py times).
+            requestAnimationFrame(() => requestAnimationFrame(() => {
+                window.flMapReady = performance.now();
+                document.body.dataset.flReady = "";
+            }));
         })({{ this._parent.get_name() }}, {{ this.control.get_name() }}, {{ this.bounds|tojson }},
            [{{ this.under|join(", ") }}]);
         {% endmacro %}

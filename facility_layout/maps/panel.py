@@ -17,7 +17,6 @@ from facility_layout.maps.classes import CELL_STROKE, TIER_NAMES
 from facility_layout.maps.styles import (
     ASSIGNMENT_STYLE,
     BEYOND_AREA_STYLE,
-    BOUNDARY_COLOUR,
     CATCHMENT_STYLE,
     EXISTING_SYMBOLS,
     FACILITY_SYMBOLS,
@@ -28,6 +27,7 @@ from facility_layout.maps.styles import (
     UNCOVERABLE_AREA_STYLE,
     svg,
 )
+from facility_layout.palette import BOUNDARY_COLOUR
 from facility_layout.relief import ReliefImage
 from facility_layout.scenario import MODE_WORDS
 
@@ -186,7 +186,9 @@ def legend(
     relief: ReliefImage | None,
     areas: gpd.GeoDataFrame,
     _: Translator = ENGLISH,
+    overview: list[tuple[str, str]] | None = None,
 ) -> str:
+    """The legend's sections; ``overview``: the township overview's shades and their meanings, if drawn."""
     facilities = [
         _legend_row(
             f"facility:{s.tier}:{s.decision}", s.svg, _(s.label), fmt.count(facility_counts.get((s.tier, s.decision)))
@@ -257,6 +259,18 @@ def legend(
         ),
         _legend_row("line:boundary", _line_svg(BOUNDARY_COLOUR, 2, None), _("Region boundary")),
     ]
+    if overview:
+        shades = [
+            _legend_row(
+                f"overview:{k}", _area_svg({"color": "#4a148c", "fillColor": colour, "fillOpacity": 0.55}), label
+            )
+            for k, (colour, label) in enumerate(overview)
+        ]
+        sections.append(
+            f"<h4>{_('Townships (overview, zoomed out)')}"
+            f'<span class="fl-note">{_("share of people within the village clinic standard")}</span></h4>'
+            + "".join(shades)
+        )
     sections.append(f"<h4>{_('Lines')}</h4>{''.join(lines)}")
     roads = [
         _legend_row(f"road:{key}", _line_svg(style.colour, style.weight, style.dash), _(style.label))

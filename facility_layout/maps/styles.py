@@ -6,6 +6,12 @@ from dataclasses import dataclass
 
 from facility_layout.inputs import TOWNSHIP_CENTRE, VILLAGE_CLINIC
 from facility_layout.maps.classes import BEYOND_STANDARD_COLOUR, UNCOVERABLE_COLOUR
+from facility_layout.palette import (
+    CATCHMENT_FILL,
+    CATCHMENT_OUTLINE,
+    FACILITY_STYLES,
+    REFERRAL_COLOUR,
+)
 from facility_layout.scenario import TownshipCentreTier, VillageClinicTier
 
 WGS84 = "EPSG:4326"
@@ -30,6 +36,8 @@ def svg(size: int, body: str) -> str:
     return f'<svg width="{size}" height="{size}" viewBox="0 0 {size} {size}">{body}</svg>'
 
 
+_FILL = {pair: style[0] for pair, style in FACILITY_STYLES.items()}  # one colour per facility in every output
+_FILL = {pair: style[0] for pair, style in FACILITY_STYLES.items()}  # one colour per facility in every output
 _STAR = "12,4.5 13.9,9.4 19.1,9.7 15,13 16.4,18.1 12,15.2 7.6,18.1 9,13 4.9,9.7 10.1,9.4"
 
 # Circles and a triangle for village clinics, squares for township centres; closed clinics stay visible.
@@ -38,7 +46,11 @@ FACILITY_SYMBOLS: tuple[FacilitySymbol, ...] = (
         VILLAGE_CLINIC,
         "keep",
         "Village clinic kept",
-        svg(16, '<circle cx="8" cy="8" r="6.5" fill="#2e7d32" stroke="#ffffff" stroke-width="1.5"/>'),
+        svg(
+            16,
+            f'<circle cx="8" cy="8" r="6.5" fill="{_FILL[VILLAGE_CLINIC, "keep"]}" '
+            'stroke="#ffffff" stroke-width="1.5"/>',
+        ),
         16,
     ),
     FacilitySymbol(
@@ -47,7 +59,7 @@ FACILITY_SYMBOLS: tuple[FacilitySymbol, ...] = (
         "Village clinic closed (people merged into another)",
         svg(
             16,
-            '<circle cx="8" cy="8" r="6.5" fill="#bdbdbd" stroke="#616161" stroke-width="1"/>'
+            f'<circle cx="8" cy="8" r="6.5" fill="{_FILL[VILLAGE_CLINIC, "close"]}" stroke="#616161" stroke-width="1"/>'
             '<path d="M4 4L12 12M12 4L4 12" stroke="#c62828" stroke-width="2.4"/>',
         ),
         16,
@@ -56,14 +68,22 @@ FACILITY_SYMBOLS: tuple[FacilitySymbol, ...] = (
         VILLAGE_CLINIC,
         "build",
         "Village clinic built (new)",
-        svg(18, '<path d="M9 1.5L16.8 16H1.2Z" fill="#1565c0" stroke="#ffffff" stroke-width="1.5"/>'),
+        svg(
+            18,
+            f'<path d="M9 1.5L16.8 16H1.2Z" fill="{_FILL[VILLAGE_CLINIC, "build"]}" '
+            'stroke="#ffffff" stroke-width="1.5"/>',
+        ),
         18,
     ),
     FacilitySymbol(
         TOWNSHIP_CENTRE,
         "keep",
         "Township centre kept",
-        svg(18, '<rect x="1.5" y="1.5" width="15" height="15" fill="#7b1fa2" stroke="#ffffff" stroke-width="1.5"/>'),
+        svg(
+            18,
+            f'<rect x="1.5" y="1.5" width="15" height="15" fill="{_FILL[TOWNSHIP_CENTRE, "keep"]}" '
+            'stroke="#ffffff" stroke-width="1.5"/>',
+        ),
         18,
     ),
     FacilitySymbol(
@@ -72,7 +92,7 @@ FACILITY_SYMBOLS: tuple[FacilitySymbol, ...] = (
         "Township centre upgraded to central township centre",
         svg(
             24,
-            '<rect x="1.5" y="1.5" width="21" height="21" fill="#4a148c" stroke="#ffd54f" '
+            f'<rect x="1.5" y="1.5" width="21" height="21" fill="{_FILL[TOWNSHIP_CENTRE, "upgrade"]}" stroke="#ffd54f" '
             'stroke-width="2"/>'
             f'<polygon points="{_STAR}" fill="#ffd54f"/>',
         ),
@@ -125,9 +145,14 @@ ROAD_SIMPLIFY_DEGREES = 1e-4
 # can be told apart: a prefecture's hundreds of thousands of minor road vertices made the map slow to open.
 ROAD_MIN_ZOOM = {"main": 0, "minor": 11, "track": 11, "path": 11}
 AREA_SIMPLIFY_DEGREES = 2e-4  # about 20 m, a small share of a demand cell's side (500 m by default)
-BOUNDARY_COLOUR = "#222222"
 LAND_COLOUR = "#fbfaf5"  # the region's fill where there is no basemap
-CATCHMENT_STYLE = {"color": "#4a148c", "weight": 1.6, "opacity": 0.8, "fillColor": "#ce93d8", "fillOpacity": 0.12}
+CATCHMENT_STYLE = {
+    "color": CATCHMENT_OUTLINE,
+    "weight": 1.6,
+    "opacity": 0.8,
+    "fillColor": CATCHMENT_FILL,
+    "fillOpacity": 0.12,
+}
 BEYOND_AREA_STYLE = {
     "color": BEYOND_STANDARD_COLOUR,
     "weight": 1.5,
@@ -164,6 +189,6 @@ RELIEF_SWATCH = (
     '<rect width="26" height="14" fill="url(#fl-relief)"/></svg>'
 )
 ASSIGNMENT_STYLE = {"color": "#555555", "weight": 0.8, "opacity": 0.55}
-REFERRAL_STYLE = {"color": "#7b1fa2", "weight": 2.2, "opacity": 0.85, "dashArray": "7 5"}
+REFERRAL_STYLE = {"color": REFERRAL_COLOUR, "weight": 2.2, "opacity": 0.85, "dashArray": "7 5"}
 
 SYNTHETIC_BANNER = "SYNTHETIC REGION — generated data, not a real place"
