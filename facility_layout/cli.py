@@ -455,8 +455,14 @@ def generate(
         region = generate_region(
             out_dir, seed=seed, width_km=width_km, height_km=height_km, population_total=population_total, force=force
         )
-    except ValueError as exc:  # the generator's own message (facility_layout.synthetic)
+    except (ValueError, OSError) as exc:  # the generator's own message (facility_layout.synthetic), or the OS's
         language = _error_language(lang, [], None)
+        if isinstance(exc, OSError):
+            exc = Message(
+                "{folder}: could not write the generated region ({problem}). Fix: give a folder you can write to",
+                folder=out_dir,
+                problem=exc.strerror or exc,
+            )
         _print_error(str(in_words(exc, translator(language))), language)
         raise typer.Exit(code=2) from None
     out.print(

@@ -265,3 +265,12 @@ def test_a_bad_generator_parameter_in_chinese(tmp_path: Path, option: str, value
     assert code == 2 and message.startswith("错误：") and expected in message and "解决办法：" in message, message
     assert english_words(message) == set(), message
     assert not (tmp_path / "region").exists()
+
+
+def test_generating_onto_a_file_is_refused_in_chinese(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("the planner's notes\n", encoding="utf-8")
+    code, message = invoke("generate", notes, "--lang", "zh-CN")
+    assert code == 2 and message.startswith("错误：") and "是一个已有的文件，而不是文件夹" in message, message
+    assert "Traceback" not in message and english_words(re.sub(r"\S*/\S*", " ", message)) == set(), message
+    assert notes.read_text(encoding="utf-8") == "the planner's notes\n"

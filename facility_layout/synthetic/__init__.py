@@ -17,7 +17,6 @@ parameters give the same bytes.
 
 from __future__ import annotations
 
-import errno
 import json
 import math
 import os
@@ -145,8 +144,8 @@ def generate_region(
     Raises
     ------
     InvalidValueError
-        For a bad parameter, naming it, its value and the fix; or, without ``force``, a folder holding files
-        of the region's names that the generator did not write.
+        For a bad parameter, naming it, its value and the fix; a file where the folder should be; or, without
+        ``force``, a folder holding files of the region's names that the generator did not write.
     OSError
         If the folder cannot be written; nothing half-written is left behind.
     """
@@ -155,7 +154,11 @@ def generate_region(
     if not force:
         _check_replaceable(target)
     if target.exists() and not target.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(target))
+        raise InvalidValueError(
+            "{folder} is an existing file, not a folder. Fix: give the path of a new folder or of a region generated "
+            "before",
+            folder=target,
+        )
 
     streams = iter(np.random.SeedSequence(seed).spawn(6))
     frame = Frame.around_centre(width_km * 1_000, height_km * 1_000)
