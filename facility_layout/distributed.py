@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from facility_layout.errors import FacilityLayoutError, InputError, ScenarioError
+from facility_layout.i18n import translator
 from facility_layout.partition import County
 from facility_layout.scenario import Scenario
 
@@ -47,7 +48,7 @@ class CountyOutcome:
     error : str
         ``InputError``, ``ScenarioError`` or ``SolveError`` when failed, else ``""``.
     message : str
-        The failure's message (file, key, value, fix), else ``""``.
+        The failure's message (file, key, value, fix) in the region's language, else ``""``.
     seconds : float
         Wall seconds of its task (0 when reused).
     worker : str
@@ -86,8 +87,8 @@ def run_county(county: County, folder: Path) -> CountyOutcome:
     try:
         run(county.scenario, folder)
         status, error, message = "done", "", ""
-    except FacilityLayoutError as exc:
-        status, error, message = "failed", type(exc).__name__, str(exc)
+    except FacilityLayoutError as exc:  # its message in the county's (the region's) language
+        status, error, message = "failed", type(exc).__name__, exc.text(translator(county.scenario.outputs.language))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
     return CountyOutcome(status, folder, error, message, time.perf_counter() - start, worker, peak)
 
@@ -107,8 +108,10 @@ def dask_client(scheduler: str | None, n_tasks: int) -> Iterator[Any]:
             raise InputError(
                 "--scheduler",
                 address,
-                f"no Dask scheduler answers there ({exc})",
-                f"start one (`dask scheduler`) or give its address, or unset {SCHEDULER_ENV} to use this machine",
+                "no Dask scheduler answers there ({problem})",
+                "start one (`dask scheduler`) or give its address, or unset {variable} to use this machine",
+                problem=exc,
+                variable=SCHEDULER_ENV,
             ) from None
         with client:
             yield client
@@ -174,6 +177,7 @@ def run_counties(
     Returns the outcomes by county slug, and the engine used (scheduler address, number of workers).
     """
     tell = progress or (lambda *args: None)
+    _ = translator(scenario.outputs.language)
     outcomes: dict[str, CountyOutcome] = {}
     total = len(counties)
     pending = []
@@ -212,7 +216,7 @@ def run_counties(
                     "failed",
                     result_folder(scenario, county),
                     type(exc).__name__,
-                    f"the run stopped unexpectedly: {exc}",
+                    _("the run stopped unexpectedly: {problem}", problem=exc),
                 )
             failed += outcome.status == "failed"
             outcomes[county.slug] = outcome
