@@ -73,8 +73,6 @@ def result_folder(scenario: Scenario, county: County) -> Path:
 
 def run_county(county: County, folder: Path) -> CountyOutcome:
     """The task: run the pipeline on one county; a bad input or no layout becomes a failed outcome."""
-    import resource
-
     from distributed import get_worker
 
     from facility_layout.pipeline import run
@@ -89,8 +87,23 @@ def run_county(county: County, folder: Path) -> CountyOutcome:
         status, error, message = "done", "", ""
     except FacilityLayoutError as exc:  # its message in the county's (the region's) language
         status, error, message = "failed", type(exc).__name__, exc.text(translator(county.scenario.outputs.language))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
-    return CountyOutcome(status, folder, error, message, time.perf_counter() - start, worker, peak)
+    return CountyOutcome(status, folder, error, message, time.perf_counter() - start, worker, peak_rss_bytes())
+
+
+def peak_rss_bytes() -> int:
+    """This process's own peak resident memory. Not ``ru_maxrss``: a worker process is spawned (fork, then
+    exec) from its nanny, and Linux carries the forking process's peak across the exec into ``ru_maxrss``, so
+    every worker would report at least its parent's size. ``VmHWM`` belongs to the process's own memory."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except OSError:
+        pass
+    import resource  # Unix only
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # no /proc: Linux reports KiB
 
 
 @contextmanager

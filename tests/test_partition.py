@@ -488,3 +488,26 @@ def test_county_lines_and_region_figures_in_chinese(runs: dict, tmp_path: Path, 
     assert "个县：计算 4 个，沿用 0 个，失败 0 个" in printed and "求解器：" in printed, printed
     county_words = {w for name in names.values() for w in name.split()}
     assert english_words(re.sub(r"\S*/\S*", " ", printed), county_words) == set(), printed
+
+
+def _child_peak(queue) -> None:
+    from facility_layout.distributed import peak_rss_bytes
+
+    queue.put(peak_rss_bytes())
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_a_spawned_worker_reports_its_own_peak_memory_not_its_parents() -> None:
+    # Dask's nanny spawns workers (fork + exec): ru_maxrss would carry this process's 300 MB peak into them.
+    import multiprocessing
+
+    ballast = np.ones(300 * 2**20 // 8)
+    ballast += 1  # touched, so resident
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_child_peak, args=(queue,))
+    child.start()
+    peak = queue.get(timeout=60)
+    child.join()
+    assert 0 < peak < 250 * 2**20, peak  # a bare interpreter with numpy: well under the parent's ballast
+    del ballast
