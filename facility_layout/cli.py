@@ -125,7 +125,7 @@ SchedulerOpt = Annotated[
     ),
 ]
 LangOpt = Annotated[
-    Literal["en", "zh-CN"] | None,
+    Literal[LANGUAGES] | None,
     typer.Option(
         "--lang", help="Language of the outputs: en or zh-CN (overrides outputs.language).", show_default=False
     ),

@@ -24,6 +24,12 @@ UsageError = click.UsageError
 # The help page shown for a command line without arguments (click ≥ 8.2), not an error of the planner's.
 HelpPage = getattr(click, "NoArgsIsHelpError", ())
 
+# What the commands' context keeps for these messages: the whole command line (the language of its errors), the
+# name of the command given, and its arguments (for :func:`_extra_arguments`).
+COMMAND_LINE_KEY = "facility_layout.command_line"
+COMMAND_KEY = "facility_layout.command"
+ARGUMENTS_KEY = "facility_layout.arguments"
+
 
 class NoSuchCommand(UsageError):  # noqa: N818 - click's name for it
     """A command name that is none of the tool's (click says so only in words)."""
@@ -55,11 +61,11 @@ def usage_message(error: UsageError, commands: typer.Context | None = None) -> M
         ctx.info_name = commands.meta[COMMAND_KEY]
     help_command = f"{ctx.command_path} --help" if ctx is not None else "facility-layout --help"
     if isinstance(error, NoSuchCommand):
-        commands = sorted(ctx.command.list_commands(ctx)) if ctx is not None else []
+        names = sorted(ctx.command.list_commands(ctx)) if ctx is not None else []
         return Message(
             "No such command {name!r}. Fix: use one of {commands}; see `{help}`.",
             name=error.command_name,
-            commands=", ".join(repr(command) for command in commands),
+            commands=", ".join(repr(command) for command in names),
             help=help_command,
         )
     if isinstance(error, click.NoSuchOption):
@@ -144,19 +150,12 @@ def _bad_value(error: click.BadParameter, name: str, help_command: str) -> Messa
         return Message(
             "Invalid value for {name}: {value!r} is not a number. Fix: write one, e.g. 30.5.", name=name, value=value
         )
-    if "ge" in rule or "gt" in rule:
+    if "ge" in rule:
         return Message(
             "Invalid value for {name}: {value!r} is less than {limit}. Fix: write {limit} or more.",
             name=name,
             value=value,
-            limit=rule.get("ge", rule.get("gt")),
-        )
-    if "le" in rule or "lt" in rule:
-        return Message(
-            "Invalid value for {name}: {value!r} is more than {limit}. Fix: write {limit} or less.",
-            name=name,
-            value=value,
-            limit=rule.get("le", rule.get("lt")),
+            limit=rule["ge"],
         )
     return Message(
         "Invalid value for {name}: {value!r} ({problem}). Fix: see `{help}`.",
@@ -179,11 +178,3 @@ def _extra_arguments(error: UsageError) -> list[str]:
     except UsageError:
         return []
     return list(lenient.args)
-
-
-# Where the commands' context keeps the arguments of the command given (for :func:`_extra_arguments`).
-ARGUMENTS_KEY = "facility_layout.arguments"
-# Where the commands' context keeps the whole command line (the language of its errors).
-COMMAND_LINE_KEY = "facility_layout.command_line"
-# Where the commands' context keeps the name of the command given.
-COMMAND_KEY = "facility_layout.command"

@@ -3,6 +3,9 @@ the planner's language, naming the option or argument, the value and the fix, wi
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,21 @@ def test_a_bad_lang_is_refused_in_the_scenarios_language(tmp_path: Path) -> None
 def test_no_arguments_still_shows_the_help_page() -> None:
     code, message = invoke()
     assert code == 2 and "validate" in message and "error" not in message, message
+
+
+def test_the_installed_command_exits_2_with_the_message_alone(tmp_path: Path) -> None:
+    """Through the console entry (the command line read from ``sys.argv``), as a planner runs it."""
+    (tmp_path / "s.yaml").write_text("outputs:\n  language: zh-CN\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "facility_layout.cli", "validate", tmp_path / "s.yaml", "--encodng", "gbk"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "1000"},
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.strip() == (
+        "错误： 没有选项 --encodng。解决办法：是否想用 --encoding？可用的选项见 "
+        "`python -m facility_layout.cli validate --help`。"
+    )
