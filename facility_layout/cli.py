@@ -26,7 +26,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from facility_layout.errors import FacilityLayoutError, Message, SolveError, in_words
-from facility_layout.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, field_of, translator
+from facility_layout.i18n import DEFAULT_LANGUAGE, LANGUAGES, VALUE_LABELS, Translator, field_of, translator
 from facility_layout.usage import (
     ARGUMENTS_KEY,
     COMMAND_KEY,
@@ -40,6 +40,7 @@ from facility_layout.usage import (
 
 if TYPE_CHECKING:
     from facility_layout.pipeline import RunResult
+    from facility_layout.province import ProvinceResult
     from facility_layout.scenario import Scenario
 
 
@@ -280,17 +281,31 @@ def _report(result: RunResult, _: Translator) -> None:
     _print_warnings(result.summary.get("warnings", []), _)
 
 
-def _county_line(county, outcome, finished, unfinished, failed, total) -> None:
-    """One line per county as it ends (run and compare of a partitioned region): its outcome and the counts
-    of counties finished, waiting or running, and failed."""
-    detail = f": {outcome.message}" if outcome.status == "failed" else f" ({outcome.seconds:.1f} s)"
-    console.print(
-        f"{outcome.status:>6} {county.name}{detail}  [{finished}/{total} finished, {unfinished} waiting or "
-        f"running, {failed} failed]",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
+class _CountyLines:
+    """One line per county as it ends (run and compare of a partitioned region), in ``_``'s language: its
+    outcome and the counts of counties finished, waiting or running, and failed."""
+
+    def __init__(self, _: Translator) -> None:
+        self._ = _
+
+    def __call__(self, county, outcome, finished, unfinished, failed, total) -> None:
+        _ = self._
+        status = _(VALUE_LABELS[outcome.status])
+        line = (
+            _("{status} {county}: {message}", status=status, county=county.name, message=outcome.message)
+            if outcome.status == "failed"
+            else _(
+                "{status} {county} ({seconds} s)", status=status, county=county.name, seconds=f"{outcome.seconds:.1f}"
+            )
+        )
+        counts = _(
+            "[{finished}/{total} finished, {unfinished} waiting or running, {failed} failed]",
+            finished=finished,
+            total=total,
+            unfinished=unfinished,
+            failed=failed,
+        )
+        console.print(f"{line}  {counts}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | None, force: bool) -> None:
@@ -299,27 +314,48 @@ def _run_partitioned(scenario: Scenario, out_dir: Path | None, scheduler: str | 
     from facility_layout.distributed import exit_error
     from facility_layout.province import run_partitioned
 
-    result = run_partitioned(scenario, out_dir, scheduler, progress=_county_line, force=force)
+    _ = translator(scenario.outputs.language)
+    result = run_partitioned(scenario, out_dir, scheduler, progress=_CountyLines(_), force=force)
+    _print_partitioned(result, _)
+    error = exit_error(result.outcomes)
+    if error is not None:
+        _print_error(
+            _("counties failed: {counties}", counties=", ".join(result.summary["counties_failed"])), _.language
+        )
+        raise typer.Exit(code=3 if error is SolveError else 2)
+
+
+def _print_partitioned(result: ProvinceResult, _: Translator) -> None:
+    """A partitioned run's figures, its folder and the planner's files kept in it."""
     figures = result.summary
     total = figures["population_total"] or 1.0
     covered = figures["population_covered"]["village_clinic"]
     counts = figures["counties_count"]
     solver = figures["solver"]
-    least = f" (least proven county: {solver['least_proven_county']})" if solver["least_proven_county"] else ""
+    least = solver["least_proven_county"]
     out.print(
-        f"{len(figures['counties'])} counties: {counts['done']} computed, {counts['reused']} reused, "
-        f"{counts['failed']} failed. Within the village clinic standard: {covered:,.0f} of {total:,.0f} people "
-        f"({100 * covered / total:.1f} %) in the counties that completed; solver: {solver['status']}{least}",
+        _(
+            "{counties} counties: {done} computed, {reused} reused, {failed} failed. Within the village clinic "
+            "standard: {covered} of {total} people ({share}) in the counties that completed; solver: {status}",
+            counties=len(figures["counties"]),
+            done=counts["done"],
+            reused=counts["reused"],
+            failed=counts["failed"],
+            covered=_.people(covered),
+            total=_.people(total),
+            share=_.percent(covered / total),
+            status=_(solver["status"]),
+        )
+        + (_(" (least proven county: {county})", county=least) if least else ""),
         markup=False,
         highlight=False,
     )
-    out.print(f"outputs: {result.out_dir}  (open {result.out_dir / 'index.html'})", markup=False, highlight=False)
-    _print_kept(result.kept, result.out_dir, translator(scenario.outputs.language))
-    error = exit_error(result.outcomes)
-    if error is not None:
-        failed = ", ".join(figures["counties_failed"])
-        console.print(f"error: counties failed: {failed}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=3 if error is SolveError else 2)
+    out.print(
+        _("outputs: {folder}  (open {page})", folder=result.out_dir, page=result.out_dir / "index.html"),
+        markup=False,
+        highlight=False,
+    )
+    _print_kept(result.kept, result.out_dir, _)
 
 
 @app.command()
@@ -327,7 +363,6 @@ def validate(
     scenario: ScenarioArg, data_root: DataRootOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None
 ) -> None:
     """Check a scenario and that its inputs exist, are readable and overlap, without solving."""
-    from facility_layout.i18n import VALUE_LABELS
     from facility_layout.inputs import is_synthetic, read_region
     from facility_layout.scenario import load_scenario, source_file
     from facility_layout.solve import ensure_solver_available
@@ -413,7 +448,7 @@ def compare(
             encoding=encoding,
             force=force,
             language=lang,
-            county_progress=_county_line,
+            county_progress=_CountyLines(translator(_error_language(lang, scenarios, encoding))),
         )
         _ = translator(comparison.layouts[0].scenario.outputs.language)
         table = Table(title=_("comparison"), title_justify="left")
@@ -467,8 +502,15 @@ def generate(
         region = generate_region(
             out_dir, seed=seed, width_km=width_km, height_km=height_km, population_total=population_total, force=force
         )
-    except ValueError as exc:  # the generator's own message (facility_layout.synthetic)
-        _print_error(str(exc), _error_language(lang, [], None))
+    except (ValueError, OSError) as exc:  # the generator's own message (facility_layout.synthetic), or the OS's
+        language = _error_language(lang, [], None)
+        if isinstance(exc, OSError):
+            exc = Message(
+                "{folder}: could not write the generated region ({problem}). Fix: give a folder you can write to",
+                folder=out_dir,
+                problem=exc.strerror or exc,
+            )
+        _print_error(str(in_words(exc, translator(language))), language)
         raise typer.Exit(code=2) from None
     out.print(
         translator(_error_language(lang, [], None))(
@@ -610,9 +652,9 @@ def init(
     from facility_layout.init_scenario import init_folder
 
     def action() -> None:
-        written, guess = init_folder(folder)
         _ = translator(_error_language(lang, [], None))
-        for line in guess.report:  # what it guessed, as the starter scenario's comments say it (English)
+        written, guess = init_folder(folder, _)
+        for line in guess.report:  # what it guessed, as the starter scenario's comments say it
             out.print(f"  {line}", highlight=False, markup=False)
         if written.name != "scenario.yaml":
             out.print(

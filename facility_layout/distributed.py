@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from facility_layout.errors import FacilityLayoutError, InputError, ScenarioError
+from facility_layout.i18n import translator
 from facility_layout.partition import County
 from facility_layout.scenario import Scenario
 
@@ -47,7 +48,7 @@ class CountyOutcome:
     error : str
         ``InputError``, ``ScenarioError`` or ``SolveError`` when failed, else ``""``.
     message : str
-        The failure's message (file, key, value, fix), else ``""``.
+        The failure's message (file, key, value, fix) in the region's language, else ``""``.
     seconds : float
         Wall seconds of its task (0 when reused).
     worker : str
@@ -72,8 +73,6 @@ def result_folder(scenario: Scenario, county: County) -> Path:
 
 def run_county(county: County, folder: Path) -> CountyOutcome:
     """The task: run the pipeline on one county; a bad input or no layout becomes a failed outcome."""
-    import resource
-
     from distributed import get_worker
 
     from facility_layout.pipeline import run
@@ -86,10 +85,25 @@ def run_county(county: County, folder: Path) -> CountyOutcome:
     try:
         run(county.scenario, folder)
         status, error, message = "done", "", ""
-    except FacilityLayoutError as exc:
-        status, error, message = "failed", type(exc).__name__, str(exc)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
-    return CountyOutcome(status, folder, error, message, time.perf_counter() - start, worker, peak)
+    except FacilityLayoutError as exc:  # its message in the county's (the region's) language
+        status, error, message = "failed", type(exc).__name__, exc.text(translator(county.scenario.outputs.language))
+    return CountyOutcome(status, folder, error, message, time.perf_counter() - start, worker, peak_rss_bytes())
+
+
+def peak_rss_bytes() -> int:
+    """This process's own peak resident memory. Not ``ru_maxrss``: a worker process is spawned (fork, then
+    exec) from its nanny, and Linux carries the forking process's peak across the exec into ``ru_maxrss``, so
+    every worker would report at least its parent's size. ``VmHWM`` belongs to the process's own memory."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except OSError:
+        pass
+    import resource  # Unix only
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # no /proc: Linux reports KiB
 
 
 @contextmanager
@@ -107,8 +121,10 @@ def dask_client(scheduler: str | None, n_tasks: int) -> Iterator[Any]:
             raise InputError(
                 "--scheduler",
                 address,
-                f"no Dask scheduler answers there ({exc})",
-                f"start one (`dask scheduler`) or give its address, or unset {SCHEDULER_ENV} to use this machine",
+                "no Dask scheduler answers there ({problem})",
+                "start one (`dask scheduler`) or give its address, or unset {variable} to use this machine",
+                problem=exc,
+                variable=SCHEDULER_ENV,
             ) from None
         with client:
             yield client
@@ -174,6 +190,7 @@ def run_counties(
     Returns the outcomes by county slug, and the engine used (scheduler address, number of workers).
     """
     tell = progress or (lambda *args: None)
+    _ = translator(scenario.outputs.language)
     outcomes: dict[str, CountyOutcome] = {}
     total = len(counties)
     pending = []
@@ -212,7 +229,7 @@ def run_counties(
                     "failed",
                     result_folder(scenario, county),
                     type(exc).__name__,
-                    f"the run stopped unexpectedly: {exc}",
+                    _("the run stopped unexpectedly: {problem}", problem=exc),
                 )
             failed += outcome.status == "failed"
             outcomes[county.slug] = outcome

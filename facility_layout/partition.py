@@ -45,7 +45,7 @@ import shapely
 from pyproj import CRS
 
 from facility_layout.cache import file_digest
-from facility_layout.errors import InputError
+from facility_layout.errors import N_, InputError, Message
 from facility_layout.inputs import (
     VILLAGE_CLINIC,
     _read_vector,
@@ -181,22 +181,23 @@ def check_supported(scenario: Scenario) -> None:
     inputs = scenario.inputs
     unsupported = []
     if not isinstance(inputs.roads, Path) or inputs.roads.suffix.lower() != ".osm":
-        unsupported.append(("inputs.roads", source_file(inputs.roads), "an OSM XML file (.osm)"))
+        unsupported.append(("inputs.roads", source_file(inputs.roads), N_("an OSM XML file (.osm)")))
     if not isinstance(inputs.population, Path):
-        unsupported.append(("inputs.population", source_file(inputs.population), "a population raster"))
+        unsupported.append(("inputs.population", source_file(inputs.population), N_("a population raster")))
     if inputs.settlements is None:
-        unsupported.append(("inputs.settlements", scenario.source or Path("scenario"), "given settlements"))
+        unsupported.append(("inputs.settlements", scenario.source or Path("scenario"), N_("given settlements")))
     for key, spec in (("inputs.facilities.file", inputs.facilities), ("inputs.settlements.file", inputs.settlements)):
         if spec is not None and spec.file.suffix.lower() in _TABLE_SUFFIXES:
-            unsupported.append((key, spec.file, "a vector file (GeoJSON, GeoPackage, Shapefile)"))
+            unsupported.append((key, spec.file, N_("a vector file (GeoJSON, GeoPackage, Shapefile)")))
     if unsupported:
         key, path, needed = unsupported[0]
         raise InputError(
             key,
             path,
-            f"region.partition splits {needed} only",
+            "region.partition splits {needed} only",
             "convert it (e.g. osmium cat x.osm.pbf -o x.osm; a table to GeoJSON), add it if missing, "
             "or remove region.partition",
+            needed=Message(needed),
         )
 
 

@@ -107,7 +107,10 @@ def ensure_synthetic_inputs(scenario: Scenario) -> bool:
         synthetic.generate_region(folder, **settings.model_dump())
     except ValueError as exc:
         raise InputError(
-            "region.synthetic", scenario.source or folder, str(exc), "change the region.synthetic settings"
+            "region.synthetic",
+            scenario.source or folder,
+            getattr(exc, "message", str(exc)),  # the generator's message, translated where shown
+            "change the region.synthetic settings",
         ) from None
     except OSError as exc:
         raise InputError(

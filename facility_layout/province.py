@@ -27,7 +27,7 @@ import geopandas as gpd
 import pandas as pd
 
 from facility_layout.distributed import CountyOutcome, Engine, exit_error, run_counties
-from facility_layout.errors import InputError, SolveError
+from facility_layout.errors import InputError, Joined, Message, SolveError
 from facility_layout.figures import minutes_figures
 from facility_layout.folders import Names, OutputFolder
 from facility_layout.i18n import csv_table, translator
@@ -144,14 +144,21 @@ def run_partitioned(
         outcomes, used = run_counties(scenario, counties, scheduler, progress, engine)
         seconds["counties"] = time.perf_counter() - start
         if all(o.status == "failed" for o in outcomes.values()):
-            lines = "; ".join(f"{c.name}: {outcomes[c.slug].message}" for c in counties)
+            lines = Joined(
+                [Message("{county}: {message}", county=c.name, message=outcomes[c.slug].message) for c in counties],
+                "; ",
+            )
             if exit_error(outcomes) is SolveError:
-                raise SolveError(f"no county of {scenario.region.name} got a layout ({lines})")
+                raise SolveError(
+                    "no county of {region} got a layout ({lines})", region=scenario.region.name, lines=lines
+                )
             raise InputError(
                 "region.partition",
                 scenario.source or scenario.region.boundary,
-                f"no county of {scenario.region.name} could be planned ({lines})",
+                "no county of {region} could be planned ({lines})",
                 "correct the inputs each county's message names",
+                region=scenario.region.name,
+                lines=lines,
             )
         figures = write_province(folder, scenario, counties, outcomes, used, seconds)
     return ProvinceResult(folder.path, figures, outcomes, folder.kept)

@@ -36,6 +36,8 @@ PROPER_NAMES = frozenset(
         "UTM",
         "WGS",
         "Overpass",
+        "Dask",
+        "GPS",
         "Nominatim",
         "SRTM",
         "PBF",

@@ -37,6 +37,9 @@ TRANSLATED_MODULES = (
     "report.py",
     "report_chart.py",
     "province_page.py",
+    "distributed.py",
+    "init_scenario.py",
+    "fetch/starter.py",
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -157,3 +159,36 @@ def test_init_tells_rasters_apart_and_finds_a_roads_shapefile(tmp_path: Path) ->
     assert inputs["elevation"] == str(tmp_path / "b.tif") and inputs["population"] == str(tmp_path / "a.tif")
     assert inputs["roads"] == {"file": str(tmp_path / "交通道路.shp"), "class_field": "等级"}
     assert "inputs.facilities: NOT FOUND" in " ".join(result.output.split())
+
+
+def test_init_in_chinese_prints_and_comments_in_chinese_with_the_same_keys(bureau: Path, tmp_path: Path) -> None:
+    """`init --lang zh-CN`: every line it prints and every comment of the starter scenario is Chinese (file
+    names, keys, values and the GUESS/TODO marks aside); the scenario is the English one's, key for key, and
+    loads as a scenario once its roads are there."""
+    from facility_layout.scenario import load_scenario
+
+    from english import english_words
+
+    roads = gpd.GeoDataFrame({"等级": ["县道"]}, geometry=[LineString([(104.0, 26.0), (104.03, 26.02)])], crs=4326)
+    roads.to_file(bureau / "交通道路.shp", encoding="utf-8")
+    english = tmp_path / "english"
+    shutil.copytree(bureau, english)
+    assert runner.invoke(app, ["init", str(english)]).exit_code == 0
+    result = runner.invoke(app, ["init", str(bureau), "--lang", "zh-CN"], env={"COLUMNS": "1000"})
+    assert result.exit_code == 0, result.output
+    printed = re.sub(r"\S*/\S*", " ", result.output)  # paths are the planner's
+    assert "已写入" in printed and english_words(printed) == set(), result.output
+    text = (bureau / "scenario.yaml").read_text(encoding="utf-8")
+    # The comments, but the command to run next and a commented-out key's name (`# settlements: TODO …`).
+    comments = [
+        re.sub(r"^\s*[a-z_]+:", "", line.split("#", 1)[1].replace(str(bureau), ""))
+        for line in text.splitlines()
+        if "#" in line and "facility-layout validate" not in line
+    ]
+    assert len(comments) > 10 and "请核对：国家标准" in text and "未对应到机构级别" in text
+    leftover = {line: english_words(line) for line in comments}
+    assert {line: words for line, words in leftover.items() if words} == {}
+    expected = (english / "scenario.yaml").read_text(encoding="utf-8").replace(str(english), str(bureau))
+    assert yaml.safe_load(text) == yaml.safe_load(expected)
+    loaded = load_scenario(bureau / "scenario.yaml")
+    assert loaded.inputs.facilities.tiers.village_clinic == ["村卫生室"] and loaded.region.name == "某某县"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -448,3 +449,65 @@ def test_windowed_raster_read_gives_the_same_people(region: Path) -> None:
         assert list(a.cell_id) == list(b.cell_id)
         np.testing.assert_allclose(a.population, b.population)
         np.testing.assert_allclose(a.x, b.x)
+
+
+def test_county_lines_and_region_figures_in_chinese(runs: dict, tmp_path: Path, capsys) -> None:
+    """Under zh-CN a partitioned run prints Chinese: each county's line (done; failed with the message its task
+    gave, in the region's language) and the region's figures; no English word but names, keys and paths."""
+    from dataclasses import replace
+
+    from facility_layout.cli import _CountyLines, _print_partitioned
+    from facility_layout.distributed import run_county
+    from facility_layout.i18n import translator
+    from facility_layout.partition import split_counties
+
+    from english import english_words
+
+    scenario = runs["scenario"].in_language("zh-CN")
+    county = split_counties(scenario)[0]  # the split is cached: its key leaves the language out
+    facilities = county.scenario.inputs.facilities.model_copy(update={"file": tmp_path / "gone.geojson"})
+    inputs = county.scenario.inputs.model_copy(update={"facilities": facilities})
+    broken = replace(county, scenario=county.scenario.model_copy(update={"inputs": inputs}))
+    failed = run_county(broken, tmp_path / "county")
+    assert failed.status == "failed" and failed.error == "InputError"
+    assert "inputs.facilities.file" in failed.message and "文件不存在" in failed.message, failed.message
+
+    _ = translator("zh-CN")
+    lines = _CountyLines(_)
+    result = runs["result"]
+    names = {c.slug: c.name for c in split_counties(runs["scenario"])}
+    done = list(result.outcomes.items())
+    for finished, (slug, outcome) in enumerate(done, start=1):
+        lines(replace(county, name=names[slug]), outcome, finished, len(done) - finished, 0, len(done) + 1)
+    lines(county, failed, len(done) + 1, 0, 1, len(done) + 1)
+    _print_partitioned(result, _)
+    captured = capsys.readouterr()
+    printed = " ".join((captured.out + captured.err).split())
+    assert f"失败 {county.name}：inputs.facilities.file" in printed, printed
+    assert f"完成 {names[done[0][0]]}（" in printed and "［已结束 5/5，等待或运行中 0，失败 1］" in printed, printed
+    assert "个县：计算 4 个，沿用 0 个，失败 0 个" in printed and "求解器：" in printed, printed
+    county_words = {w for name in names.values() for w in name.split()}
+    assert english_words(re.sub(r"\S*/\S*", " ", printed), county_words) == set(), printed
+
+
+def _child_peak(queue) -> None:
+    from facility_layout.distributed import peak_rss_bytes
+
+    queue.put(peak_rss_bytes())
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_a_spawned_worker_reports_its_own_peak_memory_not_its_parents() -> None:
+    # Dask's nanny spawns workers (fork + exec): ru_maxrss would carry this process's 300 MB peak into them.
+    import multiprocessing
+
+    ballast = np.ones(300 * 2**20 // 8)
+    ballast += 1  # touched, so resident
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_child_peak, args=(queue,))
+    child.start()
+    peak = queue.get(timeout=60)
+    child.join()
+    assert 0 < peak < 250 * 2**20, peak  # a bare interpreter with numpy: well under the parent's ballast
+    del ballast

@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from facility_layout.i18n import ENGLISH, Translator
+
 # OSM health-facility kinds from the most to the least equipped: the best one present is the township tier.
 KIND_LEVELS = ("hospital", "centre", "clinic", "health_post", "doctors")
 
@@ -103,14 +105,18 @@ def scenario_yaml(starter: Starter, sources: list[Source]) -> str:
     return "\n".join(lines)
 
 
-def planning_sections(out_dir: Path) -> list[str]:
+def planning_sections(out_dir: Path, _: Translator = ENGLISH) -> list[str]:
     """The YAML lines after the inputs of a starter scenario: travel, standards, objective, solver, outputs.
 
-    Shared by ``fetch`` and ``init``: defaults a county can run as they are, with the lines to check marked.
+    Shared by ``fetch`` and ``init``: defaults a county can run as they are, with the lines to check marked
+    (comments in ``_``'s language).
     """
     return [
         "travel:",
-        "  # OSM roads are often thin in rural areas: tracks and paths missing from the map count as off-road walking.",
+        "  # "
+        + _(
+            "OSM roads are often thin in rural areas: tracks and paths missing from the map count as off-road walking."
+        ),
         "  max_offroad_m: 2500",
         "  modes:",
         "    village_clinic: walk",
@@ -119,7 +125,7 @@ def planning_sections(out_dir: Path) -> list[str]:
         "",
         "tiers:",
         "  village_clinic:",
-        "    max_travel_minutes: 30   # CHECK: the national standard",
+        "    max_travel_minutes: 30   # " + _("CHECK: the national standard"),
         "    keep_cost: 1",
         "    build_cost: 3",
         "  township_centre:",

@@ -17,7 +17,6 @@ parameters give the same bytes.
 
 from __future__ import annotations
 
-import errno
 import json
 import math
 import os
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from facility_layout.errors import InvalidValueError, echo
 from facility_layout.jsonio import dumps_json
 from facility_layout.scenario import MAX_SYNTHETIC_SIDE_KM, MIN_SYNTHETIC_SIDE_KM
 from facility_layout.synthetic.counties import townships_and_counties
@@ -143,9 +143,9 @@ def generate_region(
 
     Raises
     ------
-    ValueError
-        For a bad parameter, naming it, its value and the fix; or, without ``force``, a folder holding files
-        of the region's names that the generator did not write.
+    InvalidValueError
+        For a bad parameter, naming it, its value and the fix; a file where the folder should be; or, without
+        ``force``, a folder holding files of the region's names that the generator did not write.
     OSError
         If the folder cannot be written; nothing half-written is left behind.
     """
@@ -154,7 +154,11 @@ def generate_region(
     if not force:
         _check_replaceable(target)
     if target.exists() and not target.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(target))
+        raise InvalidValueError(
+            "{folder} is an existing file, not a folder. Fix: give the path of a new folder or of a region generated "
+            "before",
+            folder=target,
+        )
 
     streams = iter(np.random.SeedSequence(seed).spawn(6))
     frame = Frame.around_centre(width_km * 1_000, height_km * 1_000)
@@ -221,26 +225,39 @@ def generate_region(
 
 
 def _check_parameters(seed: object, width_km: object, height_km: object, population_total: object) -> None:
-    """Raise ValueError naming the parameter, its value and the fix."""
+    """Raise :class:`InvalidValueError` naming the parameter, its value and the fix."""
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}. Fix: give e.g. seed=7.")
+        raise InvalidValueError(
+            "{name} must be a non-negative integer, got {value}. Fix: give e.g. seed=7.", name="seed", value=echo(seed)
+        )
     for name, value in (("width_km", width_km), ("height_km", height_km)):
         number = _as_number(name, value)
         if not number > 0:
-            raise ValueError(f"{name} must be a positive number of kilometres, got {value!r}. Fix: give e.g. 30.")
+            raise InvalidValueError(
+                "{name} must be a positive number of kilometres, got {value}. Fix: give e.g. 30.",
+                name=name,
+                value=echo(value),
+            )
         if number < MIN_SYNTHETIC_SIDE_KM:
-            raise ValueError(
-                f"{name}={value!r} km is too small to hold a township with villages around it. "
-                f"Fix: give at least {MIN_SYNTHETIC_SIDE_KM:g} km."
+            raise InvalidValueError(
+                "{name}={value} km is too small to hold a township with villages around it. "
+                "Fix: give at least {least:g} km.",
+                name=name,
+                value=echo(value),
+                least=MIN_SYNTHETIC_SIDE_KM,
             )
         if number > MAX_SYNTHETIC_SIDE_KM:
-            raise ValueError(
-                f"{name}={value!r} km is larger than a region can be. Fix: give at most {MAX_SYNTHETIC_SIDE_KM:g} km."
+            raise InvalidValueError(
+                "{name}={value} km is larger than a region can be. Fix: give at most {most:g} km.",
+                name=name,
+                value=echo(value),
+                most=MAX_SYNTHETIC_SIDE_KM,
             )
     if not _as_number("population_total", population_total) > 0:
-        raise ValueError(
-            f"population_total must be a positive number of people, got {population_total!r}. "
-            "Fix: give the county's population, e.g. 120000."
+        raise InvalidValueError(
+            "{name} must be a positive number of people, got {value}. Fix: give the county's population, e.g. 120000.",
+            name="population_total",
+            value=echo(population_total),
         )
 
 
@@ -248,9 +265,13 @@ def _as_number(name: str, value: object) -> float:
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}. Fix: give a number.") from None
+        raise InvalidValueError(
+            "{name} must be a number, got {value}. Fix: give a number.", name=name, value=echo(value)
+        ) from None
     if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {value!r}. Fix: give a number.")
+        raise InvalidValueError(
+            "{name} must be a finite number, got {value}. Fix: give a number.", name=name, value=echo(value)
+        )
     return number
 
 
@@ -270,10 +291,11 @@ def _check_replaceable(target: Path) -> None:
         earlier = None
     if isinstance(earlier, dict) and earlier.get("generator") == "facility_layout.synthetic":
         return
-    raise ValueError(
-        f"{target} holds {', '.join(existing)}, which the generator did not write (no region.json of a generated "
-        "region there); generating would replace them. Fix: give a new or empty folder, or add --force to replace "
-        "those files"
+    raise InvalidValueError(
+        "{folder} holds {files}, which the generator did not write (no region.json of a generated region there); "
+        "generating would replace them. Fix: give a new or empty folder, or add --force to replace those files",
+        folder=target,
+        files=", ".join(existing),
     )
 
 
