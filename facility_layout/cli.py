@@ -17,22 +17,69 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from facility_layout.errors import FacilityLayoutError, Message, SolveError, in_words
 from facility_layout.i18n import DEFAULT_LANGUAGE, LANGUAGES, VALUE_LABELS, Translator, field_of, translator
+from facility_layout.usage import (
+    ARGUMENTS_KEY,
+    COMMAND_KEY,
+    COMMAND_LINE_KEY,
+    HelpPage,
+    NoSuchCommand,
+    UsageError,
+    language_options,
+    usage_message,
+)
 
 if TYPE_CHECKING:
     from facility_layout.pipeline import RunResult
     from facility_layout.province import ProvinceResult
     from facility_layout.scenario import Scenario
 
+
+class _PlannersCommands(TyperGroup):
+    """The commands, with click's usage errors (found before a command runs) in the planner's language."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent=None, **extra) -> typer.Context:
+        with _usage_in_words(list(args)):
+            ctx = super().make_context(info_name, list(args), parent, **extra)
+        ctx.meta[COMMAND_LINE_KEY] = list(args)
+        return ctx
+
+    def resolve_command(self, ctx: typer.Context, args: list[str]) -> tuple:
+        ctx.meta[COMMAND_KEY], ctx.meta[ARGUMENTS_KEY] = args[0], list(args[1:])
+        if self.get_command(ctx, args[0]) is None and not args[0].startswith("-"):
+            raise NoSuchCommand(args[0], ctx)
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: typer.Context) -> object:
+        with _usage_in_words(ctx.meta.get(COMMAND_LINE_KEY, []), ctx):
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _usage_in_words(argv: list[str], commands: typer.Context | None = None) -> Iterator[None]:
+    """A usage error of ``argv`` printed as the tool's errors are (language as :func:`_error_language` finds it
+    in ``argv``), with click's exit status 2; the help page shown for no arguments stays as it is."""
+    try:
+        yield
+    except UsageError as error:
+        if isinstance(error, HelpPage):
+            raise
+        language = _error_language(*language_options(argv))
+        _print_error(usage_message(error, commands).text(translator(language)), language)
+        raise typer.Exit(error.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_PlannersCommands,
     add_completion=False,
     no_args_is_help=True,
     help="Where to build, keep, merge or upgrade rural health facilities.",
@@ -79,7 +126,7 @@ SchedulerOpt = Annotated[
     ),
 ]
 LangOpt = Annotated[
-    str | None,
+    Literal[LANGUAGES] | None,
     typer.Option(
         "--lang", help="Language of the outputs: en or zh-CN (overrides outputs.language).", show_default=False
     ),
