@@ -66,6 +66,15 @@ def test_catalogues_have_the_same_ids_all_translated_with_the_same_placeholders(
             assert _placeholders(text) == _placeholders(message_id), f"{language}: {message_id!r}"
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_message_is_in_its_catalogue_once(language: str) -> None:
+    # Babel keeps one of two entries with the same id silently: a later edit to the other would be lost.
+    text = catalogue_path(language).read_text(encoding="utf-8")
+    ids = re.findall(r'^msgid ("(?:[^"\\]|\\.)*"(?:\n"(?:[^"\\]|\\.)*")*)', text, flags=re.M)
+    repeated = {i for i in ids if ids.count(i) > 1 and i != '""'}
+    assert not repeated, repeated
+
+
 def test_chinese_catalogue_is_chinese() -> None:
     # No English word is left in a Chinese message: placeholders, units, names of formats and standards, and the
     # literals a message quotes (scenario keys, options, file names, values) aside.
