@@ -32,8 +32,9 @@ TRANSLATED_MODULES = (
     "palette.py",
     "evaluate.py",
     *(f"maps/{name}.py" for name in ("__init__", "cells", "classes", "facilities", "geojson", "labels", "layers")),
-    *(f"maps/{name}.py" for name in ("page", "panel")),
+    *(f"maps/{name}.py" for name in ("page", "panel", "overview", "zoom_gate")),
     "cli.py",
+    "cli_report.py",
     "report.py",
     "report_chart.py",
     "province_page.py",
@@ -156,7 +157,7 @@ def test_an_unknown_language_is_refused() -> None:
 
 def test_the_words_kept_in_tables_are_in_the_catalogue() -> None:
     # The map and CLI translate these by value (_(symbol.label), _(stage)): the scan of literals cannot see them.
-    from facility_layout import cli
+    from facility_layout import cli, cli_report
     from facility_layout.maps import classes, panel, styles
     from facility_layout.scenario import MODE_WORDS
 
@@ -168,7 +169,7 @@ def test_the_words_kept_in_tables_are_in_the_catalogue() -> None:
     words |= {styles.CELLS_OFF_LAYER, styles.ASSIGNMENTS_LAYER, styles.RELIEF_LAYER, styles.CATCHMENT_LAYER}
     words |= {styles.BEYOND_LAYER, styles.MERGE_LAYER, styles.SYNTHETIC_BANNER, "people in the cell ÷ its area"}
     words |= {"mean", "p95", "max", "open", "central", "Demand cells coloured by (one at a time)"}
-    words |= set(MODE_WORDS.values()) | set(panel.SOLVER_STATUSES) | set(cli.STAGE_NAMES) | set(cli.CACHE_WORDS)
+    words |= set(MODE_WORDS.values()) | set(panel.SOLVER_STATUSES) | set(cli.STAGE_NAMES) | set(cli_report.CACHE_WORDS)
     words |= {"layout", "clinic standard met", "beyond it", "cost", "solver"}  # the comparison's columns
     words |= {"within the village clinic standard", "within the township centre standard"}
     assert words - _all_ids() == set()
