@@ -54,9 +54,10 @@ from facility_layout.demand import demand_points
 from facility_layout.inputs import RegionInputs, read_region
 from facility_layout.network import MOTOR, WALK, RoadNetwork, TravelGraph, build_road_network, travel_graph
 from facility_layout.odmatrix import ODMatrix
-from facility_layout.scenario import Scenario, TravelSettings, load_scenario
+from facility_layout.scenario import Scenario, load_scenario
 from facility_layout.synthetic import generate_region
 from facility_layout.terrain import Elevation
+from facility_layout.travel_settings import TravelSettings
 from facility_layout.traveltime import CHUNK, Places, SnappedPoints, place, road_minutes
 
 REPO = Path(__file__).resolve().parents[1]

@@ -361,7 +361,8 @@ def validate(
 ) -> None:
     """Check a scenario and that its inputs exist, are readable and overlap, without solving."""
     from facility_layout.inputs import is_synthetic, read_region
-    from facility_layout.scenario import load_scenario, source_file
+    from facility_layout.scenario import load_scenario
+    from facility_layout.settings_base import source_file
     from facility_layout.solve import ensure_solver_available
 
     def action() -> None:

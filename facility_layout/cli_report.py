@@ -228,7 +228,7 @@ def print_warnings(warnings: list | tuple, _: Translator) -> None:
 
 
 def _travel_line(travel: dict, _: Translator) -> str:
-    from facility_layout.scenario import MODE_WORDS
+    from facility_layout.travel_settings import MODE_WORDS
 
     modes = travel["modes"]
     words = {k: _(MODE_WORDS[v]) for k, v in modes.items()}

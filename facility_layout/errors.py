@@ -156,8 +156,8 @@ class SolveError(FacilityLayoutError):
 
 
 class InvalidValueError(ValueError):
-    """A scenario value a validator refuses: pydantic reports it as a value error, :func:`scenario._explain`
-    shows its message in the planner's language."""
+    """A scenario value a validator refuses: pydantic reports it as a value error, and
+    :func:`scenario_problems.explain` shows its message in the planner's language."""
 
     def __init__(self, message: str | Message, /, **values: object) -> None:
         self.message = as_message(message, **values)

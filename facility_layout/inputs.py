@@ -39,14 +39,8 @@ from facility_layout.readers.roster import read_roster
 from facility_layout.readers.tables import is_table
 from facility_layout.readers.vector import read_vector
 from facility_layout.road_table import RoadTable, load_road_table, road_key, road_table, save_road_table
-from facility_layout.scenario import (
-    AdminAreasSettings,
-    RoadsSource,
-    Scenario,
-    VectorOptions,
-    VillageCensus,
-    source_file,
-)
+from facility_layout.scenario import AdminAreasSettings, RoadsSource, Scenario, VillageCensus
+from facility_layout.settings_base import VectorOptions, source_file
 
 VILLAGE_CLINIC = "village_clinic"
 TOWNSHIP_CENTRE = "township_centre"

@@ -34,8 +34,8 @@ from shapely import line_merge
 from shapely.geometry.base import BaseGeometry
 
 from facility_layout.road_table import RoadTable, road_table
-from facility_layout.scenario import TravelCondition, TravelSettings
 from facility_layout.terrain import Elevation, LineProfiles
+from facility_layout.travel_settings import TravelCondition, TravelSettings
 
 # Ways that are not (yet, or any more) usable by anyone.
 UNUSABLE_HIGHWAYS = frozenset(

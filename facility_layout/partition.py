@@ -54,7 +54,8 @@ from facility_layout.inputs import (
     read_boundary,
     read_facilities,
 )
-from facility_layout.scenario import AdminAreasSettings, Scenario, source_file
+from facility_layout.scenario import AdminAreasSettings, Scenario
+from facility_layout.settings_base import source_file
 
 # A facility this far outside every county (geocoded on the shore) still belongs to the nearest one,
 # as the whole-region run keeps facilities within 1 km of its boundary.

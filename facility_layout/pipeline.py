@@ -54,7 +54,8 @@ from facility_layout.partition import read_neighbour_clinics
 from facility_layout.per_village import village_table
 from facility_layout.readers.vector import companion_files
 from facility_layout.relief import relief_image
-from facility_layout.scenario import Scenario, source_file
+from facility_layout.scenario import Scenario
+from facility_layout.settings_base import source_file
 from facility_layout.solve import NoLayoutError
 from facility_layout.terrain import Elevation
 from facility_layout.traveltime import RegionTravel, graphs_for, region_travel

@@ -21,7 +21,7 @@ import networkx as nx
 import numpy as np
 
 from facility_layout.npz_cache import discard_entry, save_entry
-from facility_layout.scenario import UNPAVED_SURFACES
+from facility_layout.travel_settings import UNPAVED_SURFACES
 
 # Classes taken as unpaved where neither `surface` nor `tracktype` says otherwise.
 UNPAVED_BY_DEFAULT = frozenset({"track", "path", "bridleway"})

@@ -6,23 +6,13 @@ This is the only module that knows the YAML keys. Every later stage receives a v
 
 from __future__ import annotations
 
-import builtins
 import copy
-import difflib
 import os
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, get_args
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Discriminator,
     Field,
-    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -31,138 +21,42 @@ from pydantic import (
 from facility_layout.basemaps import basemap_for
 from facility_layout.errors import N_, InvalidValueError, Message, ScenarioError, echo
 from facility_layout.scenario_file import ReadAs, read_scenario_file
+from facility_layout.scenario_problems import explain
+from facility_layout.settings_base import (
+    Cost,
+    Count,
+    Factor,
+    Km,
+    Metres,
+    Minutes,
+    People,
+    Seconds,
+    Seed,
+    Settings,
+    Share,
+    TierValue,
+    VectorOptions,
+    VectorSource,
+    path_or,
+    source_file,
+)
+from facility_layout.travel_settings import TravelCondition, TravelSettings
 
 REPO_DATA_ROOT = Path(__file__).resolve().parents[1] / "data"
 DATA_ROOT_ENV = "FACILITY_LAYOUT_DATA"
-
-# km/h for motor traffic on each OSM highway class; classes not listed are walked (footway, path, steps…).
-DEFAULT_MOTOR_SPEEDS_KMH: dict[str, float] = {
-    "motorway": 80,
-    "motorway_link": 50,
-    "trunk": 60,
-    "trunk_link": 40,
-    "primary": 50,
-    "primary_link": 35,
-    "secondary": 40,
-    "secondary_link": 30,
-    "tertiary": 30,
-    "tertiary_link": 25,
-    "unclassified": 25,
-    "residential": 20,
-    "living_street": 10,
-    "service": 15,
-    "road": 20,
-    "track": 12,
-}
-
-
-class _Settings(BaseModel):
-    """Strict base: unknown keys are errors, numbers are finite, values are immutable once validated."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-@dataclass(frozen=True)
-class NumberOf:
-    """What a number setting counts, for messages ("this key wants a number of minutes")."""
-
-    words: str
-
-
-def _plain_number(words: str, value: Any) -> Any:
-    """Refuse what YAML typed as other than a number: yes/no (``yes`` would read as 1) and quoted text."""
-    if isinstance(value, bool):
-        raise InvalidValueError(
-            "a YAML yes/no value (YAML reads yes, no, on, off, true, false as yes/no), not {words}",
-            words=Message(words),
-        )
-    if isinstance(value, str):
-        raise InvalidValueError("text, not {words} (write the number without quotes or units)", words=Message(words))
-    return value
-
-
-def _number(words: str, most: float, kind: type = float) -> Any:
-    """The type of a setting holding ``words``: a finite number (``kind``) of at most ``most``, never a
-    yes/no nor text. Fields add their own lower (and tighter upper) bounds."""
-    return Annotated[kind, BeforeValidator(partial(_plain_number, words)), Field(le=most), NumberOf(words)]
-
-
-# Every number setting has one of these types: finite, at most a physically sane bound (docs/reliability.md).
-MAX_MINUTES = 7 * 24 * 60  # a week: no travel standard or added minutes is longer
-Minutes = _number(N_("a number of minutes"), MAX_MINUTES)
-Seconds = _number(N_("a number of seconds"), 7 * 24 * 3600)
-Kmh = _number(N_("a speed in km/h"), 300)
-Km = _number(N_("a length in km"), 40_000)
-Metres = _number(N_("a length in metres"), 100_000)
-Percent = _number(N_("a percentage"), 100)
-Share = _number(N_("a share from 0 to 1"), 1)
-Factor = _number(N_("a factor"), 100)
-People = _number(N_("a number of people"), 1e10)
-Cost = _number(N_("a cost"), 1e12)
-Count = _number(N_("a whole number"), 1_000_000, int)
-Seed = _number(N_("a whole number (a seed)"), 2**32 - 1, int)
-OsmId = _number(N_("an OSM id"), 2**63 - 1, int)
-
-
-def _not_yes_no(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise InvalidValueError("a YAML yes/no value; to mean the text, quote it (e.g. 'yes')")
-    return value
-
-
-# A value of the facility file's tier field: a number or text, never a YAML yes/no.
-TierValue = Annotated[int | str, BeforeValidator(_not_yes_no)]
-
 
 # A generated county smaller than this cannot hold a township seat with villages around it.
 MIN_SYNTHETIC_SIDE_KM = 4.0
 MAX_SYNTHETIC_SIDE_KM = 400.0
 
 
-class SyntheticRegionSettings(_Settings):
+class SyntheticRegionSettings(Settings):
     """Parameters of a generated region; its files are written where ``inputs`` expect them."""
 
     seed: Seed = Field(7, ge=0)
     width_km: Km = Field(30.0, ge=MIN_SYNTHETIC_SIDE_KM, le=MAX_SYNTHETIC_SIDE_KM)
     height_km: Km = Field(24.0, ge=MIN_SYNTHETIC_SIDE_KM, le=MAX_SYNTHETIC_SIDE_KM)
     population_total: People = Field(120_000, gt=0)
-
-
-class VectorOptions(_Settings):
-    """How to read a vector file as an office holds it (see :mod:`facility_layout.readers.vector`).
-
-    ``encoding`` of a Shapefile's ``.dbf`` attribute table when it has no ``.cpg`` (e.g. ``gbk``); ``layer``
-    of a GeoPackage (name or index); ``filter``: keep only features whose attributes equal these values,
-    e.g. ``{name: 某某县}`` to pick one county from a file of many.
-    """
-
-    encoding: str | None = None
-    layer: str | int | None = None
-    filter: dict[str, str | int | float] | None = None
-
-
-class VectorSource(VectorOptions):
-    """A vector file given as a mapping ``{file, encoding, layer, filter}`` instead of a plain path."""
-
-    file: Path
-
-
-def source_file(source: Path | VectorOptions) -> Path:
-    """The file of an input given as a path or as a mapping with ``file``."""
-    return source if isinstance(source, Path) else source.file  # type: ignore[attr-defined]
-
-
-# Tags of the two forms of a file input; they never reach the planner (see _explain).
-_PATH_FORM, _MAPPING_FORM = "<path>", "<mapping>"
-
-
-def _path_or(model: type[_Settings]) -> Any:
-    """A file input given as a path or as a mapping of ``model``: only the form given is validated, so an
-    error in the mapping is reported alone, not beside "not a valid path"."""
-    return Annotated[
-        Annotated[Path, Tag(_PATH_FORM)] | Annotated[model, Tag(_MAPPING_FORM)],
-        Discriminator(lambda v: _MAPPING_FORM if isinstance(v, dict | BaseModel) else _PATH_FORM),
-    ]
 
 
 class AdminAreasSettings(VectorOptions):
@@ -172,7 +66,7 @@ class AdminAreasSettings(VectorOptions):
     name_field: str = "name"
 
 
-class PartitionSettings(_Settings):
+class PartitionSettings(Settings):
     """Plan each administrative area (county) as its own region, the counties run in parallel (docs/architecture.md).
 
     A county's people are counted in its own run only; within ``halo_km`` of its border its trips may use the
@@ -184,12 +78,12 @@ class PartitionSettings(_Settings):
     halo_km: Km = Field(
         0.0, ge=0, le=100, description="roads and neighbours' village clinics within this distance are usable"
     )
-    areas: _path_or(AdminAreasSettings) | None = Field(None, description="county polygons; default region.admin_areas")
+    areas: path_or(AdminAreasSettings) | None = Field(None, description="county polygons; default region.admin_areas")
 
 
-class RegionSettings(_Settings):
+class RegionSettings(Settings):
     name: str = Field(min_length=1)
-    boundary: _path_or(VectorSource)
+    boundary: path_or(VectorSource)
     crs: str | None = Field(
         None, description="Projected metric CRS, e.g. 'EPSG:32738'. Omitted: the UTM zone of the data."
     )
@@ -208,7 +102,7 @@ class RegionSettings(_Settings):
         return self
 
 
-class FacilityTierValues(_Settings):
+class FacilityTierValues(Settings):
     village_clinic: list[TierValue] = Field(min_length=1)
     township_centre: list[TierValue] = Field(min_length=1)
 
@@ -238,7 +132,7 @@ def _check_point_crs(crs: str) -> str:
     return crs
 
 
-class TablePoints(_Settings):
+class TablePoints(Settings):
     """Where a table (CSV or XLSX) keeps its points: longitude and latitude columns and their CRS."""
 
     sheet: str | int | None = Field(None, description="XLSX sheet name or 0-based index (default: the first)")
@@ -268,7 +162,7 @@ class SettlementsInput(VectorOptions):
     place_field: str = "place"
 
 
-class AgeGroup(_Settings):
+class AgeGroup(Settings):
     """One age-group column of a census table and how often its people visit a clinic."""
 
     field: str
@@ -305,155 +199,21 @@ class RoadsSource(VectorOptions):
     surface_field: str | None = None
 
 
-class InputsSettings(_Settings):
-    roads: _path_or(RoadsSource)
-    population: _path_or(VillageCensus)
+class InputsSettings(Settings):
+    roads: path_or(RoadsSource)
+    population: path_or(VillageCensus)
     # Optional: without a DEM the terrain is flat; without settlements a census's villages stand in for them.
     elevation: Path | None = None
     facilities: FacilitiesInput
     settlements: SettlementsInput | None = None
 
 
-class PopulationSettings(_Settings):
+class PopulationSettings(Settings):
     scale_to_total: People | None = Field(None, gt=0)
     cell_size_m: Metres = Field(500.0, ge=1, le=10_000)  # below 1 m the cell index overflows; rasters are coarser
 
 
 # Surfaces that count as unpaved (OSM `surface=*`): slower for vehicles, and what a rainy season hits.
-UNPAVED_SURFACES = frozenset(
-    {
-        "unpaved",
-        "compacted",
-        "fine_gravel",
-        "gravel",
-        "pebblestone",
-        "rock",
-        "dirt",
-        "earth",
-        "ground",
-        "grass",
-        "mud",
-        "sand",
-        "soil",
-        "woodchips",
-        "clay",
-    }
-)
-
-# Vehicle speed × factor on a tagged unpaved surface (the class speed is for the usual surface of the class).
-DEFAULT_SURFACE_SPEED_FACTORS: dict[str, float] = {
-    "compacted": 0.8,
-    "fine_gravel": 0.75,
-    "gravel": 0.7,
-    "unpaved": 0.6,
-    "pebblestone": 0.6,
-    "rock": 0.5,
-    "dirt": 0.5,
-    "earth": 0.5,
-    "ground": 0.5,
-    "soil": 0.5,
-    "clay": 0.5,
-    "grass": 0.4,
-    "sand": 0.4,
-    "woodchips": 0.4,
-    "mud": 0.3,
-}
-
-TravelMode = Literal["walk", "motor", "walk_then_motor"]
-# How each mode reads in maps and messages.
-MODE_WORDS: dict[str, str] = {"walk": "on foot", "motor": "by road", "walk_then_motor": "walking, then by road"}
-
-
-class TravelModes(_Settings):
-    """How people reach each tier: ``walk``; ``motor`` (ride from the motor road nearest to the door);
-    ``walk_then_motor`` (walk along paths to a road that carries motor traffic, then ride; the road that
-    makes the trip fastest, usually the nearest; or walk all the way where that is faster)."""
-
-    village_clinic: TravelMode = "walk"
-    township_centre: TravelMode = "walk_then_motor"
-    referral: TravelMode = "motor"
-
-
-class MotorSlopePenalty(_Settings):
-    """Vehicles slow down on steep grades, uphill and downhill alike."""
-
-    free_grade_percent: Percent = Field(6.0, ge=0, le=100)
-    loss_per_grade_percent: Share = Field(0.04, ge=0, le=1)
-    min_factor: Share = Field(0.3, gt=0, le=1)
-
-
-class TravelCondition(_Settings):
-    """A named condition that can only slow or cut roads (a season, a flood, a landslide)."""
-
-    name: str = Field(min_length=1)
-    unpaved_motor_factor: Share = Field(1.0, gt=0, le=1, description="vehicle speed × this on unpaved roads")
-    unpaved_walking_factor: Share = Field(1.0, gt=0, le=1, description="walking speed × this on unpaved ways")
-    closed_to_vehicles: list[str] = Field(default_factory=list, description="highway classes closed to vehicles")
-    closed_way_ids: list[OsmId] = Field(default_factory=list, description="OSM way ids closed to everyone")
-    closed_area: _path_or(VectorSource) | None = Field(
-        None, description="polygon file; every road segment crossing it is cut"
-    )
-
-
-BUILTIN_CONDITIONS: dict[str, TravelCondition] = {
-    "rainy_season": TravelCondition(
-        name="rainy_season", unpaved_motor_factor=0.5, unpaved_walking_factor=0.8, closed_to_vehicles=["track"]
-    ),
-}
-
-
-class TravelSettings(_Settings):
-    motor_speeds_kmh: dict[str, Kmh] = Field(default_factory=lambda: dict(DEFAULT_MOTOR_SPEEDS_KMH))
-    surface_speed_factors: dict[str, Share] = Field(default_factory=lambda: dict(DEFAULT_SURFACE_SPEED_FACTORS))
-    motor_slope_penalty: MotorSlopePenalty | None = Field(default_factory=MotorSlopePenalty)
-    walking_speed_kmh: Kmh = Field(4.5, ge=0.5, le=15, description="on flat ground")
-    walking_slope: Literal["tobler", "flat"] = "tobler"
-    max_offroad_m: Metres = Field(2_000.0, ge=0)
-    offroad_detour_factor: Factor = Field(1.3, ge=1, le=5)
-    elevation_sample_m: Metres = Field(30.0, gt=0, le=1_000)
-    modes: TravelModes = Field(default_factory=TravelModes)
-    conditions: list[str | TravelCondition] = Field(default_factory=list)
-    road_classes: dict[str, str] = Field(
-        default_factory=dict,
-        description="road file's class value → OSM highway class, over the built-in Chinese grades (高速, 国道, …)",
-    )
-    road_surfaces: dict[str, str] = Field(
-        default_factory=dict, description="road file's surface value → OSM surface, over the built-in 沥青, 砂石, …"
-    )
-
-    @model_validator(mode="after")
-    def _check(self) -> TravelSettings:
-        for highway, kmh in self.motor_speeds_kmh.items():
-            if not kmh > 0:
-                raise InvalidValueError(
-                    "motor_speeds_kmh.{highway} must be > 0 km/h, got {kmh}", highway=highway, kmh=kmh
-                )
-        for surface, factor in self.surface_speed_factors.items():
-            if not 0 < factor <= 1:
-                raise InvalidValueError(
-                    "surface_speed_factors.{surface} must be in (0, 1], got {factor}", surface=surface, factor=factor
-                )
-        return self
-
-    @field_validator("conditions")
-    @classmethod
-    def _known_conditions(cls, conditions: list[str | TravelCondition]) -> list[str | TravelCondition]:
-        for condition in conditions:
-            if isinstance(condition, str) and condition not in BUILTIN_CONDITIONS:
-                known = ", ".join(sorted(BUILTIN_CONDITIONS))
-                raise InvalidValueError(
-                    "unknown condition {condition!r}: use a built-in one ({known}) or define it inline with "
-                    "`name:` and its factors/closures",
-                    condition=condition,
-                    known=known,
-                )
-        return conditions
-
-    def resolved_conditions(self) -> list[TravelCondition]:
-        """The conditions in force, built-in names replaced by their definitions."""
-        return [BUILTIN_CONDITIONS[c] if isinstance(c, str) else c for c in self.conditions]
-
-
 class CandidateFile(VectorOptions):
     """Points the county could build a clinic on (a vector file), with an optional name attribute."""
 
@@ -461,23 +221,23 @@ class CandidateFile(VectorOptions):
     name_field: str | None = None
 
 
-class PopulatedCells(_Settings):
+class PopulatedCells(Settings):
     """Every demand cell (or census village) with at least ``min_people`` people near a road is a candidate."""
 
     min_people: People = Field(gt=0)
 
 
-class CandidateSettings(_Settings):
+class CandidateSettings(Settings):
     settlements: bool = True
     settlement_places: list[str] = Field(
         default_factory=lambda: ["city", "town", "village", "hamlet", "isolated_dwelling"]
     )
     min_distance_to_existing_m: Metres = Field(500.0, ge=0)
-    file: _path_or(CandidateFile) | None = None
+    file: path_or(CandidateFile) | None = None
     populated_cells: PopulatedCells | None = None
 
 
-class MergeRuleSettings(_Settings):
+class MergeRuleSettings(Settings):
     """One clinic per administrative village (settlement), unless merged with an adjacent village."""
 
     max_added_minutes: Minutes = Field(
@@ -485,7 +245,7 @@ class MergeRuleSettings(_Settings):
     )
 
 
-class VillageClinicTier(_Settings):
+class VillageClinicTier(Settings):
     max_travel_minutes: Minutes = Field(30.0, gt=0)
     keep_cost: Cost = Field(1.0, ge=0)
     build_cost: Cost = Field(3.0, ge=0)
@@ -495,18 +255,18 @@ class VillageClinicTier(_Settings):
     merge_rule: MergeRuleSettings | None = None
 
 
-class TownshipCentreTier(_Settings):
+class TownshipCentreTier(Settings):
     max_travel_minutes: Minutes = Field(60.0, gt=0)
     referral_max_minutes: Minutes = Field(60.0, gt=0)
     central_count: Count = Field(1, ge=0)
 
 
-class TiersSettings(_Settings):
+class TiersSettings(Settings):
     village_clinic: VillageClinicTier = Field(default_factory=VillageClinicTier)
     township_centre: TownshipCentreTier = Field(default_factory=TownshipCentreTier)
 
 
-class ObjectiveSettings(_Settings):
+class ObjectiveSettings(Settings):
     """What the layout optimises; docs/models.md states each model.
 
     ``min_cost`` and ``max_coverage`` with ``budget`` are the two-tier policy model; ``set_cover``,
@@ -567,7 +327,7 @@ class ObjectiveSettings(_Settings):
         return self
 
 
-class FutureSettings(_Settings):
+class FutureSettings(Settings):
     """A future the layout must hold up in, besides today: other people on today's cells, other roads."""
 
     name: str = Field(min_length=1)
@@ -585,18 +345,18 @@ class FutureSettings(_Settings):
         return TravelSettings._known_conditions(conditions)
 
 
-class SolverSettings(_Settings):
+class SolverSettings(Settings):
     name: Literal["cbc", "highs"] = "cbc"
     time_limit_s: Seconds = Field(300.0, gt=0)
     mip_gap: Share = Field(0.0, ge=0, lt=1)
 
 
-class BriefSettings(_Settings):
+class BriefSettings(Settings):
     enabled: bool = Field(True, description="write brief.pdf (false saves the 1–4 s it takes)")
     paper: Literal["a4", "a3"] = Field("a4", description="paper of brief.pdf, landscape")
 
 
-class OutputSettings(_Settings):
+class OutputSettings(Settings):
     dir: Path | None = None
     language: Literal["en", "zh-CN"] = Field("en", description="language of the words the tool writes")
     csv_bom: bool | None = Field(
@@ -621,7 +381,7 @@ class OutputSettings(_Settings):
         return self.language == "zh-CN" if self.csv_bom is None else self.csv_bom
 
 
-class MapSettings(_Settings):
+class MapSettings(Settings):
     """How ``map.html`` is drawn. A synthetic region never gets a real-world basemap."""
 
     basemap: Literal["openstreetmap", "none", "tianditu", "autonavi"] = "openstreetmap"
@@ -637,7 +397,7 @@ class MapSettings(_Settings):
 CACHE_DIR_ENV = "FACILITY_LAYOUT_CACHE"
 
 
-class CacheSettings(_Settings):
+class CacheSettings(Settings):
     """On-disk cache of travel-time matrices, keyed by everything that produced them."""
 
     enabled: bool = True
@@ -653,7 +413,7 @@ class CacheSettings(_Settings):
         return Path(base) / "facility_layout"
 
 
-class SitesSettings(_Settings):
+class SitesSettings(Settings):
     """Sites forced open or closed in the optimisation, by ``site_id`` (as in a run's facilities.csv): a list
     of ids, or a file of them (one per line, or a CSV with a ``site_id`` column) under the data root."""
 
@@ -661,7 +421,7 @@ class SitesSettings(_Settings):
     forbidden: list[int | str] | Path = Field(default_factory=list, description="site ids closed or not built")
 
 
-class Scenario(_Settings):
+class Scenario(Settings):
     """A validated scenario. Paths in ``region`` and ``inputs`` are absolute after :func:`load_scenario`."""
 
     region: RegionSettings
@@ -843,7 +603,7 @@ def load_scenario(path: str | Path, data_root: str | Path | None = None, encodin
     try:
         scenario = Scenario.model_validate(_resolve_paths(raw, root))
     except ValidationError as exc:
-        raise ScenarioError(_explain(path, exc, bases)) from None
+        raise ScenarioError(explain(path, exc, bases, Scenario)) from None
     return scenario.model_copy(update={"source": path.resolve(), "data_root": root, "read_as": read_as})
 
 
@@ -971,178 +731,3 @@ def _resolve_paths(raw: dict[str, Any], root: Path) -> dict[str, Any]:
             if isinstance(area, dict) and isinstance(area.get("file"), str):
                 area["file"] = str(root / Path(area["file"]).expanduser())
     return raw
-
-
-def _explain(path: Path, exc: ValidationError, bases: list[Path]) -> Message:
-    """One paragraph per problem: file, key, value, and the fix ('did you mean …' for typos)."""
-    # A key may come from a base file: name them all, as the planner must look in each.
-    merged_from = (
-        Message(" (merged with the scenarios it extends: {bases})", bases=", ".join(map(str, bases))) if bases else ""
-    )
-    # A mapping where a name or a mapping may go (travel.conditions) fails both ways; the mapping's reason is the one.
-    errors = [e for e in exc.errors() if not (isinstance(e.get("input"), dict) and "str" in e["loc"][-1:])]
-    lines = [
-        Message(
-            "{path}{merged_from}: the scenario has {count} problem(s):",
-            path=path,
-            merged_from=merged_from,
-            count=len(errors),
-        )
-    ]
-    for error in errors:
-        # Without the tags of a file input's two forms (path or mapping) and the names pydantic gives the
-        # members of a union (`travel.conditions.0.TravelCondition.name`).
-        loc = [str(p) for p in error["loc"] if p not in (_PATH_FORM, _MAPPING_FORM)]
-        key = ".".join(p for p in loc if not _is_settings_name(p)) or "(top level)"
-        if error["type"] == "extra_forbidden":
-            allowed = _allowed_keys(loc[:-1])
-            hint = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6)
-            fix = (
-                Message("did you mean `{hint}`?", hint=hint[0])
-                if hint
-                else Message("allowed keys here: {allowed}.", allowed=", ".join(allowed))
-            )
-            lines.append(Message("  - `{key}`: unknown key. Fix: {fix}", key=key, fix=fix))
-        elif error["type"] == "missing":
-            lines.append(Message("  - `{key}`: required but missing. Fix: add it.", key=key))
-        else:
-            value = error.get("input")
-            shown = echo(value) if not isinstance(value, dict) else "{…}"
-            fix = _number_fix(loc) or Message("correct this value.")
-            lines.append(
-                Message(
-                    "  - `{key}` = {shown}: {problem}. Fix: {fix}",
-                    key=key,
-                    shown=shown,
-                    problem=_problem(error),
-                    fix=fix,
-                )
-            )
-    return Message("{lines}", lines=lines)
-
-
-# pydantic's error types, in the planner's words (message ids; ``ctx`` fills the placeholders); any other
-# type keeps pydantic's English message.
-_PROBLEMS = {
-    "greater_than": N_("Input should be greater than {gt}"),
-    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
-    "less_than": N_("Input should be less than {lt}"),
-    "less_than_equal": N_("Input should be less than or equal to {le}"),
-    "finite_number": N_("Input should be a finite number"),
-    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
-    "int_type": N_("Input should be a valid integer"),
-    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
-    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
-    "float_type": N_("Input should be a valid number"),
-    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
-    "bool_type": N_("Input should be a valid boolean"),
-    "string_type": N_("Input should be a valid string"),
-    "string_too_short": N_("String should have at least {min_length} character(s)"),
-    "too_short": N_("List should have at least {min_length} item(s) after validation, not {actual_length}"),
-    "too_long": N_("List should have at most {max_length} item(s) after validation, not {actual_length}"),
-    "literal_error": N_("Input should be {expected}"),
-    "list_type": N_("Input should be a valid list"),
-    "dict_type": N_("Input should be a valid dictionary"),
-    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
-    "model_attributes_type": N_("Input should be a valid dictionary or object to extract fields from"),
-    "path_type": N_("Input is not a valid path"),
-    "union_tag_invalid": N_(
-        "Input tag {tag} found using {discriminator} does not match any of the expected tags: {expected_tags}"
-    ),
-}
-
-
-def _problem(error: dict[str, Any]) -> Message | str:
-    """What pydantic found wrong with a value, in the planner's words (its own message if it has none)."""
-    raised = error.get("ctx", {}).get("error")
-    if isinstance(raised, InvalidValueError):  # a validator's own message
-        return raised.message
-    if error["type"] in _PROBLEMS:
-        ctx = dict(error.get("ctx", {}))
-        if " or " in str(ctx.get("expected", "")):  # "'a', 'b' or 'c'": the "or" in the planner's language
-            choices, last = ctx["expected"].rsplit(" or ", 1)
-            ctx["expected"] = Message("{choices} or {last}", choices=choices, last=last)
-        return Message(_PROBLEMS[error["type"]], **ctx)
-    return error["msg"].removeprefix("Value error, ")
-
-
-def _is_settings_name(part: str) -> bool:
-    """Whether a part of an error's location names a member of a union (a settings model, or str, int …)."""
-    found = globals().get(part, getattr(builtins, part, None))
-    return isinstance(found, type) and (issubclass(found, BaseModel) or found in (str, int, float))
-
-
-_BOUND_SIGNS = (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤"))
-
-
-def _number_fix(loc: list[str]) -> Message | None:
-    """'write a number of minutes > 0 and ≤ 10080' for a number setting at ``loc``, else None."""
-    metadata = _metadata_at(loc)
-    unit = next((m.words for m in metadata if isinstance(m, NumberOf)), None)
-    if unit is None:
-        return None
-    bounds = [f"{sign} {_plain(getattr(m, name))}" for name, sign in _BOUND_SIGNS for m in metadata if hasattr(m, name)]
-    upper = [b for b in bounds if b.startswith(("<", "≤"))]
-    bounds = [b for b in bounds if b not in upper][:1] + upper[:1]  # the field's own bounds come first
-    if len(bounds) == 2:
-        bounds = [Message("{lower} and {upper}", lower=bounds[0], upper=bounds[1])]
-    return Message(
-        "write {unit} (finite, {bounds}), without quotes.", unit=Message(unit), bounds=bounds[0] if bounds else ""
-    )
-
-
-def _plain(bound: float) -> str:
-    """10080 as '10,080', 0.5 as '0.5'."""
-    return f"{int(bound):,}" if float(bound).is_integer() else f"{bound:g}"
-
-
-def _metadata_at(loc: list[str]) -> list[Any]:
-    """Constraints and markers (pydantic field metadata) of the setting at a location, outermost first."""
-    return _setting_at(loc)[1]
-
-
-def _setting_at(loc: list[str]) -> tuple[Any, list[Any]]:
-    """The type of the setting at a location (a settings model, or e.g. float) and its field metadata."""
-    annotation: Any = Scenario
-    metadata: list[Any] = []
-    for part in loc:
-        annotation = _unwrapped(annotation, metadata, part)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            field = annotation.model_fields.get(part)
-            if field is None:  # a union member's name in the location
-                continue
-            metadata = list(field.metadata)
-            annotation = field.annotation
-        elif get_origin(annotation) in (list, dict, tuple):
-            annotation = get_args(annotation)[-1]
-    return _unwrapped(annotation, metadata, None), metadata
-
-
-def _unwrapped(annotation: Any, metadata: list[Any], member: str | None) -> Any:
-    """``annotation`` without Optional, the union member named ``member`` and Annotated (whose metadata,
-    pydantic's nested FieldInfo constraints included, is added to ``metadata``)."""
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation, *extra = get_args(annotation)
-            for item in extra:
-                metadata.extend(item.metadata if hasattr(item, "metadata") else [item])
-        elif origin in (Union, UnionType):
-            members = [a for a in get_args(annotation) if a is not type(None)]
-            # A file input's forms are tagged members (Annotated[VectorSource, Tag(...)]): judged without the tag,
-            # kept with it so that its metadata is read on the next turn.
-            bare = [get_args(a)[0] if get_origin(a) is Annotated else a for a in members]
-            named = [a for a, b in zip(members, bare, strict=True) if getattr(b, "__name__", None) == member]
-            models = [a for a, b in zip(members, bare, strict=True) if isinstance(b, type) and issubclass(b, BaseModel)]
-            annotation = (named or models or members)[0]
-        else:
-            return annotation
-
-
-def _allowed_keys(loc: list[str]) -> list[str]:
-    """Field names of the settings model at a location such as ['tiers', 'village_clinic']."""
-    model = _setting_at(loc)[0]
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        return []
-    top_level = ["extends"] if not loc else []  # read before validation, so not a field
-    return [name for name, f in model.model_fields.items() if not f.exclude] + top_level

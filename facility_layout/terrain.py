@@ -23,7 +23,7 @@ from affine import Affine
 from pyproj import CRS, Transformer
 
 from facility_layout.inputs import Raster
-from facility_layout.scenario import MotorSlopePenalty
+from facility_layout.travel_settings import MotorSlopePenalty
 
 TOBLER_PEAK_KMH = 6.0
 TOBLER_FLAT_KMH = TOBLER_PEAK_KMH * float(np.exp(-3.5 * 0.05))

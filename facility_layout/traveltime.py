@@ -34,8 +34,8 @@ from scipy.spatial import cKDTree
 
 from facility_layout.network import MOTOR, WALK, RoadNetwork, TravelGraph
 from facility_layout.odmatrix import ODMatrix
-from facility_layout.scenario import MODE_WORDS, TravelSettings
 from facility_layout.terrain import Elevation, LineProfiles
+from facility_layout.travel_settings import MODE_WORDS, TravelSettings
 
 # Sources per dijkstra call: bounds memory at CHUNK × n_nodes float64 (64 × 100k nodes ≈ 51 MB).
 CHUNK = 64

@@ -26,8 +26,9 @@ from typer.testing import CliRunner
 from facility_layout.cli import app
 from facility_layout.errors import ScenarioError
 from facility_layout.jsonio import dump_json
-from facility_layout.scenario import NumberOf, Scenario, load_scenario
+from facility_layout.scenario import Scenario, load_scenario
 from facility_layout.scenario_file import MAX_SCENARIO_BYTES
+from facility_layout.scenario_problems import NumberOf
 
 from conftest import scenario_on_region
 

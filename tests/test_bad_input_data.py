@@ -27,8 +27,9 @@ from facility_layout.demand import DemandPoints
 from facility_layout.errors import InputError
 from facility_layout.inputs import read_region, read_roads
 from facility_layout.network import build_road_network, travel_graph
-from facility_layout.scenario import CACHE_DIR_ENV, TravelCondition, TravelSettings, load_scenario
+from facility_layout.scenario import CACHE_DIR_ENV, load_scenario
 from facility_layout.synthetic import generate_region
+from facility_layout.travel_settings import TravelCondition, TravelSettings
 from facility_layout.traveltime import graphs_for, mode_minutes, place
 
 from conftest import scenario_on_region

@@ -159,7 +159,7 @@ def test_the_words_kept_in_tables_are_in_the_catalogue() -> None:
     # The map and CLI translate these by value (_(symbol.label), _(stage)): the scan of literals cannot see them.
     from facility_layout import cli, cli_report
     from facility_layout.maps import classes, panel, styles
-    from facility_layout.scenario import MODE_WORDS
+    from facility_layout.travel_settings import MODE_WORDS
 
     words = {s.label for s in (*styles.FACILITY_SYMBOLS, *styles.EXISTING_SYMBOLS.values())}
     words |= {s.label for s in styles.ROAD_STYLES.values()} | set(classes.TIER_NAMES.values())

@@ -17,7 +17,8 @@ from facility_layout.readers.census import read_census
 from facility_layout.readers.roster import read_roster
 from facility_layout.readers.tables import read_table
 from facility_layout.readers.vector import read_vector
-from facility_layout.scenario import FacilitiesInput, VectorSource, VillageCensus
+from facility_layout.scenario import FacilitiesInput, VillageCensus
+from facility_layout.settings_base import VectorSource
 
 HEADER = ["编号", "名称", "类型", "经度", "纬度"]
 

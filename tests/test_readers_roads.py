@@ -18,7 +18,8 @@ from facility_layout.network import build_road_network
 from facility_layout.readers.pbf import highways_as_xml
 from facility_layout.readers.roads_vector import read_road_lines
 from facility_layout.road_table import road_table
-from facility_layout.scenario import CacheSettings, RoadsSource, TravelSettings
+from facility_layout.scenario import CacheSettings, RoadsSource
+from facility_layout.travel_settings import TravelSettings
 
 
 def write_pbf(osm: Path, pbf: Path, extra_building: bool = True) -> Path:

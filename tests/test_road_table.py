@@ -18,7 +18,8 @@ from facility_layout.errors import InputError
 from facility_layout.inputs import read_road_input, read_roads
 from facility_layout.network import UNUSABLE_HIGHWAYS, build_road_network
 from facility_layout.road_table import RoadTable, load_road_table, road_key, road_table
-from facility_layout.scenario import UNPAVED_SURFACES, CacheSettings, TravelSettings
+from facility_layout.scenario import CacheSettings
+from facility_layout.travel_settings import UNPAVED_SURFACES, TravelSettings
 
 UTM = CRS.from_epsg(32648)
 

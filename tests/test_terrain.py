@@ -20,8 +20,8 @@ from shapely.geometry import Point
 
 from facility_layout.inputs import read_raster, read_roads
 from facility_layout.network import build_road_network, travel_graph
-from facility_layout.scenario import MotorSlopePenalty, TravelCondition, TravelSettings
 from facility_layout.terrain import Elevation, LineProfiles, motor_slope_factor, tobler_kmh
+from facility_layout.travel_settings import MotorSlopePenalty, TravelCondition, TravelSettings
 from facility_layout.traveltime import graphs_for, mode_minutes, place
 
 UTM = CRS.from_epsg(32648)

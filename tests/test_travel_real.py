@@ -31,8 +31,10 @@ from pyproj import CRS, Transformer
 
 from facility_layout.inputs import RegionInputs, read_region, read_roads
 from facility_layout.network import RoadNetwork, TravelGraph, build_road_network, travel_graph
-from facility_layout.scenario import Scenario, TravelSettings, load_scenario, source_file
+from facility_layout.scenario import Scenario, load_scenario
+from facility_layout.settings_base import source_file
 from facility_layout.terrain import Elevation
+from facility_layout.travel_settings import TravelSettings
 from facility_layout.traveltime import mode_minutes, place
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ from pyproj import CRS, Transformer
 
 from facility_layout.network import build_road_network, travel_graph
 from facility_layout.road_table import parse_maxspeed_kmh
-from facility_layout.scenario import TravelSettings
+from facility_layout.travel_settings import TravelSettings
 from facility_layout.traveltime import graphs_for, mode_minutes, place
 
 UTM = CRS.from_epsg(32631)

@@ -91,7 +91,7 @@ from facility_layout.maps.styles import (
     FacilitySymbol,
 )
 from facility_layout.relief import ReliefImage
-from facility_layout.scenario import MODE_WORDS
+from facility_layout.travel_settings import MODE_WORDS
 from facility_layout.webassets import leaflet_head
 
 # The map's deepest zoom (about 0.3 m per pixel): the marker clusters need one even when no tiles give it.

@@ -29,7 +29,7 @@ from facility_layout.maps.styles import (
 )
 from facility_layout.palette import BOUNDARY_COLOUR
 from facility_layout.relief import ReliefImage
-from facility_layout.scenario import MODE_WORDS
+from facility_layout.travel_settings import MODE_WORDS
 
 
 def headline_panel(title: str, summary: Mapping[str, Any], _: Translator = ENGLISH) -> str:

@@ -20,7 +20,8 @@ import numpy as np
 
 from facility_layout.errors import InputError
 from facility_layout.readers.vector import read_vector
-from facility_layout.scenario import RoadsSource, TravelSettings
+from facility_layout.scenario import RoadsSource
+from facility_layout.travel_settings import TravelSettings
 
 KEY = "inputs.roads"
 # Administrative road grades of China (公路技术/行政等级) and their usual codes in road numbers.

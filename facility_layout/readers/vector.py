@@ -17,7 +17,7 @@ import pyogrio
 import shapely
 
 from facility_layout.errors import InputError
-from facility_layout.scenario import VectorOptions
+from facility_layout.settings_base import VectorOptions
 
 # Values listed in an error when a filter matches nothing; more would drown the message.
 MAX_LISTED_VALUES = 30
