@@ -618,8 +618,8 @@ def fetch(
             retries=retries,
             language=_error_language(lang, [], None),
         )
-        got = fetch_region(out_dir, Area(place, box, boundary), country, year, endpoints, downloader)
         _ = translator(_error_language(lang, [], None))
+        got = fetch_region(out_dir, Area(place, box, boundary), country, year, endpoints, downloader, _)
         kinds = ", ".join(f"{k} ×{n}" for k, n in sorted(got.facilities.items())) or _("no health facility")
         out.print(
             _(

@@ -30,6 +30,8 @@ from typer.testing import CliRunner
 from facility_layout.cli import app
 from facility_layout.synthetic import generate_region
 
+from english import english_words
+
 runner = CliRunner()
 # The synthetic county is centred on 104° E, 26° N: a box around it touches these four 1° tiles.
 TILES = ("N25/N25E103", "N25/N25E104", "N26/N26E103", "N26/N26E104")
@@ -307,6 +309,29 @@ def test_starter_scenario_validates_and_runs(fetched) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads((folder / "out" / "summary.json").read_text())
     assert summary["population_total"] > 0
+
+
+def test_starter_comments_follow_the_language_and_its_yaml_does_not(fetched, server: Server, tmp_path: Path) -> None:
+    english, cache, _ = fetched
+    result = runner.invoke(
+        app,
+        ["fetch", str(tmp_path / "zh"), "--place", "Synthetic County", "--country", "CHN", "--lang", "zh-CN",
+         *endpoint_args(server.url), "--cache-dir", str(cache)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "zh" / "scenario.yaml").read_text(encoding="utf-8")
+    # The comments, without the commands to run next, paths, and the names and kinds from the data.
+    comments = [
+        line.split("#", 1)[1].replace(str(tmp_path / "zh"), "")
+        for line in text.splitlines()
+        if "#" in line and "facility-layout validate" not in line and "facility-layout run" not in line
+    ]
+    assert len(comments) > 10 and "请核对" in text
+    data_words = {"Synthetic", "County", "Guizhou", "China", "OSM", "WorldPop", "OpenStreetMap", "UTM"}
+    leftover = {line: english_words(line, data_words | {"clinic", "hospital"}) for line in comments}
+    assert {line: words for line, words in leftover.items() if words} == {}
+    expected = (english / "scenario.yaml").read_text(encoding="utf-8").replace(str(english), str(tmp_path / "zh"))
+    assert yaml.safe_load(text) == yaml.safe_load(expected)
 
 
 def test_offline_fails_clearly_and_writes_nothing(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from facility_layout.fetch import osm, rasters, sources
 from facility_layout.fetch.http import Downloader, Endpoint, FetchError
 from facility_layout.fetch.starter import Source, Starter, scenario_yaml, sources_md
+from facility_layout.i18n import ENGLISH, Translator
 
 # Rasters reach this far (degrees, about 2 km) beyond the boundary: people near the edge walk to roads and
 # clinics across it, and the travel stage samples the DEM along those walks.
@@ -59,9 +60,16 @@ class Fetched:
 
 
 def fetch_region(
-    folder: Path, area: Area, country: str | None, year: int | None, endpoints: Endpoints, downloader: Downloader
+    folder: Path,
+    area: Area,
+    country: str | None,
+    year: int | None,
+    endpoints: Endpoints,
+    downloader: Downloader,
+    _: Translator = ENGLISH,
 ) -> Fetched:
-    """Download, clip and write a region's inputs, ``SOURCES.md`` and a starter ``scenario.yaml`` into ``folder``.
+    """Download, clip and write a region's inputs, ``SOURCES.md`` and a starter ``scenario.yaml`` (its comments
+    in ``_``'s language) into ``folder``.
 
     Raises
     ------
@@ -120,7 +128,7 @@ def fetch_region(
         area_text = f"{name}; lon/lat box {', '.join(f'{v:.5f}' for v in (w, s, e, n))}"
         today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
         (staging / "SOURCES.md").write_text(sources_md(starter, cited, today, area_text), encoding="utf-8")
-        (staging / "scenario.yaml").write_text(scenario_yaml(starter, cited), encoding="utf-8")
+        (staging / "scenario.yaml").write_text(scenario_yaml(starter, cited, _), encoding="utf-8")
         if folder.exists():
             folder.rmdir()  # checked empty above
         staging.rename(folder)

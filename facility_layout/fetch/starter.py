@@ -49,58 +49,64 @@ def tiers_from_kinds(kinds: Counter) -> tuple[list[str], list[str]]:
     return present[1:], present[:1]
 
 
-def scenario_yaml(starter: Starter, sources: list[Source]) -> str:
-    """A scenario that validates and runs on the fetched files as they are, with comments on what to check."""
+def scenario_yaml(starter: Starter, sources: list[Source], _: Translator = ENGLISH) -> str:
+    """A scenario that validates and runs on the fetched files as they are, with comments on what to check
+    (in ``_``'s language; keys and values stay as YAML reads them)."""
     village, township = tiers_from_kinds(starter.facility_kinds)
-    found = ", ".join(f"{k} ×{n}" for k, n in sorted(starter.facility_kinds.items())) or "none"
+    found = ", ".join(f"{k} ×{n}" for k, n in sorted(starter.facility_kinds.items())) or _("none")
 
     def q(value: object) -> str:  # a JSON string is a valid YAML string, whatever the name holds
         return json.dumps(value, ensure_ascii=False)
 
     folder = starter.folder
+    scenario = folder / "scenario.yaml"
     todo_tiers = (
         []
         if township
-        else ["    # TODO: OpenStreetMap has no health facility here: add yours to facilities.geojson (field `kind`)"]
+        else [
+            "    # TODO: "
+            + _("OpenStreetMap has no health facility here: add yours to facilities.geojson (field `kind`)")
+        ]
     )
     lines = [
-        f"# Starter scenario for {starter.name}, written by `facility-layout fetch`.",
-        "# Check every line marked CHECK, then:",
-        f"#   facility-layout validate {folder / 'scenario.yaml'}",
-        f"#   facility-layout run {folder / 'scenario.yaml'}",
-        "# Paths are absolute: move the folder and they must be edited (or made relative to --data-root).",
+        "# " + _("Starter scenario for {name}, written by `facility-layout fetch`.", name=starter.name),
+        "# " + _("Check every line marked CHECK, then:"),
+        f"#   facility-layout validate {scenario}",
+        f"#   facility-layout run {scenario}",
+        "# " + _("Paths are absolute: move the folder and they must be edited (or made relative to --data-root)."),
         "region:",
         f"  name: {q(starter.name)}",
         f"  boundary: {q(str(folder / 'boundary.geojson'))}",
-        "  # crs omitted: the UTM zone is picked from the data",
+        "  # " + _("crs omitted: the UTM zone is picked from the data"),
         "  attribution:",
         *[f"    - {q(s.attribution)}" for s in sources],
         "",
         "inputs:",
-        f"  roads: {q(str(folder / 'roads.osm'))}            # {starter.roads} OSM ways",
-        f"  population: {q(str(folder / 'population.tif'))}"
-        f"  # WorldPop, {starter.population_total:,.0f} people in the box",
+        f"  roads: {q(str(folder / 'roads.osm'))}            # " + _("{count} OSM ways", count=f"{starter.roads:,}"),
+        f"  population: {q(str(folder / 'population.tif'))}  # "
+        + _("WorldPop, {people} people in the box", people=f"{starter.population_total:,.0f}"),
         f"  elevation: {q(str(folder / 'dem.tif'))}",
         "  facilities:",
         f"    file: {q(str(folder / 'facilities.geojson'))}",
         "    id_field: osm_id",
         "    name_field: name",
         "    tier_field: kind",
-        f"    # OSM kinds found: {found}. CHECK which kind is which tier in this country's health system.",
+        "    # "
+        + _("OSM kinds found: {found}. CHECK which kind is which tier in this country's health system.", found=found),
         *todo_tiers,
         "    tiers:",
         f"      village_clinic: {q(village or ['clinic'])}",
         f"      township_centre: {q(township or ['hospital'])}",
         "  settlements:",
-        f"    file: {q(str(folder / 'settlements.geojson'))}  # {starter.settlements} OSM places",
+        f"    file: {q(str(folder / 'settlements.geojson'))}  # " + _("{count} OSM places", count=starter.settlements),
         "    name_field: name",
         "    place_field: place",
         "",
         "population:",
-        "  # CHECK the WorldPop total against the census: set scale_to_total to rescale it.",
+        "  # " + _("CHECK the WorldPop total against the census: set scale_to_total to rescale it."),
         "  cell_size_m: 500",
         "",
-        *planning_sections(folder / "out"),
+        *planning_sections(folder / "out", _),
     ]
     return "\n".join(lines)
 
