@@ -114,8 +114,6 @@ class TravelGraph:
     part : numpy.ndarray of int64
         Per usable node, a label of its part (-1 for other nodes); ``main_part`` is the largest one's.
     main_part : int
-    cut_off : numpy.ndarray of bool
-        Usable nodes that the conditions (closures) cut off from the bulk of their part.
     closed_segments : int
         Road segments (between two OSM nodes, either direction) this mode may not use under the conditions.
     x, y : numpy.ndarray
@@ -132,7 +130,6 @@ class TravelGraph:
     usable: np.ndarray
     part: np.ndarray
     main_part: int
-    cut_off: np.ndarray
     closed_segments: int
     x: np.ndarray
     y: np.ndarray
@@ -310,11 +307,6 @@ def travel_graph(
     usable_nodes = _largest_within(piece, part, touched)
     open_ = usable & ~closed
     graph = _min_csr(rows[open_], cols[open_], minutes[open_], n)
-    if closed.any():  # what is left of each part: its largest strongly connected part under the conditions
-        _, after = connected_components(graph, directed=True, connection="strong")
-        still_main = _largest_within(part, after, usable_nodes)
-    else:
-        still_main = usable_nodes
     part = np.where(usable_nodes, part, -1)
     sizes = np.bincount(part[usable_nodes]) if usable_nodes.any() else np.zeros(1, dtype=np.int64)
     return TravelGraph(
@@ -323,7 +315,6 @@ def travel_graph(
         usable=usable_nodes,
         part=part.astype(np.int64),
         main_part=int(np.argmax(sizes)),
-        cut_off=usable_nodes & ~still_main,
         closed_segments=_segments(rows[usable & closed], cols[usable & closed]),
         x=network.x,
         y=network.y,

@@ -180,7 +180,6 @@ def walk_then_ride(walk: TravelGraph, motor: TravelGraph) -> TravelGraph:
         usable=np.concatenate([walk.usable, motor.usable]),
         part=np.concatenate([walk.part, np.where(motor.part >= 0, motor.part + n, -1)]),
         main_part=walk.main_part,
-        cut_off=np.concatenate([walk.cut_off, motor.cut_off]),
         closed_segments=walk.closed_segments + motor.closed_segments,
         x=np.concatenate([walk.x, motor.x]),
         y=np.concatenate([walk.y, motor.y]),

@@ -380,10 +380,24 @@ def test_a_road_network_in_two_pieces_is_used_whole(tmp_path: Path) -> None:
     assert np.isfinite(truth[0, 0]) and np.isinf(truth[0, 1])  # the small island's people reach its site only
     np.testing.assert_allclose(found, truth, rtol=1e-6)  # node coordinates pass through lon/lat (9 decimals)
 
-    # A closure on the main island cuts its east end off; the small island is not "cut off" by being apart.
-    flood = TravelSettings(max_offroad_m=500, conditions=[TravelCondition(name="flood", closed_way_ids=[3])])
-    cut = travel_graph(network, "walk", flood, None).cut_off
-    assert sorted(network.osm_id[cut].tolist()) == [5, 6]
+    # A closure on the main island cuts its east end off; the small island keeps its own site.
+    flood = TravelSettings(
+        walking_speed_kmh=4.5, max_offroad_m=500, offroad_detour_factor=1.25,
+        conditions=[TravelCondition(name="flood", closed_way_ids=[3])],
+    )  # fmt: skip
+    wet_graphs = {kind: travel_graph(network, kind, flood, None) for kind in graphs_for(["walk"])}
+    east = np.array([(X0 + 6000, Y0 + 100)])  # beside node 6, beyond the closed way 3
+    wet = mode_minutes(
+        "walk",
+        wet_graphs,
+        place(network, wet_graphs, *np.vstack([people, east]).T, flood, None),
+        place(network, wet_graphs, *site.T, flood, None),
+        flood,
+        None,
+        1e9,
+    ).to_dense()
+    np.testing.assert_allclose(wet[0], found[0], rtol=1e-9)  # the small island: as before
+    assert np.isinf(wet[2]).all()  # the east end reaches no site (its off-road reach is 500 m)
 
 
 def test_a_county_whose_roads_are_cut_in_two_is_served_on_both_sides(tmp_path: Path, small_county: Path) -> None:

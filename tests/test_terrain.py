@@ -183,23 +183,25 @@ def test_a_closed_way_cuts_a_village_off_and_is_reported(tmp_path: Path) -> None
     nodes, network, elevation = village_on_a_spur(tmp_path)
     flood = TravelCondition(name="flood", closed_way_ids=[20, 21])
     travel = TravelSettings(max_offroad_m=50, conditions=[flood])
-    village = np.flatnonzero(network.osm_id == 4)[0]
     for mode in ("walk", "motor"):
-        graph = travel_graph(network, mode, travel, elevation)
-        assert graph.cut_off[village] and graph.cut_off.sum() == 1
-        assert graph.closed_segments > 0
+        assert travel_graph(network, mode, travel, elevation).closed_segments > 0
+        # The village is cut off from the town, and only the village: the town's loop still joins its nodes.
+        assert np.isinf(minutes(network, elevation, travel, mode, [nodes[4]], [nodes[1]])[0, 0])
+        assert np.isfinite(minutes(network, elevation, travel, mode, [nodes[2]], [nodes[3]])[0, 0])
     dry = minutes(network, elevation, TravelSettings(max_offroad_m=50), "walk_then_motor", [nodes[4]], [nodes[1]])
     wet = minutes(network, elevation, travel, "walk_then_motor", [nodes[4]], [nodes[1]])
     assert np.isfinite(dry[0, 0]) and np.isinf(wet[0, 0])
 
 
 def test_a_closed_area_cuts_the_roads_crossing_it(tmp_path: Path) -> None:
-    _, network, elevation = village_on_a_spur(tmp_path)
+    nodes, network, elevation = village_on_a_spur(tmp_path)
     landslide = Point(X0 + 1000, Y0 - 1800).buffer(600)  # covers the village end of both ways
     travel = TravelSettings(max_offroad_m=50, conditions=[TravelCondition(name="landslide")])
     graph = travel_graph(network, "walk", travel, elevation, closed_areas=[landslide])
-    assert graph.cut_off[np.flatnonzero(network.osm_id == 4)[0]]
     assert graph.closed_segments == 2
+    cut = minutes(network, elevation, travel, "walk", [nodes[4]], [nodes[1]], closed_areas=[landslide])
+    assert np.isinf(cut[0, 0])
+    assert np.isfinite(minutes(network, elevation, travel, "walk", [nodes[4]], [nodes[1]])[0, 0])
 
 
 def test_rainy_season_closes_tracks_to_vehicles_but_not_to_walkers(tmp_path: Path) -> None:

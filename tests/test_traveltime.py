@@ -253,7 +253,6 @@ def test_searches_cut_to_their_reach_give_exact_minutes(backwards: bool, monkeyp
         usable=np.ones(side * side, dtype=bool),
         part=np.zeros(side * side, dtype=np.int64),
         main_part=0,
-        cut_off=np.zeros(side * side, dtype=bool),
         closed_segments=0,
         x=x,
         y=y,
