@@ -60,3 +60,20 @@ def test_a_switch_that_is_not_true_or_false_is_refused_naming_its_key(tmp_path: 
     path.write_text(with_raw_value(demo_raw(), key, text), encoding="utf-8")
     message = refused(tmp_path, path, str(path), f"`{key}` = ", text)
     assert ("true" in message and "false" in message) or "boolean" in message, message
+
+
+def test_a_skipped_brief_of_the_planner_is_kept(small_county: Path, tmp_path: Path) -> None:
+    # A planner's own brief.pdf in a folder the tool did not write (--force): skipping the brief must not
+    # remove it; only files the tool's marker lists may go.
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "brief.pdf").write_bytes(b"%PDF-1.4 the planner's own brief")
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+
+    def skip(raw: dict) -> None:
+        raw["outputs"].update(brief=False, workbook=False)
+
+    run(load_scenario(scenario_on_region(small_county, tmp_path / "lean.yaml", out, skip)), force=True)
+    assert (out / "brief.pdf").read_bytes() == b"%PDF-1.4 the planner's own brief"
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert "brief.pdf" not in json.loads((out / MARKER).read_text())["files"]
